@@ -1,0 +1,183 @@
+//! AWS failures as scripts see them: a map they can catch and inspect by `e.code`.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::request_id::RequestId;
+use rhai::{Dynamic, Map};
+
+use super::Operation;
+
+/// One failed AWS call, local or remote.
+///
+/// Thrown into scripts as `#{ code, message, operation, service, status, request_id, retryable }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AwsError {
+    pub code: String,
+    pub message: String,
+    /// The API operation name, `AdminCreateUser`.
+    pub operation: String,
+    /// The service's signing name, `cognito-idp`.
+    pub service: String,
+    /// The HTTP status, when the service answered.
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+    pub retryable: bool,
+}
+
+/// Error codes a client should back off and retry.
+const THROTTLING: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+];
+
+impl AwsError {
+    /// An error raised before anything was sent: the request does not fit the operation.
+    pub fn validation(op: &Operation, message: String) -> Self {
+        Self::local(op.service, op.api, "ParamValidation", &message)
+    }
+
+    /// An error raised on this side of the wire.
+    pub fn local(service: &str, operation: &str, code: &str, message: &str) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            operation: operation.into(),
+            service: service.into(),
+            status: None,
+            request_id: None,
+            retryable: false,
+        }
+    }
+
+    /// Converts any SDK error, keeping what the service said.
+    pub fn from_sdk<E>(service: &str, operation: &str, err: SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        match &err {
+            SdkError::ServiceError(service_err) => {
+                let meta = service_err.err().meta();
+                let code = meta.code().unwrap_or("Unknown").to_string();
+                let retryable =
+                    status.is_some_and(|s| s >= 500) || THROTTLING.contains(&code.as_str());
+                Self {
+                    message: meta
+                        .message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0))),
+                    code,
+                    operation: operation.into(),
+                    service: service.into(),
+                    status,
+                    request_id: meta.request_id().map(str::to_string),
+                    retryable,
+                }
+            }
+            SdkError::TimeoutError(_) => Self {
+                retryable: true,
+                ..Self::local(service, operation, "Timeout", "the request timed out")
+            },
+            SdkError::DispatchFailure(failure) => {
+                let detail = failure
+                    .as_connector_error()
+                    .map(|c| {
+                        let mut text = c.to_string();
+                        let mut source = std::error::Error::source(c);
+                        while let Some(s) = source {
+                            text = format!("{text}: {s}");
+                            source = s.source();
+                        }
+                        text
+                    })
+                    .unwrap_or_else(|| "the request could not be sent".into());
+                Self {
+                    retryable: true,
+                    ..Self::local(
+                        service,
+                        operation,
+                        "EndpointUnreachable",
+                        &format!("could not reach the {service} endpoint: {detail}"),
+                    )
+                }
+            }
+            SdkError::ConstructionFailure(_) => {
+                let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+                let code = if text.contains("region") {
+                    "NoRegion"
+                } else if text.contains("credentials") {
+                    "NoCredentials"
+                } else {
+                    "RequestConstruction"
+                };
+                Self::local(service, operation, code, &text)
+            }
+            _ => {
+                let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+                Self {
+                    status,
+                    ..Self::local(service, operation, "ResponseError", &text)
+                }
+            }
+        }
+    }
+
+    /// The map scripts catch.
+    pub fn to_map(&self) -> Map {
+        let mut map = Map::new();
+        map.insert("code".into(), self.code.clone().into());
+        map.insert("message".into(), self.message.clone().into());
+        map.insert("operation".into(), self.operation.clone().into());
+        map.insert("service".into(), self.service.clone().into());
+        map.insert(
+            "status".into(),
+            self.status
+                .map(|s| Dynamic::from(s as i64))
+                .unwrap_or(Dynamic::UNIT),
+        );
+        map.insert(
+            "request_id".into(),
+            self.request_id
+                .clone()
+                .map(Dynamic::from)
+                .unwrap_or(Dynamic::UNIT),
+        );
+        map.insert("retryable".into(), self.retryable.into());
+        map
+    }
+
+    /// Reads back a thrown error map, if `value` is one.
+    pub fn from_dynamic(value: &Dynamic) -> Option<Self> {
+        let map = value.read_lock::<Map>()?;
+        let text = |k: &str| map.get(k).and_then(|v| v.clone().into_string().ok());
+        Some(Self {
+            code: text("code")?,
+            message: text("message").unwrap_or_default(),
+            operation: text("operation")?,
+            service: text("service").unwrap_or_default(),
+            status: map
+                .get("status")
+                .and_then(|v| v.as_int().ok())
+                .and_then(|s| u16::try_from(s).ok()),
+            request_id: text("request_id"),
+            retryable: map
+                .get("retryable")
+                .and_then(|v| v.as_bool().ok())
+                .unwrap_or(false),
+        })
+    }
+}
+
+impl std::fmt::Display for AwsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} failed: {}: {}",
+            self.operation, self.code, self.message
+        )
+    }
+}

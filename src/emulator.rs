@@ -1,0 +1,156 @@
+//! The bundled local emulator: moto's server plus Cognito import jobs (`tests/emulator/`).
+//!
+//! `runbook emulator` runs it in the foreground; `--local` starts it on a free port for one
+//! command, points the SDK at it with dummy credentials, and stops it when the command ends —
+//! also when the runbook fails or the process is killed (the child gets SIGKILL on our death).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+/// The emulator's source, embedded so an installed binary has it.
+const SERVER_PY: &str = include_str!("../tests/emulator/server.py");
+
+const INSTALL_HINT: &str = "the local emulator needs python3 with moto's server: install it with `pip install 'moto[server]'` (and python3 itself, e.g. `apt-get install python3 python3-pip`)";
+
+/// A running emulator; dropping it stops the process.
+pub struct Emulator {
+    child: Child,
+    pub endpoint_url: String,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn python() -> String {
+    std::env::var("RUNBOOK_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Checks that python3 and moto are there, with a message that says what to install.
+fn preflight() -> Result<(), Error> {
+    let status = Command::new(python())
+        .args(["-c", "import moto.server, werkzeug"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(_) => Err(Error::Emulator(format!(
+            "moto is not installed: {INSTALL_HINT}"
+        ))),
+        Err(e) => Err(Error::Emulator(format!(
+            "cannot run {}: {e}: {INSTALL_HINT}",
+            python()
+        ))),
+    }
+}
+
+fn write_server() -> Result<(TempDir, PathBuf), Error> {
+    let dir = std::env::temp_dir().join(format!("runbook-emulator-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Emulator(format!("cannot create {}: {e}", dir.display())))?;
+    let script = dir.join("server.py");
+    std::fs::write(&script, SERVER_PY)
+        .map_err(|e| Error::Emulator(format!("cannot write {}: {e}", script.display())))?;
+    Ok((TempDir(dir), script))
+}
+
+fn command(script: &PathBuf, port: u16) -> Command {
+    let mut cmd = Command::new(python());
+    cmd.arg(script).arg("--port").arg(port.to_string());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
+        // this process dies, so a killed runbook leaves no emulator behind.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+    }
+    cmd
+}
+
+impl Emulator {
+    /// Starts the emulator on a free loopback port and waits until it answers.
+    pub fn start() -> Result<Self, Error> {
+        preflight()?;
+        let (dir, script) = write_server()?;
+        let mut child = command(&script, 0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
+            })?;
+        let stdout = child.stdout.take();
+        let mut line = String::new();
+        if let Some(out) = stdout {
+            let _ = BufReader::new(out).read_line(&mut line);
+        }
+        let Some(url) = line
+            .trim()
+            .strip_prefix("AWS_ENDPOINT_URL=")
+            .map(str::to_string)
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::Emulator(format!("it did not start: {INSTALL_HINT}")));
+        };
+        let emulator = Self {
+            child,
+            endpoint_url: url,
+            _dir: dir,
+        };
+        emulator.wait_ready(Duration::from_secs(20))?;
+        Ok(emulator)
+    }
+
+    fn wait_ready(&self, limit: Duration) -> Result<(), Error> {
+        let addr = self.endpoint_url.trim_start_matches("http://");
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(Error::Emulator(format!(
+            "{} did not answer within {limit:?}",
+            self.endpoint_url
+        )))
+    }
+
+    /// Runs the emulator in the foreground (for `runbook emulator`) until it exits.
+    pub fn run_foreground(port: u16) -> Result<(), Error> {
+        preflight()?;
+        let (_dir, script) = write_server()?;
+        let status = command(&script, port).status().map_err(|e| {
+            Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
+        })?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(Error::Emulator(format!("it exited with {status}")))
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

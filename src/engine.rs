@@ -1,0 +1,316 @@
+//! The Rhai engine a runbook runs in: namespaces, helpers, modules, and error reporting.
+//!
+//! One engine and one tokio runtime per process. Script functions run on the main thread and
+//! block on the async SDK calls through the runtime, so there is never a runtime inside a
+//! runtime. AWS clients are built on the first AWS call (see [`aws::Clients`]).
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rhai::{
+    AST, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext,
+    ParseError, Position, Scope,
+};
+
+use crate::aws::{self, AwsError, Clients, Operation};
+use crate::error::{Error, Location};
+use crate::functions;
+use crate::safety::{self, Secret};
+
+/// What script functions share: the runtime, the AWS clients, the `--var`s.
+pub struct Context {
+    pub runtime: tokio::runtime::Runtime,
+    pub clients: Clients,
+    pub vars: Map,
+}
+
+impl Context {
+    pub fn new(settings: aws::Settings, vars: Map) -> Result<Rc<Self>, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+        Ok(Rc::new(Self {
+            runtime,
+            clients: Clients::new(settings),
+            vars,
+        }))
+    }
+
+    /// Runs one AWS operation for a script.
+    pub fn call(&self, op: &Operation, request: &Map, defaults: &Map) -> Result<Dynamic, AwsError> {
+        aws::call(&self.runtime, &self.clients, op, request, defaults)
+    }
+}
+
+/// Throws an AWS error into the script as its catchable map.
+pub fn throw(err: AwsError, pos: Position) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(err.to_map().into(), pos))
+}
+
+/// A runtime error carrying a plain message.
+pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into().into(), pos))
+}
+
+/// Builds the request map of an operation from a call's arguments: one map, or a shorthand's
+/// positional values optionally followed by a map of further members.
+fn request_from_args(op: &Operation, args: &[Dynamic]) -> Result<(Map, Map), String> {
+    let short = functions::shorthand(op);
+    let defaults: Map = short
+        .map(|s| {
+            s.defaults
+                .iter()
+                .map(|(k, v)| ((*k).into(), Dynamic::from(*v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if args.is_empty() {
+        return Ok((Map::new(), defaults));
+    }
+    if args.len() == 1 && args[0].is_map() {
+        let map = args[0]
+            .read_lock::<Map>()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        return Ok((map, Map::new()));
+    }
+    let forms = short.map(|s| s.forms).unwrap_or(&[]);
+    let (positional, extra) = match args.last() {
+        Some(last) if last.is_map() && forms.iter().any(|f| f.len() + 1 == args.len()) => (
+            &args[..args.len() - 1],
+            last.read_lock::<Map>().map(|m| m.clone()),
+        ),
+        _ => (args, None),
+    };
+    let Some(form) = forms.iter().find(|f| f.len() == positional.len()) else {
+        let info = functions::catalog()
+            .into_iter()
+            .find(|f| f.namespace == op.namespace && f.name == op.name);
+        return Err(format!(
+            "{}::{} does not take {} arguments; call it as {}",
+            op.namespace,
+            op.name,
+            args.len(),
+            info.map(|i| i.signature).unwrap_or_default()
+        ));
+    };
+    let mut request: Map = form
+        .iter()
+        .zip(positional)
+        .map(|(name, value)| ((*name).into(), value.clone()))
+        .collect();
+    if let Some(extra) = extra {
+        request.extend(extra);
+    }
+    Ok((request, defaults))
+}
+
+fn register_operation(module: &mut Module, op: &'static Operation, ctx: &Rc<Context>) {
+    for arity in functions::arities(op) {
+        let ctx = ctx.clone();
+        let call = move |call: &NativeCallContext,
+                         args: Vec<Dynamic>|
+              -> Result<Dynamic, Box<EvalAltResult>> {
+            let pos = call.call_position();
+            let (request, defaults) = request_from_args(op, &args)
+                .map_err(|m| throw(AwsError::validation(op, m), pos))?;
+            ctx.call(op, &request, &defaults).map_err(|e| throw(e, pos))
+        };
+        let reg = FuncRegistration::new(op.name)
+            .in_internal_namespace()
+            .with_comments([format!("/// {}", op.doc)]);
+        match arity {
+            0 => {
+                reg.set_into_module(module, move |c: NativeCallContext| call(&c, vec![]));
+            }
+            1 => {
+                reg.set_into_module(module, move |c: NativeCallContext, a: Dynamic| {
+                    call(&c, vec![a])
+                });
+            }
+            2 => {
+                reg.set_into_module(
+                    module,
+                    move |c: NativeCallContext, a: Dynamic, b: Dynamic| call(&c, vec![a, b]),
+                );
+            }
+            3 => {
+                reg.set_into_module(
+                    module,
+                    move |c: NativeCallContext, a: Dynamic, b: Dynamic, d: Dynamic| {
+                        call(&c, vec![a, b, d])
+                    },
+                );
+            }
+            4 => {
+                reg.set_into_module(
+                    module,
+                    move |c: NativeCallContext, a: Dynamic, b: Dynamic, d: Dynamic, e: Dynamic| {
+                        call(&c, vec![a, b, d, e])
+                    },
+                );
+            }
+            _ => {
+                reg.set_into_module(
+                    module,
+                    move |c: NativeCallContext,
+                          a: Dynamic,
+                          b: Dynamic,
+                          d: Dynamic,
+                          e: Dynamic,
+                          f: Dynamic| { call(&c, vec![a, b, d, e, f]) },
+                );
+            }
+        }
+    }
+}
+
+/// A runbook engine with its scope: run files, or evaluate REPL lines one after another.
+pub struct Runbook {
+    pub engine: Engine,
+    pub scope: Scope<'static>,
+}
+
+impl Runbook {
+    pub fn new(settings: aws::Settings, vars: Map) -> Result<Self, Error> {
+        let ctx = Context::new(settings, vars.clone())?;
+        let mut engine = Engine::new();
+        engine.set_max_expr_depths(256, 256);
+
+        let mut namespaces: Vec<(&str, Module)> = vec![
+            ("cognito", Module::new()),
+            ("iam", Module::new()),
+            ("sts", Module::new()),
+        ];
+        for op in aws::operations() {
+            if let Some((_, module)) = namespaces.iter_mut().find(|(n, _)| *n == op.namespace) {
+                register_operation(module, op, &ctx);
+            }
+        }
+        if let Some((_, cognito)) = namespaces.iter_mut().find(|(n, _)| *n == "cognito") {
+            crate::import::register(cognito, &ctx);
+            crate::password::register(cognito, &ctx);
+        }
+        for (name, module) in namespaces {
+            engine.register_static_module(name, module.into());
+        }
+        crate::helpers::register(&mut engine, &ctx);
+
+        engine.on_print(|text| println!("{text}"));
+        engine.on_debug(|text, source, pos| match source {
+            Some(src) => eprintln!("[{src}:{}] {text}", pos.line().unwrap_or(0)),
+            None => eprintln!("{text}"),
+        });
+
+        let mut scope = Scope::new();
+        scope.push("vars", vars);
+        Ok(Self { engine, scope })
+    }
+
+    /// Sets where `import "name"` looks: beside the runbook first, then the bundled stdlib.
+    pub fn set_module_dir(&mut self, dir: &Path) {
+        self.engine
+            .set_module_resolver(crate::modules::Resolver::new(dir));
+    }
+
+    /// Parses a runbook file.
+    pub fn compile_file(&self, path: &Path) -> Result<AST, Error> {
+        let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut ast = self
+            .engine
+            .compile(&source)
+            .map_err(|e| parse_error(&path.display().to_string(), &e))?;
+        ast.set_source(path.display().to_string());
+        Ok(ast)
+    }
+
+    /// Runs a runbook file to the end.
+    pub fn run_file(&mut self, path: &Path) -> Result<(), Error> {
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        self.set_module_dir(&dir);
+        // Helpers resolve relative paths (read_file, upload_csv) beside the runbook.
+        self.engine
+            .set_default_tag(Dynamic::from(dir.display().to_string()));
+        let ast = self.compile_file(path)?;
+        self.engine
+            .run_ast_with_scope(&mut self.scope, &ast)
+            .map_err(|e| runtime_error(&e, &path.display().to_string()))
+    }
+}
+
+/// A parse error as `file:line:col: message`.
+pub fn parse_error(file: &str, err: &ParseError) -> Error {
+    Error::Script {
+        location: Location {
+            file: file.to_string(),
+            line: err.1.line().unwrap_or(0),
+            column: err.1.position().unwrap_or(0),
+        },
+        message: err.0.to_string(),
+    }
+}
+
+/// An uncaught runtime error: the innermost cause, where it happened, and what it says.
+pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
+    let mut source: Option<String> = None;
+    let mut current = err;
+    loop {
+        match current {
+            EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
+                if !src.is_empty() {
+                    source = Some(src.clone());
+                }
+                current = inner;
+            }
+            EvalAltResult::ErrorInModule(path, inner, _) => {
+                source = Some(path.clone());
+                current = inner;
+            }
+            _ => break,
+        }
+    }
+    let pos = current.position();
+    let message = match current {
+        EvalAltResult::ErrorRuntime(value, _) => match AwsError::from_dynamic(value) {
+            Some(aws) => aws.to_string(),
+            None => safety::redact(value).to_string(),
+        },
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => format!("function not found: {sig}"),
+        other => {
+            let text = other.to_string();
+            // Rhai appends " (line N, position M)"; the location is printed separately.
+            match text.rfind(" (line ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    };
+    let location = pos.line().map(|line| Location {
+        file: source.unwrap_or_else(|| main_file.to_string()),
+        line,
+        column: pos.position().unwrap_or(0),
+    });
+    Error::Runtime { message, location }
+}
+
+/// The text of a value that may be a [`Secret`] or a string, for helpers that take either.
+pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
+    aws::secret_or_string(value).ok_or_else(|| {
+        fail(
+            format!("{what} must be a string, not {}", value.type_name()),
+            pos,
+        )
+    })
+}
+
+/// Makes a [`Secret`] script value.
+pub fn secret_value(value: String) -> Dynamic {
+    Dynamic::from(Secret::new(value))
+}

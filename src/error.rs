@@ -1,0 +1,85 @@
+//! The one error type of the command line. Its `Display` is the message a user reads.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in a runbook something went wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column > 0 {
+            write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        } else {
+            write!(f, "{}:{}", self.file, self.line)
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// Bad command-line usage (exit 2).
+    Usage(String),
+    /// A runbook file could not be read (exit 2).
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A runbook does not parse, or `check` found a bad call (exit 2).
+    Script { location: Location, message: String },
+    /// Several problems found by `check` (exit 2).
+    Check(Vec<Error>),
+    /// The runbook failed while running (exit 1).
+    Runtime {
+        message: String,
+        location: Option<Location>,
+    },
+    /// The local emulator could not be started (exit 1).
+    Emulator(String),
+}
+
+impl Error {
+    /// The process exit code: 2 for usage and parse errors, 1 for failures at run time.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::Read { .. } | Error::Script { .. } | Error::Check(_) => 2,
+            Error::Runtime { .. } | Error::Emulator(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) => write!(f, "error: {message}"),
+            Error::Read { path, source } => {
+                write!(f, "error: cannot read {}: {source}", path.display())
+            }
+            Error::Script { location, message } => write!(f, "error: {location}: {message}"),
+            Error::Check(errors) => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+            Error::Runtime { message, location } => {
+                write!(f, "error: {message}")?;
+                if let Some(location) = location {
+                    write!(f, "\n  --> {location}")?;
+                }
+                Ok(())
+            }
+            Error::Emulator(message) => write!(f, "error: local emulator: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

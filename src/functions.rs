@@ -1,0 +1,381 @@
+//! The catalog of every function a runbook can call: namespace, name, accepted argument counts,
+//! signature and one line of doc. `runbook ops`, `runbook check` and the REPL read it; the engine
+//! registers the AWS operations from the same data, so the three never disagree.
+
+use crate::aws::{self, Operation};
+
+/// Positional forms of an operation (the contract's shorthands): each form lists the request
+/// members its arguments fill, in order. Any form may be followed by a map of further members.
+pub struct Shorthand {
+    pub namespace: &'static str,
+    /// The operations sharing these forms.
+    pub names: &'static [&'static str],
+    pub forms: &'static [&'static [&'static str]],
+    /// Members filled in when the shorthand is used and the caller did not set them.
+    pub defaults: &'static [(&'static str, i64)],
+}
+
+const POOL: &[&str] = &["UserPoolId"];
+const POOL_USER: &[&str] = &["UserPoolId", "Username"];
+const POOL_CLIENT: &[&str] = &["UserPoolId", "ClientId"];
+const POOL_JOB: &[&str] = &["UserPoolId", "JobId"];
+const ROLE: &[&str] = &["RoleName"];
+const ROLE_POLICY: &[&str] = &["RoleName", "PolicyArn"];
+const POLICY: &[&str] = &["PolicyArn"];
+const NONE: &[&str] = &[];
+
+macro_rules! short {
+    ($ns:literal, [$($name:literal),*], $forms:expr) => {
+        Shorthand { namespace: $ns, names: &[$($name),*], forms: $forms, defaults: &[] }
+    };
+}
+
+/// The contract's positional shorthands.
+pub static SHORTHANDS: &[Shorthand] = &[
+    Shorthand {
+        namespace: "cognito",
+        names: &["list_user_pools"],
+        forms: &[NONE],
+        defaults: &[("MaxResults", 60)],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["create_user_pool"],
+        forms: &[&["PoolName"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["list_users"],
+        forms: &[POOL, &["UserPoolId", "Filter"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["admin_set_user_password"],
+        forms: &[&["UserPoolId", "Username", "Password", "Permanent"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["admin_delete_user_attributes"],
+        forms: &[&["UserPoolId", "Username", "UserAttributeNames"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["create_user_pool_client"],
+        forms: &[&["UserPoolId", "ClientName"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["create_user_import_job"],
+        forms: &[&["UserPoolId", "JobName", "CloudWatchLogsRoleArn"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "cognito",
+        names: &["list_user_import_jobs"],
+        forms: &[POOL],
+        defaults: &[("MaxResults", 60)],
+    },
+    short!(
+        "cognito",
+        [
+            "describe_user_pool",
+            "delete_user_pool",
+            "get_csv_header",
+            "list_user_pool_clients"
+        ],
+        &[POOL]
+    ),
+    short!(
+        "cognito",
+        [
+            "admin_create_user",
+            "admin_get_user",
+            "admin_disable_user",
+            "admin_enable_user",
+            "admin_delete_user"
+        ],
+        &[POOL_USER]
+    ),
+    short!(
+        "cognito",
+        ["describe_user_pool_client", "delete_user_pool_client"],
+        &[POOL_CLIENT]
+    ),
+    short!(
+        "cognito",
+        [
+            "describe_user_import_job",
+            "start_user_import_job",
+            "stop_user_import_job"
+        ],
+        &[POOL_JOB]
+    ),
+    Shorthand {
+        namespace: "iam",
+        names: &["create_policy"],
+        forms: &[&["PolicyName", "PolicyDocument"]],
+        defaults: &[],
+    },
+    Shorthand {
+        namespace: "iam",
+        names: &["create_role"],
+        forms: &[&["RoleName", "AssumeRolePolicyDocument"]],
+        defaults: &[],
+    },
+    short!(
+        "iam",
+        ["attach_role_policy", "detach_role_policy"],
+        &[ROLE_POLICY]
+    ),
+    short!("iam", ["delete_policy", "get_policy"], &[POLICY]),
+    short!(
+        "iam",
+        ["delete_role", "get_role", "list_attached_role_policies"],
+        &[ROLE]
+    ),
+    short!("iam", ["list_policies", "list_roles"], &[NONE]),
+];
+
+/// The shorthand of an operation, if it has one.
+pub fn shorthand(op: &Operation) -> Option<&'static Shorthand> {
+    SHORTHANDS
+        .iter()
+        .find(|s| s.namespace == op.namespace && s.names.contains(&op.name))
+}
+
+/// One callable function, as `ops` lists it.
+#[derive(Clone, Debug)]
+pub struct FnInfo {
+    /// `cognito`, `iam`, `sts`, or empty for global helpers.
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub arities: Vec<usize>,
+    pub signature: String,
+    pub doc: &'static str,
+}
+
+impl FnInfo {
+    pub fn qualified(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{}::{}", self.namespace, self.name)
+        }
+    }
+}
+
+/// Every argument count an operation accepts: its request map, its shorthand forms (each
+/// optionally followed by a map), and no arguments at all when nothing is required.
+pub fn arities(op: &Operation) -> Vec<usize> {
+    let mut out = vec![1];
+    if op.input.members.iter().all(|m| !m.required) {
+        out.push(0);
+    }
+    if let Some(s) = shorthand(op) {
+        for form in s.forms {
+            out.push(form.len());
+            out.push(form.len() + 1);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// `UserPoolId` → `user_pool_id`.
+pub fn snake(name: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && !chars[i - 1].is_uppercase();
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
+fn op_signature(op: &Operation) -> String {
+    let mut forms = vec!["request".to_string()];
+    if let Some(s) = shorthand(op) {
+        for form in s.forms {
+            let params: Vec<String> = form.iter().map(|m| snake(m)).collect();
+            let extra = if params.is_empty() {
+                "[request]"
+            } else {
+                "[, request]"
+            };
+            forms.push(format!("{}{extra}", params.join(", ")));
+        }
+    }
+    format!("{}::{}({})", op.namespace, op.name, forms.join(") | ("))
+}
+
+/// Functions beyond the API, with their docs.
+pub static HELPERS: &[(&str, &str, &[usize], &str, &str)] = &[
+    (
+        "cognito",
+        "upload_csv",
+        &[2],
+        "cognito::upload_csv(presigned_url, csv_path)",
+        "PUT a CSV file to an import job's pre-signed URL with x-amz-server-side-encryption: aws:kms; returns #{ status, bytes }.",
+    ),
+    (
+        "cognito",
+        "wait_user_import_job",
+        &[2, 3],
+        "cognito::wait_user_import_job(pool_id, job_id[, #{ interval }])",
+        "Polls an import job until it is Succeeded, Failed, Stopped or Expired; returns the final UserImportJob map.",
+    ),
+    (
+        "cognito",
+        "generate_password",
+        &[1],
+        "cognito::generate_password(pool_id)",
+        "A random password that satisfies the pool's password policy; prints as ********.",
+    ),
+    (
+        "",
+        "query",
+        &[2],
+        "query(value, jmespath)",
+        "Applies a JMESPath expression, the AWS CLI's --query language.",
+    ),
+    (
+        "",
+        "account_id",
+        &[0],
+        "account_id()",
+        "The AWS account id of the credentials in use (sts:GetCallerIdentity).",
+    ),
+    (
+        "",
+        "region",
+        &[0],
+        "region()",
+        "The AWS region calls go to.",
+    ),
+    (
+        "",
+        "env",
+        &[1, 2],
+        "env(name[, default])",
+        "An environment variable, or the default (or ()) when it is unset.",
+    ),
+    (
+        "",
+        "secret",
+        &[1],
+        "secret(name)",
+        "A secret from the environment variable NAME, or asked for without echo; prints as ********.",
+    ),
+    (
+        "",
+        "param",
+        &[1, 2],
+        "param(name[, default])",
+        "A --var KEY=VALUE given to `runbook run`, or the default; an error when missing without one.",
+    ),
+    (
+        "",
+        "read_file",
+        &[1],
+        "read_file(path)",
+        "A file's text; a relative path is resolved beside the runbook.",
+    ),
+    (
+        "",
+        "json_parse",
+        &[1],
+        "json_parse(text)",
+        "Parses JSON text into maps, arrays and values.",
+    ),
+    (
+        "",
+        "to_json",
+        &[1, 2],
+        "to_json(value[, pretty])",
+        "Serialises a value as JSON text.",
+    ),
+    (
+        "",
+        "sleep",
+        &[1],
+        "sleep(seconds)",
+        "Waits; seconds may be fractional.",
+    ),
+];
+
+/// The whole catalog: every AWS operation and every helper.
+pub fn catalog() -> Vec<FnInfo> {
+    let mut out: Vec<FnInfo> = aws::operations()
+        .map(|op| FnInfo {
+            namespace: op.namespace,
+            name: op.name,
+            arities: arities(op),
+            signature: op_signature(op),
+            doc: op.doc,
+        })
+        .collect();
+    out.extend(HELPERS.iter().map(|(ns, name, arities, sig, doc)| FnInfo {
+        namespace: ns,
+        name,
+        arities: arities.to_vec(),
+        signature: (*sig).to_string(),
+        doc,
+    }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_follows_the_cli() {
+        assert_eq!(snake("UserPoolId"), "user_pool_id");
+        assert_eq!(snake("CloudWatchLogsRoleArn"), "cloud_watch_logs_role_arn");
+        assert_eq!(snake("CSVHeader"), "csv_header");
+    }
+
+    #[test]
+    fn every_shorthand_names_real_members() {
+        for s in SHORTHANDS {
+            for name in s.names {
+                let op = aws::find_operation(s.namespace, name)
+                    .unwrap_or_else(|| panic!("{}::{name} is not an operation", s.namespace));
+                for form in s.forms {
+                    for member in *form {
+                        assert!(
+                            op.input.member(member).is_some(),
+                            "{}::{name} has no {member}",
+                            s.namespace
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn catalog_has_every_operation() {
+        let all = catalog();
+        assert_eq!(
+            all.iter().filter(|f| f.namespace == "cognito").count(),
+            132 + 3
+        );
+        assert_eq!(aws::cognito_ops::OPERATIONS.len(), 132);
+        assert_eq!(aws::iam::OPERATIONS.len(), 22);
+    }
+}

@@ -1,0 +1,270 @@
+//! Global helpers every runbook has: JSON, `query`, environment, secrets, files, parameters,
+//! `sleep`, and who-am-I (`account_id()`, `region()`).
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rhai::plugin::*;
+use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
+
+use crate::engine::{Context, fail, secret_value, throw};
+use crate::safety::{self, Secret};
+
+/// A path given to a helper, resolved beside the runbook that is running (the engine's tag
+/// holds its directory; see [`Runbook::run_file`](crate::engine::Runbook::run_file)).
+pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    match ctx.tag().and_then(|t| t.clone().into_string().ok()) {
+        Some(dir) => Path::new(&dir).join(path),
+        None => path.to_path_buf(),
+    }
+}
+
+/// Converts a script value into JSON (secrets are sent as themselves: this is data, not output).
+pub fn to_json_value(value: &Dynamic) -> Result<serde_json::Value, String> {
+    if let Some(secret) = value.read_lock::<Secret>() {
+        return Ok(serde_json::Value::String(secret.expose().to_string()));
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return map
+            .iter()
+            .map(|(k, v)| Ok((k.to_string(), to_json_value(v)?)))
+            .collect::<Result<serde_json::Map<_, _>, String>>()
+            .map(serde_json::Value::Object);
+    }
+    if let Some(array) = value.read_lock::<rhai::Array>() {
+        return array
+            .iter()
+            .map(to_json_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map(serde_json::Value::Array);
+    }
+    rhai::serde::from_dynamic(value).map_err(|e| e.to_string())
+}
+
+/// Converts JSON into a script value.
+pub fn from_json_value(value: &serde_json::Value) -> Dynamic {
+    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
+}
+
+/// A value as the AWS CLI would print it: pretty JSON, secrets masked.
+pub fn display_json(value: &Dynamic) -> String {
+    let shown = safety::redact(value);
+    match to_json_value(&shown) {
+        Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_else(|_| shown.to_string()),
+        Err(_) => shown.to_string(),
+    }
+}
+
+/// A value as one line of JSON, secrets masked.
+pub fn compact_json(value: &Dynamic) -> String {
+    let shown = safety::redact(value);
+    match to_json_value(&shown) {
+        Ok(json) => json.to_string(),
+        Err(_) => shown.to_string(),
+    }
+}
+
+#[export_module]
+mod global_helpers {
+    use super::*;
+
+    /// Parses JSON text into maps, arrays and values.
+    #[rhai_fn(return_raw)]
+    pub fn json_parse(ctx: NativeCallContext, text: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+        serde_json::from_str::<serde_json::Value>(text)
+            .map(|v| from_json_value(&v))
+            .map_err(|e| fail(format!("json_parse: {e}"), ctx.call_position()))
+    }
+
+    /// Serialises a value as compact JSON text.
+    #[rhai_fn(return_raw)]
+    pub fn to_json(ctx: NativeCallContext, value: Dynamic) -> Result<String, Box<EvalAltResult>> {
+        to_json_value(&value)
+            .map(|v| v.to_string())
+            .map_err(|e| fail(format!("to_json: {e}"), ctx.call_position()))
+    }
+
+    /// Serialises a value as JSON text, indented when `pretty` is true.
+    #[rhai_fn(name = "to_json", return_raw)]
+    pub fn to_json_pretty(
+        ctx: NativeCallContext,
+        value: Dynamic,
+        pretty: bool,
+    ) -> Result<String, Box<EvalAltResult>> {
+        let json = to_json_value(&value)
+            .map_err(|e| fail(format!("to_json: {e}"), ctx.call_position()))?;
+        Ok(if pretty {
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        } else {
+            json.to_string()
+        })
+    }
+
+    /// Applies a JMESPath expression (the AWS CLI's `--query`) to a value.
+    #[rhai_fn(return_raw)]
+    pub fn query(
+        ctx: NativeCallContext,
+        value: Dynamic,
+        expression: &str,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        let pos = ctx.call_position();
+        let expr = jmespath::compile(expression)
+            .map_err(|e| fail(format!("query: invalid JMESPath expression: {e}"), pos))?;
+        let json = to_json_value(&value).map_err(|e| fail(format!("query: {e}"), pos))?;
+        let data = jmespath::Variable::from_json(&json.to_string())
+            .map_err(|e| fail(format!("query: {e}"), pos))?;
+        let result = expr
+            .search(data)
+            .map_err(|e| fail(format!("query: {e}"), pos))?;
+        let back = serde_json::to_value(&*result).map_err(|e| fail(format!("query: {e}"), pos))?;
+        Ok(from_json_value(&back))
+    }
+
+    /// An environment variable, or `()` when it is unset.
+    pub fn env(name: &str) -> Dynamic {
+        std::env::var(name)
+            .map(Dynamic::from)
+            .unwrap_or(Dynamic::UNIT)
+    }
+
+    /// An environment variable, or `default` when it is unset.
+    #[rhai_fn(name = "env")]
+    pub fn env_or(name: &str, default: Dynamic) -> Dynamic {
+        std::env::var(name).map(Dynamic::from).unwrap_or(default)
+    }
+
+    /// Waits `seconds` (fractional allowed).
+    #[rhai_fn(name = "sleep", return_raw)]
+    pub fn sleep_float(ctx: NativeCallContext, seconds: f64) -> Result<(), Box<EvalAltResult>> {
+        if !(0.0..=86_400.0).contains(&seconds) {
+            return Err(fail(
+                format!("sleep: {seconds} is not between 0 and 86400 seconds"),
+                ctx.call_position(),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+        Ok(())
+    }
+
+    /// Waits `seconds`.
+    #[rhai_fn(name = "sleep", return_raw)]
+    pub fn sleep_int(ctx: NativeCallContext, seconds: i64) -> Result<(), Box<EvalAltResult>> {
+        sleep_float(ctx, seconds as f64)
+    }
+
+    /// A file's text; a relative path is resolved beside the runbook.
+    #[rhai_fn(return_raw)]
+    pub fn read_file(ctx: NativeCallContext, path: &str) -> Result<String, Box<EvalAltResult>> {
+        let full = resolve(&ctx, path);
+        std::fs::read_to_string(&full).map_err(|e| {
+            fail(
+                format!("read_file: cannot read {}: {e}", full.display()),
+                ctx.call_position(),
+            )
+        })
+    }
+
+    /// A secret prints as `********`.
+    #[rhai_fn(
+        global,
+        name = "print",
+        name = "debug",
+        name = "to_string",
+        name = "to_debug"
+    )]
+    pub fn secret_to_string(_secret: &mut Secret) -> String {
+        safety::MASK.to_string()
+    }
+
+    /// Maps print as the AWS CLI prints them: JSON, with secret members masked.
+    #[rhai_fn(global, name = "print", name = "debug")]
+    pub fn map_print(map: &mut Map) -> String {
+        display_json(&Dynamic::from(map.clone()))
+    }
+
+    /// Inside a string (`${map}`), maps are compact JSON, with secret members masked.
+    #[rhai_fn(global, name = "to_string", name = "to_debug")]
+    pub fn map_to_string(map: &mut Map) -> String {
+        compact_json(&Dynamic::from(map.clone()))
+    }
+
+    /// Arrays print as JSON, with secret members masked.
+    #[rhai_fn(global, name = "print", name = "debug")]
+    pub fn array_print(array: &mut rhai::Array) -> String {
+        display_json(&Dynamic::from(array.clone()))
+    }
+
+    /// Inside a string (`${array}`), arrays are compact JSON, with secret members masked.
+    #[rhai_fn(global, name = "to_string", name = "to_debug")]
+    pub fn array_to_string(array: &mut rhai::Array) -> String {
+        compact_json(&Dynamic::from(array.clone()))
+    }
+}
+
+/// Registers the helpers: the plugin module, then those that need the runbook's context.
+pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
+    engine.register_type_with_name::<Secret>("secret");
+    engine.register_global_module(exported_module!(global_helpers).into());
+
+    engine.register_fn("secret", |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+        if let Ok(value) = std::env::var(name) {
+            return Ok(secret_value(value));
+        }
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(fail(
+                format!("secret(\"{name}\"): set the environment variable {name}; there is no terminal to ask on"),
+                call.call_position(),
+            ));
+        }
+        rpassword::prompt_password(format!("{name}: "))
+            .map(secret_value)
+            .map_err(|e| fail(format!("secret(\"{name}\"): {e}"), call.call_position()))
+    });
+
+    let vars = ctx.vars.clone();
+    engine.register_fn(
+        "param",
+        move |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+            vars.get(name).cloned().ok_or_else(|| {
+                fail(
+                    format!("missing parameter \"{name}\": pass --var {name}=VALUE"),
+                    call.call_position(),
+                )
+            })
+        },
+    );
+    let vars = ctx.vars.clone();
+    engine.register_fn("param", move |name: &str, default: Dynamic| -> Dynamic {
+        vars.get(name).cloned().unwrap_or(default)
+    });
+
+    let c = ctx.clone();
+    engine.register_fn(
+        "region",
+        move |call: NativeCallContext| -> Result<String, Box<EvalAltResult>> {
+            c.runtime
+                .block_on(c.clients.region())
+                .map_err(|e| throw(e, call.call_position()))
+        },
+    );
+    let c = ctx.clone();
+    engine.register_fn(
+        "account_id",
+        move |call: NativeCallContext| -> Result<Dynamic, Box<EvalAltResult>> {
+            let pos = call.call_position();
+            let op = crate::aws::find_operation("sts", "get_caller_identity")
+                .ok_or_else(|| fail("sts::get_caller_identity is not registered", pos))?;
+            let out = c
+                .call(op, &Map::new(), &Map::new())
+                .map_err(|e| throw(e, pos))?;
+            let account = out
+                .read_lock::<Map>()
+                .and_then(|m| m.get("Account").cloned());
+            account.ok_or_else(|| fail("GetCallerIdentity returned no Account", pos))
+        },
+    );
+}

@@ -1,0 +1,166 @@
+//! `runbook repl`: an interactive session over the same engine as `runbook run`.
+//!
+//! Variables persist between lines; each result prints as the AWS CLI prints it (pretty JSON,
+//! secrets masked). Incomplete input (an open bracket or string) continues on the next line.
+//! History persists under `$XDG_STATE_HOME/runbook/history` (or `~/.local/state/runbook/`), with
+//! secret literals masked before they are stored.
+
+use std::path::PathBuf;
+
+use rhai::{Dynamic, ParseErrorType};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+use crate::aws::Settings;
+use crate::engine::{Runbook, parse_error, runtime_error};
+use crate::error::Error;
+use crate::functions;
+use crate::helpers::display_json;
+use crate::safety::mask_line;
+
+const HELP: &str = "\
+Type Rhai statements; results print as JSON. Examples:
+  let pool = cognito::create_user_pool(\"testpool1\").UserPool.Id;
+  cognito::list_users(pool)
+  query(cognito::list_user_pools(), \"UserPools[].Name\")
+Commands:
+  :help [function]   this text, or a function's signature and doc
+  :ops [filter]      list functions
+  :vars              list variables
+  :quit              leave (also Ctrl-D)";
+
+/// Where history is kept.
+pub fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("runbook").join("history"))
+}
+
+/// Is this parse error just the input ending too early?
+fn is_incomplete(err: &ParseErrorType) -> bool {
+    matches!(err, ParseErrorType::UnexpectedEOF)
+        || matches!(err, ParseErrorType::MissingToken(_, _))
+        || matches!(
+            err,
+            ParseErrorType::BadInput(rhai::LexError::UnterminatedString)
+        )
+}
+
+/// Runs the REPL until `:quit` or end of input.
+pub fn run(settings: Settings) -> Result<(), Error> {
+    let mut runbook = Runbook::new(settings, rhai::Map::new())?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    runbook.set_module_dir(&cwd);
+    let mut editor = DefaultEditor::new()
+        .map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
+    let history = history_path();
+    if let Some(path) = &history {
+        let _ = editor.load_history(path);
+    }
+    eprintln!(
+        "runbook {} REPL — :help for help, :quit to leave",
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() {
+            "runbook> "
+        } else {
+            "   ...> "
+        };
+        let line = match editor.readline(prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(Error::Usage(format!("cannot read input: {e}"))),
+        };
+        if buffer.is_empty() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            if let Some(command) = trimmed.strip_prefix(':') {
+                let _ = editor.add_history_entry(trimmed);
+                if !meta_command(&runbook, command) {
+                    break;
+                }
+                continue;
+            }
+        }
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+        let ast = match runbook.engine.compile_with_scope(&runbook.scope, &buffer) {
+            Ok(ast) => ast,
+            Err(e) if is_incomplete(&e.0) && !line.trim().is_empty() => continue,
+            Err(e) => {
+                let _ = editor.add_history_entry(mask_line(&buffer));
+                eprintln!("{}", parse_error("<repl>", &e));
+                buffer.clear();
+                continue;
+            }
+        };
+        let _ = editor.add_history_entry(mask_line(&buffer));
+        buffer.clear();
+        match runbook
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
+        {
+            Ok(value) if value.is_unit() => {}
+            Ok(value) => println!("{}", display_json(&value)),
+            Err(e) => eprintln!("{}", runtime_error(&e, "<repl>")),
+        }
+        if let Some(path) = &history {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = editor.save_history(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs a `:command`; returns false to quit.
+fn meta_command(runbook: &Runbook, command: &str) -> bool {
+    let (name, arg) = command
+        .split_once(char::is_whitespace)
+        .map(|(n, a)| (n, a.trim()))
+        .unwrap_or((command, ""));
+    match name {
+        "quit" | "q" | "exit" => return false,
+        "help" | "h" if arg.is_empty() => println!("{HELP}"),
+        "help" | "h" => {
+            let found: Vec<_> = functions::catalog()
+                .into_iter()
+                .filter(|f| f.qualified() == arg || f.name == arg)
+                .collect();
+            if found.is_empty() {
+                eprintln!("no function named {arg}; try :ops {arg}");
+            }
+            for f in found {
+                println!("{}\n    {}", f.signature, f.doc);
+            }
+        }
+        "ops" => {
+            for f in functions::catalog()
+                .into_iter()
+                .filter(|f| f.qualified().contains(arg))
+            {
+                println!("{}", f.signature);
+            }
+        }
+        "vars" => {
+            for (name, _, value) in runbook.scope.iter() {
+                println!("{name} = {}", display_json(&value));
+            }
+        }
+        other => eprintln!("unknown command :{other}; :help lists the commands"),
+    }
+    true
+}

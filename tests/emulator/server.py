@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""The local AWS emulator runbook tests and `runbook --local` use.
+
+moto's server answers cognito-idp, IAM and STS. It has no user-import jobs, so this module wraps
+its WSGI app and adds them as the Cognito developer guide describes them:
+
+* GetCSVHeader, CreateUserImportJob, DescribeUserImportJob, ListUserImportJobs,
+  StartUserImportJob, StopUserImportJob;
+* a pre-signed upload URL, valid 15 minutes, that takes a PUT carrying
+  ``x-amz-server-side-encryption: aws:kms`` (without it the upload is refused with 403, as S3
+  refuses a request missing a signed header);
+* jobs move Created -> Pending -> InProgress -> Succeeded | Failed over time, so callers poll;
+  users arrive with status RESET_REQUIRED; only one job may be active per account
+  (StartUserImportJob answers LimitExceededException otherwise).
+
+Usage: python3 server.py [--port N]   (listens on 127.0.0.1 only; port 0 picks a free one)
+It prints ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` once it is ready.
+"""
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+import uuid
+
+from werkzeug.serving import make_server
+
+from moto.cognitoidp.models import UserStatus, cognitoidp_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+UPLOAD_PATH = "/_runbook_import/"
+# Seconds a started job spends in each state before the next; tests may shorten them.
+PENDING_SECONDS = float(os.environ.get("RUNBOOK_EMULATOR_PENDING_SECONDS", "0.3"))
+IN_PROGRESS_SECONDS = float(os.environ.get("RUNBOOK_EMULATOR_IN_PROGRESS_SECONDS", "0.5"))
+URL_TTL_SECONDS = float(os.environ.get("RUNBOOK_EMULATOR_URL_TTL_SECONDS", "900"))
+
+STANDARD_HEADER = [
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
+    "profile", "picture", "website", "email", "email_verified", "gender", "birthdate",
+    "zoneinfo", "locale", "phone_number", "phone_number_verified", "address", "updated_at",
+]
+ACTIVE = ("Pending", "InProgress", "Stopping")
+
+
+class ApiError(Exception):
+    def __init__(self, code, message, status=400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class Job:
+    def __init__(self, account, region, pool_id, name, role_arn, base_url):
+        self.account, self.region = account, region
+        self.id = "import-" + secrets.token_hex(5)
+        self.pool_id, self.name, self.role_arn = pool_id, name, role_arn
+        self.created = time.time()
+        self.started = self.completed = None
+        self.status = "Created"
+        self.imported = self.skipped = self.failed = 0
+        self.message = None
+        self.body = None
+        self.signature = secrets.token_hex(32)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.created))
+        self.url = (
+            f"{base_url}{UPLOAD_PATH}{self.id}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            f"&X-Amz-Date={stamp}&X-Amz-SignedHeaders=host%3Bx-amz-server-side-encryption"
+            f"&X-Amz-Expires={int(URL_TTL_SECONDS)}&X-Amz-Credential=runbook%2F{region}%2Fs3"
+            f"&X-Amz-Signature={self.signature}"
+        )
+
+    def advance(self):
+        """Moves a started job along the documented states, importing when it gets there."""
+        if self.status in ("Pending", "InProgress"):
+            elapsed = time.time() - self.started
+            if elapsed >= PENDING_SECONDS + IN_PROGRESS_SECONDS:
+                self.run_import()
+            elif elapsed >= PENDING_SECONDS:
+                self.status = "InProgress"
+        elif self.status == "Stopping":
+            self.status = "Stopped"
+            self.completed = time.time()
+
+    def run_import(self):
+        backend = cognitoidp_backends[self.account][self.region]
+        self.completed = time.time()
+        try:
+            pool = backend.describe_user_pool(self.pool_id)
+        except Exception as e:  # the pool was deleted while the job ran
+            self.status, self.message = "Failed", str(e)
+            return
+        expected = csv_header(pool)
+        text = (self.body or b"").decode("utf-8", errors="replace")
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows:
+            self.status, self.message = "Failed", "The CSV file is empty."
+            return
+        header = [h.strip() for h in rows[0]]
+        if set(header) != set(expected) or len(header) != len(expected):
+            missing = sorted(set(expected) - set(header))
+            unknown = sorted(set(header) - set(expected))
+            self.status = "Failed"
+            self.message = f"The CSV header does not match the user pool: missing {missing}, unknown {unknown}."
+            return
+        for row in rows[1:]:
+            if not row:
+                continue
+            record = dict(zip(header, (v.strip() for v in row)))
+            username = record.get("cognito:username", "")
+            if len(row) != len(header) or not username or pool._get_user(username):
+                self.failed += 1
+                continue
+            attributes = [
+                {"Name": k, "Value": v}
+                for k, v in record.items()
+                if v and not k.startswith("cognito:")
+            ]
+            try:
+                user = backend.admin_create_user(self.pool_id, username, "SUPPRESS", None, attributes)
+                user.status = UserStatus.RESET_REQUIRED
+                self.imported += 1
+            except Exception:
+                self.failed += 1
+        self.status = "Succeeded"
+        self.message = "Import Job Completed Successfully."
+
+    def to_json(self):
+        out = {
+            "JobName": self.name,
+            "JobId": self.id,
+            "UserPoolId": self.pool_id,
+            "PreSignedUrl": self.url,
+            "CreationDate": self.created,
+            "Status": self.status,
+            "CloudWatchLogsRoleArn": self.role_arn,
+            "ImportedUsers": self.imported,
+            "SkippedUsers": self.skipped,
+            "FailedUsers": self.failed,
+        }
+        if self.started:
+            out["StartDate"] = self.started
+        if self.completed:
+            out["CompletionDate"] = self.completed
+        if self.message:
+            out["CompletionMessage"] = self.message
+        return out
+
+
+def csv_header(pool):
+    custom = [name for name in pool.schema_attributes if name.startswith("custom:")]
+    return STANDARD_HEADER + custom + ["cognito:mfa_enabled", "cognito:username"]
+
+
+class ImportJobs:
+    """The import-job operations, kept beside moto's own state."""
+
+    def __init__(self):
+        self.jobs = {}
+        self.lock = threading.Lock()
+
+    def pool(self, account, region, body):
+        pool_id = body.get("UserPoolId")
+        if not pool_id:
+            raise ApiError("InvalidParameterException", "1 validation error detected: UserPoolId must not be null")
+        try:
+            return cognitoidp_backends[account][region].describe_user_pool(pool_id)
+        except Exception:
+            raise ApiError("ResourceNotFoundException", f"User pool {pool_id} does not exist.")
+
+    def job(self, account, region, body):
+        self.pool(account, region, body)
+        job = self.jobs.get(body.get("JobId"))
+        if not job or job.pool_id != body["UserPoolId"] or job.account != account:
+            raise ApiError("ResourceNotFoundException", f"Import job {body.get('JobId')} does not exist.")
+        job.advance()
+        return job
+
+    def handle(self, action, account, region, body, base_url):
+        with self.lock:
+            if action == "GetCSVHeader":
+                pool = self.pool(account, region, body)
+                return {"UserPoolId": pool.id, "CSVHeader": csv_header(pool)}
+            if action == "CreateUserImportJob":
+                self.pool(account, region, body)
+                for key in ("JobName", "CloudWatchLogsRoleArn"):
+                    if not body.get(key):
+                        raise ApiError("InvalidParameterException", f"1 validation error detected: {key} must not be null")
+                if not re.match(r"^arn:[\w+=/,.@-]+:iam::\d{12}:role/", body["CloudWatchLogsRoleArn"]):
+                    raise ApiError("InvalidParameterException", "CloudWatchLogsRoleArn is not a valid IAM role ARN.")
+                job = Job(account, region, body["UserPoolId"], body["JobName"], body["CloudWatchLogsRoleArn"], base_url)
+                self.jobs[job.id] = job
+                return {"UserImportJob": job.to_json()}
+            if action == "DescribeUserImportJob":
+                return {"UserImportJob": self.job(account, region, body).to_json()}
+            if action == "ListUserImportJobs":
+                self.pool(account, region, body)
+                jobs = [j for j in self.jobs.values() if j.pool_id == body["UserPoolId"] and j.account == account]
+                for j in jobs:
+                    j.advance()
+                jobs.sort(key=lambda j: j.created)
+                start = int(body.get("PaginationToken") or 0)
+                limit = int(body.get("MaxResults") or 60)
+                out = {"UserImportJobs": [j.to_json() for j in jobs[start:start + limit]]}
+                if start + limit < len(jobs):
+                    out["PaginationToken"] = str(start + limit)
+                return out
+            if action == "StartUserImportJob":
+                job = self.job(account, region, body)
+                if job.status != "Created":
+                    raise ApiError("InvalidParameterException", f"Import job {job.id} is {job.status}; only a Created job can be started.")
+                for other in self.jobs.values():
+                    other.advance()
+                    if other.account == account and other.status in ACTIVE:
+                        raise ApiError("LimitExceededException", f"Import job {other.id} is already active in this account; only one import job can run at a time.")
+                if job.body is None:
+                    raise ApiError("PreconditionNotMetException", "The CSV file has not been uploaded to the pre-signed URL.")
+                if time.time() - job.created > URL_TTL_SECONDS:
+                    job.status = "Expired"
+                    raise ApiError("PreconditionNotMetException", "The import job has expired.")
+                job.status, job.started = "Pending", time.time()
+                return {"UserImportJob": job.to_json()}
+            if action == "StopUserImportJob":
+                job = self.job(account, region, body)
+                if job.status not in ("Pending", "InProgress"):
+                    raise ApiError("PreconditionNotMetException", f"Import job {job.id} is {job.status} and cannot be stopped.")
+                job.status = "Stopping"
+                return {"UserImportJob": job.to_json()}
+        return None
+
+    def upload(self, environ, job_id, query):
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if not job or f"X-Amz-Signature={job.signature}" not in query:
+                return 403, s3_error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+            if environ["REQUEST_METHOD"] != "PUT":
+                return 405, s3_error("MethodNotAllowed", "The specified method is not allowed against this resource.")
+            if time.time() - job.created > URL_TTL_SECONDS:
+                return 403, s3_error("AccessDenied", "Request has expired")
+            if environ.get("HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION") != "aws:kms":
+                return 403, s3_error("AccessDenied", "There were headers present in the request which were not signed: x-amz-server-side-encryption must be aws:kms")
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            job.body = environ["wsgi.input"].read(length) if length else environ["wsgi.input"].read()
+            return 200, b""
+
+
+def s3_error(code, message):
+    return f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'.encode()
+
+
+def region_of(environ):
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", auth)
+    return m.group(1) if m else "us-east-1"
+
+
+class Emulator:
+    """WSGI app: the import-job routes, then everything else to moto."""
+
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.jobs = ImportJobs()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(UPLOAD_PATH):
+            status, body = self.jobs.upload(environ, path[len(UPLOAD_PATH):], environ.get("QUERY_STRING", ""))
+            start_response(f"{status} {'OK' if status == 200 else 'Forbidden'}", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+            return [body]
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith(TARGET_PREFIX):
+            action = target[len(TARGET_PREFIX):]
+            if action in ("GetCSVHeader", "CreateUserImportJob", "DescribeUserImportJob", "ListUserImportJobs", "StartUserImportJob", "StopUserImportJob"):
+                return self.import_job(action, environ, start_response)
+        return self.moto(environ, start_response)
+
+    def import_job(self, action, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b"{}"
+        request_id = str(uuid.uuid4())
+        try:
+            body = json.loads(raw or b"{}")
+            base_url = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
+            result = self.jobs.handle(action, DEFAULT_ACCOUNT_ID, region_of(environ), body, base_url)
+            status, payload, headers = "200 OK", json.dumps(result).encode(), []
+        except ApiError as e:
+            status = f"{e.status} Bad Request"
+            payload = json.dumps({"__type": e.code, "message": e.message}).encode()
+            headers = [("x-amzn-ErrorType", e.code)]
+        start_response(status, headers + [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("Content-Length", str(len(payload))),
+            ("x-amzn-RequestId", request_id),
+        ])
+        return [payload]
+
+
+def exit_with_parent():
+    """Stops the server when the process that started it is gone, so nothing is left behind."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    exit_with_parent()
+    server = make_server("127.0.0.1", args.port, Emulator(), threaded=True)
+    print(f"AWS_ENDPOINT_URL=http://127.0.0.1:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
