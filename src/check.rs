@@ -39,7 +39,17 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
             if !NAMESPACES.contains(&namespace) {
                 return true;
             }
-            if let Some(message) = check_call(&catalog, namespace, &call.name, call.args.len()) {
+            let lone_literal = matches!(
+                call.args.as_slice(),
+                [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
+            );
+            if let Some(message) = check_call(
+                &catalog,
+                namespace,
+                &call.name,
+                call.args.len(),
+                lone_literal,
+            ) {
                 problems.push(Error::Script {
                     location: Location {
                         file: file.display().to_string(),
@@ -62,7 +72,15 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
     }
 }
 
-fn check_call(catalog: &[FnInfo], namespace: &str, name: &str, arity: usize) -> Option<String> {
+/// What is wrong with a call, if anything. `lone_literal`: the only argument is a literal value,
+/// which is a request only for operations whose shorthand takes one positional argument.
+fn check_call(
+    catalog: &[FnInfo],
+    namespace: &str,
+    name: &str,
+    arity: usize,
+    lone_literal: bool,
+) -> Option<String> {
     let in_ns: Vec<&FnInfo> = catalog
         .iter()
         .filter(|f| f.namespace == namespace)
@@ -73,6 +91,15 @@ fn check_call(catalog: &[FnInfo], namespace: &str, name: &str, arity: usize) -> 
             .unwrap_or_default();
         return Some(format!("unknown function {namespace}::{name}{hint}"));
     };
+    let takes_one_value = crate::aws::find_operation(namespace, name)
+        .and_then(functions::shorthand)
+        .is_none_or(|s| s.forms.iter().any(|f| f.len() == 1));
+    if lone_literal && !takes_one_value {
+        return Some(format!(
+            "{namespace}::{name} takes a request map or its positional form, not one value; call it as {}",
+            info.signature
+        ));
+    }
     if info.arities.contains(&arity) {
         return None;
     }

@@ -41,7 +41,6 @@ pub async fn upload(url: &str, path: &std::path::Path) -> Result<(u16, u64), Aws
     let response = client
         .put(url)
         .header("x-amz-server-side-encryption", "aws:kms")
-        .header("content-type", "text/csv")
         .body(body)
         .send()
         .await
@@ -106,16 +105,18 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
         let c = ctx.clone();
         let wait = move |call: &NativeCallContext, pool: Dynamic, job: Dynamic, opts: Map| {
             let pos = call.call_position();
-            let interval = opts
-                .get("interval")
-                .and_then(|v| {
-                    v.as_float()
-                        .ok()
-                        .or_else(|| v.as_int().ok().map(|i| i as f64))
-                })
-                .unwrap_or(1.0)
-                .clamp(0.05, 60.0);
-            wait_for_job(&c, pool, job, interval).map_err(|e| match e {
+            let seconds = |key: &str, default: f64| {
+                opts.get(key)
+                    .and_then(|v| {
+                        v.as_float()
+                            .ok()
+                            .or_else(|| v.as_int().ok().map(|i| i as f64))
+                    })
+                    .unwrap_or(default)
+            };
+            let interval = seconds("interval", 1.0).clamp(0.05, 60.0);
+            let timeout = Duration::from_secs_f64(seconds("timeout", 3600.0).clamp(0.0, 86_400.0));
+            wait_for_job(&c, pool, job, interval, timeout).map_err(|e| match e {
                 Waited::Aws(e) => throw(e, pos),
                 Waited::Other(m) => fail(m, pos),
             })
@@ -153,6 +154,7 @@ fn wait_for_job(
     pool: Dynamic,
     job: Dynamic,
     interval: f64,
+    timeout: Duration,
 ) -> Result<Dynamic, Waited> {
     let op = find_operation("cognito", "describe_user_import_job")
         .ok_or_else(|| Waited::Other("describe_user_import_job is not registered".into()))?;
@@ -183,6 +185,12 @@ fn wait_for_job(
         }
         if FINAL_STATUSES.contains(&status.as_str()) {
             return Ok(import_job);
+        }
+        if started.elapsed() >= timeout {
+            return Err(Waited::Other(format!(
+                "import job {job} is still {status} after {:.0}s (timeout); stop it with cognito::stop_user_import_job or wait longer with #{{ timeout: seconds }}",
+                timeout.as_secs_f64()
+            )));
         }
         std::thread::sleep(Duration::from_secs_f64(interval));
     }

@@ -1,0 +1,281 @@
+//! The AWS bridge as a runbook author meets it, against the emulator over HTTP.
+
+mod common;
+use common::*;
+
+/// Runs a runbook body against the emulator; returns stdout or panics with the output.
+fn eval(body: &str) -> String {
+    ok(&run(&script(body), &[]))
+}
+
+#[test]
+fn list_users_follows_every_page() {
+    // moto pages ListUsers by 60: 65 users need two pages.
+    let out = eval(&format!(
+        r#"let pool = cognito::create_user_pool("{}").UserPool.Id;
+           for i in 0..65 {{ cognito::admin_create_user(pool, `user${{i}}`, #{{ MessageAction: "SUPPRESS" }}); }}
+           print(cognito::list_users(pool).Users.len());
+           print(cognito::list_users(#{{ UserPoolId: pool, Limit: 10 }}).Users.len());
+           cognito::delete_user_pool(pool);"#,
+        unique("paged")
+    ));
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["65", "10"],
+        "{out}"
+    );
+}
+
+#[test]
+fn a_duplicate_user_is_caught_by_its_code() {
+    let out = eval(&format!(
+        r#"let pool = cognito::create_user_pool("{}").UserPool.Id;
+           cognito::admin_create_user(pool, "dup");
+           try {{
+               cognito::admin_create_user(pool, "dup");
+               print("not raised");
+           }} catch (e) {{
+               print(e.code);
+               print(e.operation);
+               print(e.service);
+               print(e.status);
+               print(e.retryable);
+               print(type_of(e.message));
+           }}
+           cognito::delete_user_pool(pool);"#,
+        unique("dup")
+    ));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "UsernameExistsException",
+            "AdminCreateUser",
+            "cognito-idp",
+            "400",
+            "false",
+            "string"
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn an_uncaught_aws_error_names_operation_code_and_line() {
+    let path =
+        script("let x = 1;\ncognito::describe_user_pool(\"ap-northeast-1_doesnotexist\");\n");
+    let out = run(&path, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: DescribeUserPool failed: ResourceNotFoundException: "),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{}:2:", path.display())), "{err}");
+}
+
+#[test]
+fn bad_requests_are_refused_before_sending() {
+    // Nothing listens on port 9: had anything been sent, the error would say so.
+    for (request, expected) in [
+        (
+            r#"cognito::admin_create_user(#{ UserPoolID: "p", Username: "u" })"#,
+            r#"unknown request key "UserPoolID" (did you mean "UserPoolId"?)"#,
+        ),
+        (
+            r#"cognito::create_user_pool("p", #{ MfaConfiguration: "On" })"#,
+            r#"request key "MfaConfiguration" has invalid value "On" (did you mean "ON"?)"#,
+        ),
+        (
+            r#"cognito::admin_create_user(#{ UserPoolId: 42, Username: "u" })"#,
+            r#"request key "UserPoolId" must be a string, not integer"#,
+        ),
+        (
+            r#"cognito::admin_create_user(#{ Username: "u" })"#,
+            r#"missing required key "UserPoolId""#,
+        ),
+        (
+            r#"cognito::create_user_pool("p", #{ AdminCreateUserConfig: #{ AllowAdminCreateUserOnyl: true } })"#,
+            r#""AdminCreateUserConfig.AllowAdminCreateUserOnyl" (did you mean "AllowAdminCreateUserOnly"?)"#,
+        ),
+        (
+            r#"iam::create_role("r", "{not json")"#,
+            r#"request key "AssumeRolePolicyDocument" must be a JSON document"#,
+        ),
+    ] {
+        let out = bare()
+            .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+            .arg(script(&format!("{request};\n")))
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{request}: {err}");
+        assert!(err.contains("ParamValidation"), "{request}: {err}");
+        assert!(
+            err.contains(expected),
+            "{request}: expected {expected}\n{err}"
+        );
+    }
+}
+
+#[test]
+fn responses_use_api_member_names_and_iso_timestamps() {
+    let out = eval(&format!(
+        r#"let pool = cognito::create_user_pool("{}").UserPool;
+           print(pool.Name);
+           print(pool.CreationDate);
+           let user = cognito::admin_create_user(pool.Id, "stamp").User;
+           print(user.UserStatus);
+           cognito::delete_user_pool(pool.Id);"#,
+        unique("stamps")
+    ));
+    let lines: Vec<_> = out.lines().collect();
+    assert!(lines[0].starts_with("stamps-"), "{out}");
+    let stamp = lines[1];
+    assert!(
+        stamp.len() >= 20
+            && stamp.as_bytes()[4] == b'-'
+            && stamp.contains('T')
+            && stamp.ends_with('Z'),
+        "not ISO-8601: {stamp}"
+    );
+    assert_eq!(lines[2], "FORCE_CHANGE_PASSWORD");
+}
+
+#[test]
+fn iam_policy_documents_go_in_as_maps_and_come_back_decoded() {
+    let role = unique("doc-role");
+    let policy = unique("DocPolicy");
+    let out = eval(&format!(
+        r#"let trust = #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow",
+               Principal: #{{ Service: "cognito-idp.amazonaws.com" }}, Action: "sts:AssumeRole" }}] }};
+           iam::create_role("{role}", trust);
+           let doc = iam::get_role("{role}").Role.AssumeRolePolicyDocument;
+           print(doc.Statement[0].Principal.Service);
+           let arn = iam::create_policy("{policy}", `{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}}]}}`).Policy.Arn;
+           iam::attach_role_policy("{role}", arn);
+           print(`${{query(iam::list_attached_role_policies("{role}"), "AttachedPolicies[].PolicyName")}}`);
+           let version = iam::get_policy_version(#{{ PolicyArn: arn, VersionId: "v1" }}).PolicyVersion;
+           print(version.Document.Statement[0].Action);
+           let logs = #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Action: "logs:CreateLogGroup", Resource: "*" }}] }};
+           iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "inline", PolicyDocument: logs }});
+           print(iam::get_role_policy(#{{ RoleName: "{role}", PolicyName: "inline" }}).PolicyDocument.Statement[0].Action);
+           print(`${{iam::list_role_policies(#{{ RoleName: "{role}" }}).PolicyNames}}`);
+           iam::delete_role_policy(#{{ RoleName: "{role}", PolicyName: "inline" }});
+           iam::detach_role_policy("{role}", arn);
+           iam::delete_role("{role}");
+           iam::delete_policy(arn);
+           try {{ iam::get_role("{role}"); }} catch (e) {{ print(e.code); }}"#
+    ));
+    let lines: Vec<_> = out.lines().collect();
+    assert_eq!(lines[0], "cognito-idp.amazonaws.com", "{out}");
+    assert!(lines[1].contains(&policy), "{out}");
+    assert!(out.contains("logs:PutLogEvents"), "{out}");
+    assert!(out.contains("logs:CreateLogGroup"), "{out}");
+    assert!(out.contains("inline"), "{out}");
+    assert_eq!(lines.last().copied(), Some("NoSuchEntity"), "{out}");
+}
+
+#[test]
+fn shorthands_take_a_trailing_map_of_further_members() {
+    let out = eval(&format!(
+        r#"let pool = cognito::create_user_pool("{}", #{{ UserPoolTags: #{{ team: "ops" }} }}).UserPool;
+           print(pool.UserPoolTags.team);
+           cognito::admin_create_user(pool.Id, "alice", #{{ UserAttributes: [#{{ Name: "email", Value: "a@example.com" }}] }});
+           print(query(cognito::admin_get_user(pool.Id, "alice"), "UserAttributes[?Name=='email'].Value | [0]"));
+           print(cognito::list_users(pool.Id, `username = "alice"`).Users.len());
+           let client = cognito::create_user_pool_client(pool.Id, "app", #{{ GenerateSecret: true }}).UserPoolClient;
+           print(client);
+           cognito::delete_user_pool(pool.Id);"#,
+        unique("short")
+    ));
+    let lines: Vec<_> = out.lines().collect();
+    assert_eq!(&lines[..3], ["ops", "a@example.com", "1"], "{out}");
+    // Printing the client masks its secret.
+    assert!(out.contains("\"ClientSecret\": \"********\""), "{out}");
+}
+
+#[test]
+fn the_upload_needs_the_sse_header_and_a_put() {
+    let pool = unique("upload");
+    let out = eval(&format!(
+        r#"let pool = cognito::create_user_pool("{pool}").UserPool.Id;
+           let job = cognito::create_user_import_job(pool, "j", "arn:aws:iam::123456789012:role/r").UserImportJob;
+           print(job.PreSignedUrl);"#
+    ));
+    let url = out.trim().to_string();
+    // A PUT without the header is refused, as S3 refuses a request that lacks a signed header.
+    let (status, body) = raw_put(&url, &[]);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("x-amz-server-side-encryption"), "{body}");
+    let (status, _) = raw_put(&url, &[("x-amz-server-side-encryption", "aws:kms")]);
+    assert_eq!(status, 200);
+
+    // And upload_csv reports a refusal by status, without leaking the URL's signature.
+    let bad = url.replace("X-Amz-Signature=", "X-Amz-Signature=0");
+    let out = run(
+        &script(&format!(
+            "cognito::upload_csv(\"{bad}\", \"{}\");\n",
+            repo().join("scripts/data/users.csv").display()
+        )),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("UploadFailed") && err.contains("HTTP 403"),
+        "{err}"
+    );
+    assert!(!err.contains("X-Amz-Signature"), "{err}");
+}
+
+/// A PUT over a plain TCP socket, so the test controls every header.
+fn raw_put(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').expect("path");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    let body = "name\n";
+    let mut request = format!(
+        "PUT /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+#[test]
+fn account_and_region_come_from_the_credentials_and_flags() {
+    let out =
+        eval("print(account_id()); print(region()); print(sts::get_caller_identity().Account);");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["123456789012", "ap-northeast-1", "123456789012"]
+    );
+}
+
+#[test]
+fn ensure_helpers_find_before_they_create() {
+    let name = unique("ensured");
+    let out = eval(&format!(
+        r#"import "ensure" as ensure;
+           let a = ensure::ensure_user_pool("{name}", #{{}});
+           let b = ensure::ensure_user_pool("{name}", #{{}});
+           print(a == b);
+           print(query(cognito::list_user_pools(), "UserPools[?Name=='{name}'] | length(@)"));
+           cognito::delete_user_pool(a);
+           print(ensure::find_user_pool("{name}"));"#
+    ));
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["true", "1", ""], "{out}");
+}

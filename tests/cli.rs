@@ -1,0 +1,254 @@
+//! The command line as a user meets it: exit codes, messages, `check`, `ops`, `--local`, REPL.
+
+mod common;
+use common::*;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_script_that_does_not_parse_exits_2_naming_file_line_col() {
+    let path = script("let pool = \"p\";\nlet x = (1 + ;\n");
+    let out = bare().arg("run").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!("error: {}:2:", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_and_a_bad_flag_are_usage_errors() {
+    let out = bare()
+        .args(["run", "/nonexistent/runbook.rhai"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read /nonexistent/runbook.rhai"),
+        "{}",
+        stderr(&out)
+    );
+    let out = bare()
+        .args(["run", "x.rhai", "--var", "novalue"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected KEY=VALUE"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_within_seconds_without_a_panic() {
+    let path = script("cognito::list_user_pools();\n");
+    let start = Instant::now();
+    let out = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let elapsed = start.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "ListUserPools failed: EndpointUnreachable: could not reach the cognito-idp endpoint"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
+}
+
+#[test]
+fn the_endpoint_error_is_catchable_and_retryable() {
+    let out = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+        .arg(script(
+            "try { iam::list_roles(); } catch (e) { print(`${e.code} ${e.retryable}`); }\n",
+        ))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        stdout(&out).trim(),
+        "EndpointUnreachable true",
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_runbook_without_aws_calls_needs_no_credentials() {
+    let out = bare()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION")
+        .args(["run"])
+        .arg(script(
+            "print(query(json_parse(`{\"a\": [1, 2, 3]}`), \"a[1]\"));\nprint(vars.who);\n",
+        ))
+        .args(["--var", "who=operator"])
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).lines().collect::<Vec<_>>(), ["2", "operator"]);
+}
+
+#[test]
+fn check_finds_unknown_functions_and_wrong_arities_without_sending() {
+    let good = ok(&bare()
+        .args(["check"])
+        .arg(repo().join("scripts/walkthrough.rhai"))
+        .arg(repo().join("scripts/notebook.rhai"))
+        .output()
+        .expect("runs"));
+    assert!(good.is_empty());
+    let path = script(
+        "let pool = \"p\";\ncognito::admin_create_usr(pool, \"u\");\ncognito::describe_user_pool(pool, 1, 2, 3);\niam::create_role(\"r\");\n",
+    );
+    let out = bare().arg("check").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let f = path.display();
+    assert!(err.contains(&format!("{f}:2:10: unknown function cognito::admin_create_usr (did you mean cognito::admin_create_user?)")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{f}:3:10: cognito::describe_user_pool does not take 4 arguments"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{f}:4:6: iam::create_role takes a request map or its positional form, not one value"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn ops_lists_every_operation_as_json() {
+    let out = ok(&bare().args(["ops", "--json"]).output().expect("runs"));
+    let ops: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let ops = ops.as_array().expect("array");
+    let count = |ns: &str| ops.iter().filter(|o| o["namespace"] == ns).count();
+    assert!(count("cognito") >= 132, "{}", count("cognito"));
+    assert!(count("iam") >= 22, "{}", count("iam"));
+    assert!(count("sts") >= 1);
+    let create = ops
+        .iter()
+        .find(|o| o["name"] == "admin_create_user")
+        .expect("admin_create_user");
+    assert_eq!(
+        create["signature"],
+        "cognito::admin_create_user(request) | (user_pool_id, username[, request])"
+    );
+    assert!(!create["doc"].as_str().unwrap_or_default().is_empty());
+}
+
+#[test]
+fn local_starts_and_stops_the_emulator_even_when_the_runbook_fails() {
+    let path = script(
+        "let pool = cognito::create_user_pool(\"local-pool\").UserPool.Id;\nprint(pool);\nthrow \"stop here\";\n",
+    );
+    let child = bare()
+        .args(["--local", "run"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("us-east-1_"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("error: stop here"),
+        "{}",
+        stderr(&out)
+    );
+    // The emulator ran from a directory named after our pid; nothing of it is left.
+    let marker = format!("runbook-emulator-{pid}");
+    std::thread::sleep(Duration::from_millis(300));
+    let left = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .any(|cmd| String::from_utf8_lossy(&cmd).contains(&marker));
+    assert!(!left, "an emulator process outlived runbook");
+    assert!(!std::env::temp_dir().join(&marker).exists());
+}
+
+#[test]
+fn local_without_moto_says_what_to_install() {
+    let out = bare()
+        .env("RUNBOOK_PYTHON", "/nonexistent/python3")
+        .args(["--local", "run"])
+        .arg(script("print(1);\n"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("pip install 'moto[server]'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn garbage_input_never_panics() {
+    for body in [
+        "\u{0}\u{1}\u{2}",
+        "}}}}",
+        "let x = #{ a: ",
+        "cognito::admin_create_user(#{ UserPoolId: [[[[]]]] });",
+        "import \"nope\" as n;",
+        "fn f() { f() } f();",
+    ] {
+        let out = bare()
+            .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+            .arg(script(body))
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert!(
+            matches!(out.status.code(), Some(1) | Some(2)),
+            "{body:?}: {:?} {err}",
+            out.status
+        );
+        assert!(!err.contains("panicked"), "{body:?}: {err}");
+    }
+}
+
+#[test]
+fn repl_keeps_variables_prints_json_and_masks_secrets_in_history() {
+    let state = temp_dir();
+    let mut child = runbook()
+        .arg("repl")
+        .env("XDG_STATE_HOME", &state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let input = format!(
+        "let pool = cognito::create_user_pool(\"{}\").UserPool.Id;\nlet m = #{{\n  a: 1,\n  b: [pool.len() > 0]\n}};\nm\nlet r = #{{ Username: \"u\", TemporaryPassword: \"Hunter2#secret\" }};\nr\ncognito::delete_user_pool(pool);\n:quit\n",
+        unique("repl")
+    );
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("waits");
+    let text = ok(&out);
+    assert!(text.contains("\"a\": 1"), "{text}");
+    assert!(text.contains("true"), "{text}");
+    assert!(!text.contains("Hunter2#secret"), "{text}");
+    let history = std::fs::read_to_string(state.join("runbook/history")).expect("history saved");
+    assert!(history.contains("create_user_pool"), "{history}");
+    assert!(!history.contains("Hunter2#secret"), "{history}");
+}
