@@ -338,6 +338,22 @@ pub fn catalog() -> Vec<FnInfo> {
     out
 }
 
+/// Where shorthands take a secret positionally: (function name, argument index). The REPL
+/// masks string literals there before they reach its history.
+pub fn secret_positions() -> Vec<(&'static str, usize)> {
+    SHORTHANDS
+        .iter()
+        .flat_map(|s| {
+            s.forms.iter().flat_map(move |form| {
+                form.iter()
+                    .enumerate()
+                    .filter(|(_, member)| crate::safety::is_secret_key(member))
+                    .flat_map(move |(i, _)| s.names.iter().map(move |n| (*n, i)))
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

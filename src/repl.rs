@@ -63,6 +63,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         "runbook {} REPL — :help for help, :quit to leave",
         env!("CARGO_PKG_VERSION")
     );
+    let secrets = functions::secret_positions();
     let mut buffer = String::new();
     loop {
         let prompt = if buffer.is_empty() {
@@ -100,13 +101,13 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             Ok(ast) => ast,
             Err(e) if is_incomplete(&e.0) && !line.trim().is_empty() => continue,
             Err(e) => {
-                let _ = editor.add_history_entry(mask_line(&buffer));
+                let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
                 eprintln!("{}", parse_error("<repl>", &e));
                 buffer.clear();
                 continue;
             }
         };
-        let _ = editor.add_history_entry(mask_line(&buffer));
+        let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
         buffer.clear();
         match runbook
             .engine

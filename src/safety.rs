@@ -97,8 +97,64 @@ pub fn redact(value: &Dynamic) -> Dynamic {
 }
 
 /// Masks what looks like a secret literal in a line of REPL input before it is stored in
-/// history: the value of any `Key: "..."` pair whose key names a secret.
-pub fn mask_line(line: &str) -> String {
+/// history: the value of any `Key: "..."` pair whose key names a secret, and string literals
+/// passed positionally where a shorthand takes a secret (`positional`: function name and
+/// argument index, e.g. `("admin_set_user_password", 2)`).
+pub fn mask_line(line: &str, positional: &[(&str, usize)]) -> String {
+    let mut out = mask_pairs(line);
+    for (name, index) in positional {
+        out = mask_argument(&out, name, *index);
+    }
+    out
+}
+
+/// Masks the string literal given as argument `index` of every call to `name(...)`.
+fn mask_argument(line: &str, name: &str, index: usize) -> String {
+    let mut out = line.to_string();
+    let pattern = format!("{name}(");
+    let mut from = 0;
+    while let Some(at) = out[from..].find(&pattern).map(|i| i + from) {
+        let args_start = at + pattern.len();
+        from = args_start;
+        let bytes = out.as_bytes();
+        let (mut depth, mut arg, mut i, mut in_string) = (0usize, 0usize, args_start, false);
+        let mut literal: Option<(usize, usize)> = None;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if in_string {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == b'"' {
+                    in_string = false;
+                    if let Some((start, _)) = literal.filter(|_| arg == index && depth == 0) {
+                        literal = Some((start, i));
+                    }
+                }
+            } else {
+                match b {
+                    b'"' => {
+                        in_string = true;
+                        if arg == index && depth == 0 && literal.is_none() {
+                            literal = Some((i + 1, i + 1));
+                        }
+                    }
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' if depth == 0 => break,
+                    b')' | b']' | b'}' => depth -= 1,
+                    b',' if depth == 0 => arg += 1,
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        if let Some((start, end)) = literal.filter(|(s, e)| e > s) {
+            out.replace_range(start..end, MASK);
+        }
+    }
+    out
+}
+
+fn mask_pairs(line: &str) -> String {
     let mut out = line.to_string();
     for key in SECRET_KEYS {
         let mut from = 0;
@@ -143,8 +199,15 @@ mod tests {
     fn masks_secret_literals_in_repl_lines() {
         let line =
             r#"cognito::admin_create_user(#{ Username: "u", TemporaryPassword: "Tmp#Pass1" })"#;
-        let masked = mask_line(line);
+        let masked = mask_line(line, &[]);
         assert!(!masked.contains("Tmp#Pass1"), "{masked}");
         assert!(masked.contains(r#"Username: "u""#));
+        let line =
+            r#"cognito::admin_set_user_password(pool, "bob", "Perm#Pass\"1", true); print("ok")"#;
+        let masked = mask_line(line, &[("admin_set_user_password", 2)]);
+        assert_eq!(
+            masked,
+            r#"cognito::admin_set_user_password(pool, "bob", "********", true); print("ok")"#
+        );
     }
 }

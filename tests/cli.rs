@@ -234,7 +234,7 @@ fn repl_keeps_variables_prints_json_and_masks_secrets_in_history() {
         .spawn()
         .expect("spawn");
     let input = format!(
-        "let pool = cognito::create_user_pool(\"{}\").UserPool.Id;\nlet m = #{{\n  a: 1,\n  b: [pool.len() > 0]\n}};\nm\nlet r = #{{ Username: \"u\", TemporaryPassword: \"Hunter2#secret\" }};\nr\ncognito::delete_user_pool(pool);\n:quit\n",
+        "let pool = cognito::create_user_pool(\"{}\").UserPool.Id;\nlet m = #{{\n  a: 1,\n  b: [pool.len() > 0]\n}};\nm\nlet r = #{{ Username: \"u\", TemporaryPassword: \"Hunter2#secret\" }};\nr\ntry {{ cognito::admin_set_user_password(pool, \"nobody\", \"Positional#Secret1\", true) }} catch (e) {{ print(e.code) }}\ncognito::delete_user_pool(pool);\n:quit\n",
         unique("repl")
     );
     child
@@ -251,4 +251,6 @@ fn repl_keeps_variables_prints_json_and_masks_secrets_in_history() {
     let history = std::fs::read_to_string(state.join("runbook/history")).expect("history saved");
     assert!(history.contains("create_user_pool"), "{history}");
     assert!(!history.contains("Hunter2#secret"), "{history}");
+    assert!(history.contains("admin_set_user_password"), "{history}");
+    assert!(!history.contains("Positional#Secret1"), "{history}");
 }
