@@ -64,11 +64,46 @@ pub enum Command {
         /// Only functions whose name contains this text.
         filter: Option<String>,
     },
+    /// User-import CSV files: the pool's header, and the import rules checked before upload.
+    Csv {
+        #[command(subcommand)]
+        command: CsvCommand,
+    },
     /// Run the local emulator (moto + Cognito import jobs) on 127.0.0.1 in the foreground.
     Emulator {
         /// The port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 4566)]
         port: u16,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CsvCommand {
+    /// Print (or write) the pool's import CSV header, ready to fill in.
+    Template {
+        /// The user pool id.
+        #[arg(long)]
+        pool: String,
+        /// Write the header to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check a CSV against the pool's import rules; nothing is uploaded.
+    Validate {
+        /// The CSV file.
+        file: PathBuf,
+        /// The user pool id.
+        #[arg(long)]
+        pool: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Rows per import job when counting the jobs the file needs (Cognito's limit: 500000).
+        #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..=500_000))]
+        max_rows_per_job: u64,
+        /// How many problems to list (the rest are counted).
+        #[arg(long, default_value_t = 100)]
+        max_problems: usize,
     },
 }
 
@@ -99,6 +134,9 @@ impl Cli {
                 print_ops(json, filter.as_deref());
                 Ok(())
             }
+            Command::Csv { command } => with_aws(&self.aws, |settings| {
+                crate::csv_command::run(command, settings)
+            }),
             Command::Emulator { port } => Emulator::run_foreground(port),
         }
     }

@@ -41,6 +41,8 @@ pub enum Error {
     },
     /// The local emulator could not be started (exit 1).
     Emulator(String),
+    /// A checked input is invalid; its report was already printed (exit 1).
+    Invalid(String),
 }
 
 impl Error {
@@ -48,7 +50,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Read { .. } | Error::Script { .. } | Error::Check(_) => 2,
-            Error::Runtime { .. } | Error::Emulator(_) => 1,
+            Error::Runtime { .. } | Error::Emulator(_) | Error::Invalid(_) => 1,
         }
     }
 }
@@ -78,6 +80,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Emulator(message) => write!(f, "error: local emulator: {message}"),
+            Error::Invalid(message) => write!(f, "error: {message}"),
         }
     }
 }

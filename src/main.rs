@@ -8,6 +8,7 @@
 mod aws;
 mod check;
 mod cli;
+mod csv_command;
 mod emulator;
 mod engine;
 mod error;

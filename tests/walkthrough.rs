@@ -123,6 +123,55 @@ fn each_section_runs_alone_with_vars() {
 }
 
 #[test]
+fn the_import_runbook_imports_in_one_call_and_cleans_up_each_user() {
+    let scripts = repo().join("scripts");
+    let role = unique("Import-Role");
+    let policy = unique("ImportLogs");
+    let out = ok(&run(
+        &scripts.join("create_pool.rhai"),
+        &[("pool_name", &unique("import-pool"))],
+    ));
+    let pool_id = value_after(&out, "pool_id=").to_string();
+    let out = ok(&run(
+        &scripts.join("create_import_role.rhai"),
+        &[("role_name", &role), ("policy_name", &policy)],
+    ));
+    let role_arn = value_after(&out, "role_arn=").to_string();
+
+    let csv = repo().join("tests/fixtures/csv/seven_users.csv");
+    let out = run(
+        &scripts.join("import_users.rhai"),
+        &[
+            ("pool_id", &pool_id),
+            ("role_arn", &role_arn),
+            ("csv", &csv.display().to_string()),
+            ("max_rows_per_job", "4"),
+        ],
+    );
+    let text = ok(&out);
+    assert!(
+        text.contains("imported 7, skipped 0, failed 0 in 2 job(s)"),
+        "{text}"
+    );
+    for i in 0..7 {
+        assert!(
+            text.contains(&format!(
+                "user{i}: removed email, set a permanent password (CONFIRMED)"
+            )),
+            "{text}"
+        );
+    }
+    ok(&run(
+        &scripts.join("teardown.rhai"),
+        &[
+            ("pool_id", &pool_id),
+            ("role_name", &role),
+            ("policy_name", &policy),
+        ],
+    ));
+}
+
+#[test]
 fn a_section_without_its_var_says_which_one() {
     let out = run(&repo().join("scripts/users.rhai"), &[]);
     assert_eq!(out.status.code(), Some(1));

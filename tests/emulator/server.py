@@ -11,14 +11,21 @@ its WSGI app and adds them as the Cognito developer guide describes them:
   refuses a request missing a signed header);
 * jobs move Created -> Pending -> InProgress -> Succeeded | Failed over time, so callers poll;
   users arrive with status RESET_REQUIRED; only one job may be active per account
-  (StartUserImportJob answers LimitExceededException otherwise).
+  (StartUserImportJob answers LimitExceededException otherwise); a pool without an
+  auto-verified attribute cannot start a job;
+* the file is read as the guide formats it: no quoting, `\,` is a comma inside a value,
+  values are trimmed; a header that is not the pool's fails the job, a bad row fails its user.
+
+Tests can inject faults into the jobs of one name: POST /_runbook/faults with
+{"job_name": NAME, "expired_urls": N} makes the next N such jobs' upload URLs already expired
+(S3 answers 403 "Request has expired"); "failed_jobs": N makes the next N started ones end Failed;
+"hold_next_job_seconds": S keeps the next started one InProgress for S seconds (to occupy the
+account's one import slot).
 
 Usage: python3 server.py [--port N]   (listens on 127.0.0.1 only; port 0 picks a free one)
 It prints ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` once it is ready.
 """
 import argparse
-import csv
-import io
 import json
 import logging
 import os
@@ -68,6 +75,9 @@ class Job:
         self.message = None
         self.body = None
         self.signature = secrets.token_hex(32)
+        self.url_expired = False
+        self.inject_failure = False
+        self.in_progress_seconds = IN_PROGRESS_SECONDS
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.created))
         self.url = (
             f"{base_url}{UPLOAD_PATH}{self.id}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -80,7 +90,7 @@ class Job:
         """Moves a started job along the documented states, importing when it gets there."""
         if self.status in ("Pending", "InProgress"):
             elapsed = time.time() - self.started
-            if elapsed >= PENDING_SECONDS + IN_PROGRESS_SECONDS:
+            if elapsed >= PENDING_SECONDS + self.in_progress_seconds:
                 self.run_import()
             elif elapsed >= PENDING_SECONDS:
                 self.status = "InProgress"
@@ -91,18 +101,26 @@ class Job:
     def run_import(self):
         backend = cognitoidp_backends[self.account][self.region]
         self.completed = time.time()
+        if self.inject_failure:
+            self.status, self.message = "Failed", "Injected failure: the import job failed."
+            self.failed = max(1, len((self.body or b"").splitlines()) - 1)
+            return
         try:
             pool = backend.describe_user_pool(self.pool_id)
         except Exception as e:  # the pool was deleted while the job ran
             self.status, self.message = "Failed", str(e)
             return
         expected = csv_header(pool)
-        text = (self.body or b"").decode("utf-8", errors="replace")
-        rows = list(csv.reader(io.StringIO(text)))
+        body = self.body or b""
+        if body.startswith(b"\xef\xbb\xbf"):
+            self.status, self.message = "Failed", "The CSV file starts with a byte order mark."
+            return
+        text = body.decode("utf-8", errors="replace")
+        rows = [split_row(line) for line in text.splitlines()]
         if not rows:
             self.status, self.message = "Failed", "The CSV file is empty."
             return
-        header = [h.strip() for h in rows[0]]
+        header = rows[0]
         if set(header) != set(expected) or len(header) != len(expected):
             missing = sorted(set(expected) - set(header))
             unknown = sorted(set(header) - set(expected))
@@ -110,11 +128,20 @@ class Job:
             self.message = f"The CSV header does not match the user pool: missing {missing}, unknown {unknown}."
             return
         for row in rows[1:]:
-            if not row:
-                continue
-            record = dict(zip(header, (v.strip() for v in row)))
+            record = dict(zip(header, row))
             username = record.get("cognito:username", "")
-            if len(row) != len(header) or not username or pool._get_user(username):
+            verified = [record.get(k, "").lower() == "true" for k in ("email_verified", "phone_number_verified")]
+            if (
+                len(row) != len(header)
+                or not username
+                or " " in username
+                or "\t" in username
+                or pool._get_user(username)
+                or record.get("cognito:mfa_enabled", "").lower() not in ("true", "false")
+                or not any(verified)
+                or (verified[0] and not record.get("email"))
+                or (verified[1] and not record.get("phone_number"))
+            ):
                 self.failed += 1
                 continue
             attributes = [
@@ -153,6 +180,12 @@ class Job:
         return out
 
 
+def split_row(line):
+    """Splits a line at commas not preceded by a backslash; unescapes and trims the values."""
+    values = re.split(r"(?<!\\),", line)
+    return [v.replace("\\,", ",").strip() for v in values]
+
+
 def csv_header(pool):
     custom = [name for name in pool.schema_attributes if name.startswith("custom:")]
     return STANDARD_HEADER + custom + ["cognito:mfa_enabled", "cognito:username"]
@@ -164,6 +197,16 @@ class ImportJobs:
     def __init__(self):
         self.jobs = {}
         self.lock = threading.Lock()
+        # Faults to inject, by job name: {"name": {"expired_urls": n, "failed_jobs": n, "hold_next_job_seconds": s}}
+        self.faults = {}
+
+    def take_fault(self, job_name, kind):
+        """Consumes one injected fault of `kind` aimed at jobs named `job_name`."""
+        faults = self.faults.get(job_name, {})
+        if faults.get(kind, 0) > 0:
+            faults[kind] -= 1
+            return True
+        return False
 
     def pool(self, account, region, body):
         pool_id = body.get("UserPoolId")
@@ -195,6 +238,8 @@ class ImportJobs:
                 if not re.match(r"^arn:[\w+=/,.@-]+:iam::\d{12}:role/", body["CloudWatchLogsRoleArn"]):
                     raise ApiError("InvalidParameterException", "CloudWatchLogsRoleArn is not a valid IAM role ARN.")
                 job = Job(account, region, body["UserPoolId"], body["JobName"], body["CloudWatchLogsRoleArn"], base_url)
+                if self.take_fault(job.name, "expired_urls"):
+                    job.url_expired = True
                 self.jobs[job.id] = job
                 return {"UserImportJob": job.to_json()}
             if action == "DescribeUserImportJob":
@@ -219,12 +264,20 @@ class ImportJobs:
                     other.advance()
                     if other.account == account and other.status in ACTIVE:
                         raise ApiError("LimitExceededException", f"Import job {other.id} is already active in this account; only one import job can run at a time.")
+                pool = self.pool(account, region, body)
+                if not pool.extended_config.get("AutoVerifiedAttributes"):
+                    raise ApiError("InvalidParameterException", "The user pool has no auto-verified attributes; an import job cannot start.")
                 if job.body is None:
                     raise ApiError("PreconditionNotMetException", "The CSV file has not been uploaded to the pre-signed URL.")
                 if time.time() - job.created > URL_TTL_SECONDS:
                     job.status = "Expired"
                     raise ApiError("PreconditionNotMetException", "The import job has expired.")
                 job.status, job.started = "Pending", time.time()
+                if self.take_fault(job.name, "failed_jobs"):
+                    job.inject_failure = True
+                hold = self.faults.get(job.name, {}).pop("hold_next_job_seconds", 0)
+                if hold:
+                    job.in_progress_seconds = float(hold)
                 return {"UserImportJob": job.to_json()}
             if action == "StopUserImportJob":
                 job = self.job(account, region, body)
@@ -241,7 +294,7 @@ class ImportJobs:
                 return 403, s3_error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
             if environ["REQUEST_METHOD"] != "PUT":
                 return 405, s3_error("MethodNotAllowed", "The specified method is not allowed against this resource.")
-            if time.time() - job.created > URL_TTL_SECONDS:
+            if job.url_expired or time.time() - job.created > URL_TTL_SECONDS:
                 return 403, s3_error("AccessDenied", "Request has expired")
             if environ.get("HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION") != "aws:kms":
                 return 403, s3_error("AccessDenied", "There were headers present in the request which were not signed: x-amz-server-side-encryption must be aws:kms")
@@ -269,6 +322,14 @@ class Emulator:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if path == "/_runbook/faults" and environ["REQUEST_METHOD"] == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            faults = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with self.jobs.lock:
+                name = faults.pop("job_name", "")
+                self.jobs.faults.setdefault(name, {}).update(faults)
+            start_response("204 No Content", [])
+            return [b""]
         if path.startswith(UPLOAD_PATH):
             status, body = self.jobs.upload(environ, path[len(UPLOAD_PATH):], environ.get("QUERY_STRING", ""))
             start_response(f"{status} {'OK' if status == 200 else 'Forbidden'}", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])

@@ -1,0 +1,122 @@
+//! `runbook csv template` and `runbook csv validate`.
+
+use std::io::Write;
+
+use crate::aws::Settings;
+use crate::cli::CsvCommand;
+use crate::engine::Context;
+use crate::error::Error;
+use crate::import::validate::{Limits, Report};
+use crate::import::{check_file, pool_rules};
+
+/// Runs a `csv` subcommand. A file with problems exits 1 (the report is the output).
+pub fn run(command: CsvCommand, settings: Settings) -> Result<(), Error> {
+    let ctx = Context::new(settings, rhai::Map::new())?;
+    let aws_error = |e: crate::aws::AwsError| Error::Runtime {
+        message: e.to_string(),
+        location: None,
+    };
+    match command {
+        CsvCommand::Template { pool, out } => {
+            let rules = pool_rules(&ctx, &pool).map_err(aws_error)?;
+            let header = format!("{}\n", rules.header.join(","));
+            match out {
+                Some(path) => std::fs::write(&path, header).map_err(|e| Error::Runtime {
+                    message: format!("cannot write {}: {e}", path.display()),
+                    location: None,
+                })?,
+                None => print!("{header}"),
+            }
+            Ok(())
+        }
+        CsvCommand::Validate {
+            file,
+            pool,
+            json,
+            max_rows_per_job,
+            max_problems,
+        } => {
+            let rules = pool_rules(&ctx, &pool).map_err(aws_error)?;
+            let limits = Limits {
+                rows_per_job: max_rows_per_job,
+                max_problems,
+                ..Limits::default()
+            };
+            let report = check_file(&file, &rules, limits).map_err(|message| Error::Read {
+                path: file.clone(),
+                source: std::io::Error::other(message),
+            })?;
+            let name = file.display().to_string();
+            let text = if json {
+                json_report(&name, &report)
+            } else {
+                text_report(&name, &report)
+            };
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            if report.is_valid() {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!(
+                    "{name}: {} problem{} found",
+                    report.problem_count(),
+                    plural(report.problem_count())
+                )))
+            }
+        }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn summary(name: &str, report: &Report) -> String {
+    format!(
+        "{name}: {} user{}, {} bytes, {} import job{}",
+        report.users,
+        plural(report.users),
+        report.bytes,
+        report.jobs,
+        plural(report.jobs)
+    )
+}
+
+fn text_report(name: &str, report: &Report) -> String {
+    if report.is_valid() {
+        return format!("ok: {}\n", summary(name, report));
+    }
+    let mut out = String::new();
+    for p in &report.problems {
+        out.push_str(&format!("{p}\n"));
+    }
+    if report.more_problems > 0 {
+        out.push_str(&format!(
+            "… and {} more problem{}\n",
+            report.more_problems,
+            plural(report.more_problems)
+        ));
+    }
+    out
+}
+
+fn json_report(name: &str, report: &Report) -> String {
+    let problems: Vec<serde_json::Value> = report
+        .problems
+        .iter()
+        .map(|p| serde_json::json!({ "line": p.line, "column": p.column, "message": p.message, "text": p.to_string() }))
+        .collect();
+    let value = serde_json::json!({
+        "file": name,
+        "valid": report.is_valid(),
+        "users": report.users,
+        "bytes": report.bytes,
+        "jobs": report.jobs,
+        "problems": problems,
+        "more_problems": report.more_problems,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    )
+}

@@ -1,0 +1,557 @@
+//! User import, from the seed's five manual steps to one call.
+//!
+//! - `cognito::upload_csv(url, path)`: the seed's `curl -T file -H "x-amz-server-side-encryption:aws:kms" URL`.
+//! - `cognito::wait_user_import_job(pool_id, job_id)`: its repeated `describe-user-import-job`.
+//! - `cognito::import_users(pool_id, csv_path, opts)`: check the file against the pool
+//!   ([`validate`]), split it into jobs ([`split`]), and for each: create the job, upload, start
+//!   (waiting while another job is active), wait, and sum the counts.
+//!
+//! `runbook csv template` and `runbook csv validate` use the same pieces from the command line.
+
+pub mod progress;
+pub mod split;
+pub mod upload;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use rhai::{Array, Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
+
+use crate::aws::{AwsError, find_operation};
+use crate::engine::{Context, text_arg, throw};
+use crate::helpers::resolve;
+use progress::Progress;
+use validate::{Limits, Mfa, PoolRules, Report};
+
+/// Statuses after which an import job changes no more.
+pub const FINAL_STATUSES: &[&str] = &["Succeeded", "Failed", "Stopped", "Expired"];
+
+/// How long `import_users` keeps retrying a start refused because another job is active.
+const START_RETRY_LIMIT: Duration = Duration::from_secs(3600);
+
+/// Calls a cognito operation by name with a request map.
+fn cognito(ctx: &Context, name: &str, request: Map) -> Result<Dynamic, AwsError> {
+    let op = find_operation("cognito", name).ok_or_else(|| {
+        AwsError::local("cognito-idp", name, "Internal", "operation not registered")
+    })?;
+    ctx.call(op, &request, &Map::new())
+}
+
+fn request(pairs: &[(&str, Dynamic)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).into(), v.clone()))
+        .collect()
+}
+
+/// A member of a response map (`UserImportJob`, `Status`, ...).
+fn member(value: &Dynamic, key: &str) -> Dynamic {
+    value
+        .read_lock::<Map>()
+        .and_then(|m| m.get(key).cloned())
+        .unwrap_or(Dynamic::UNIT)
+}
+
+fn text(value: &Dynamic, key: &str) -> String {
+    member(value, key).into_string().unwrap_or_default()
+}
+
+fn count(value: &Dynamic, key: &str) -> i64 {
+    member(value, key).as_int().unwrap_or(0)
+}
+
+/// Reads what the CSV is checked against from the pool: `GetCSVHeader` and `DescribeUserPool`.
+pub fn pool_rules(ctx: &Context, pool_id: &str) -> Result<PoolRules, AwsError> {
+    let id: Dynamic = pool_id.into();
+    let header = cognito(
+        ctx,
+        "get_csv_header",
+        request(&[("UserPoolId", id.clone())]),
+    )?;
+    let header: Vec<String> = member(&header, "CSVHeader")
+        .into_array()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|h| h.into_string().ok())
+        .collect();
+    let pool = member(
+        &cognito(ctx, "describe_user_pool", request(&[("UserPoolId", id)]))?,
+        "UserPool",
+    );
+    let required = member(&pool, "SchemaAttributes")
+        .into_array()
+        .unwrap_or_default()
+        .iter()
+        .filter(|a| member(a, "Required").as_bool().unwrap_or(false))
+        .map(|a| text(a, "Name"))
+        .filter(|name| header.contains(name))
+        .collect();
+    let mfa = match text(&pool, "MfaConfiguration").as_str() {
+        "ON" => Mfa::On,
+        "OPTIONAL" => Mfa::Optional,
+        _ => Mfa::Off,
+    };
+    let auto_verified = member(&pool, "AutoVerifiedAttributes")
+        .into_array()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| a.into_string().ok())
+        .collect();
+    Ok(PoolRules {
+        pool_id: pool_id.to_string(),
+        header,
+        required,
+        mfa,
+        auto_verified,
+    })
+}
+
+/// Checks a file against the pool's rules, reading it once.
+pub fn check_file(path: &Path, rules: &PoolRules, limits: Limits) -> Result<Report, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    validate::validate(
+        std::io::BufReader::with_capacity(1 << 20, file),
+        rules,
+        limits,
+        size,
+    )
+    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// What an import step can fail with: an AWS error, or a failure of ours with extra data.
+enum Failure {
+    Aws(AwsError),
+    Other {
+        code: &'static str,
+        message: String,
+        job: Option<Dynamic>,
+    },
+}
+
+impl From<AwsError> for Failure {
+    fn from(e: AwsError) -> Self {
+        Failure::Aws(e)
+    }
+}
+
+impl Failure {
+    fn other(code: &'static str, message: impl Into<String>) -> Self {
+        Failure::Other {
+            code,
+            message: message.into(),
+            job: None,
+        }
+    }
+
+    /// The catchable map: the AWS error fields, plus `job` (the final UserImportJob) when a
+    /// job ended badly.
+    fn into_rhai(self, pos: rhai::Position) -> Box<EvalAltResult> {
+        match self {
+            Failure::Aws(e) => throw(e, pos),
+            Failure::Other { code, message, job } => {
+                let mut map =
+                    AwsError::local("cognito-idp", "ImportUsers", code, &message).to_map();
+                if let Some(job) = job {
+                    map.insert("job".into(), job);
+                }
+                Box::new(EvalAltResult::ErrorRuntime(map.into(), pos))
+            }
+        }
+    }
+}
+
+/// Polls a job until it reaches a final status, reporting changes; returns the job map.
+fn wait_for_job(
+    ctx: &Context,
+    pool_id: &Dynamic,
+    job_id: &Dynamic,
+    interval: f64,
+    timeout: Duration,
+    progress: &Progress,
+) -> Result<Dynamic, Failure> {
+    let started = Instant::now();
+    let label = format!("import job {job_id}");
+    let mut last = String::new();
+    loop {
+        let out = cognito(
+            ctx,
+            "describe_user_import_job",
+            request(&[("UserPoolId", pool_id.clone()), ("JobId", job_id.clone())]),
+        )?;
+        let job = member(&out, "UserImportJob");
+        let status = text(&job, "Status");
+        let line = format!(
+            "{status}: imported {}, skipped {}, failed {}",
+            count(&job, "ImportedUsers"),
+            count(&job, "SkippedUsers"),
+            count(&job, "FailedUsers")
+        );
+        if line != last {
+            progress.status(&label, &line);
+            last = line;
+        }
+        if FINAL_STATUSES.contains(&status.as_str()) {
+            return Ok(job);
+        }
+        if started.elapsed() >= timeout {
+            return Err(Failure::other(
+                "ImportJobTimeout",
+                format!(
+                    "import job {job_id} is still {status} after {:.0}s; stop it with cognito::stop_user_import_job or wait longer with #{{ timeout: seconds }}",
+                    timeout.as_secs_f64()
+                ),
+            ));
+        }
+        std::thread::sleep(Duration::from_secs_f64(interval));
+    }
+}
+
+/// `import_users` options, checked like a request map.
+struct ImportOptions {
+    role_arn: String,
+    job_name: String,
+    limits: Limits,
+    interval: f64,
+}
+
+const OPTION_KEYS: &[&str] = &[
+    "CloudWatchLogsRoleArn",
+    "JobName",
+    "MaxRowsPerJob",
+    "PollInterval",
+];
+
+fn import_options(opts: &Map) -> Result<ImportOptions, String> {
+    for key in opts.keys() {
+        if !OPTION_KEYS.contains(&key.as_str()) {
+            let hint = crate::aws::shape::closest(key, OPTION_KEYS.iter().copied())
+                .map(|c| format!(" (did you mean \"{c}\"?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown option \"{key}\"{hint}; valid options: {}",
+                OPTION_KEYS.join(", ")
+            ));
+        }
+    }
+    let role_arn = opts
+        .get("CloudWatchLogsRoleArn")
+        .and_then(|v| v.clone().into_string().ok())
+        .ok_or(
+            "missing option \"CloudWatchLogsRoleArn\": the role import jobs write their logs with",
+        )?;
+    let job_name = match opts.get("JobName") {
+        None => "runbook-import".to_string(),
+        Some(v) => v
+            .clone()
+            .into_string()
+            .map_err(|_| "option \"JobName\" must be a string")?,
+    };
+    let rows = match opts.get("MaxRowsPerJob") {
+        None => validate::MAX_ROWS_PER_JOB,
+        Some(v) => {
+            let n = v
+                .as_int()
+                .map_err(|_| "option \"MaxRowsPerJob\" must be an integer")?;
+            u64::try_from(n)
+                .ok()
+                .filter(|n| (1..=validate::MAX_ROWS_PER_JOB).contains(n))
+                .ok_or(format!(
+                    "option \"MaxRowsPerJob\" must be between 1 and {} (Cognito's limit)",
+                    validate::MAX_ROWS_PER_JOB
+                ))?
+        }
+    };
+    let interval = match opts.get("PollInterval") {
+        None => 1.0,
+        Some(v) => v
+            .as_float()
+            .ok()
+            .or_else(|| v.as_int().ok().map(|i| i as f64))
+            .filter(|s| (0.05..=60.0).contains(s))
+            .ok_or("option \"PollInterval\" must be a number of seconds between 0.05 and 60")?,
+    };
+    Ok(ImportOptions {
+        role_arn,
+        job_name,
+        limits: Limits {
+            rows_per_job: rows,
+            ..Limits::default()
+        },
+        interval,
+    })
+}
+
+/// The whole import: validate, split, and run one job per chunk, one after another.
+fn import_users(
+    ctx: &Context,
+    pool_id: &str,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<Map, Failure> {
+    let progress = Progress::new();
+    let rules = pool_rules(ctx, pool_id)?;
+    let report =
+        check_file(path, &rules, opts.limits).map_err(|m| Failure::other("CsvUnreadable", m))?;
+    if !report.is_valid() {
+        let mut lines: Vec<String> = report
+            .problems
+            .iter()
+            .take(20)
+            .map(ToString::to_string)
+            .collect();
+        let rest = report.problem_count() - lines.len() as u64;
+        if rest > 0 {
+            lines.push(format!("… and {rest} more"));
+        }
+        return Err(Failure::other(
+            "CsvValidationFailed",
+            format!(
+                "{} has {} problem{}; nothing was uploaded:\n  {}",
+                path.display(),
+                report.problem_count(),
+                if report.problem_count() == 1 { "" } else { "s" },
+                lines.join("\n  ")
+            ),
+        ));
+    }
+    if report.users == 0 {
+        return Err(Failure::other(
+            "CsvEmpty",
+            format!("{} has a header but no users", path.display()),
+        ));
+    }
+    progress.log(&format!(
+        "import: {} users from {} into {pool_id}, {} job{}",
+        report.users,
+        path.display(),
+        report.jobs,
+        if report.jobs == 1 { "" } else { "s" }
+    ));
+
+    let mut splitter = if report.jobs > 1 {
+        let dir = std::env::temp_dir().join(format!("runbook-import-{}", std::process::id()));
+        Some(
+            split::Splitter::open(path, opts.limits, dir)
+                .map_err(|e| Failure::other("CsvUnreadable", e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let mut jobs = Array::new();
+    let (mut imported, mut skipped, mut failed) = (0, 0, 0);
+    for index in 1..=report.jobs {
+        let chunk: PathBuf = match &mut splitter {
+            None => path.to_path_buf(),
+            Some(s) => match s
+                .next_chunk()
+                .map_err(|e| Failure::other("CsvUnreadable", e.to_string()))?
+            {
+                Some((chunk, _)) => chunk,
+                None => break,
+            },
+        };
+        let name = if report.jobs == 1 {
+            opts.job_name.clone()
+        } else {
+            format!("{}-{index}-of-{}", opts.job_name, report.jobs)
+        };
+        let job = run_job(ctx, pool_id, &chunk, &name, opts, &progress)?;
+        if splitter.is_some() {
+            let _ = std::fs::remove_file(&chunk);
+        }
+        imported += count(&job, "ImportedUsers");
+        skipped += count(&job, "SkippedUsers");
+        failed += count(&job, "FailedUsers");
+        jobs.push(job);
+    }
+    let mut out = Map::new();
+    out.insert("jobs".into(), jobs.into());
+    out.insert("ImportedUsers".into(), imported.into());
+    out.insert("SkippedUsers".into(), skipped.into());
+    out.insert("FailedUsers".into(), failed.into());
+    Ok(out)
+}
+
+/// One job: create, upload (a fresh job once if the URL was refused as expired), start
+/// (retrying with backoff while another job is active), wait.
+fn run_job(
+    ctx: &Context,
+    pool_id: &str,
+    chunk: &Path,
+    name: &str,
+    opts: &ImportOptions,
+    progress: &Progress,
+) -> Result<Dynamic, Failure> {
+    let pool: Dynamic = pool_id.into();
+    let create = || -> Result<Dynamic, Failure> {
+        let out = cognito(
+            ctx,
+            "create_user_import_job",
+            request(&[
+                ("UserPoolId", pool.clone()),
+                ("JobName", name.into()),
+                ("CloudWatchLogsRoleArn", opts.role_arn.clone().into()),
+            ]),
+        )?;
+        Ok(member(&out, "UserImportJob"))
+    };
+    let mut job = create()?;
+    let mut attempt = 0;
+    loop {
+        let label = format!("{name} ({})", text(&job, "JobId"));
+        let url = text(&job, "PreSignedUrl");
+        match ctx
+            .runtime
+            .block_on(upload::upload(&url, chunk, Some((progress, &label))))
+        {
+            Ok(_) => break,
+            Err(e) if e.status == Some(403) && attempt == 0 => {
+                progress.log(&format!(
+                    "{label}: upload refused ({}); creating a fresh job",
+                    e.message
+                ));
+                attempt += 1;
+                job = create()?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let job_id = member(&job, "JobId");
+    let label = format!("{name} ({job_id})");
+    let started = Instant::now();
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match cognito(
+            ctx,
+            "start_user_import_job",
+            request(&[("UserPoolId", pool.clone()), ("JobId", job_id.clone())]),
+        ) {
+            Ok(_) => break,
+            Err(e)
+                if e.code == "LimitExceededException" && started.elapsed() < START_RETRY_LIMIT =>
+            {
+                progress.status(
+                    &label,
+                    &format!(
+                        "waiting for the account's active import job to finish (retry in {}s)",
+                        delay.as_secs()
+                    ),
+                );
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let done = wait_for_job(
+        ctx,
+        &pool,
+        &job_id,
+        opts.interval,
+        Duration::from_secs(24 * 3600),
+        progress,
+    )?;
+    let status = text(&done, "Status");
+    progress.log(&format!(
+        "{label}: {status}: imported {}, skipped {}, failed {}",
+        count(&done, "ImportedUsers"),
+        count(&done, "SkippedUsers"),
+        count(&done, "FailedUsers")
+    ));
+    if status != "Succeeded" {
+        let message = format!(
+            "import job {job_id} ended {status}: {} (imported {}, skipped {}, failed {})",
+            text(&done, "CompletionMessage"),
+            count(&done, "ImportedUsers"),
+            count(&done, "SkippedUsers"),
+            count(&done, "FailedUsers")
+        );
+        return Err(Failure::Other {
+            code: "ImportJobFailed",
+            message,
+            job: Some(done),
+        });
+    }
+    Ok(done)
+}
+
+/// Registers `cognito::upload_csv`, `cognito::wait_user_import_job` and `cognito::import_users`.
+pub fn register(module: &mut Module, ctx: &Rc<Context>) {
+    let c = ctx.clone();
+    FuncRegistration::new("upload_csv")
+        .in_internal_namespace()
+        .with_comments(["/// PUT a CSV file to an import job's pre-signed URL (x-amz-server-side-encryption: aws:kms)."])
+        .set_into_module(
+            module,
+            move |call: NativeCallContext, url: Dynamic, path: Dynamic| -> Result<Map, Box<EvalAltResult>> {
+                let pos = call.call_position();
+                let url = text_arg(&url, "upload_csv: the pre-signed URL", pos)?;
+                let path = text_arg(&path, "upload_csv: the CSV path", pos)?;
+                let full = resolve(&call, &path);
+                let (status, bytes) = c
+                    .runtime
+                    .block_on(upload::upload(&url, &full, None))
+                    .map_err(|e| throw(e, pos))?;
+                Ok(request(&[("status", (status as i64).into()), ("bytes", (bytes as i64).into())]))
+            },
+        );
+
+    for arity in [2, 3] {
+        let c = ctx.clone();
+        let wait = move |call: &NativeCallContext, pool: Dynamic, job: Dynamic, opts: Map| {
+            let pos = call.call_position();
+            let seconds = |key: &str, default: f64| {
+                opts.get(key)
+                    .and_then(|v| {
+                        v.as_float()
+                            .ok()
+                            .or_else(|| v.as_int().ok().map(|i| i as f64))
+                    })
+                    .unwrap_or(default)
+            };
+            let interval = seconds("interval", 1.0).clamp(0.05, 60.0);
+            let timeout = Duration::from_secs_f64(seconds("timeout", 3600.0).clamp(0.0, 86_400.0));
+            wait_for_job(&c, &pool, &job, interval, timeout, &Progress::new())
+                .map_err(|e| e.into_rhai(pos))
+        };
+        let reg = FuncRegistration::new("wait_user_import_job").in_internal_namespace().with_comments([
+            "/// Polls an import job until Succeeded, Failed, Stopped or Expired (options: interval, timeout in seconds).",
+        ]);
+        if arity == 2 {
+            reg.set_into_module(
+                module,
+                move |call: NativeCallContext, pool: Dynamic, job: Dynamic| {
+                    wait(&call, pool, job, Map::new())
+                },
+            );
+        } else {
+            reg.set_into_module(
+                module,
+                move |call: NativeCallContext, pool: Dynamic, job: Dynamic, opts: Map| {
+                    wait(&call, pool, job, opts)
+                },
+            );
+        }
+    }
+
+    let c = ctx.clone();
+    FuncRegistration::new("import_users")
+        .in_internal_namespace()
+        .with_comments(["/// Validate a CSV against the pool, split it into jobs, and run them one after another."])
+        .set_into_module(
+            module,
+            move |call: NativeCallContext, pool: Dynamic, path: Dynamic, opts: Map| -> Result<Map, Box<EvalAltResult>> {
+                let pos = call.call_position();
+                let pool = text_arg(&pool, "import_users: the pool id", pos)?;
+                let path = resolve(&call, &text_arg(&path, "import_users: the CSV path", pos)?);
+                let options = import_options(&opts).map_err(|m| {
+                    throw(AwsError::local("cognito-idp", "ImportUsers", "ParamValidation", &m), pos)
+                })?;
+                import_users(&c, &pool, &path, &options).map_err(|e| e.into_rhai(pos))
+            },
+        );
+}

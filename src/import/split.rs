@@ -1,0 +1,89 @@
+//! Splitting a large import file into one file per job: each chunk gets the header and at most
+//! `rows_per_job` rows and 100 MB, the same boundaries the validator counts. Chunks are written
+//! one at a time, just before their job runs, so only one is on disk at once.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::validate::{Limits, Lines};
+
+/// Reads the source once, handing out chunk files in order.
+pub struct Splitter {
+    lines: Lines<BufReader<File>>,
+    header: Vec<u8>,
+    limits: Limits,
+    dir: PathBuf,
+    /// A row read past the end of the previous chunk.
+    pending: Option<Vec<u8>>,
+    written: usize,
+}
+
+impl Splitter {
+    pub fn open(source: &Path, limits: Limits, dir: PathBuf) -> io::Result<Self> {
+        let mut lines = Lines::new(BufReader::with_capacity(1 << 20, File::open(source)?));
+        lines.next_line()?;
+        let mut header = lines.buf.clone();
+        header.push(b'\n');
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self {
+            lines,
+            header,
+            limits,
+            dir,
+            pending: None,
+            written: 0,
+        })
+    }
+
+    /// Writes the next chunk and returns its path and row count; `None` when all rows are out.
+    pub fn next_chunk(&mut self) -> io::Result<Option<(PathBuf, u64)>> {
+        let path = self.dir.join(format!("chunk-{}.csv", self.written + 1));
+        let mut out: Option<BufWriter<File>> = None;
+        let (mut rows, mut bytes) = (0u64, self.header.len() as u64);
+        loop {
+            let row = match self.pending.take() {
+                Some(row) => row,
+                None => {
+                    if !self.lines.next_line()? {
+                        break;
+                    }
+                    let mut row = self.lines.buf.clone();
+                    row.push(b'\n');
+                    row
+                }
+            };
+            let fits = rows < self.limits.rows_per_job
+                && bytes + row.len() as u64 <= self.limits.bytes_per_job;
+            if rows > 0 && !fits {
+                self.pending = Some(row);
+                break;
+            }
+            let writer = match &mut out {
+                Some(w) => w,
+                None => {
+                    let mut w = BufWriter::new(File::create(&path)?);
+                    w.write_all(&self.header)?;
+                    out.insert(w)
+                }
+            };
+            writer.write_all(&row)?;
+            rows += 1;
+            bytes += row.len() as u64;
+        }
+        match out {
+            Some(mut w) => {
+                w.flush()?;
+                self.written += 1;
+                Ok(Some((path, rows)))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+impl Drop for Splitter {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
