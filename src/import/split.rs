@@ -87,3 +87,76 @@ impl Drop for Splitter {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::validate::{Mfa, PoolRules, validate};
+
+    const HEADER: &str =
+        "email,email_verified,phone_number_verified,cognito:mfa_enabled,cognito:username";
+
+    fn file(rows: usize) -> (PathBuf, PoolRules) {
+        let dir =
+            std::env::temp_dir().join(format!("runbook-split-test-{}-{rows}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("users.csv");
+        let mut text = format!("{HEADER}\r\n");
+        for i in 0..rows {
+            text.push_str(&format!("u{i}@example.com,true,false,false,user{i}\r\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let rules = PoolRules {
+            pool_id: "p".into(),
+            header: HEADER.split(',').map(str::to_string).collect(),
+            required: vec![],
+            mfa: Mfa::Off,
+            auto_verified: vec!["email".into()],
+        };
+        (path, rules)
+    }
+
+    /// The splitter cuts where the validator counted: same number of chunks, every row once,
+    /// each chunk starting with the header.
+    #[test]
+    fn chunks_match_the_validators_job_count() {
+        for (rows, limits) in [
+            (
+                7,
+                Limits {
+                    rows_per_job: 3,
+                    ..Limits::default()
+                },
+            ),
+            (
+                10,
+                Limits {
+                    bytes_per_job: 120,
+                    ..Limits::default()
+                },
+            ),
+            (5, Limits::default()),
+        ] {
+            let (path, rules) = file(rows);
+            let report = validate(
+                std::io::BufReader::new(File::open(&path).unwrap()),
+                &rules,
+                limits,
+                None,
+            )
+            .unwrap();
+            let dir = path.parent().unwrap().join("chunks");
+            let mut splitter = Splitter::open(&path, limits, dir).unwrap();
+            let (mut chunks, mut total) = (0, 0);
+            while let Some((chunk, n)) = splitter.next_chunk().unwrap() {
+                let text = std::fs::read_to_string(&chunk).unwrap();
+                assert!(text.starts_with(&format!("{HEADER}\n")));
+                assert_eq!(text.lines().count() as u64, n + 1);
+                assert!(n <= limits.rows_per_job && text.len() as u64 <= limits.bytes_per_job);
+                chunks += 1;
+                total += n;
+            }
+            assert_eq!((chunks, total), (report.jobs, rows as u64), "{limits:?}");
+        }
+    }
+}
