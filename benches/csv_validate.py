@@ -73,7 +73,7 @@ def main():
         os.remove(csv_path)
     print(f"runbook csv validate: {ROWS} rows, 21 columns, {size / 1e6:.1f} MB, {RUNS} runs: "
           f"median {statistics.median(walls):.3f} s, min {min(walls):.3f} s, "
-          f"peak RSS {peak_kb / 1024:.1f} MB (largest child, includes the emulator's Python if larger) "
+          f"peak RSS {peak_kb / 1024:.1f} MB (largest runbook process; the emulator is still running, so not counted) "
           f"(goal: <= 0.3 s, <= 40 MB)")
 
 
