@@ -168,6 +168,38 @@ mod global_helpers {
         })
     }
 
+    /// A CSV file (RFC 4180, first row the header) as an array of maps keyed by the header;
+    /// a relative path is resolved beside the runbook.
+    #[rhai_fn(return_raw)]
+    pub fn read_csv(ctx: NativeCallContext, path: &str) -> Result<rhai::Array, Box<EvalAltResult>> {
+        let pos = ctx.call_position();
+        let full = resolve(&ctx, path);
+        let mut reader = csv::Reader::from_path(&full).map_err(|e| {
+            fail(
+                format!("read_csv: cannot read {}: {e}", full.display()),
+                pos,
+            )
+        })?;
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| fail(format!("read_csv: {}: {e}", full.display()), pos))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = rhai::Array::new();
+        for record in reader.records() {
+            let record =
+                record.map_err(|e| fail(format!("read_csv: {}: {e}", full.display()), pos))?;
+            let row: Map = header
+                .iter()
+                .zip(record.iter())
+                .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.to_string())))
+                .collect();
+            rows.push(row.into());
+        }
+        Ok(rows)
+    }
+
     /// A secret prints as `********`.
     #[rhai_fn(
         global,

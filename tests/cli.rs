@@ -99,6 +99,43 @@ fn a_runbook_without_aws_calls_needs_no_credentials() {
 }
 
 #[test]
+fn read_csv_and_read_file_resolve_paths_beside_the_runbook() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("people.csv"),
+        "username,team\nalice,\"ops, east\"\nbob,dev\n",
+    )
+    .expect("csv");
+    std::fs::write(dir.join("note.txt"), "hello").expect("txt");
+    std::fs::write(
+        dir.join("book.rhai"),
+        "for p in read_csv(\"people.csv\") { print(`${p.username}: ${p.team}`); }\nprint(read_file(\"note.txt\"));\n",
+    )
+    .expect("rhai");
+    let out = bare()
+        .arg("run")
+        .arg(dir.join("book.rhai"))
+        .current_dir("/")
+        .output()
+        .expect("runs");
+    assert_eq!(
+        ok(&out).lines().collect::<Vec<_>>(),
+        ["alice: ops, east", "bob: dev", "hello"]
+    );
+    let out = bare()
+        .arg("run")
+        .arg(script("read_csv(\"missing.csv\");"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("read_csv: cannot read"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn check_finds_unknown_functions_and_wrong_arities_without_sending() {
     let good = ok(&bare()
         .args(["check"])
