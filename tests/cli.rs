@@ -66,6 +66,39 @@ fn an_unreachable_endpoint_fails_within_seconds_without_a_panic() {
 }
 
 #[test]
+fn missing_region_and_credentials_say_what_to_set() {
+    let path = script("cognito::list_user_pools();\n");
+    let out = bare()
+        .env_remove("AWS_REGION")
+        .arg("run")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("ListUserPools failed: NoRegion: no AWS region is configured: pass --region"),
+        "{}",
+        stderr(&out)
+    );
+    let out = bare()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("run")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("ListUserPools failed: NoCredentials: no usable AWS credentials"),
+        "{err}"
+    );
+    assert!(err.contains("or rehearse with --local"), "{err}");
+}
+
+#[test]
 fn the_endpoint_error_is_catchable_and_retryable() {
     let out = bare()
         .args(["--endpoint-url", "http://127.0.0.1:9", "run"])

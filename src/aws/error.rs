@@ -25,6 +25,10 @@ pub struct AwsError {
     pub retryable: bool,
 }
 
+/// What to do when no region is configured.
+pub const NO_REGION: &str =
+    "no AWS region is configured: pass --region, set AWS_REGION, or set a region in your profile";
+
 /// Error codes a client should back off and retry.
 const THROTTLING: &[&str] = &[
     "ThrottlingException",
@@ -95,14 +99,28 @@ impl AwsError {
                         text
                     })
                     .unwrap_or_else(|| "the request could not be sent".into());
-                Self {
-                    retryable: true,
-                    ..Self::local(
+                let network = failure.is_io() || failure.is_timeout();
+                if !network && detail.contains("Missing Region") {
+                    Self::local(service, operation, "NoRegion", NO_REGION)
+                } else if !network && detail.contains("credentials") {
+                    Self::local(
                         service,
                         operation,
-                        "EndpointUnreachable",
-                        &format!("could not reach the {service} endpoint: {detail}"),
+                        "NoCredentials",
+                        &format!(
+                            "no usable AWS credentials ({detail}); pass --profile, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws sso login`, or rehearse with --local"
+                        ),
                     )
+                } else {
+                    Self {
+                        retryable: true,
+                        ..Self::local(
+                            service,
+                            operation,
+                            "EndpointUnreachable",
+                            &format!("could not reach the {service} endpoint: {detail}"),
+                        )
+                    }
                 }
             }
             SdkError::ConstructionFailure(_) => {

@@ -127,14 +127,7 @@ impl Clients {
             .await
             .region()
             .map(|r| r.to_string())
-            .ok_or_else(|| {
-                AwsError::local(
-                    "sts",
-                    "Configuration",
-                    "NoRegion",
-                    "no AWS region is configured: pass --region, set AWS_REGION, or set a region in your profile",
-                )
-            })
+            .ok_or_else(|| AwsError::local("sts", "Configuration", "NoRegion", error::NO_REGION))
     }
 }
 
