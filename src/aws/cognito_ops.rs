@@ -4,7 +4,8 @@
 
 #![allow(clippy::all)]
 
-use super::shape::{Member, Operation, Pagination, Shape, Ty};
+use super::shape::{Operation, Pagination, Shape, Ty};
+use crate::shape;
 use aws_sdk_cognitoidentityprovider as sdk;
 
 /// `send!(fn, module, Input, "Api", [setter: field, ...])`: the glue of one operation: build
@@ -26,6904 +27,1787 @@ macro_rules! send {
     };
 }
 
-static S_ACCOUNT_RECOVERY_SETTING_TYPE: Shape = Shape {
-    name: "AccountRecoverySettingType",
-    members: &[Member {
-        name: "RecoveryMechanisms",
-        ty: Ty::List(&Ty::Struct(&S_RECOVERY_OPTION_TYPE)),
-        required: false,
-    }],
-};
-static S_ACCOUNT_TAKEOVER_ACTIONS_TYPE: Shape = Shape {
-    name: "AccountTakeoverActionsType",
-    members: &[
-        Member {
-            name: "LowAction",
-            ty: Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MediumAction",
-            ty: Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "HighAction",
-            ty: Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_ACCOUNT_TAKEOVER_ACTION_TYPE: Shape = Shape {
-    name: "AccountTakeoverActionType",
-    members: &[
-        Member {
-            name: "Notify",
-            ty: Ty::Boolean,
-            required: true,
-        },
-        Member {
-            name: "EventAction",
-            ty: Ty::Enum(sdk::types::AccountTakeoverEventActionType::values),
-            required: true,
-        },
-    ],
-};
-static S_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE: Shape = Shape {
-    name: "AccountTakeoverRiskConfigurationType",
-    members: &[
-        Member {
-            name: "NotifyConfiguration",
-            ty: Ty::Struct(&S_NOTIFY_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Actions",
-            ty: Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTIONS_TYPE),
-            required: true,
-        },
-    ],
-};
-static S_ACR_LEVEL_CONFIG_TYPE: Shape = Shape {
-    name: "AcrLevelConfigType",
-    members: &[Member {
-        name: "AcrValue",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_ADD_CUSTOM_ATTRIBUTES_INPUT: Shape = Shape {
-    name: "AddCustomAttributesRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "CustomAttributes",
-            ty: Ty::List(&Ty::Struct(&S_SCHEMA_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_ADD_CUSTOM_ATTRIBUTES_OUTPUT: Shape = Shape {
-    name: "AddCustomAttributesResponse",
-    members: &[],
-};
-static S_ADD_USER_POOL_CLIENT_SECRET_INPUT: Shape = Shape {
-    name: "AddUserPoolClientSecretRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientSecret",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADD_USER_POOL_CLIENT_SECRET_OUTPUT: Shape = Shape {
-    name: "AddUserPoolClientSecretResponse",
-    members: &[Member {
-        name: "ClientSecretDescriptor",
-        ty: Ty::Struct(&S_CLIENT_SECRET_DESCRIPTOR_TYPE),
-        required: false,
-    }],
-};
-static S_ADMIN_ADD_USER_TO_GROUP_INPUT: Shape = Shape {
-    name: "AdminAddUserToGroupRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_ADD_USER_TO_GROUP_OUTPUT: Shape = Shape {
-    name: "AdminAddUserToGroupOutput",
-    members: &[],
-};
-static S_ADMIN_CONFIRM_SIGN_UP_INPUT: Shape = Shape {
-    name: "AdminConfirmSignUpRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_CONFIRM_SIGN_UP_OUTPUT: Shape = Shape {
-    name: "AdminConfirmSignUpResponse",
-    members: &[],
-};
-static S_ADMIN_CREATE_USER_CONFIG_TYPE: Shape = Shape {
-    name: "AdminCreateUserConfigType",
-    members: &[
-        Member {
-            name: "AllowAdminCreateUserOnly",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "UnusedAccountValidityDays",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "InviteMessageTemplate",
-            ty: Ty::Struct(&S_MESSAGE_TEMPLATE_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_CREATE_USER_INPUT: Shape = Shape {
-    name: "AdminCreateUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "ValidationData",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "TemporaryPassword",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ForceAliasCreation",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "MessageAction",
-            ty: Ty::Enum(sdk::types::MessageActionType::values),
-            required: false,
-        },
-        Member {
-            name: "DesiredDeliveryMediums",
-            ty: Ty::List(&Ty::Enum(sdk::types::DeliveryMediumType::values)),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_CREATE_USER_OUTPUT: Shape = Shape {
-    name: "AdminCreateUserResponse",
-    members: &[Member {
-        name: "User",
-        ty: Ty::Struct(&S_USER_TYPE),
-        required: false,
-    }],
-};
-static S_ADMIN_DELETE_SOFTWARE_TOKEN_INPUT: Shape = Shape {
-    name: "AdminDeleteSoftwareTokenRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_DELETE_SOFTWARE_TOKEN_OUTPUT: Shape = Shape {
-    name: "AdminDeleteSoftwareTokenResponse",
-    members: &[],
-};
-static S_ADMIN_DELETE_USER_ATTRIBUTES_INPUT: Shape = Shape {
-    name: "AdminDeleteUserAttributesRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserAttributeNames",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_DELETE_USER_ATTRIBUTES_OUTPUT: Shape = Shape {
-    name: "AdminDeleteUserAttributesResponse",
-    members: &[],
-};
-static S_ADMIN_DELETE_USER_INPUT: Shape = Shape {
-    name: "AdminDeleteUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_DELETE_USER_OUTPUT: Shape = Shape {
-    name: "AdminDeleteUserOutput",
-    members: &[],
-};
-static S_ADMIN_DISABLE_PROVIDER_FOR_USER_INPUT: Shape = Shape {
-    name: "AdminDisableProviderForUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "User",
-            ty: Ty::Struct(&S_PROVIDER_USER_IDENTIFIER_TYPE),
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_DISABLE_PROVIDER_FOR_USER_OUTPUT: Shape = Shape {
-    name: "AdminDisableProviderForUserResponse",
-    members: &[],
-};
-static S_ADMIN_DISABLE_USER_INPUT: Shape = Shape {
-    name: "AdminDisableUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_DISABLE_USER_OUTPUT: Shape = Shape {
-    name: "AdminDisableUserResponse",
-    members: &[],
-};
-static S_ADMIN_ENABLE_USER_INPUT: Shape = Shape {
-    name: "AdminEnableUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_ENABLE_USER_OUTPUT: Shape = Shape {
-    name: "AdminEnableUserResponse",
-    members: &[],
-};
-static S_ADMIN_FORGET_DEVICE_INPUT: Shape = Shape {
-    name: "AdminForgetDeviceRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_FORGET_DEVICE_OUTPUT: Shape = Shape {
-    name: "AdminForgetDeviceOutput",
-    members: &[],
-};
-static S_ADMIN_GET_DEVICE_INPUT: Shape = Shape {
-    name: "AdminGetDeviceRequest",
-    members: &[
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_GET_DEVICE_OUTPUT: Shape = Shape {
-    name: "AdminGetDeviceResponse",
-    members: &[Member {
-        name: "Device",
-        ty: Ty::Struct(&S_DEVICE_TYPE),
-        required: true,
-    }],
-};
-static S_ADMIN_GET_USER_AUTH_FACTORS_INPUT: Shape = Shape {
-    name: "AdminGetUserAuthFactorsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_GET_USER_AUTH_FACTORS_OUTPUT: Shape = Shape {
-    name: "AdminGetUserAuthFactorsResponse",
-    members: &[
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "PreferredMfaSetting",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserMFASettingList",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ConfiguredUserAuthFactors",
-            ty: Ty::List(&Ty::Enum(sdk::types::AuthFactorType::values)),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_GET_USER_INPUT: Shape = Shape {
-    name: "AdminGetUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_GET_USER_OUTPUT: Shape = Shape {
-    name: "AdminGetUserResponse",
-    members: &[
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "UserCreateDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "UserLastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "Enabled",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "UserStatus",
-            ty: Ty::Enum(sdk::types::UserStatusType::values),
-            required: false,
-        },
-        Member {
-            name: "MFAOptions",
-            ty: Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "PreferredMfaSetting",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserMFASettingList",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_INITIATE_AUTH_INPUT: Shape = Shape {
-    name: "AdminInitiateAuthRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AuthFlow",
-            ty: Ty::Enum(sdk::types::AuthFlowType::values),
-            required: true,
-        },
-        Member {
-            name: "AuthParameters",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ContextData",
-            ty: Ty::Struct(&S_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_INITIATE_AUTH_OUTPUT: Shape = Shape {
-    name: "AdminInitiateAuthResponse",
-    members: &[
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeNameType::values),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ChallengeParameters",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AuthenticationResult",
-            ty: Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AvailableChallenges",
-            ty: Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values)),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_LINK_PROVIDER_FOR_USER_INPUT: Shape = Shape {
-    name: "AdminLinkProviderForUserRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DestinationUser",
-            ty: Ty::Struct(&S_PROVIDER_USER_IDENTIFIER_TYPE),
-            required: true,
-        },
-        Member {
-            name: "SourceUser",
-            ty: Ty::Struct(&S_PROVIDER_USER_IDENTIFIER_TYPE),
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_LINK_PROVIDER_FOR_USER_OUTPUT: Shape = Shape {
-    name: "AdminLinkProviderForUserResponse",
-    members: &[],
-};
-static S_ADMIN_LIST_DEVICES_INPUT: Shape = Shape {
-    name: "AdminListDevicesRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Limit",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_LIST_DEVICES_OUTPUT: Shape = Shape {
-    name: "AdminListDevicesResponse",
-    members: &[
-        Member {
-            name: "Devices",
-            ty: Ty::List(&Ty::Struct(&S_DEVICE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_LIST_GROUPS_FOR_USER_INPUT: Shape = Shape {
-    name: "AdminListGroupsForUserRequest",
-    members: &[
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Limit",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_LIST_GROUPS_FOR_USER_OUTPUT: Shape = Shape {
-    name: "AdminListGroupsForUserResponse",
-    members: &[
-        Member {
-            name: "Groups",
-            ty: Ty::List(&Ty::Struct(&S_GROUP_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_LIST_USER_AUTH_EVENTS_INPUT: Shape = Shape {
-    name: "AdminListUserAuthEventsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_LIST_USER_AUTH_EVENTS_OUTPUT: Shape = Shape {
-    name: "AdminListUserAuthEventsResponse",
-    members: &[
-        Member {
-            name: "AuthEvents",
-            ty: Ty::List(&Ty::Struct(&S_AUTH_EVENT_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_REMOVE_USER_FROM_GROUP_INPUT: Shape = Shape {
-    name: "AdminRemoveUserFromGroupRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_REMOVE_USER_FROM_GROUP_OUTPUT: Shape = Shape {
-    name: "AdminRemoveUserFromGroupOutput",
-    members: &[],
-};
-static S_ADMIN_RESET_USER_PASSWORD_INPUT: Shape = Shape {
-    name: "AdminResetUserPasswordRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_RESET_USER_PASSWORD_OUTPUT: Shape = Shape {
-    name: "AdminResetUserPasswordResponse",
-    members: &[],
-};
-static S_ADMIN_RESPOND_TO_AUTH_CHALLENGE_INPUT: Shape = Shape {
-    name: "AdminRespondToAuthChallengeRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeNameType::values),
-            required: true,
-        },
-        Member {
-            name: "ChallengeResponses",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ContextData",
-            ty: Ty::Struct(&S_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_RESPOND_TO_AUTH_CHALLENGE_OUTPUT: Shape = Shape {
-    name: "AdminRespondToAuthChallengeResponse",
-    members: &[
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeNameType::values),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ChallengeParameters",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AuthenticationResult",
-            ty: Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AvailableChallenges",
-            ty: Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values)),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_SET_USER_MFA_PREFERENCE_INPUT: Shape = Shape {
-    name: "AdminSetUserMFAPreferenceRequest",
-    members: &[
-        Member {
-            name: "SMSMfaSettings",
-            ty: Ty::Struct(&S_SMS_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SoftwareTokenMfaSettings",
-            ty: Ty::Struct(&S_SOFTWARE_TOKEN_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailMfaSettings",
-            ty: Ty::Struct(&S_EMAIL_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "WebAuthnMfaSettings",
-            ty: Ty::Struct(&S_WEB_AUTHN_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_SET_USER_MFA_PREFERENCE_OUTPUT: Shape = Shape {
-    name: "AdminSetUserMFAPreferenceResponse",
-    members: &[],
-};
-static S_ADMIN_SET_USER_PASSWORD_INPUT: Shape = Shape {
-    name: "AdminSetUserPasswordRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Password",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Permanent",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_SET_USER_PASSWORD_OUTPUT: Shape = Shape {
-    name: "AdminSetUserPasswordResponse",
-    members: &[],
-};
-static S_ADMIN_SET_USER_SETTINGS_INPUT: Shape = Shape {
-    name: "AdminSetUserSettingsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MFAOptions",
-            ty: Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_SET_USER_SETTINGS_OUTPUT: Shape = Shape {
-    name: "AdminSetUserSettingsResponse",
-    members: &[],
-};
-static S_ADMIN_UPDATE_AUTH_EVENT_FEEDBACK_INPUT: Shape = Shape {
-    name: "AdminUpdateAuthEventFeedbackRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "EventId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "FeedbackValue",
-            ty: Ty::Enum(sdk::types::FeedbackValueType::values),
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_UPDATE_AUTH_EVENT_FEEDBACK_OUTPUT: Shape = Shape {
-    name: "AdminUpdateAuthEventFeedbackResponse",
-    members: &[],
-};
-static S_ADMIN_UPDATE_DEVICE_STATUS_INPUT: Shape = Shape {
-    name: "AdminUpdateDeviceStatusRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceRememberedStatus",
-            ty: Ty::Enum(sdk::types::DeviceRememberedStatusType::values),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_UPDATE_DEVICE_STATUS_OUTPUT: Shape = Shape {
-    name: "AdminUpdateDeviceStatusResponse",
-    members: &[],
-};
-static S_ADMIN_UPDATE_USER_ATTRIBUTES_INPUT: Shape = Shape {
-    name: "AdminUpdateUserAttributesRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ADMIN_UPDATE_USER_ATTRIBUTES_OUTPUT: Shape = Shape {
-    name: "AdminUpdateUserAttributesResponse",
-    members: &[],
-};
-static S_ADMIN_USER_GLOBAL_SIGN_OUT_INPUT: Shape = Shape {
-    name: "AdminUserGlobalSignOutRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_ADMIN_USER_GLOBAL_SIGN_OUT_OUTPUT: Shape = Shape {
-    name: "AdminUserGlobalSignOutResponse",
-    members: &[],
-};
-static S_ADVANCED_SECURITY_ADDITIONAL_FLOWS_TYPE: Shape = Shape {
-    name: "AdvancedSecurityAdditionalFlowsType",
-    members: &[Member {
-        name: "CustomAuthMode",
-        ty: Ty::Enum(sdk::types::AdvancedSecurityEnabledModeType::values),
-        required: false,
-    }],
-};
-static S_ANALYTICS_CONFIGURATION_TYPE: Shape = Shape {
-    name: "AnalyticsConfigurationType",
-    members: &[
-        Member {
-            name: "ApplicationId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ApplicationArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RoleArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ExternalId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserDataShared",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_ANALYTICS_METADATA_TYPE: Shape = Shape {
-    name: "AnalyticsMetadataType",
-    members: &[Member {
-        name: "AnalyticsEndpointId",
-        ty: Ty::String,
-        required: false,
-    }],
-};
-static S_ASSET_TYPE: Shape = Shape {
-    name: "AssetType",
-    members: &[
-        Member {
-            name: "Category",
-            ty: Ty::Enum(sdk::types::AssetCategoryType::values),
-            required: true,
-        },
-        Member {
-            name: "ColorMode",
-            ty: Ty::Enum(sdk::types::ColorSchemeModeType::values),
-            required: true,
-        },
-        Member {
-            name: "Extension",
-            ty: Ty::Enum(sdk::types::AssetExtensionType::values),
-            required: true,
-        },
-        Member {
-            name: "Bytes",
-            ty: Ty::Blob,
-            required: false,
-        },
-        Member {
-            name: "ResourceId",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ASSOCIATE_SOFTWARE_TOKEN_INPUT: Shape = Shape {
-    name: "AssociateSoftwareTokenRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ASSOCIATE_SOFTWARE_TOKEN_OUTPUT: Shape = Shape {
-    name: "AssociateSoftwareTokenResponse",
-    members: &[
-        Member {
-            name: "SecretCode",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_ATTRIBUTE_TYPE: Shape = Shape {
-    name: "AttributeType",
-    members: &[
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Value",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_AUTHENTICATION_RESULT_TYPE: Shape = Shape {
-    name: "AuthenticationResultType",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ExpiresIn",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "TokenType",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RefreshToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "IdToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "NewDeviceMetadata",
-            ty: Ty::Struct(&S_NEW_DEVICE_METADATA_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_AUTH_EVENT_TYPE: Shape = Shape {
-    name: "AuthEventType",
-    members: &[
-        Member {
-            name: "EventId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EventType",
-            ty: Ty::Enum(sdk::types::EventType::values),
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "EventResponse",
-            ty: Ty::Enum(sdk::types::EventResponseType::values),
-            required: false,
-        },
-        Member {
-            name: "EventRisk",
-            ty: Ty::Struct(&S_EVENT_RISK_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ChallengeResponses",
-            ty: Ty::List(&Ty::Struct(&S_CHALLENGE_RESPONSE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "EventContextData",
-            ty: Ty::Struct(&S_EVENT_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EventFeedback",
-            ty: Ty::Struct(&S_EVENT_FEEDBACK_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_CHALLENGE_RESPONSE_TYPE: Shape = Shape {
-    name: "ChallengeResponseType",
-    members: &[
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeName::values),
-            required: false,
-        },
-        Member {
-            name: "ChallengeResponse",
-            ty: Ty::Enum(sdk::types::ChallengeResponse::values),
-            required: false,
-        },
-    ],
-};
-static S_CHANGE_PASSWORD_INPUT: Shape = Shape {
-    name: "ChangePasswordRequest",
-    members: &[
-        Member {
-            name: "PreviousPassword",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ProposedPassword",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_CHANGE_PASSWORD_OUTPUT: Shape = Shape {
-    name: "ChangePasswordResponse",
-    members: &[],
-};
-static S_CLIENT_AUTHENTICATION_RESULT_TYPE: Shape = Shape {
-    name: "ClientAuthenticationResultType",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ExpiresIn",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "TokenType",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_CLIENT_SECRET_DESCRIPTOR_TYPE: Shape = Shape {
-    name: "ClientSecretDescriptorType",
-    members: &[
-        Member {
-            name: "ClientSecretId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientSecretValue",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientSecretCreateDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_CLOUD_WATCH_LOGS_CONFIGURATION_TYPE: Shape = Shape {
-    name: "CloudWatchLogsConfigurationType",
-    members: &[Member {
-        name: "LogGroupArn",
-        ty: Ty::String,
-        required: false,
-    }],
-};
-static S_CODE_DELIVERY_DETAILS_TYPE: Shape = Shape {
-    name: "CodeDeliveryDetailsType",
-    members: &[
-        Member {
-            name: "Destination",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DeliveryMedium",
-            ty: Ty::Enum(sdk::types::DeliveryMediumType::values),
-            required: false,
-        },
-        Member {
-            name: "AttributeName",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_COMPLETE_WEB_AUTHN_REGISTRATION_INPUT: Shape = Shape {
-    name: "CompleteWebAuthnRegistrationRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Credential",
-            ty: Ty::Document,
-            required: true,
-        },
-    ],
-};
-static S_COMPLETE_WEB_AUTHN_REGISTRATION_OUTPUT: Shape = Shape {
-    name: "CompleteWebAuthnRegistrationResponse",
-    members: &[],
-};
-static S_COMPROMISED_CREDENTIALS_ACTIONS_TYPE: Shape = Shape {
-    name: "CompromisedCredentialsActionsType",
-    members: &[Member {
-        name: "EventAction",
-        ty: Ty::Enum(sdk::types::CompromisedCredentialsEventActionType::values),
-        required: true,
-    }],
-};
-static S_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = Shape {
-    name: "CompromisedCredentialsRiskConfigurationType",
-    members: &[
-        Member {
-            name: "EventFilter",
-            ty: Ty::List(&Ty::Enum(sdk::types::EventFilterType::values)),
-            required: false,
-        },
-        Member {
-            name: "Actions",
-            ty: Ty::Struct(&S_COMPROMISED_CREDENTIALS_ACTIONS_TYPE),
-            required: true,
-        },
-    ],
-};
-static S_CONFIRM_DEVICE_INPUT: Shape = Shape {
-    name: "ConfirmDeviceRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceSecretVerifierConfig",
-            ty: Ty::Struct(&S_DEVICE_SECRET_VERIFIER_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "DeviceName",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_CONFIRM_DEVICE_OUTPUT: Shape = Shape {
-    name: "ConfirmDeviceResponse",
-    members: &[Member {
-        name: "UserConfirmationNecessary",
-        ty: Ty::Boolean,
-        required: false,
-    }],
-};
-static S_CONFIRM_FORGOT_PASSWORD_INPUT: Shape = Shape {
-    name: "ConfirmForgotPasswordRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SecretHash",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ConfirmationCode",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Password",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_CONFIRM_FORGOT_PASSWORD_OUTPUT: Shape = Shape {
-    name: "ConfirmForgotPasswordResponse",
-    members: &[],
-};
-static S_CONFIRM_SIGN_UP_INPUT: Shape = Shape {
-    name: "ConfirmSignUpRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SecretHash",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ConfirmationCode",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ForceAliasCreation",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_CONFIRM_SIGN_UP_OUTPUT: Shape = Shape {
-    name: "ConfirmSignUpResponse",
-    members: &[Member {
-        name: "Session",
-        ty: Ty::String,
-        required: false,
-    }],
-};
-static S_CONTEXT_DATA_TYPE: Shape = Shape {
-    name: "ContextDataType",
-    members: &[
-        Member {
-            name: "IpAddress",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ServerName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ServerPath",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "HttpHeaders",
-            ty: Ty::List(&Ty::Struct(&S_HTTP_HEADER)),
-            required: false,
-        },
-        Member {
-            name: "EncodedData",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_CREATE_GROUP_INPUT: Shape = Shape {
-    name: "CreateGroupRequest",
-    members: &[
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Description",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RoleArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Precedence",
-            ty: Ty::Integer,
-            required: false,
-        },
-    ],
-};
-static S_CREATE_GROUP_OUTPUT: Shape = Shape {
-    name: "CreateGroupResponse",
-    members: &[Member {
-        name: "Group",
-        ty: Ty::Struct(&S_GROUP_TYPE),
-        required: false,
-    }],
-};
-static S_CREATE_IDENTITY_PROVIDER_INPUT: Shape = Shape {
-    name: "CreateIdentityProviderRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ProviderType",
-            ty: Ty::Enum(sdk::types::IdentityProviderTypeType::values),
-            required: true,
-        },
-        Member {
-            name: "ProviderDetails",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AttributeMapping",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "IdpIdentifiers",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AcrMapping",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_IDENTITY_PROVIDER_OUTPUT: Shape = Shape {
-    name: "CreateIdentityProviderResponse",
-    members: &[Member {
-        name: "IdentityProvider",
-        ty: Ty::Struct(&S_IDENTITY_PROVIDER_TYPE),
-        required: true,
-    }],
-};
-static S_CREATE_MANAGED_LOGIN_BRANDING_INPUT: Shape = Shape {
-    name: "CreateManagedLoginBrandingRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UseCognitoProvidedValues",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "Settings",
-            ty: Ty::Document,
-            required: false,
-        },
-        Member {
-            name: "Assets",
-            ty: Ty::List(&Ty::Struct(&S_ASSET_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = Shape {
-    name: "CreateManagedLoginBrandingResponse",
-    members: &[Member {
-        name: "ManagedLoginBranding",
-        ty: Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE),
-        required: false,
-    }],
-};
-static S_CREATE_RESOURCE_SERVER_INPUT: Shape = Shape {
-    name: "CreateResourceServerRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Identifier",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Scopes",
-            ty: Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_SCOPE_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_RESOURCE_SERVER_OUTPUT: Shape = Shape {
-    name: "CreateResourceServerResponse",
-    members: &[Member {
-        name: "ResourceServer",
-        ty: Ty::Struct(&S_RESOURCE_SERVER_TYPE),
-        required: true,
-    }],
-};
-static S_CREATE_TERMS_INPUT: Shape = Shape {
-    name: "CreateTermsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsSource",
-            ty: Ty::Enum(sdk::types::TermsSourceType::values),
-            required: true,
-        },
-        Member {
-            name: "Enforcement",
-            ty: Ty::Enum(sdk::types::TermsEnforcementType::values),
-            required: true,
-        },
-        Member {
-            name: "Links",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_TERMS_OUTPUT: Shape = Shape {
-    name: "CreateTermsResponse",
-    members: &[Member {
-        name: "Terms",
-        ty: Ty::Struct(&S_TERMS_TYPE),
-        required: false,
-    }],
-};
-static S_CREATE_USER_IMPORT_JOB_INPUT: Shape = Shape {
-    name: "CreateUserImportJobRequest",
-    members: &[
-        Member {
-            name: "JobName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "CloudWatchLogsRoleArn",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "PasswordHashingAlgorithm",
-            ty: Ty::Enum(sdk::types::PasswordHashingAlgorithmType::values),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_USER_IMPORT_JOB_OUTPUT: Shape = Shape {
-    name: "CreateUserImportJobResponse",
-    members: &[Member {
-        name: "UserImportJob",
-        ty: Ty::Struct(&S_USER_IMPORT_JOB_TYPE),
-        required: false,
-    }],
-};
-static S_CREATE_USER_POOL_CLIENT_INPUT: Shape = Shape {
-    name: "CreateUserPoolClientRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "GenerateSecret",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "ClientSecret",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RefreshTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "AccessTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "IdTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "TokenValidityUnits",
-            ty: Ty::Struct(&S_TOKEN_VALIDITY_UNITS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ReadAttributes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "WriteAttributes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ExplicitAuthFlows",
-            ty: Ty::List(&Ty::Enum(sdk::types::ExplicitAuthFlowsType::values)),
-            required: false,
-        },
-        Member {
-            name: "SupportedIdentityProviders",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "CallbackURLs",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "LogoutURLs",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "DefaultRedirectURI",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthFlows",
-            ty: Ty::List(&Ty::Enum(sdk::types::OAuthFlowType::values)),
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthScopes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthFlowsUserPoolClient",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AnalyticsConfiguration",
-            ty: Ty::Struct(&S_ANALYTICS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "PreventUserExistenceErrors",
-            ty: Ty::Enum(sdk::types::PreventUserExistenceErrorTypes::values),
-            required: false,
-        },
-        Member {
-            name: "EnableTokenRevocation",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "EnablePropagateAdditionalUserContextData",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AuthSessionValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "RefreshTokenRotation",
-            ty: Ty::Struct(&S_REFRESH_TOKEN_ROTATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_USER_POOL_CLIENT_OUTPUT: Shape = Shape {
-    name: "CreateUserPoolClientResponse",
-    members: &[Member {
-        name: "UserPoolClient",
-        ty: Ty::Struct(&S_USER_POOL_CLIENT_TYPE),
-        required: false,
-    }],
-};
-static S_CREATE_USER_POOL_DOMAIN_INPUT: Shape = Shape {
-    name: "CreateUserPoolDomainRequest",
-    members: &[
-        Member {
-            name: "Domain",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ManagedLoginVersion",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "CustomDomainConfig",
-            ty: Ty::Struct(&S_CUSTOM_DOMAIN_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Routing",
-            ty: Ty::Struct(&S_ROUTING_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_USER_POOL_DOMAIN_OUTPUT: Shape = Shape {
-    name: "CreateUserPoolDomainResponse",
-    members: &[
-        Member {
-            name: "ManagedLoginVersion",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "CloudFrontDomain",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Routing",
-            ty: Ty::Struct(&S_ROUTING_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_USER_POOL_INPUT: Shape = Shape {
-    name: "CreateUserPoolRequest",
-    members: &[
-        Member {
-            name: "PoolName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Policies",
-            ty: Ty::Struct(&S_USER_POOL_POLICY_TYPE),
-            required: false,
-        },
-        Member {
-            name: "DeletionProtection",
-            ty: Ty::Enum(sdk::types::DeletionProtectionType::values),
-            required: false,
-        },
-        Member {
-            name: "LambdaConfig",
-            ty: Ty::Struct(&S_LAMBDA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AutoVerifiedAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "AliasAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::AliasAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "UsernameAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::UsernameAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "SmsVerificationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailVerificationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailVerificationSubject",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "VerificationMessageTemplate",
-            ty: Ty::Struct(&S_VERIFICATION_MESSAGE_TEMPLATE_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SmsAuthenticationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "MfaConfiguration",
-            ty: Ty::Enum(sdk::types::UserPoolMfaType::values),
-            required: false,
-        },
-        Member {
-            name: "UserAttributeUpdateSettings",
-            ty: Ty::Struct(&S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "DeviceConfiguration",
-            ty: Ty::Struct(&S_DEVICE_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailConfiguration",
-            ty: Ty::Struct(&S_EMAIL_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SmsConfiguration",
-            ty: Ty::Struct(&S_SMS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolTags",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AdminCreateUserConfig",
-            ty: Ty::Struct(&S_ADMIN_CREATE_USER_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Schema",
-            ty: Ty::List(&Ty::Struct(&S_SCHEMA_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "UserPoolAddOns",
-            ty: Ty::Struct(&S_USER_POOL_ADD_ONS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UsernameConfiguration",
-            ty: Ty::Struct(&S_USERNAME_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AccountRecoverySetting",
-            ty: Ty::Struct(&S_ACCOUNT_RECOVERY_SETTING_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolTier",
-            ty: Ty::Enum(sdk::types::UserPoolTierType::values),
-            required: false,
-        },
-        Member {
-            name: "KeyConfiguration",
-            ty: Ty::Struct(&S_KEY_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "IssuerConfiguration",
-            ty: Ty::Struct(&S_ISSUER_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AcrConfiguration",
-            ty: Ty::Map(&Ty::Struct(&S_ACR_LEVEL_CONFIG_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_USER_POOL_OUTPUT: Shape = Shape {
-    name: "CreateUserPoolResponse",
-    members: &[Member {
-        name: "UserPool",
-        ty: Ty::Struct(&S_USER_POOL_TYPE),
-        required: false,
-    }],
-};
-static S_CREATE_USER_POOL_REPLICA_INPUT: Shape = Shape {
-    name: "CreateUserPoolReplicaRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "RegionName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolTags",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_CREATE_USER_POOL_REPLICA_OUTPUT: Shape = Shape {
-    name: "CreateUserPoolReplicaResponse",
-    members: &[Member {
-        name: "UserPoolReplica",
-        ty: Ty::Struct(&S_USER_POOL_REPLICA_TYPE),
-        required: false,
-    }],
-};
-static S_CUSTOM_DOMAIN_CONFIG_TYPE: Shape = Shape {
-    name: "CustomDomainConfigType",
-    members: &[
-        Member {
-            name: "CertificateArn",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SecurityPolicy",
-            ty: Ty::Enum(sdk::types::SecurityPolicyType::values),
-            required: false,
-        },
-    ],
-};
-static S_CUSTOM_EMAIL_LAMBDA_VERSION_CONFIG_TYPE: Shape = Shape {
-    name: "CustomEmailLambdaVersionConfigType",
-    members: &[
-        Member {
-            name: "LambdaVersion",
-            ty: Ty::Enum(sdk::types::CustomEmailSenderLambdaVersionType::values),
-            required: true,
-        },
-        Member {
-            name: "LambdaArn",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_CUSTOM_SMS_LAMBDA_VERSION_CONFIG_TYPE: Shape = Shape {
-    name: "CustomSmsLambdaVersionConfigType",
-    members: &[
-        Member {
-            name: "LambdaVersion",
-            ty: Ty::Enum(sdk::types::CustomSmsSenderLambdaVersionType::values),
-            required: true,
-        },
-        Member {
-            name: "LambdaArn",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_GROUP_INPUT: Shape = Shape {
-    name: "DeleteGroupRequest",
-    members: &[
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_GROUP_OUTPUT: Shape = Shape {
-    name: "DeleteGroupOutput",
-    members: &[],
-};
-static S_DELETE_IDENTITY_PROVIDER_INPUT: Shape = Shape {
-    name: "DeleteIdentityProviderRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_IDENTITY_PROVIDER_OUTPUT: Shape = Shape {
-    name: "DeleteIdentityProviderOutput",
-    members: &[],
-};
-static S_DELETE_MANAGED_LOGIN_BRANDING_INPUT: Shape = Shape {
-    name: "DeleteManagedLoginBrandingRequest",
-    members: &[
-        Member {
-            name: "ManagedLoginBrandingId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = Shape {
-    name: "DeleteManagedLoginBrandingOutput",
-    members: &[],
-};
-static S_DELETE_RESOURCE_SERVER_INPUT: Shape = Shape {
-    name: "DeleteResourceServerRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Identifier",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_RESOURCE_SERVER_OUTPUT: Shape = Shape {
-    name: "DeleteResourceServerOutput",
-    members: &[],
-};
-static S_DELETE_TERMS_INPUT: Shape = Shape {
-    name: "DeleteTermsRequest",
-    members: &[
-        Member {
-            name: "TermsId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_TERMS_OUTPUT: Shape = Shape {
-    name: "DeleteTermsOutput",
-    members: &[],
-};
-static S_DELETE_USER_ATTRIBUTES_INPUT: Shape = Shape {
-    name: "DeleteUserAttributesRequest",
-    members: &[
-        Member {
-            name: "UserAttributeNames",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_USER_ATTRIBUTES_OUTPUT: Shape = Shape {
-    name: "DeleteUserAttributesResponse",
-    members: &[],
-};
-static S_DELETE_USER_INPUT: Shape = Shape {
-    name: "DeleteUserRequest",
-    members: &[Member {
-        name: "AccessToken",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_DELETE_USER_OUTPUT: Shape = Shape {
-    name: "DeleteUserOutput",
-    members: &[],
-};
-static S_DELETE_USER_POOL_CLIENT_INPUT: Shape = Shape {
-    name: "DeleteUserPoolClientRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_USER_POOL_CLIENT_OUTPUT: Shape = Shape {
-    name: "DeleteUserPoolClientOutput",
-    members: &[],
-};
-static S_DELETE_USER_POOL_CLIENT_SECRET_INPUT: Shape = Shape {
-    name: "DeleteUserPoolClientSecretRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientSecretId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_USER_POOL_CLIENT_SECRET_OUTPUT: Shape = Shape {
-    name: "DeleteUserPoolClientSecretResponse",
-    members: &[],
-};
-static S_DELETE_USER_POOL_DOMAIN_INPUT: Shape = Shape {
-    name: "DeleteUserPoolDomainRequest",
-    members: &[
-        Member {
-            name: "Domain",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_USER_POOL_DOMAIN_OUTPUT: Shape = Shape {
-    name: "DeleteUserPoolDomainResponse",
-    members: &[],
-};
-static S_DELETE_USER_POOL_INPUT: Shape = Shape {
-    name: "DeleteUserPoolRequest",
-    members: &[Member {
-        name: "UserPoolId",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_DELETE_USER_POOL_OUTPUT: Shape = Shape {
-    name: "DeleteUserPoolOutput",
-    members: &[],
-};
-static S_DELETE_USER_POOL_REPLICA_INPUT: Shape = Shape {
-    name: "DeleteUserPoolReplicaRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "RegionName",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_USER_POOL_REPLICA_OUTPUT: Shape = Shape {
-    name: "DeleteUserPoolReplicaResponse",
-    members: &[Member {
-        name: "UserPoolReplica",
-        ty: Ty::Struct(&S_USER_POOL_REPLICA_TYPE),
-        required: false,
-    }],
-};
-static S_DELETE_WEB_AUTHN_CREDENTIAL_INPUT: Shape = Shape {
-    name: "DeleteWebAuthnCredentialRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "CredentialId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DELETE_WEB_AUTHN_CREDENTIAL_OUTPUT: Shape = Shape {
-    name: "DeleteWebAuthnCredentialResponse",
-    members: &[],
-};
-static S_DESCRIBE_IDENTITY_PROVIDER_INPUT: Shape = Shape {
-    name: "DescribeIdentityProviderRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DESCRIBE_IDENTITY_PROVIDER_OUTPUT: Shape = Shape {
-    name: "DescribeIdentityProviderResponse",
-    members: &[Member {
-        name: "IdentityProvider",
-        ty: Ty::Struct(&S_IDENTITY_PROVIDER_TYPE),
-        required: true,
-    }],
-};
-static S_DESCRIBE_MANAGED_LOGIN_BRANDING_BY_CLIENT_INPUT: Shape = Shape {
-    name: "DescribeManagedLoginBrandingByClientRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ReturnMergedResources",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_DESCRIBE_MANAGED_LOGIN_BRANDING_BY_CLIENT_OUTPUT: Shape = Shape {
-    name: "DescribeManagedLoginBrandingByClientResponse",
-    members: &[Member {
-        name: "ManagedLoginBranding",
-        ty: Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_MANAGED_LOGIN_BRANDING_INPUT: Shape = Shape {
-    name: "DescribeManagedLoginBrandingRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ManagedLoginBrandingId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ReturnMergedResources",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_DESCRIBE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = Shape {
-    name: "DescribeManagedLoginBrandingResponse",
-    members: &[Member {
-        name: "ManagedLoginBranding",
-        ty: Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_RESOURCE_SERVER_INPUT: Shape = Shape {
-    name: "DescribeResourceServerRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Identifier",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DESCRIBE_RESOURCE_SERVER_OUTPUT: Shape = Shape {
-    name: "DescribeResourceServerResponse",
-    members: &[Member {
-        name: "ResourceServer",
-        ty: Ty::Struct(&S_RESOURCE_SERVER_TYPE),
-        required: true,
-    }],
-};
-static S_DESCRIBE_RISK_CONFIGURATION_INPUT: Shape = Shape {
-    name: "DescribeRiskConfigurationRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_DESCRIBE_RISK_CONFIGURATION_OUTPUT: Shape = Shape {
-    name: "DescribeRiskConfigurationResponse",
-    members: &[Member {
-        name: "RiskConfiguration",
-        ty: Ty::Struct(&S_RISK_CONFIGURATION_TYPE),
-        required: true,
-    }],
-};
-static S_DESCRIBE_TERMS_BY_CLIENT_INPUT: Shape = Shape {
-    name: "DescribeTermsByClientRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsName",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DESCRIBE_TERMS_BY_CLIENT_OUTPUT: Shape = Shape {
-    name: "DescribeTermsByClientResponse",
-    members: &[Member {
-        name: "Terms",
-        ty: Ty::Struct(&S_TERMS_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_TERMS_INPUT: Shape = Shape {
-    name: "DescribeTermsRequest",
-    members: &[
-        Member {
-            name: "TermsId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DESCRIBE_TERMS_OUTPUT: Shape = Shape {
-    name: "DescribeTermsResponse",
-    members: &[Member {
-        name: "Terms",
-        ty: Ty::Struct(&S_TERMS_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_USER_IMPORT_JOB_INPUT: Shape = Shape {
-    name: "DescribeUserImportJobRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "JobId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DESCRIBE_USER_IMPORT_JOB_OUTPUT: Shape = Shape {
-    name: "DescribeUserImportJobResponse",
-    members: &[Member {
-        name: "UserImportJob",
-        ty: Ty::Struct(&S_USER_IMPORT_JOB_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_USER_POOL_CLIENT_INPUT: Shape = Shape {
-    name: "DescribeUserPoolClientRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_DESCRIBE_USER_POOL_CLIENT_OUTPUT: Shape = Shape {
-    name: "DescribeUserPoolClientResponse",
-    members: &[Member {
-        name: "UserPoolClient",
-        ty: Ty::Struct(&S_USER_POOL_CLIENT_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_USER_POOL_DOMAIN_INPUT: Shape = Shape {
-    name: "DescribeUserPoolDomainRequest",
-    members: &[Member {
-        name: "Domain",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_DESCRIBE_USER_POOL_DOMAIN_OUTPUT: Shape = Shape {
-    name: "DescribeUserPoolDomainResponse",
-    members: &[Member {
-        name: "DomainDescription",
-        ty: Ty::Struct(&S_DOMAIN_DESCRIPTION_TYPE),
-        required: false,
-    }],
-};
-static S_DESCRIBE_USER_POOL_INPUT: Shape = Shape {
-    name: "DescribeUserPoolRequest",
-    members: &[Member {
-        name: "UserPoolId",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_DESCRIBE_USER_POOL_OUTPUT: Shape = Shape {
-    name: "DescribeUserPoolResponse",
-    members: &[Member {
-        name: "UserPool",
-        ty: Ty::Struct(&S_USER_POOL_TYPE),
-        required: false,
-    }],
-};
-static S_DEVICE_CONFIGURATION_TYPE: Shape = Shape {
-    name: "DeviceConfigurationType",
-    members: &[
-        Member {
-            name: "ChallengeRequiredOnNewDevice",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "DeviceOnlyRememberedOnUserPrompt",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_DEVICE_SECRET_VERIFIER_CONFIG_TYPE: Shape = Shape {
-    name: "DeviceSecretVerifierConfigType",
-    members: &[
-        Member {
-            name: "PasswordVerifier",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Salt",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_DEVICE_TYPE: Shape = Shape {
-    name: "DeviceType",
-    members: &[
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DeviceAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "DeviceCreateDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "DeviceLastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "DeviceLastAuthenticatedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_DOMAIN_DESCRIPTION_TYPE: Shape = Shape {
-    name: "DomainDescriptionType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AWSAccountId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Domain",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "S3Bucket",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CloudFrontDistribution",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Version",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::DomainStatusType::values),
-            required: false,
-        },
-        Member {
-            name: "CustomDomainConfig",
-            ty: Ty::Struct(&S_CUSTOM_DOMAIN_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ManagedLoginVersion",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "Routing",
-            ty: Ty::Struct(&S_ROUTING_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_EMAIL_CONFIGURATION_TYPE: Shape = Shape {
-    name: "EmailConfigurationType",
-    members: &[
-        Member {
-            name: "SourceArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ReplyToEmailAddress",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailSendingAccount",
-            ty: Ty::Enum(sdk::types::EmailSendingAccountType::values),
-            required: false,
-        },
-        Member {
-            name: "From",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ConfigurationSet",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_EMAIL_MFA_CONFIG_TYPE: Shape = Shape {
-    name: "EmailMfaConfigType",
-    members: &[
-        Member {
-            name: "Message",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Subject",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_EMAIL_MFA_SETTINGS_TYPE: Shape = Shape {
-    name: "EmailMfaSettingsType",
-    members: &[
-        Member {
-            name: "Enabled",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "PreferredMfa",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_EUMS_SMS_CONFIGURATION_TYPE: Shape = Shape {
-    name: "EumsSmsConfigurationType",
-    members: &[
-        Member {
-            name: "CallerArn",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ExternalId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "OriginationIdentity",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ConfigurationSetName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "InEntityId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "InTemplateId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Region",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_EVENT_CONTEXT_DATA_TYPE: Shape = Shape {
-    name: "EventContextDataType",
-    members: &[
-        Member {
-            name: "IpAddress",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DeviceName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Timezone",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "City",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Country",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_EVENT_FEEDBACK_TYPE: Shape = Shape {
-    name: "EventFeedbackType",
-    members: &[
-        Member {
-            name: "FeedbackValue",
-            ty: Ty::Enum(sdk::types::FeedbackValueType::values),
-            required: true,
-        },
-        Member {
-            name: "Provider",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "FeedbackDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_EVENT_RISK_TYPE: Shape = Shape {
-    name: "EventRiskType",
-    members: &[
-        Member {
-            name: "RiskDecision",
-            ty: Ty::Enum(sdk::types::RiskDecisionType::values),
-            required: false,
-        },
-        Member {
-            name: "RiskLevel",
-            ty: Ty::Enum(sdk::types::RiskLevelType::values),
-            required: false,
-        },
-        Member {
-            name: "CompromisedCredentialsDetected",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_FAILOVER_TYPE: Shape = Shape {
-    name: "FailoverType",
-    members: &[
-        Member {
-            name: "SecondaryRegion",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "PrimaryRoute53HealthCheckId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_FIREHOSE_CONFIGURATION_TYPE: Shape = Shape {
-    name: "FirehoseConfigurationType",
-    members: &[Member {
-        name: "StreamArn",
-        ty: Ty::String,
-        required: false,
-    }],
-};
-static S_FORGET_DEVICE_INPUT: Shape = Shape {
-    name: "ForgetDeviceRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_FORGET_DEVICE_OUTPUT: Shape = Shape {
-    name: "ForgetDeviceOutput",
-    members: &[],
-};
-static S_FORGOT_PASSWORD_INPUT: Shape = Shape {
-    name: "ForgotPasswordRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SecretHash",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_FORGOT_PASSWORD_OUTPUT: Shape = Shape {
-    name: "ForgotPasswordResponse",
-    members: &[Member {
-        name: "CodeDeliveryDetails",
-        ty: Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE),
-        required: false,
-    }],
-};
-static S_GET_CLIENT_TOKEN_INPUT: Shape = Shape {
-    name: "GetClientTokenRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Secret",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Scopes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_GET_CLIENT_TOKEN_OUTPUT: Shape = Shape {
-    name: "GetClientTokenResponse",
-    members: &[Member {
-        name: "ClientAuthenticationResult",
-        ty: Ty::Struct(&S_CLIENT_AUTHENTICATION_RESULT_TYPE),
-        required: false,
-    }],
-};
-static S_GET_CSV_HEADER_INPUT: Shape = Shape {
-    name: "GetCSVHeaderRequest",
-    members: &[Member {
-        name: "UserPoolId",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GET_CSV_HEADER_OUTPUT: Shape = Shape {
-    name: "GetCSVHeaderResponse",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CSVHeader",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_GET_DEVICE_INPUT: Shape = Shape {
-    name: "GetDeviceRequest",
-    members: &[
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_GET_DEVICE_OUTPUT: Shape = Shape {
-    name: "GetDeviceResponse",
-    members: &[Member {
-        name: "Device",
-        ty: Ty::Struct(&S_DEVICE_TYPE),
-        required: true,
-    }],
-};
-static S_GET_GROUP_INPUT: Shape = Shape {
-    name: "GetGroupRequest",
-    members: &[
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_GET_GROUP_OUTPUT: Shape = Shape {
-    name: "GetGroupResponse",
-    members: &[Member {
-        name: "Group",
-        ty: Ty::Struct(&S_GROUP_TYPE),
-        required: false,
-    }],
-};
-static S_GET_IDENTITY_PROVIDER_BY_IDENTIFIER_INPUT: Shape = Shape {
-    name: "GetIdentityProviderByIdentifierRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "IdpIdentifier",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_GET_IDENTITY_PROVIDER_BY_IDENTIFIER_OUTPUT: Shape = Shape {
-    name: "GetIdentityProviderByIdentifierResponse",
-    members: &[Member {
-        name: "IdentityProvider",
-        ty: Ty::Struct(&S_IDENTITY_PROVIDER_TYPE),
-        required: true,
-    }],
-};
-static S_GET_LOG_DELIVERY_CONFIGURATION_INPUT: Shape = Shape {
-    name: "GetLogDeliveryConfigurationRequest",
-    members: &[Member {
-        name: "UserPoolId",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GET_LOG_DELIVERY_CONFIGURATION_OUTPUT: Shape = Shape {
-    name: "GetLogDeliveryConfigurationResponse",
-    members: &[Member {
-        name: "LogDeliveryConfiguration",
-        ty: Ty::Struct(&S_LOG_DELIVERY_CONFIGURATION_TYPE),
-        required: false,
-    }],
-};
-static S_GET_PROVISIONED_LIMIT_INPUT: Shape = Shape {
-    name: "GetProvisionedLimitRequest",
-    members: &[Member {
-        name: "LimitDefinition",
-        ty: Ty::Struct(&S_LIMIT_DEFINITION_TYPE),
-        required: true,
-    }],
-};
-static S_GET_PROVISIONED_LIMIT_OUTPUT: Shape = Shape {
-    name: "GetProvisionedLimitResponse",
-    members: &[Member {
-        name: "Limit",
-        ty: Ty::Struct(&S_LIMIT_TYPE),
-        required: true,
-    }],
-};
-static S_GET_SIGNING_CERTIFICATE_INPUT: Shape = Shape {
-    name: "GetSigningCertificateRequest",
-    members: &[Member {
-        name: "UserPoolId",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GET_SIGNING_CERTIFICATE_OUTPUT: Shape = Shape {
-    name: "GetSigningCertificateResponse",
-    members: &[Member {
-        name: "Certificate",
-        ty: Ty::String,
-        required: false,
-    }],
-};
-static S_GET_TOKENS_FROM_REFRESH_TOKEN_INPUT: Shape = Shape {
-    name: "GetTokensFromRefreshTokenRequest",
-    members: &[
-        Member {
-            name: "RefreshToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientSecret",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_GET_TOKENS_FROM_REFRESH_TOKEN_OUTPUT: Shape = Shape {
-    name: "GetTokensFromRefreshTokenResponse",
-    members: &[Member {
-        name: "AuthenticationResult",
-        ty: Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE),
-        required: false,
-    }],
-};
-static S_GET_UI_CUSTOMIZATION_INPUT: Shape = Shape {
-    name: "GetUICustomizationRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_GET_UI_CUSTOMIZATION_OUTPUT: Shape = Shape {
-    name: "GetUICustomizationResponse",
-    members: &[Member {
-        name: "UICustomization",
-        ty: Ty::Struct(&S_UI_CUSTOMIZATION_TYPE),
-        required: true,
-    }],
-};
-static S_GET_USER_ATTRIBUTE_VERIFICATION_CODE_INPUT: Shape = Shape {
-    name: "GetUserAttributeVerificationCodeRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AttributeName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_GET_USER_ATTRIBUTE_VERIFICATION_CODE_OUTPUT: Shape = Shape {
-    name: "GetUserAttributeVerificationCodeResponse",
-    members: &[Member {
-        name: "CodeDeliveryDetails",
-        ty: Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE),
-        required: false,
-    }],
-};
-static S_GET_USER_AUTH_FACTORS_INPUT: Shape = Shape {
-    name: "GetUserAuthFactorsRequest",
-    members: &[Member {
-        name: "AccessToken",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GET_USER_AUTH_FACTORS_OUTPUT: Shape = Shape {
-    name: "GetUserAuthFactorsResponse",
-    members: &[
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "PreferredMfaSetting",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserMFASettingList",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ConfiguredUserAuthFactors",
-            ty: Ty::List(&Ty::Enum(sdk::types::AuthFactorType::values)),
-            required: false,
-        },
-    ],
-};
-static S_GET_USER_INPUT: Shape = Shape {
-    name: "GetUserRequest",
-    members: &[Member {
-        name: "AccessToken",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GET_USER_OUTPUT: Shape = Shape {
-    name: "GetUserResponse",
-    members: &[
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "MFAOptions",
-            ty: Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "PreferredMfaSetting",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserMFASettingList",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_GET_USER_POOL_MFA_CONFIG_INPUT: Shape = Shape {
-    name: "GetUserPoolMfaConfigRequest",
-    members: &[Member {
-        name: "UserPoolId",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GET_USER_POOL_MFA_CONFIG_OUTPUT: Shape = Shape {
-    name: "GetUserPoolMfaConfigResponse",
-    members: &[
-        Member {
-            name: "SmsMfaConfiguration",
-            ty: Ty::Struct(&S_SMS_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SoftwareTokenMfaConfiguration",
-            ty: Ty::Struct(&S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailMfaConfiguration",
-            ty: Ty::Struct(&S_EMAIL_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MfaConfiguration",
-            ty: Ty::Enum(sdk::types::UserPoolMfaType::values),
-            required: false,
-        },
-        Member {
-            name: "WebAuthnConfiguration",
-            ty: Ty::Struct(&S_WEB_AUTHN_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_GLOBAL_SIGN_OUT_INPUT: Shape = Shape {
-    name: "GlobalSignOutRequest",
-    members: &[Member {
-        name: "AccessToken",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_GLOBAL_SIGN_OUT_OUTPUT: Shape = Shape {
-    name: "GlobalSignOutResponse",
-    members: &[],
-};
-static S_GROUP_TYPE: Shape = Shape {
-    name: "GroupType",
-    members: &[
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Description",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RoleArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Precedence",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_HTTP_HEADER: Shape = Shape {
-    name: "HttpHeader",
-    members: &[
-        Member {
-            name: "headerName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "headerValue",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_IDENTITY_PROVIDER_TYPE: Shape = Shape {
-    name: "IdentityProviderType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ProviderType",
-            ty: Ty::Enum(sdk::types::IdentityProviderTypeType::values),
-            required: false,
-        },
-        Member {
-            name: "ProviderDetails",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AttributeMapping",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "IdpIdentifiers",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AcrMapping",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_INBOUND_FEDERATION_LAMBDA_TYPE: Shape = Shape {
-    name: "InboundFederationLambdaType",
-    members: &[
-        Member {
-            name: "LambdaVersion",
-            ty: Ty::Enum(sdk::types::InboundFederationLambdaVersionType::values),
-            required: true,
-        },
-        Member {
-            name: "LambdaArn",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_INITIATE_AUTH_INPUT: Shape = Shape {
-    name: "InitiateAuthRequest",
-    members: &[
-        Member {
-            name: "AuthFlow",
-            ty: Ty::Enum(sdk::types::AuthFlowType::values),
-            required: true,
-        },
-        Member {
-            name: "AuthParameters",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_INITIATE_AUTH_OUTPUT: Shape = Shape {
-    name: "InitiateAuthResponse",
-    members: &[
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeNameType::values),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ChallengeParameters",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AuthenticationResult",
-            ty: Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AvailableChallenges",
-            ty: Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values)),
-            required: false,
-        },
-    ],
-};
-static S_ISSUER_CONFIGURATION_TYPE: Shape = Shape {
-    name: "IssuerConfigurationType",
-    members: &[Member {
-        name: "Type",
-        ty: Ty::Enum(sdk::types::IssuerType::values),
-        required: false,
-    }],
-};
-static S_KEY_CONFIGURATION_TYPE: Shape = Shape {
-    name: "KeyConfigurationType",
-    members: &[
-        Member {
-            name: "KeyType",
-            ty: Ty::Enum(sdk::types::EncryptionKeyType::values),
-            required: false,
-        },
-        Member {
-            name: "KmsKeyArn",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LAMBDA_CONFIG_TYPE: Shape = Shape {
-    name: "LambdaConfigType",
-    members: &[
-        Member {
-            name: "PreSignUp",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CustomMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PostConfirmation",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PreAuthentication",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PostAuthentication",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DefineAuthChallenge",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CreateAuthChallenge",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "VerifyAuthChallengeResponse",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PreTokenGeneration",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserMigration",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PreTokenGenerationConfig",
-            ty: Ty::Struct(&S_PRE_TOKEN_GENERATION_VERSION_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "CustomSMSSender",
-            ty: Ty::Struct(&S_CUSTOM_SMS_LAMBDA_VERSION_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "CustomEmailSender",
-            ty: Ty::Struct(&S_CUSTOM_EMAIL_LAMBDA_VERSION_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "KMSKeyID",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "InboundFederation",
-            ty: Ty::Struct(&S_INBOUND_FEDERATION_LAMBDA_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_LIMIT_DEFINITION_TYPE: Shape = Shape {
-    name: "LimitDefinitionType",
-    members: &[
-        Member {
-            name: "LimitClass",
-            ty: Ty::Enum(sdk::types::LimitClass::values),
-            required: true,
-        },
-        Member {
-            name: "Attributes",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_LIMIT_TYPE: Shape = Shape {
-    name: "LimitType",
-    members: &[
-        Member {
-            name: "LimitDefinition",
-            ty: Ty::Struct(&S_LIMIT_DEFINITION_TYPE),
-            required: true,
-        },
-        Member {
-            name: "ProvisionedLimitValue",
-            ty: Ty::Integer,
-            required: true,
-        },
-        Member {
-            name: "FreeLimitValue",
-            ty: Ty::Integer,
-            required: true,
-        },
-    ],
-};
-static S_LIST_DEVICES_INPUT: Shape = Shape {
-    name: "ListDevicesRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Limit",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_DEVICES_OUTPUT: Shape = Shape {
-    name: "ListDevicesResponse",
-    members: &[
-        Member {
-            name: "Devices",
-            ty: Ty::List(&Ty::Struct(&S_DEVICE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_GROUPS_INPUT: Shape = Shape {
-    name: "ListGroupsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Limit",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_GROUPS_OUTPUT: Shape = Shape {
-    name: "ListGroupsResponse",
-    members: &[
-        Member {
-            name: "Groups",
-            ty: Ty::List(&Ty::Struct(&S_GROUP_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_IDENTITY_PROVIDERS_INPUT: Shape = Shape {
-    name: "ListIdentityProvidersRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_IDENTITY_PROVIDERS_OUTPUT: Shape = Shape {
-    name: "ListIdentityProvidersResponse",
-    members: &[
-        Member {
-            name: "Providers",
-            ty: Ty::List(&Ty::Struct(&S_PROVIDER_DESCRIPTION)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_RESOURCE_SERVERS_INPUT: Shape = Shape {
-    name: "ListResourceServersRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_RESOURCE_SERVERS_OUTPUT: Shape = Shape {
-    name: "ListResourceServersResponse",
-    members: &[
-        Member {
-            name: "ResourceServers",
-            ty: Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_TAGS_FOR_RESOURCE_INPUT: Shape = Shape {
-    name: "ListTagsForResourceRequest",
-    members: &[Member {
-        name: "ResourceArn",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_LIST_TAGS_FOR_RESOURCE_OUTPUT: Shape = Shape {
-    name: "ListTagsForResourceResponse",
-    members: &[Member {
-        name: "Tags",
-        ty: Ty::Map(&Ty::String),
-        required: false,
-    }],
-};
-static S_LIST_TERMS_INPUT: Shape = Shape {
-    name: "ListTermsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_TERMS_OUTPUT: Shape = Shape {
-    name: "ListTermsResponse",
-    members: &[
-        Member {
-            name: "Terms",
-            ty: Ty::List(&Ty::Struct(&S_TERMS_DESCRIPTION_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USERS_INPUT: Shape = Shape {
-    name: "ListUsersRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AttributesToGet",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "Limit",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Filter",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USERS_IN_GROUP_INPUT: Shape = Shape {
-    name: "ListUsersInGroupRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Limit",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USERS_IN_GROUP_OUTPUT: Shape = Shape {
-    name: "ListUsersInGroupResponse",
-    members: &[
-        Member {
-            name: "Users",
-            ty: Ty::List(&Ty::Struct(&S_USER_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USERS_OUTPUT: Shape = Shape {
-    name: "ListUsersResponse",
-    members: &[
-        Member {
-            name: "Users",
-            ty: Ty::List(&Ty::Struct(&S_USER_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_IMPORT_JOBS_INPUT: Shape = Shape {
-    name: "ListUserImportJobsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: true,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_IMPORT_JOBS_OUTPUT: Shape = Shape {
-    name: "ListUserImportJobsResponse",
-    members: &[
-        Member {
-            name: "UserImportJobs",
-            ty: Ty::List(&Ty::Struct(&S_USER_IMPORT_JOB_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "PaginationToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOLS_INPUT: Shape = Shape {
-    name: "ListUserPoolsRequest",
-    members: &[
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: true,
-        },
-    ],
-};
-static S_LIST_USER_POOLS_OUTPUT: Shape = Shape {
-    name: "ListUserPoolsResponse",
-    members: &[
-        Member {
-            name: "UserPools",
-            ty: Ty::List(&Ty::Struct(&S_USER_POOL_DESCRIPTION_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOL_CLIENTS_INPUT: Shape = Shape {
-    name: "ListUserPoolClientsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOL_CLIENTS_OUTPUT: Shape = Shape {
-    name: "ListUserPoolClientsResponse",
-    members: &[
-        Member {
-            name: "UserPoolClients",
-            ty: Ty::List(&Ty::Struct(&S_USER_POOL_CLIENT_DESCRIPTION)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOL_CLIENT_SECRETS_INPUT: Shape = Shape {
-    name: "ListUserPoolClientSecretsRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOL_CLIENT_SECRETS_OUTPUT: Shape = Shape {
-    name: "ListUserPoolClientSecretsResponse",
-    members: &[
-        Member {
-            name: "ClientSecrets",
-            ty: Ty::List(&Ty::Struct(&S_CLIENT_SECRET_DESCRIPTOR_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOL_REPLICAS_INPUT: Shape = Shape {
-    name: "ListUserPoolReplicasRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_USER_POOL_REPLICAS_OUTPUT: Shape = Shape {
-    name: "ListUserPoolReplicasResponse",
-    members: &[
-        Member {
-            name: "UserPoolReplicas",
-            ty: Ty::List(&Ty::Struct(&S_USER_POOL_REPLICA_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LIST_WEB_AUTHN_CREDENTIALS_INPUT: Shape = Shape {
-    name: "ListWebAuthnCredentialsRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "MaxResults",
-            ty: Ty::Integer,
-            required: false,
-        },
-    ],
-};
-static S_LIST_WEB_AUTHN_CREDENTIALS_OUTPUT: Shape = Shape {
-    name: "ListWebAuthnCredentialsResponse",
-    members: &[
-        Member {
-            name: "Credentials",
-            ty: Ty::List(&Ty::Struct(&S_WEB_AUTHN_CREDENTIAL_DESCRIPTION)),
-            required: false,
-        },
-        Member {
-            name: "NextToken",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_LOG_CONFIGURATION_TYPE: Shape = Shape {
-    name: "LogConfigurationType",
-    members: &[
-        Member {
-            name: "LogLevel",
-            ty: Ty::Enum(sdk::types::LogLevel::values),
-            required: true,
-        },
-        Member {
-            name: "EventSource",
-            ty: Ty::Enum(sdk::types::EventSourceName::values),
-            required: true,
-        },
-        Member {
-            name: "CloudWatchLogsConfiguration",
-            ty: Ty::Struct(&S_CLOUD_WATCH_LOGS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "S3Configuration",
-            ty: Ty::Struct(&S_S3_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "FirehoseConfiguration",
-            ty: Ty::Struct(&S_FIREHOSE_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_LOG_DELIVERY_CONFIGURATION_TYPE: Shape = Shape {
-    name: "LogDeliveryConfigurationType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "LogConfigurations",
-            ty: Ty::List(&Ty::Struct(&S_LOG_CONFIGURATION_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_MANAGED_LOGIN_BRANDING_TYPE: Shape = Shape {
-    name: "ManagedLoginBrandingType",
-    members: &[
-        Member {
-            name: "ManagedLoginBrandingId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UseCognitoProvidedValues",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "Settings",
-            ty: Ty::Document,
-            required: false,
-        },
-        Member {
-            name: "Assets",
-            ty: Ty::List(&Ty::Struct(&S_ASSET_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_MESSAGE_TEMPLATE_TYPE: Shape = Shape {
-    name: "MessageTemplateType",
-    members: &[
-        Member {
-            name: "SMSMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailSubject",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_MFA_OPTION_TYPE: Shape = Shape {
-    name: "MfaOptionType",
-    members: &[
-        Member {
-            name: "DeliveryMedium",
-            ty: Ty::Enum(sdk::types::DeliveryMediumType::values),
-            required: false,
-        },
-        Member {
-            name: "AttributeName",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_NEW_DEVICE_METADATA_TYPE: Shape = Shape {
-    name: "NewDeviceMetadataType",
-    members: &[
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DeviceGroupKey",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_NOTIFY_CONFIGURATION_TYPE: Shape = Shape {
-    name: "NotifyConfigurationType",
-    members: &[
-        Member {
-            name: "From",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ReplyTo",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "SourceArn",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "BlockEmail",
-            ty: Ty::Struct(&S_NOTIFY_EMAIL_TYPE),
-            required: false,
-        },
-        Member {
-            name: "NoActionEmail",
-            ty: Ty::Struct(&S_NOTIFY_EMAIL_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MfaEmail",
-            ty: Ty::Struct(&S_NOTIFY_EMAIL_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_NOTIFY_EMAIL_TYPE: Shape = Shape {
-    name: "NotifyEmailType",
-    members: &[
-        Member {
-            name: "Subject",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "HtmlBody",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "TextBody",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_NUMBER_ATTRIBUTE_CONSTRAINTS_TYPE: Shape = Shape {
-    name: "NumberAttributeConstraintsType",
-    members: &[
-        Member {
-            name: "MinValue",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "MaxValue",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_PASSWORD_POLICY_TYPE: Shape = Shape {
-    name: "PasswordPolicyType",
-    members: &[
-        Member {
-            name: "MinimumLength",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "RequireUppercase",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "RequireLowercase",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "RequireNumbers",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "RequireSymbols",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "PasswordHistorySize",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "TemporaryPasswordValidityDays",
-            ty: Ty::Integer,
-            required: false,
-        },
-    ],
-};
-static S_PRE_TOKEN_GENERATION_VERSION_CONFIG_TYPE: Shape = Shape {
-    name: "PreTokenGenerationVersionConfigType",
-    members: &[
-        Member {
-            name: "LambdaVersion",
-            ty: Ty::Enum(sdk::types::PreTokenGenerationLambdaVersionType::values),
-            required: true,
-        },
-        Member {
-            name: "LambdaArn",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_PROVIDER_DESCRIPTION: Shape = Shape {
-    name: "ProviderDescription",
-    members: &[
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ProviderType",
-            ty: Ty::Enum(sdk::types::IdentityProviderTypeType::values),
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_PROVIDER_USER_IDENTIFIER_TYPE: Shape = Shape {
-    name: "ProviderUserIdentifierType",
-    members: &[
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ProviderAttributeName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ProviderAttributeValue",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_RECOVERY_OPTION_TYPE: Shape = Shape {
-    name: "RecoveryOptionType",
-    members: &[
-        Member {
-            name: "Priority",
-            ty: Ty::Integer,
-            required: true,
-        },
-        Member {
-            name: "Name",
-            ty: Ty::Enum(sdk::types::RecoveryOptionNameType::values),
-            required: true,
-        },
-    ],
-};
-static S_REFRESH_TOKEN_ROTATION_TYPE: Shape = Shape {
-    name: "RefreshTokenRotationType",
-    members: &[
-        Member {
-            name: "Feature",
-            ty: Ty::Enum(sdk::types::FeatureType::values),
-            required: true,
-        },
-        Member {
-            name: "RetryGracePeriodSeconds",
-            ty: Ty::Integer,
-            required: false,
-        },
-    ],
-};
-static S_RESEND_CONFIRMATION_CODE_INPUT: Shape = Shape {
-    name: "ResendConfirmationCodeRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SecretHash",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_RESEND_CONFIRMATION_CODE_OUTPUT: Shape = Shape {
-    name: "ResendConfirmationCodeResponse",
-    members: &[Member {
-        name: "CodeDeliveryDetails",
-        ty: Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE),
-        required: false,
-    }],
-};
-static S_RESOURCE_SERVER_SCOPE_TYPE: Shape = Shape {
-    name: "ResourceServerScopeType",
-    members: &[
-        Member {
-            name: "ScopeName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ScopeDescription",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_RESOURCE_SERVER_TYPE: Shape = Shape {
-    name: "ResourceServerType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Identifier",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Scopes",
-            ty: Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_SCOPE_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_RESPOND_TO_AUTH_CHALLENGE_INPUT: Shape = Shape {
-    name: "RespondToAuthChallengeRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeNameType::values),
-            required: true,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ChallengeResponses",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_RESPOND_TO_AUTH_CHALLENGE_OUTPUT: Shape = Shape {
-    name: "RespondToAuthChallengeResponse",
-    members: &[
-        Member {
-            name: "ChallengeName",
-            ty: Ty::Enum(sdk::types::ChallengeNameType::values),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ChallengeParameters",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AuthenticationResult",
-            ty: Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AvailableChallenges",
-            ty: Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values)),
-            required: false,
-        },
-    ],
-};
-static S_REVOKE_TOKEN_INPUT: Shape = Shape {
-    name: "RevokeTokenRequest",
-    members: &[
-        Member {
-            name: "Token",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientSecret",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_REVOKE_TOKEN_OUTPUT: Shape = Shape {
-    name: "RevokeTokenResponse",
-    members: &[],
-};
-static S_RISK_CONFIGURATION_TYPE: Shape = Shape {
-    name: "RiskConfigurationType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CompromisedCredentialsRiskConfiguration",
-            ty: Ty::Struct(&S_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AccountTakeoverRiskConfiguration",
-            ty: Ty::Struct(&S_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "RiskExceptionConfiguration",
-            ty: Ty::Struct(&S_RISK_EXCEPTION_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
-    name: "RiskExceptionConfigurationType",
-    members: &[
-        Member {
-            name: "BlockedIPRangeList",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "SkippedIPRangeList",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_ROUTING_TYPE: Shape = Shape {
-    name: "RoutingType",
-    members: &[Member {
-        name: "Failover",
-        ty: Ty::Struct(&S_FAILOVER_TYPE),
-        required: false,
-    }],
-};
-static S_S3_CONFIGURATION_TYPE: Shape = Shape {
-    name: "S3ConfigurationType",
-    members: &[Member {
-        name: "BucketArn",
-        ty: Ty::String,
-        required: false,
-    }],
-};
-static S_SCHEMA_ATTRIBUTE_TYPE: Shape = Shape {
-    name: "SchemaAttributeType",
-    members: &[
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AttributeDataType",
-            ty: Ty::Enum(sdk::types::AttributeDataType::values),
-            required: false,
-        },
-        Member {
-            name: "DeveloperOnlyAttribute",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "Mutable",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "Required",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "NumberAttributeConstraints",
-            ty: Ty::Struct(&S_NUMBER_ATTRIBUTE_CONSTRAINTS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "StringAttributeConstraints",
-            ty: Ty::Struct(&S_STRING_ATTRIBUTE_CONSTRAINTS_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_SET_LOG_DELIVERY_CONFIGURATION_INPUT: Shape = Shape {
-    name: "SetLogDeliveryConfigurationRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "LogConfigurations",
-            ty: Ty::List(&Ty::Struct(&S_LOG_CONFIGURATION_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_SET_LOG_DELIVERY_CONFIGURATION_OUTPUT: Shape = Shape {
-    name: "SetLogDeliveryConfigurationResponse",
-    members: &[Member {
-        name: "LogDeliveryConfiguration",
-        ty: Ty::Struct(&S_LOG_DELIVERY_CONFIGURATION_TYPE),
-        required: false,
-    }],
-};
-static S_SET_RISK_CONFIGURATION_INPUT: Shape = Shape {
-    name: "SetRiskConfigurationRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CompromisedCredentialsRiskConfiguration",
-            ty: Ty::Struct(&S_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AccountTakeoverRiskConfiguration",
-            ty: Ty::Struct(&S_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "RiskExceptionConfiguration",
-            ty: Ty::Struct(&S_RISK_EXCEPTION_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_SET_RISK_CONFIGURATION_OUTPUT: Shape = Shape {
-    name: "SetRiskConfigurationResponse",
-    members: &[Member {
-        name: "RiskConfiguration",
-        ty: Ty::Struct(&S_RISK_CONFIGURATION_TYPE),
-        required: true,
-    }],
-};
-static S_SET_UI_CUSTOMIZATION_INPUT: Shape = Shape {
-    name: "SetUICustomizationRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CSS",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ImageFile",
-            ty: Ty::Blob,
-            required: false,
-        },
-    ],
-};
-static S_SET_UI_CUSTOMIZATION_OUTPUT: Shape = Shape {
-    name: "SetUICustomizationResponse",
-    members: &[Member {
-        name: "UICustomization",
-        ty: Ty::Struct(&S_UI_CUSTOMIZATION_TYPE),
-        required: true,
-    }],
-};
-static S_SET_USER_MFA_PREFERENCE_INPUT: Shape = Shape {
-    name: "SetUserMFAPreferenceRequest",
-    members: &[
-        Member {
-            name: "SMSMfaSettings",
-            ty: Ty::Struct(&S_SMS_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SoftwareTokenMfaSettings",
-            ty: Ty::Struct(&S_SOFTWARE_TOKEN_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailMfaSettings",
-            ty: Ty::Struct(&S_EMAIL_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "WebAuthnMfaSettings",
-            ty: Ty::Struct(&S_WEB_AUTHN_MFA_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_SET_USER_MFA_PREFERENCE_OUTPUT: Shape = Shape {
-    name: "SetUserMFAPreferenceResponse",
-    members: &[],
-};
-static S_SET_USER_POOL_MFA_CONFIG_INPUT: Shape = Shape {
-    name: "SetUserPoolMfaConfigRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SmsMfaConfiguration",
-            ty: Ty::Struct(&S_SMS_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SoftwareTokenMfaConfiguration",
-            ty: Ty::Struct(&S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailMfaConfiguration",
-            ty: Ty::Struct(&S_EMAIL_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MfaConfiguration",
-            ty: Ty::Enum(sdk::types::UserPoolMfaType::values),
-            required: false,
-        },
-        Member {
-            name: "WebAuthnConfiguration",
-            ty: Ty::Struct(&S_WEB_AUTHN_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_SET_USER_POOL_MFA_CONFIG_OUTPUT: Shape = Shape {
-    name: "SetUserPoolMfaConfigResponse",
-    members: &[
-        Member {
-            name: "SmsMfaConfiguration",
-            ty: Ty::Struct(&S_SMS_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SoftwareTokenMfaConfiguration",
-            ty: Ty::Struct(&S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailMfaConfiguration",
-            ty: Ty::Struct(&S_EMAIL_MFA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MfaConfiguration",
-            ty: Ty::Enum(sdk::types::UserPoolMfaType::values),
-            required: false,
-        },
-        Member {
-            name: "WebAuthnConfiguration",
-            ty: Ty::Struct(&S_WEB_AUTHN_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_SET_USER_SETTINGS_INPUT: Shape = Shape {
-    name: "SetUserSettingsRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "MFAOptions",
-            ty: Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_SET_USER_SETTINGS_OUTPUT: Shape = Shape {
-    name: "SetUserSettingsResponse",
-    members: &[],
-};
-static S_SIGN_IN_POLICY_TYPE: Shape = Shape {
-    name: "SignInPolicyType",
-    members: &[Member {
-        name: "AllowedFirstAuthFactors",
-        ty: Ty::List(&Ty::Enum(sdk::types::AuthFactorType::values)),
-        required: false,
-    }],
-};
-static S_SIGN_UP_INPUT: Shape = Shape {
-    name: "SignUpRequest",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "SecretHash",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Password",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "ValidationData",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "AnalyticsMetadata",
-            ty: Ty::Struct(&S_ANALYTICS_METADATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserContextData",
-            ty: Ty::Struct(&S_USER_CONTEXT_DATA_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_SIGN_UP_OUTPUT: Shape = Shape {
-    name: "SignUpResponse",
-    members: &[
-        Member {
-            name: "UserConfirmed",
-            ty: Ty::Boolean,
-            required: true,
-        },
-        Member {
-            name: "CodeDeliveryDetails",
-            ty: Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserSub",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_SMS_CONFIGURATION_TYPE: Shape = Shape {
-    name: "SmsConfigurationType",
-    members: &[
-        Member {
-            name: "SnsCallerArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ExternalId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "SnsRegion",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EumsSms",
-            ty: Ty::Struct(&S_EUMS_SMS_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_SMS_MFA_CONFIG_TYPE: Shape = Shape {
-    name: "SmsMfaConfigType",
-    members: &[
-        Member {
-            name: "SmsAuthenticationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "SmsConfiguration",
-            ty: Ty::Struct(&S_SMS_CONFIGURATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_SMS_MFA_SETTINGS_TYPE: Shape = Shape {
-    name: "SmsMfaSettingsType",
-    members: &[
-        Member {
-            name: "Enabled",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "PreferredMfa",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE: Shape = Shape {
-    name: "SoftwareTokenMfaConfigType",
-    members: &[Member {
-        name: "Enabled",
-        ty: Ty::Boolean,
-        required: false,
-    }],
-};
-static S_SOFTWARE_TOKEN_MFA_SETTINGS_TYPE: Shape = Shape {
-    name: "SoftwareTokenMfaSettingsType",
-    members: &[
-        Member {
-            name: "Enabled",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "PreferredMfa",
-            ty: Ty::Boolean,
-            required: false,
-        },
-    ],
-};
-static S_START_USER_IMPORT_JOB_INPUT: Shape = Shape {
-    name: "StartUserImportJobRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "JobId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_START_USER_IMPORT_JOB_OUTPUT: Shape = Shape {
-    name: "StartUserImportJobResponse",
-    members: &[Member {
-        name: "UserImportJob",
-        ty: Ty::Struct(&S_USER_IMPORT_JOB_TYPE),
-        required: false,
-    }],
-};
-static S_START_WEB_AUTHN_REGISTRATION_INPUT: Shape = Shape {
-    name: "StartWebAuthnRegistrationRequest",
-    members: &[Member {
-        name: "AccessToken",
-        ty: Ty::String,
-        required: true,
-    }],
-};
-static S_START_WEB_AUTHN_REGISTRATION_OUTPUT: Shape = Shape {
-    name: "StartWebAuthnRegistrationResponse",
-    members: &[Member {
-        name: "CredentialCreationOptions",
-        ty: Ty::Document,
-        required: true,
-    }],
-};
-static S_STOP_USER_IMPORT_JOB_INPUT: Shape = Shape {
-    name: "StopUserImportJobRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "JobId",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_STOP_USER_IMPORT_JOB_OUTPUT: Shape = Shape {
-    name: "StopUserImportJobResponse",
-    members: &[Member {
-        name: "UserImportJob",
-        ty: Ty::Struct(&S_USER_IMPORT_JOB_TYPE),
-        required: false,
-    }],
-};
-static S_STRING_ATTRIBUTE_CONSTRAINTS_TYPE: Shape = Shape {
-    name: "StringAttributeConstraintsType",
-    members: &[
-        Member {
-            name: "MinLength",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "MaxLength",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_TAG_RESOURCE_INPUT: Shape = Shape {
-    name: "TagResourceRequest",
-    members: &[
-        Member {
-            name: "ResourceArn",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Tags",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_TAG_RESOURCE_OUTPUT: Shape = Shape {
-    name: "TagResourceResponse",
-    members: &[],
-};
-static S_TERMS_DESCRIPTION_TYPE: Shape = Shape {
-    name: "TermsDescriptionType",
-    members: &[
-        Member {
-            name: "TermsId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Enforcement",
-            ty: Ty::Enum(sdk::types::TermsEnforcementType::values),
-            required: true,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: true,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: true,
-        },
-    ],
-};
-static S_TERMS_TYPE: Shape = Shape {
-    name: "TermsType",
-    members: &[
-        Member {
-            name: "TermsId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsSource",
-            ty: Ty::Enum(sdk::types::TermsSourceType::values),
-            required: true,
-        },
-        Member {
-            name: "Enforcement",
-            ty: Ty::Enum(sdk::types::TermsEnforcementType::values),
-            required: true,
-        },
-        Member {
-            name: "Links",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: true,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: true,
-        },
-    ],
-};
-static S_TOKEN_VALIDITY_UNITS_TYPE: Shape = Shape {
-    name: "TokenValidityUnitsType",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::Enum(sdk::types::TimeUnitsType::values),
-            required: false,
-        },
-        Member {
-            name: "IdToken",
-            ty: Ty::Enum(sdk::types::TimeUnitsType::values),
-            required: false,
-        },
-        Member {
-            name: "RefreshToken",
-            ty: Ty::Enum(sdk::types::TimeUnitsType::values),
-            required: false,
-        },
-    ],
-};
-static S_UI_CUSTOMIZATION_TYPE: Shape = Shape {
-    name: "UiCustomizationType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ImageUrl",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CSS",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CSSVersion",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-    ],
-};
-static S_UNTAG_RESOURCE_INPUT: Shape = Shape {
-    name: "UntagResourceRequest",
-    members: &[
-        Member {
-            name: "ResourceArn",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TagKeys",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_UNTAG_RESOURCE_OUTPUT: Shape = Shape {
-    name: "UntagResourceResponse",
-    members: &[],
-};
-static S_UPDATE_AUTH_EVENT_FEEDBACK_INPUT: Shape = Shape {
-    name: "UpdateAuthEventFeedbackRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "EventId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "FeedbackToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "FeedbackValue",
-            ty: Ty::Enum(sdk::types::FeedbackValueType::values),
-            required: true,
-        },
-    ],
-};
-static S_UPDATE_AUTH_EVENT_FEEDBACK_OUTPUT: Shape = Shape {
-    name: "UpdateAuthEventFeedbackResponse",
-    members: &[],
-};
-static S_UPDATE_DEVICE_STATUS_INPUT: Shape = Shape {
-    name: "UpdateDeviceStatusRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceKey",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "DeviceRememberedStatus",
-            ty: Ty::Enum(sdk::types::DeviceRememberedStatusType::values),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_DEVICE_STATUS_OUTPUT: Shape = Shape {
-    name: "UpdateDeviceStatusResponse",
-    members: &[],
-};
-static S_UPDATE_GROUP_INPUT: Shape = Shape {
-    name: "UpdateGroupRequest",
-    members: &[
-        Member {
-            name: "GroupName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Description",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RoleArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Precedence",
-            ty: Ty::Integer,
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_GROUP_OUTPUT: Shape = Shape {
-    name: "UpdateGroupResponse",
-    members: &[Member {
-        name: "Group",
-        ty: Ty::Struct(&S_GROUP_TYPE),
-        required: false,
-    }],
-};
-static S_UPDATE_IDENTITY_PROVIDER_INPUT: Shape = Shape {
-    name: "UpdateIdentityProviderRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ProviderName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ProviderDetails",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AttributeMapping",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "IdpIdentifiers",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AcrMapping",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_IDENTITY_PROVIDER_OUTPUT: Shape = Shape {
-    name: "UpdateIdentityProviderResponse",
-    members: &[Member {
-        name: "IdentityProvider",
-        ty: Ty::Struct(&S_IDENTITY_PROVIDER_TYPE),
-        required: true,
-    }],
-};
-static S_UPDATE_MANAGED_LOGIN_BRANDING_INPUT: Shape = Shape {
-    name: "UpdateManagedLoginBrandingRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ManagedLoginBrandingId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UseCognitoProvidedValues",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "Settings",
-            ty: Ty::Document,
-            required: false,
-        },
-        Member {
-            name: "Assets",
-            ty: Ty::List(&Ty::Struct(&S_ASSET_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = Shape {
-    name: "UpdateManagedLoginBrandingResponse",
-    members: &[Member {
-        name: "ManagedLoginBranding",
-        ty: Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE),
-        required: false,
-    }],
-};
-static S_UPDATE_PROVISIONED_LIMIT_INPUT: Shape = Shape {
-    name: "UpdateProvisionedLimitRequest",
-    members: &[
-        Member {
-            name: "LimitDefinition",
-            ty: Ty::Struct(&S_LIMIT_DEFINITION_TYPE),
-            required: true,
-        },
-        Member {
-            name: "RequestedLimitValue",
-            ty: Ty::Integer,
-            required: true,
-        },
-    ],
-};
-static S_UPDATE_PROVISIONED_LIMIT_OUTPUT: Shape = Shape {
-    name: "UpdateProvisionedLimitResponse",
-    members: &[Member {
-        name: "Limit",
-        ty: Ty::Struct(&S_LIMIT_TYPE),
-        required: true,
-    }],
-};
-static S_UPDATE_RESOURCE_SERVER_INPUT: Shape = Shape {
-    name: "UpdateResourceServerRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Identifier",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Scopes",
-            ty: Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_SCOPE_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_RESOURCE_SERVER_OUTPUT: Shape = Shape {
-    name: "UpdateResourceServerResponse",
-    members: &[Member {
-        name: "ResourceServer",
-        ty: Ty::Struct(&S_RESOURCE_SERVER_TYPE),
-        required: true,
-    }],
-};
-static S_UPDATE_TERMS_INPUT: Shape = Shape {
-    name: "UpdateTermsRequest",
-    members: &[
-        Member {
-            name: "TermsId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "TermsName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "TermsSource",
-            ty: Ty::Enum(sdk::types::TermsSourceType::values),
-            required: false,
-        },
-        Member {
-            name: "Enforcement",
-            ty: Ty::Enum(sdk::types::TermsEnforcementType::values),
-            required: false,
-        },
-        Member {
-            name: "Links",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_TERMS_OUTPUT: Shape = Shape {
-    name: "UpdateTermsResponse",
-    members: &[Member {
-        name: "Terms",
-        ty: Ty::Struct(&S_TERMS_TYPE),
-        required: false,
-    }],
-};
-static S_UPDATE_USER_ATTRIBUTES_INPUT: Shape = Shape {
-    name: "UpdateUserAttributesRequest",
-    members: &[
-        Member {
-            name: "UserAttributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientMetadata",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_USER_ATTRIBUTES_OUTPUT: Shape = Shape {
-    name: "UpdateUserAttributesResponse",
-    members: &[Member {
-        name: "CodeDeliveryDetailsList",
-        ty: Ty::List(&Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE)),
-        required: false,
-    }],
-};
-static S_UPDATE_USER_POOL_CLIENT_INPUT: Shape = Shape {
-    name: "UpdateUserPoolClientRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ClientName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "RefreshTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "AccessTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "IdTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "TokenValidityUnits",
-            ty: Ty::Struct(&S_TOKEN_VALIDITY_UNITS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ReadAttributes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "WriteAttributes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ExplicitAuthFlows",
-            ty: Ty::List(&Ty::Enum(sdk::types::ExplicitAuthFlowsType::values)),
-            required: false,
-        },
-        Member {
-            name: "SupportedIdentityProviders",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "CallbackURLs",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "LogoutURLs",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "DefaultRedirectURI",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthFlows",
-            ty: Ty::List(&Ty::Enum(sdk::types::OAuthFlowType::values)),
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthScopes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthFlowsUserPoolClient",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AnalyticsConfiguration",
-            ty: Ty::Struct(&S_ANALYTICS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "PreventUserExistenceErrors",
-            ty: Ty::Enum(sdk::types::PreventUserExistenceErrorTypes::values),
-            required: false,
-        },
-        Member {
-            name: "EnableTokenRevocation",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "EnablePropagateAdditionalUserContextData",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AuthSessionValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "RefreshTokenRotation",
-            ty: Ty::Struct(&S_REFRESH_TOKEN_ROTATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_USER_POOL_CLIENT_OUTPUT: Shape = Shape {
-    name: "UpdateUserPoolClientResponse",
-    members: &[Member {
-        name: "UserPoolClient",
-        ty: Ty::Struct(&S_USER_POOL_CLIENT_TYPE),
-        required: false,
-    }],
-};
-static S_UPDATE_USER_POOL_DOMAIN_INPUT: Shape = Shape {
-    name: "UpdateUserPoolDomainRequest",
-    members: &[
-        Member {
-            name: "Domain",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "ManagedLoginVersion",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "CustomDomainConfig",
-            ty: Ty::Struct(&S_CUSTOM_DOMAIN_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Routing",
-            ty: Ty::Struct(&S_ROUTING_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_USER_POOL_DOMAIN_OUTPUT: Shape = Shape {
-    name: "UpdateUserPoolDomainResponse",
-    members: &[
-        Member {
-            name: "ManagedLoginVersion",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "CloudFrontDomain",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Routing",
-            ty: Ty::Struct(&S_ROUTING_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_USER_POOL_INPUT: Shape = Shape {
-    name: "UpdateUserPoolRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Policies",
-            ty: Ty::Struct(&S_USER_POOL_POLICY_TYPE),
-            required: false,
-        },
-        Member {
-            name: "DeletionProtection",
-            ty: Ty::Enum(sdk::types::DeletionProtectionType::values),
-            required: false,
-        },
-        Member {
-            name: "LambdaConfig",
-            ty: Ty::Struct(&S_LAMBDA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AutoVerifiedAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "SmsVerificationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailVerificationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailVerificationSubject",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "VerificationMessageTemplate",
-            ty: Ty::Struct(&S_VERIFICATION_MESSAGE_TEMPLATE_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SmsAuthenticationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserAttributeUpdateSettings",
-            ty: Ty::Struct(&S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MfaConfiguration",
-            ty: Ty::Enum(sdk::types::UserPoolMfaType::values),
-            required: false,
-        },
-        Member {
-            name: "DeviceConfiguration",
-            ty: Ty::Struct(&S_DEVICE_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EmailConfiguration",
-            ty: Ty::Struct(&S_EMAIL_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SmsConfiguration",
-            ty: Ty::Struct(&S_SMS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolTags",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AdminCreateUserConfig",
-            ty: Ty::Struct(&S_ADMIN_CREATE_USER_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolAddOns",
-            ty: Ty::Struct(&S_USER_POOL_ADD_ONS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AccountRecoverySetting",
-            ty: Ty::Struct(&S_ACCOUNT_RECOVERY_SETTING_TYPE),
-            required: false,
-        },
-        Member {
-            name: "PoolName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserPoolTier",
-            ty: Ty::Enum(sdk::types::UserPoolTierType::values),
-            required: false,
-        },
-        Member {
-            name: "KeyConfiguration",
-            ty: Ty::Struct(&S_KEY_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "IssuerConfiguration",
-            ty: Ty::Struct(&S_ISSUER_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AcrConfiguration",
-            ty: Ty::Map(&Ty::Struct(&S_ACR_LEVEL_CONFIG_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_UPDATE_USER_POOL_OUTPUT: Shape = Shape {
-    name: "UpdateUserPoolResponse",
-    members: &[],
-};
-static S_UPDATE_USER_POOL_REPLICA_INPUT: Shape = Shape {
-    name: "UpdateUserPoolReplicaRequest",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "RegionName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::UpdateReplicaStatusType::values),
-            required: true,
-        },
-    ],
-};
-static S_UPDATE_USER_POOL_REPLICA_OUTPUT: Shape = Shape {
-    name: "UpdateUserPoolReplicaResponse",
-    members: &[Member {
-        name: "UserPoolReplica",
-        ty: Ty::Struct(&S_USER_POOL_REPLICA_TYPE),
-        required: false,
-    }],
-};
-static S_USERNAME_CONFIGURATION_TYPE: Shape = Shape {
-    name: "UsernameConfigurationType",
-    members: &[Member {
-        name: "CaseSensitive",
-        ty: Ty::Boolean,
-        required: true,
-    }],
-};
-static S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE: Shape = Shape {
-    name: "UserAttributeUpdateSettingsType",
-    members: &[Member {
-        name: "AttributesRequireVerificationBeforeUpdate",
-        ty: Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values)),
-        required: false,
-    }],
-};
-static S_USER_CONTEXT_DATA_TYPE: Shape = Shape {
-    name: "UserContextDataType",
-    members: &[
-        Member {
-            name: "IpAddress",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EncodedData",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_USER_IMPORT_JOB_TYPE: Shape = Shape {
-    name: "UserImportJobType",
-    members: &[
-        Member {
-            name: "JobName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "JobId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PreSignedUrl",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "StartDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CompletionDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::UserImportJobStatusType::values),
-            required: false,
-        },
-        Member {
-            name: "CloudWatchLogsRoleArn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ImportedUsers",
-            ty: Ty::Long,
-            required: false,
-        },
-        Member {
-            name: "SkippedUsers",
-            ty: Ty::Long,
-            required: false,
-        },
-        Member {
-            name: "FailedUsers",
-            ty: Ty::Long,
-            required: false,
-        },
-        Member {
-            name: "CompletionMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "PasswordHashingAlgorithm",
-            ty: Ty::Enum(sdk::types::PasswordHashingAlgorithmType::values),
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_ADD_ONS_TYPE: Shape = Shape {
-    name: "UserPoolAddOnsType",
-    members: &[
-        Member {
-            name: "AdvancedSecurityMode",
-            ty: Ty::Enum(sdk::types::AdvancedSecurityModeType::values),
-            required: true,
-        },
-        Member {
-            name: "AdvancedSecurityAdditionalFlows",
-            ty: Ty::Struct(&S_ADVANCED_SECURITY_ADDITIONAL_FLOWS_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_CLIENT_DESCRIPTION: Shape = Shape {
-    name: "UserPoolClientDescription",
-    members: &[
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientName",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_CLIENT_TYPE: Shape = Shape {
-    name: "UserPoolClientType",
-    members: &[
-        Member {
-            name: "UserPoolId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "ClientSecret",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "RefreshTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "AccessTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "IdTokenValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "TokenValidityUnits",
-            ty: Ty::Struct(&S_TOKEN_VALIDITY_UNITS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "ReadAttributes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "WriteAttributes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "ExplicitAuthFlows",
-            ty: Ty::List(&Ty::Enum(sdk::types::ExplicitAuthFlowsType::values)),
-            required: false,
-        },
-        Member {
-            name: "SupportedIdentityProviders",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "CallbackURLs",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "LogoutURLs",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "DefaultRedirectURI",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthFlows",
-            ty: Ty::List(&Ty::Enum(sdk::types::OAuthFlowType::values)),
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthScopes",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "AllowedOAuthFlowsUserPoolClient",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AnalyticsConfiguration",
-            ty: Ty::Struct(&S_ANALYTICS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "PreventUserExistenceErrors",
-            ty: Ty::Enum(sdk::types::PreventUserExistenceErrorTypes::values),
-            required: false,
-        },
-        Member {
-            name: "EnableTokenRevocation",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "EnablePropagateAdditionalUserContextData",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "AuthSessionValidity",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "RefreshTokenRotation",
-            ty: Ty::Struct(&S_REFRESH_TOKEN_ROTATION_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_DESCRIPTION_TYPE: Shape = Shape {
-    name: "UserPoolDescriptionType",
-    members: &[
-        Member {
-            name: "Id",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "LambdaConfig",
-            ty: Ty::Struct(&S_LAMBDA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::StatusType::values),
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "ReplicaRegions",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_POLICY_TYPE: Shape = Shape {
-    name: "UserPoolPolicyType",
-    members: &[
-        Member {
-            name: "PasswordPolicy",
-            ty: Ty::Struct(&S_PASSWORD_POLICY_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SignInPolicy",
-            ty: Ty::Struct(&S_SIGN_IN_POLICY_TYPE),
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_REPLICA_TYPE: Shape = Shape {
-    name: "UserPoolReplicaType",
-    members: &[
-        Member {
-            name: "RegionName",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::ReplicaStatusType::values),
-            required: false,
-        },
-        Member {
-            name: "Role",
-            ty: Ty::Enum(sdk::types::ReplicaRoleType::values),
-            required: false,
-        },
-        Member {
-            name: "UserPoolArn",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_USER_POOL_TYPE: Shape = Shape {
-    name: "UserPoolType",
-    members: &[
-        Member {
-            name: "Id",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Name",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Policies",
-            ty: Ty::Struct(&S_USER_POOL_POLICY_TYPE),
-            required: false,
-        },
-        Member {
-            name: "DeletionProtection",
-            ty: Ty::Enum(sdk::types::DeletionProtectionType::values),
-            required: false,
-        },
-        Member {
-            name: "LambdaConfig",
-            ty: Ty::Struct(&S_LAMBDA_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::StatusType::values),
-            required: false,
-        },
-        Member {
-            name: "LastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "CreationDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "SchemaAttributes",
-            ty: Ty::List(&Ty::Struct(&S_SCHEMA_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "AutoVerifiedAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "AliasAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::AliasAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "UsernameAttributes",
-            ty: Ty::List(&Ty::Enum(sdk::types::UsernameAttributeType::values)),
-            required: false,
-        },
-        Member {
-            name: "SmsVerificationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailVerificationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailVerificationSubject",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "VerificationMessageTemplate",
-            ty: Ty::Struct(&S_VERIFICATION_MESSAGE_TEMPLATE_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SmsAuthenticationMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserAttributeUpdateSettings",
-            ty: Ty::Struct(&S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "MfaConfiguration",
-            ty: Ty::Enum(sdk::types::UserPoolMfaType::values),
-            required: false,
-        },
-        Member {
-            name: "DeviceConfiguration",
-            ty: Ty::Struct(&S_DEVICE_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "EstimatedNumberOfUsers",
-            ty: Ty::Integer,
-            required: false,
-        },
-        Member {
-            name: "EmailConfiguration",
-            ty: Ty::Struct(&S_EMAIL_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "SmsConfiguration",
-            ty: Ty::Struct(&S_SMS_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolTags",
-            ty: Ty::Map(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "SmsConfigurationFailure",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailConfigurationFailure",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Domain",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "CustomDomain",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AdminCreateUserConfig",
-            ty: Ty::Struct(&S_ADMIN_CREATE_USER_CONFIG_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolAddOns",
-            ty: Ty::Struct(&S_USER_POOL_ADD_ONS_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UsernameConfiguration",
-            ty: Ty::Struct(&S_USERNAME_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "Arn",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AccountRecoverySetting",
-            ty: Ty::Struct(&S_ACCOUNT_RECOVERY_SETTING_TYPE),
-            required: false,
-        },
-        Member {
-            name: "UserPoolTier",
-            ty: Ty::Enum(sdk::types::UserPoolTierType::values),
-            required: false,
-        },
-        Member {
-            name: "KeyConfiguration",
-            ty: Ty::Struct(&S_KEY_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "IssuerConfiguration",
-            ty: Ty::Struct(&S_ISSUER_CONFIGURATION_TYPE),
-            required: false,
-        },
-        Member {
-            name: "AcrConfiguration",
-            ty: Ty::Map(&Ty::Struct(&S_ACR_LEVEL_CONFIG_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_USER_TYPE: Shape = Shape {
-    name: "UserType",
-    members: &[
-        Member {
-            name: "Username",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Attributes",
-            ty: Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE)),
-            required: false,
-        },
-        Member {
-            name: "UserCreateDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "UserLastModifiedDate",
-            ty: Ty::Timestamp,
-            required: false,
-        },
-        Member {
-            name: "Enabled",
-            ty: Ty::Boolean,
-            required: false,
-        },
-        Member {
-            name: "UserStatus",
-            ty: Ty::Enum(sdk::types::UserStatusType::values),
-            required: false,
-        },
-        Member {
-            name: "MFAOptions",
-            ty: Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE)),
-            required: false,
-        },
-    ],
-};
-static S_VERIFICATION_MESSAGE_TEMPLATE_TYPE: Shape = Shape {
-    name: "VerificationMessageTemplateType",
-    members: &[
-        Member {
-            name: "SmsMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailMessage",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailSubject",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailMessageByLink",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "EmailSubjectByLink",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "DefaultEmailOption",
-            ty: Ty::Enum(sdk::types::DefaultEmailOptionType::values),
-            required: false,
-        },
-    ],
-};
-static S_VERIFY_SOFTWARE_TOKEN_INPUT: Shape = Shape {
-    name: "VerifySoftwareTokenRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserCode",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "FriendlyDeviceName",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_VERIFY_SOFTWARE_TOKEN_OUTPUT: Shape = Shape {
-    name: "VerifySoftwareTokenResponse",
-    members: &[
-        Member {
-            name: "Status",
-            ty: Ty::Enum(sdk::types::VerifySoftwareTokenResponseType::values),
-            required: false,
-        },
-        Member {
-            name: "Session",
-            ty: Ty::String,
-            required: false,
-        },
-    ],
-};
-static S_VERIFY_USER_ATTRIBUTE_INPUT: Shape = Shape {
-    name: "VerifyUserAttributeRequest",
-    members: &[
-        Member {
-            name: "AccessToken",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AttributeName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "Code",
-            ty: Ty::String,
-            required: true,
-        },
-    ],
-};
-static S_VERIFY_USER_ATTRIBUTE_OUTPUT: Shape = Shape {
-    name: "VerifyUserAttributeResponse",
-    members: &[],
-};
-static S_WEB_AUTHN_CONFIGURATION_TYPE: Shape = Shape {
-    name: "WebAuthnConfigurationType",
-    members: &[
-        Member {
-            name: "RelyingPartyId",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "UserVerification",
-            ty: Ty::Enum(sdk::types::UserVerificationType::values),
-            required: false,
-        },
-        Member {
-            name: "FactorConfiguration",
-            ty: Ty::Enum(sdk::types::WebAuthnFactorConfigurationType::values),
-            required: false,
-        },
-    ],
-};
-static S_WEB_AUTHN_CREDENTIAL_DESCRIPTION: Shape = Shape {
-    name: "WebAuthnCredentialDescription",
-    members: &[
-        Member {
-            name: "CredentialId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "FriendlyCredentialName",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "RelyingPartyId",
-            ty: Ty::String,
-            required: true,
-        },
-        Member {
-            name: "AuthenticatorAttachment",
-            ty: Ty::String,
-            required: false,
-        },
-        Member {
-            name: "AuthenticatorTransports",
-            ty: Ty::List(&Ty::String),
-            required: false,
-        },
-        Member {
-            name: "CreatedAt",
-            ty: Ty::Timestamp,
-            required: true,
-        },
-    ],
-};
-static S_WEB_AUTHN_MFA_SETTINGS_TYPE: Shape = Shape {
-    name: "WebAuthnMfaSettingsType",
-    members: &[Member {
-        name: "Enabled",
-        ty: Ty::Boolean,
-        required: false,
-    }],
-};
+static S_ACCOUNT_RECOVERY_SETTING_TYPE: Shape = shape!("AccountRecoverySettingType" {
+    "RecoveryMechanisms": Ty::List(&Ty::Struct(&S_RECOVERY_OPTION_TYPE));
+});
+static S_ACCOUNT_TAKEOVER_ACTIONS_TYPE: Shape = shape!("AccountTakeoverActionsType" {
+    "LowAction": Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTION_TYPE);
+    "MediumAction": Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTION_TYPE);
+    "HighAction": Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTION_TYPE);
+});
+static S_ACCOUNT_TAKEOVER_ACTION_TYPE: Shape = shape!("AccountTakeoverActionType" {
+    "Notify": Ty::Boolean, required;
+    "EventAction": Ty::Enum(sdk::types::AccountTakeoverEventActionType::values), required;
+});
+static S_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE: Shape = shape!("AccountTakeoverRiskConfigurationType" {
+    "NotifyConfiguration": Ty::Struct(&S_NOTIFY_CONFIGURATION_TYPE);
+    "Actions": Ty::Struct(&S_ACCOUNT_TAKEOVER_ACTIONS_TYPE), required;
+});
+static S_ACR_LEVEL_CONFIG_TYPE: Shape = shape!("AcrLevelConfigType" {
+    "AcrValue": Ty::String, required;
+});
+static S_ADD_CUSTOM_ATTRIBUTES_INPUT: Shape = shape!("AddCustomAttributesRequest" {
+    "UserPoolId": Ty::String, required;
+    "CustomAttributes": Ty::List(&Ty::Struct(&S_SCHEMA_ATTRIBUTE_TYPE));
+});
+static S_ADD_CUSTOM_ATTRIBUTES_OUTPUT: Shape = shape!("AddCustomAttributesResponse" {
+});
+static S_ADD_USER_POOL_CLIENT_SECRET_INPUT: Shape = shape!("AddUserPoolClientSecretRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ClientSecret": Ty::String;
+});
+static S_ADD_USER_POOL_CLIENT_SECRET_OUTPUT: Shape = shape!("AddUserPoolClientSecretResponse" {
+    "ClientSecretDescriptor": Ty::Struct(&S_CLIENT_SECRET_DESCRIPTOR_TYPE);
+});
+static S_ADMIN_ADD_USER_TO_GROUP_INPUT: Shape = shape!("AdminAddUserToGroupRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "GroupName": Ty::String, required;
+});
+static S_ADMIN_ADD_USER_TO_GROUP_OUTPUT: Shape = shape!("AdminAddUserToGroupOutput" {
+});
+static S_ADMIN_CONFIRM_SIGN_UP_INPUT: Shape = shape!("AdminConfirmSignUpRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_ADMIN_CONFIRM_SIGN_UP_OUTPUT: Shape = shape!("AdminConfirmSignUpResponse" {
+});
+static S_ADMIN_CREATE_USER_CONFIG_TYPE: Shape = shape!("AdminCreateUserConfigType" {
+    "AllowAdminCreateUserOnly": Ty::Boolean;
+    "UnusedAccountValidityDays": Ty::Integer;
+    "InviteMessageTemplate": Ty::Struct(&S_MESSAGE_TEMPLATE_TYPE);
+});
+static S_ADMIN_CREATE_USER_INPUT: Shape = shape!("AdminCreateUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "UserAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "ValidationData": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "TemporaryPassword": Ty::String;
+    "ForceAliasCreation": Ty::Boolean;
+    "MessageAction": Ty::Enum(sdk::types::MessageActionType::values);
+    "DesiredDeliveryMediums": Ty::List(&Ty::Enum(sdk::types::DeliveryMediumType::values));
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_ADMIN_CREATE_USER_OUTPUT: Shape = shape!("AdminCreateUserResponse" {
+    "User": Ty::Struct(&S_USER_TYPE);
+});
+static S_ADMIN_DELETE_SOFTWARE_TOKEN_INPUT: Shape = shape!("AdminDeleteSoftwareTokenRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_DELETE_SOFTWARE_TOKEN_OUTPUT: Shape = shape!("AdminDeleteSoftwareTokenResponse" {
+});
+static S_ADMIN_DELETE_USER_ATTRIBUTES_INPUT: Shape = shape!("AdminDeleteUserAttributesRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "UserAttributeNames": Ty::List(&Ty::String);
+});
+static S_ADMIN_DELETE_USER_ATTRIBUTES_OUTPUT: Shape = shape!("AdminDeleteUserAttributesResponse" {
+});
+static S_ADMIN_DELETE_USER_INPUT: Shape = shape!("AdminDeleteUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_DELETE_USER_OUTPUT: Shape = shape!("AdminDeleteUserOutput" {
+});
+static S_ADMIN_DISABLE_PROVIDER_FOR_USER_INPUT: Shape = shape!("AdminDisableProviderForUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "User": Ty::Struct(&S_PROVIDER_USER_IDENTIFIER_TYPE), required;
+});
+static S_ADMIN_DISABLE_PROVIDER_FOR_USER_OUTPUT: Shape = shape!("AdminDisableProviderForUserResponse" {
+});
+static S_ADMIN_DISABLE_USER_INPUT: Shape = shape!("AdminDisableUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_DISABLE_USER_OUTPUT: Shape = shape!("AdminDisableUserResponse" {
+});
+static S_ADMIN_ENABLE_USER_INPUT: Shape = shape!("AdminEnableUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_ENABLE_USER_OUTPUT: Shape = shape!("AdminEnableUserResponse" {
+});
+static S_ADMIN_FORGET_DEVICE_INPUT: Shape = shape!("AdminForgetDeviceRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "DeviceKey": Ty::String, required;
+});
+static S_ADMIN_FORGET_DEVICE_OUTPUT: Shape = shape!("AdminForgetDeviceOutput" {
+});
+static S_ADMIN_GET_DEVICE_INPUT: Shape = shape!("AdminGetDeviceRequest" {
+    "DeviceKey": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_GET_DEVICE_OUTPUT: Shape = shape!("AdminGetDeviceResponse" {
+    "Device": Ty::Struct(&S_DEVICE_TYPE), required;
+});
+static S_ADMIN_GET_USER_AUTH_FACTORS_INPUT: Shape = shape!("AdminGetUserAuthFactorsRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_GET_USER_AUTH_FACTORS_OUTPUT: Shape = shape!("AdminGetUserAuthFactorsResponse" {
+    "Username": Ty::String, required;
+    "PreferredMfaSetting": Ty::String;
+    "UserMFASettingList": Ty::List(&Ty::String);
+    "ConfiguredUserAuthFactors": Ty::List(&Ty::Enum(sdk::types::AuthFactorType::values));
+});
+static S_ADMIN_GET_USER_INPUT: Shape = shape!("AdminGetUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_GET_USER_OUTPUT: Shape = shape!("AdminGetUserResponse" {
+    "Username": Ty::String, required;
+    "UserAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "UserCreateDate": Ty::Timestamp;
+    "UserLastModifiedDate": Ty::Timestamp;
+    "Enabled": Ty::Boolean;
+    "UserStatus": Ty::Enum(sdk::types::UserStatusType::values);
+    "MFAOptions": Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE));
+    "PreferredMfaSetting": Ty::String;
+    "UserMFASettingList": Ty::List(&Ty::String);
+});
+static S_ADMIN_INITIATE_AUTH_INPUT: Shape = shape!("AdminInitiateAuthRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "AuthFlow": Ty::Enum(sdk::types::AuthFlowType::values), required;
+    "AuthParameters": Ty::Map(&Ty::String);
+    "ClientMetadata": Ty::Map(&Ty::String);
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "ContextData": Ty::Struct(&S_CONTEXT_DATA_TYPE);
+    "Session": Ty::String;
+});
+static S_ADMIN_INITIATE_AUTH_OUTPUT: Shape = shape!("AdminInitiateAuthResponse" {
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeNameType::values);
+    "Session": Ty::String;
+    "ChallengeParameters": Ty::Map(&Ty::String);
+    "AuthenticationResult": Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE);
+    "AvailableChallenges": Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values));
+});
+static S_ADMIN_LINK_PROVIDER_FOR_USER_INPUT: Shape = shape!("AdminLinkProviderForUserRequest" {
+    "UserPoolId": Ty::String, required;
+    "DestinationUser": Ty::Struct(&S_PROVIDER_USER_IDENTIFIER_TYPE), required;
+    "SourceUser": Ty::Struct(&S_PROVIDER_USER_IDENTIFIER_TYPE), required;
+});
+static S_ADMIN_LINK_PROVIDER_FOR_USER_OUTPUT: Shape = shape!("AdminLinkProviderForUserResponse" {
+});
+static S_ADMIN_LIST_DEVICES_INPUT: Shape = shape!("AdminListDevicesRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "Limit": Ty::Integer;
+    "PaginationToken": Ty::String;
+});
+static S_ADMIN_LIST_DEVICES_OUTPUT: Shape = shape!("AdminListDevicesResponse" {
+    "Devices": Ty::List(&Ty::Struct(&S_DEVICE_TYPE));
+    "PaginationToken": Ty::String;
+});
+static S_ADMIN_LIST_GROUPS_FOR_USER_INPUT: Shape = shape!("AdminListGroupsForUserRequest" {
+    "Username": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "Limit": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_ADMIN_LIST_GROUPS_FOR_USER_OUTPUT: Shape = shape!("AdminListGroupsForUserResponse" {
+    "Groups": Ty::List(&Ty::Struct(&S_GROUP_TYPE));
+    "NextToken": Ty::String;
+});
+static S_ADMIN_LIST_USER_AUTH_EVENTS_INPUT: Shape = shape!("AdminListUserAuthEventsRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "MaxResults": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_ADMIN_LIST_USER_AUTH_EVENTS_OUTPUT: Shape = shape!("AdminListUserAuthEventsResponse" {
+    "AuthEvents": Ty::List(&Ty::Struct(&S_AUTH_EVENT_TYPE));
+    "NextToken": Ty::String;
+});
+static S_ADMIN_REMOVE_USER_FROM_GROUP_INPUT: Shape = shape!("AdminRemoveUserFromGroupRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "GroupName": Ty::String, required;
+});
+static S_ADMIN_REMOVE_USER_FROM_GROUP_OUTPUT: Shape = shape!("AdminRemoveUserFromGroupOutput" {
+});
+static S_ADMIN_RESET_USER_PASSWORD_INPUT: Shape = shape!("AdminResetUserPasswordRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_ADMIN_RESET_USER_PASSWORD_OUTPUT: Shape = shape!("AdminResetUserPasswordResponse" {
+});
+static S_ADMIN_RESPOND_TO_AUTH_CHALLENGE_INPUT: Shape = shape!("AdminRespondToAuthChallengeRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeNameType::values), required;
+    "ChallengeResponses": Ty::Map(&Ty::String);
+    "Session": Ty::String;
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "ContextData": Ty::Struct(&S_CONTEXT_DATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_ADMIN_RESPOND_TO_AUTH_CHALLENGE_OUTPUT: Shape = shape!("AdminRespondToAuthChallengeResponse" {
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeNameType::values);
+    "Session": Ty::String;
+    "ChallengeParameters": Ty::Map(&Ty::String);
+    "AuthenticationResult": Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE);
+    "AvailableChallenges": Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values));
+});
+static S_ADMIN_SET_USER_MFA_PREFERENCE_INPUT: Shape = shape!("AdminSetUserMFAPreferenceRequest" {
+    "SMSMfaSettings": Ty::Struct(&S_SMS_MFA_SETTINGS_TYPE);
+    "SoftwareTokenMfaSettings": Ty::Struct(&S_SOFTWARE_TOKEN_MFA_SETTINGS_TYPE);
+    "EmailMfaSettings": Ty::Struct(&S_EMAIL_MFA_SETTINGS_TYPE);
+    "WebAuthnMfaSettings": Ty::Struct(&S_WEB_AUTHN_MFA_SETTINGS_TYPE);
+    "Username": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_ADMIN_SET_USER_MFA_PREFERENCE_OUTPUT: Shape = shape!("AdminSetUserMFAPreferenceResponse" {
+});
+static S_ADMIN_SET_USER_PASSWORD_INPUT: Shape = shape!("AdminSetUserPasswordRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "Password": Ty::String, required;
+    "Permanent": Ty::Boolean;
+});
+static S_ADMIN_SET_USER_PASSWORD_OUTPUT: Shape = shape!("AdminSetUserPasswordResponse" {
+});
+static S_ADMIN_SET_USER_SETTINGS_INPUT: Shape = shape!("AdminSetUserSettingsRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "MFAOptions": Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE));
+});
+static S_ADMIN_SET_USER_SETTINGS_OUTPUT: Shape = shape!("AdminSetUserSettingsResponse" {
+});
+static S_ADMIN_UPDATE_AUTH_EVENT_FEEDBACK_INPUT: Shape = shape!("AdminUpdateAuthEventFeedbackRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "EventId": Ty::String, required;
+    "FeedbackValue": Ty::Enum(sdk::types::FeedbackValueType::values), required;
+});
+static S_ADMIN_UPDATE_AUTH_EVENT_FEEDBACK_OUTPUT: Shape = shape!("AdminUpdateAuthEventFeedbackResponse" {
+});
+static S_ADMIN_UPDATE_DEVICE_STATUS_INPUT: Shape = shape!("AdminUpdateDeviceStatusRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "DeviceKey": Ty::String, required;
+    "DeviceRememberedStatus": Ty::Enum(sdk::types::DeviceRememberedStatusType::values);
+});
+static S_ADMIN_UPDATE_DEVICE_STATUS_OUTPUT: Shape = shape!("AdminUpdateDeviceStatusResponse" {
+});
+static S_ADMIN_UPDATE_USER_ATTRIBUTES_INPUT: Shape = shape!("AdminUpdateUserAttributesRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "UserAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_ADMIN_UPDATE_USER_ATTRIBUTES_OUTPUT: Shape = shape!("AdminUpdateUserAttributesResponse" {
+});
+static S_ADMIN_USER_GLOBAL_SIGN_OUT_INPUT: Shape = shape!("AdminUserGlobalSignOutRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+});
+static S_ADMIN_USER_GLOBAL_SIGN_OUT_OUTPUT: Shape = shape!("AdminUserGlobalSignOutResponse" {
+});
+static S_ADVANCED_SECURITY_ADDITIONAL_FLOWS_TYPE: Shape = shape!("AdvancedSecurityAdditionalFlowsType" {
+    "CustomAuthMode": Ty::Enum(sdk::types::AdvancedSecurityEnabledModeType::values);
+});
+static S_ANALYTICS_CONFIGURATION_TYPE: Shape = shape!("AnalyticsConfigurationType" {
+    "ApplicationId": Ty::String;
+    "ApplicationArn": Ty::String;
+    "RoleArn": Ty::String;
+    "ExternalId": Ty::String;
+    "UserDataShared": Ty::Boolean;
+});
+static S_ANALYTICS_METADATA_TYPE: Shape = shape!("AnalyticsMetadataType" {
+    "AnalyticsEndpointId": Ty::String;
+});
+static S_ASSET_TYPE: Shape = shape!("AssetType" {
+    "Category": Ty::Enum(sdk::types::AssetCategoryType::values), required;
+    "ColorMode": Ty::Enum(sdk::types::ColorSchemeModeType::values), required;
+    "Extension": Ty::Enum(sdk::types::AssetExtensionType::values), required;
+    "Bytes": Ty::Blob;
+    "ResourceId": Ty::String;
+});
+static S_ASSOCIATE_SOFTWARE_TOKEN_INPUT: Shape = shape!("AssociateSoftwareTokenRequest" {
+    "AccessToken": Ty::String;
+    "Session": Ty::String;
+});
+static S_ASSOCIATE_SOFTWARE_TOKEN_OUTPUT: Shape = shape!("AssociateSoftwareTokenResponse" {
+    "SecretCode": Ty::String;
+    "Session": Ty::String;
+});
+static S_ATTRIBUTE_TYPE: Shape = shape!("AttributeType" {
+    "Name": Ty::String, required;
+    "Value": Ty::String;
+});
+static S_AUTHENTICATION_RESULT_TYPE: Shape = shape!("AuthenticationResultType" {
+    "AccessToken": Ty::String;
+    "ExpiresIn": Ty::Integer;
+    "TokenType": Ty::String;
+    "RefreshToken": Ty::String;
+    "IdToken": Ty::String;
+    "NewDeviceMetadata": Ty::Struct(&S_NEW_DEVICE_METADATA_TYPE);
+});
+static S_AUTH_EVENT_TYPE: Shape = shape!("AuthEventType" {
+    "EventId": Ty::String;
+    "EventType": Ty::Enum(sdk::types::EventType::values);
+    "CreationDate": Ty::Timestamp;
+    "EventResponse": Ty::Enum(sdk::types::EventResponseType::values);
+    "EventRisk": Ty::Struct(&S_EVENT_RISK_TYPE);
+    "ChallengeResponses": Ty::List(&Ty::Struct(&S_CHALLENGE_RESPONSE_TYPE));
+    "EventContextData": Ty::Struct(&S_EVENT_CONTEXT_DATA_TYPE);
+    "EventFeedback": Ty::Struct(&S_EVENT_FEEDBACK_TYPE);
+});
+static S_CHALLENGE_RESPONSE_TYPE: Shape = shape!("ChallengeResponseType" {
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeName::values);
+    "ChallengeResponse": Ty::Enum(sdk::types::ChallengeResponse::values);
+});
+static S_CHANGE_PASSWORD_INPUT: Shape = shape!("ChangePasswordRequest" {
+    "PreviousPassword": Ty::String;
+    "ProposedPassword": Ty::String, required;
+    "AccessToken": Ty::String, required;
+});
+static S_CHANGE_PASSWORD_OUTPUT: Shape = shape!("ChangePasswordResponse" {
+});
+static S_CLIENT_AUTHENTICATION_RESULT_TYPE: Shape = shape!("ClientAuthenticationResultType" {
+    "AccessToken": Ty::String;
+    "ExpiresIn": Ty::Integer;
+    "TokenType": Ty::String;
+});
+static S_CLIENT_SECRET_DESCRIPTOR_TYPE: Shape = shape!("ClientSecretDescriptorType" {
+    "ClientSecretId": Ty::String;
+    "ClientSecretValue": Ty::String;
+    "ClientSecretCreateDate": Ty::Timestamp;
+});
+static S_CLOUD_WATCH_LOGS_CONFIGURATION_TYPE: Shape = shape!("CloudWatchLogsConfigurationType" {
+    "LogGroupArn": Ty::String;
+});
+static S_CODE_DELIVERY_DETAILS_TYPE: Shape = shape!("CodeDeliveryDetailsType" {
+    "Destination": Ty::String;
+    "DeliveryMedium": Ty::Enum(sdk::types::DeliveryMediumType::values);
+    "AttributeName": Ty::String;
+});
+static S_COMPLETE_WEB_AUTHN_REGISTRATION_INPUT: Shape = shape!("CompleteWebAuthnRegistrationRequest" {
+    "AccessToken": Ty::String, required;
+    "Credential": Ty::Document, required;
+});
+static S_COMPLETE_WEB_AUTHN_REGISTRATION_OUTPUT: Shape = shape!("CompleteWebAuthnRegistrationResponse" {
+});
+static S_COMPROMISED_CREDENTIALS_ACTIONS_TYPE: Shape = shape!("CompromisedCredentialsActionsType" {
+    "EventAction": Ty::Enum(sdk::types::CompromisedCredentialsEventActionType::values), required;
+});
+static S_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = shape!("CompromisedCredentialsRiskConfigurationType" {
+    "EventFilter": Ty::List(&Ty::Enum(sdk::types::EventFilterType::values));
+    "Actions": Ty::Struct(&S_COMPROMISED_CREDENTIALS_ACTIONS_TYPE), required;
+});
+static S_CONFIRM_DEVICE_INPUT: Shape = shape!("ConfirmDeviceRequest" {
+    "AccessToken": Ty::String, required;
+    "DeviceKey": Ty::String, required;
+    "DeviceSecretVerifierConfig": Ty::Struct(&S_DEVICE_SECRET_VERIFIER_CONFIG_TYPE);
+    "DeviceName": Ty::String;
+});
+static S_CONFIRM_DEVICE_OUTPUT: Shape = shape!("ConfirmDeviceResponse" {
+    "UserConfirmationNecessary": Ty::Boolean;
+});
+static S_CONFIRM_FORGOT_PASSWORD_INPUT: Shape = shape!("ConfirmForgotPasswordRequest" {
+    "ClientId": Ty::String, required;
+    "SecretHash": Ty::String;
+    "Username": Ty::String, required;
+    "ConfirmationCode": Ty::String, required;
+    "Password": Ty::String, required;
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_CONFIRM_FORGOT_PASSWORD_OUTPUT: Shape = shape!("ConfirmForgotPasswordResponse" {
+});
+static S_CONFIRM_SIGN_UP_INPUT: Shape = shape!("ConfirmSignUpRequest" {
+    "ClientId": Ty::String, required;
+    "SecretHash": Ty::String;
+    "Username": Ty::String, required;
+    "ConfirmationCode": Ty::String, required;
+    "ForceAliasCreation": Ty::Boolean;
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+    "Session": Ty::String;
+});
+static S_CONFIRM_SIGN_UP_OUTPUT: Shape = shape!("ConfirmSignUpResponse" {
+    "Session": Ty::String;
+});
+static S_CONTEXT_DATA_TYPE: Shape = shape!("ContextDataType" {
+    "IpAddress": Ty::String, required;
+    "ServerName": Ty::String, required;
+    "ServerPath": Ty::String, required;
+    "HttpHeaders": Ty::List(&Ty::Struct(&S_HTTP_HEADER));
+    "EncodedData": Ty::String;
+});
+static S_CREATE_GROUP_INPUT: Shape = shape!("CreateGroupRequest" {
+    "GroupName": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "Description": Ty::String;
+    "RoleArn": Ty::String;
+    "Precedence": Ty::Integer;
+});
+static S_CREATE_GROUP_OUTPUT: Shape = shape!("CreateGroupResponse" {
+    "Group": Ty::Struct(&S_GROUP_TYPE);
+});
+static S_CREATE_IDENTITY_PROVIDER_INPUT: Shape = shape!("CreateIdentityProviderRequest" {
+    "UserPoolId": Ty::String, required;
+    "ProviderName": Ty::String, required;
+    "ProviderType": Ty::Enum(sdk::types::IdentityProviderTypeType::values), required;
+    "ProviderDetails": Ty::Map(&Ty::String);
+    "AttributeMapping": Ty::Map(&Ty::String);
+    "IdpIdentifiers": Ty::List(&Ty::String);
+    "AcrMapping": Ty::Map(&Ty::String);
+});
+static S_CREATE_IDENTITY_PROVIDER_OUTPUT: Shape = shape!("CreateIdentityProviderResponse" {
+    "IdentityProvider": Ty::Struct(&S_IDENTITY_PROVIDER_TYPE), required;
+});
+static S_CREATE_MANAGED_LOGIN_BRANDING_INPUT: Shape = shape!("CreateManagedLoginBrandingRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "UseCognitoProvidedValues": Ty::Boolean;
+    "Settings": Ty::Document;
+    "Assets": Ty::List(&Ty::Struct(&S_ASSET_TYPE));
+});
+static S_CREATE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = shape!("CreateManagedLoginBrandingResponse" {
+    "ManagedLoginBranding": Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE);
+});
+static S_CREATE_RESOURCE_SERVER_INPUT: Shape = shape!("CreateResourceServerRequest" {
+    "UserPoolId": Ty::String, required;
+    "Identifier": Ty::String, required;
+    "Name": Ty::String, required;
+    "Scopes": Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_SCOPE_TYPE));
+});
+static S_CREATE_RESOURCE_SERVER_OUTPUT: Shape = shape!("CreateResourceServerResponse" {
+    "ResourceServer": Ty::Struct(&S_RESOURCE_SERVER_TYPE), required;
+});
+static S_CREATE_TERMS_INPUT: Shape = shape!("CreateTermsRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "TermsName": Ty::String, required;
+    "TermsSource": Ty::Enum(sdk::types::TermsSourceType::values), required;
+    "Enforcement": Ty::Enum(sdk::types::TermsEnforcementType::values), required;
+    "Links": Ty::Map(&Ty::String);
+});
+static S_CREATE_TERMS_OUTPUT: Shape = shape!("CreateTermsResponse" {
+    "Terms": Ty::Struct(&S_TERMS_TYPE);
+});
+static S_CREATE_USER_IMPORT_JOB_INPUT: Shape = shape!("CreateUserImportJobRequest" {
+    "JobName": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "CloudWatchLogsRoleArn": Ty::String, required;
+    "PasswordHashingAlgorithm": Ty::Enum(sdk::types::PasswordHashingAlgorithmType::values);
+});
+static S_CREATE_USER_IMPORT_JOB_OUTPUT: Shape = shape!("CreateUserImportJobResponse" {
+    "UserImportJob": Ty::Struct(&S_USER_IMPORT_JOB_TYPE);
+});
+static S_CREATE_USER_POOL_CLIENT_INPUT: Shape = shape!("CreateUserPoolClientRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientName": Ty::String, required;
+    "GenerateSecret": Ty::Boolean;
+    "ClientSecret": Ty::String;
+    "RefreshTokenValidity": Ty::Integer;
+    "AccessTokenValidity": Ty::Integer;
+    "IdTokenValidity": Ty::Integer;
+    "TokenValidityUnits": Ty::Struct(&S_TOKEN_VALIDITY_UNITS_TYPE);
+    "ReadAttributes": Ty::List(&Ty::String);
+    "WriteAttributes": Ty::List(&Ty::String);
+    "ExplicitAuthFlows": Ty::List(&Ty::Enum(sdk::types::ExplicitAuthFlowsType::values));
+    "SupportedIdentityProviders": Ty::List(&Ty::String);
+    "CallbackURLs": Ty::List(&Ty::String);
+    "LogoutURLs": Ty::List(&Ty::String);
+    "DefaultRedirectURI": Ty::String;
+    "AllowedOAuthFlows": Ty::List(&Ty::Enum(sdk::types::OAuthFlowType::values));
+    "AllowedOAuthScopes": Ty::List(&Ty::String);
+    "AllowedOAuthFlowsUserPoolClient": Ty::Boolean;
+    "AnalyticsConfiguration": Ty::Struct(&S_ANALYTICS_CONFIGURATION_TYPE);
+    "PreventUserExistenceErrors": Ty::Enum(sdk::types::PreventUserExistenceErrorTypes::values);
+    "EnableTokenRevocation": Ty::Boolean;
+    "EnablePropagateAdditionalUserContextData": Ty::Boolean;
+    "AuthSessionValidity": Ty::Integer;
+    "RefreshTokenRotation": Ty::Struct(&S_REFRESH_TOKEN_ROTATION_TYPE);
+});
+static S_CREATE_USER_POOL_CLIENT_OUTPUT: Shape = shape!("CreateUserPoolClientResponse" {
+    "UserPoolClient": Ty::Struct(&S_USER_POOL_CLIENT_TYPE);
+});
+static S_CREATE_USER_POOL_DOMAIN_INPUT: Shape = shape!("CreateUserPoolDomainRequest" {
+    "Domain": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "ManagedLoginVersion": Ty::Integer;
+    "CustomDomainConfig": Ty::Struct(&S_CUSTOM_DOMAIN_CONFIG_TYPE);
+    "Routing": Ty::Struct(&S_ROUTING_TYPE);
+});
+static S_CREATE_USER_POOL_DOMAIN_OUTPUT: Shape = shape!("CreateUserPoolDomainResponse" {
+    "ManagedLoginVersion": Ty::Integer;
+    "CloudFrontDomain": Ty::String;
+    "Routing": Ty::Struct(&S_ROUTING_TYPE);
+});
+static S_CREATE_USER_POOL_INPUT: Shape = shape!("CreateUserPoolRequest" {
+    "PoolName": Ty::String, required;
+    "Policies": Ty::Struct(&S_USER_POOL_POLICY_TYPE);
+    "DeletionProtection": Ty::Enum(sdk::types::DeletionProtectionType::values);
+    "LambdaConfig": Ty::Struct(&S_LAMBDA_CONFIG_TYPE);
+    "AutoVerifiedAttributes": Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values));
+    "AliasAttributes": Ty::List(&Ty::Enum(sdk::types::AliasAttributeType::values));
+    "UsernameAttributes": Ty::List(&Ty::Enum(sdk::types::UsernameAttributeType::values));
+    "SmsVerificationMessage": Ty::String;
+    "EmailVerificationMessage": Ty::String;
+    "EmailVerificationSubject": Ty::String;
+    "VerificationMessageTemplate": Ty::Struct(&S_VERIFICATION_MESSAGE_TEMPLATE_TYPE);
+    "SmsAuthenticationMessage": Ty::String;
+    "MfaConfiguration": Ty::Enum(sdk::types::UserPoolMfaType::values);
+    "UserAttributeUpdateSettings": Ty::Struct(&S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE);
+    "DeviceConfiguration": Ty::Struct(&S_DEVICE_CONFIGURATION_TYPE);
+    "EmailConfiguration": Ty::Struct(&S_EMAIL_CONFIGURATION_TYPE);
+    "SmsConfiguration": Ty::Struct(&S_SMS_CONFIGURATION_TYPE);
+    "UserPoolTags": Ty::Map(&Ty::String);
+    "AdminCreateUserConfig": Ty::Struct(&S_ADMIN_CREATE_USER_CONFIG_TYPE);
+    "Schema": Ty::List(&Ty::Struct(&S_SCHEMA_ATTRIBUTE_TYPE));
+    "UserPoolAddOns": Ty::Struct(&S_USER_POOL_ADD_ONS_TYPE);
+    "UsernameConfiguration": Ty::Struct(&S_USERNAME_CONFIGURATION_TYPE);
+    "AccountRecoverySetting": Ty::Struct(&S_ACCOUNT_RECOVERY_SETTING_TYPE);
+    "UserPoolTier": Ty::Enum(sdk::types::UserPoolTierType::values);
+    "KeyConfiguration": Ty::Struct(&S_KEY_CONFIGURATION_TYPE);
+    "IssuerConfiguration": Ty::Struct(&S_ISSUER_CONFIGURATION_TYPE);
+    "AcrConfiguration": Ty::Map(&Ty::Struct(&S_ACR_LEVEL_CONFIG_TYPE));
+});
+static S_CREATE_USER_POOL_OUTPUT: Shape = shape!("CreateUserPoolResponse" {
+    "UserPool": Ty::Struct(&S_USER_POOL_TYPE);
+});
+static S_CREATE_USER_POOL_REPLICA_INPUT: Shape = shape!("CreateUserPoolReplicaRequest" {
+    "UserPoolId": Ty::String, required;
+    "RegionName": Ty::String, required;
+    "UserPoolTags": Ty::Map(&Ty::String);
+});
+static S_CREATE_USER_POOL_REPLICA_OUTPUT: Shape = shape!("CreateUserPoolReplicaResponse" {
+    "UserPoolReplica": Ty::Struct(&S_USER_POOL_REPLICA_TYPE);
+});
+static S_CUSTOM_DOMAIN_CONFIG_TYPE: Shape = shape!("CustomDomainConfigType" {
+    "CertificateArn": Ty::String, required;
+    "SecurityPolicy": Ty::Enum(sdk::types::SecurityPolicyType::values);
+});
+static S_CUSTOM_EMAIL_LAMBDA_VERSION_CONFIG_TYPE: Shape = shape!("CustomEmailLambdaVersionConfigType" {
+    "LambdaVersion": Ty::Enum(sdk::types::CustomEmailSenderLambdaVersionType::values), required;
+    "LambdaArn": Ty::String, required;
+});
+static S_CUSTOM_SMS_LAMBDA_VERSION_CONFIG_TYPE: Shape = shape!("CustomSmsLambdaVersionConfigType" {
+    "LambdaVersion": Ty::Enum(sdk::types::CustomSmsSenderLambdaVersionType::values), required;
+    "LambdaArn": Ty::String, required;
+});
+static S_DELETE_GROUP_INPUT: Shape = shape!("DeleteGroupRequest" {
+    "GroupName": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_DELETE_GROUP_OUTPUT: Shape = shape!("DeleteGroupOutput" {
+});
+static S_DELETE_IDENTITY_PROVIDER_INPUT: Shape = shape!("DeleteIdentityProviderRequest" {
+    "UserPoolId": Ty::String, required;
+    "ProviderName": Ty::String, required;
+});
+static S_DELETE_IDENTITY_PROVIDER_OUTPUT: Shape = shape!("DeleteIdentityProviderOutput" {
+});
+static S_DELETE_MANAGED_LOGIN_BRANDING_INPUT: Shape = shape!("DeleteManagedLoginBrandingRequest" {
+    "ManagedLoginBrandingId": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_DELETE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = shape!("DeleteManagedLoginBrandingOutput" {
+});
+static S_DELETE_RESOURCE_SERVER_INPUT: Shape = shape!("DeleteResourceServerRequest" {
+    "UserPoolId": Ty::String, required;
+    "Identifier": Ty::String, required;
+});
+static S_DELETE_RESOURCE_SERVER_OUTPUT: Shape = shape!("DeleteResourceServerOutput" {
+});
+static S_DELETE_TERMS_INPUT: Shape = shape!("DeleteTermsRequest" {
+    "TermsId": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_DELETE_TERMS_OUTPUT: Shape = shape!("DeleteTermsOutput" {
+});
+static S_DELETE_USER_ATTRIBUTES_INPUT: Shape = shape!("DeleteUserAttributesRequest" {
+    "UserAttributeNames": Ty::List(&Ty::String);
+    "AccessToken": Ty::String, required;
+});
+static S_DELETE_USER_ATTRIBUTES_OUTPUT: Shape = shape!("DeleteUserAttributesResponse" {
+});
+static S_DELETE_USER_INPUT: Shape = shape!("DeleteUserRequest" {
+    "AccessToken": Ty::String, required;
+});
+static S_DELETE_USER_OUTPUT: Shape = shape!("DeleteUserOutput" {
+});
+static S_DELETE_USER_POOL_CLIENT_INPUT: Shape = shape!("DeleteUserPoolClientRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+});
+static S_DELETE_USER_POOL_CLIENT_OUTPUT: Shape = shape!("DeleteUserPoolClientOutput" {
+});
+static S_DELETE_USER_POOL_CLIENT_SECRET_INPUT: Shape = shape!("DeleteUserPoolClientSecretRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ClientSecretId": Ty::String, required;
+});
+static S_DELETE_USER_POOL_CLIENT_SECRET_OUTPUT: Shape = shape!("DeleteUserPoolClientSecretResponse" {
+});
+static S_DELETE_USER_POOL_DOMAIN_INPUT: Shape = shape!("DeleteUserPoolDomainRequest" {
+    "Domain": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_DELETE_USER_POOL_DOMAIN_OUTPUT: Shape = shape!("DeleteUserPoolDomainResponse" {
+});
+static S_DELETE_USER_POOL_INPUT: Shape = shape!("DeleteUserPoolRequest" {
+    "UserPoolId": Ty::String, required;
+});
+static S_DELETE_USER_POOL_OUTPUT: Shape = shape!("DeleteUserPoolOutput" {
+});
+static S_DELETE_USER_POOL_REPLICA_INPUT: Shape = shape!("DeleteUserPoolReplicaRequest" {
+    "UserPoolId": Ty::String, required;
+    "RegionName": Ty::String, required;
+});
+static S_DELETE_USER_POOL_REPLICA_OUTPUT: Shape = shape!("DeleteUserPoolReplicaResponse" {
+    "UserPoolReplica": Ty::Struct(&S_USER_POOL_REPLICA_TYPE);
+});
+static S_DELETE_WEB_AUTHN_CREDENTIAL_INPUT: Shape = shape!("DeleteWebAuthnCredentialRequest" {
+    "AccessToken": Ty::String, required;
+    "CredentialId": Ty::String, required;
+});
+static S_DELETE_WEB_AUTHN_CREDENTIAL_OUTPUT: Shape = shape!("DeleteWebAuthnCredentialResponse" {
+});
+static S_DESCRIBE_IDENTITY_PROVIDER_INPUT: Shape = shape!("DescribeIdentityProviderRequest" {
+    "UserPoolId": Ty::String, required;
+    "ProviderName": Ty::String, required;
+});
+static S_DESCRIBE_IDENTITY_PROVIDER_OUTPUT: Shape = shape!("DescribeIdentityProviderResponse" {
+    "IdentityProvider": Ty::Struct(&S_IDENTITY_PROVIDER_TYPE), required;
+});
+static S_DESCRIBE_MANAGED_LOGIN_BRANDING_BY_CLIENT_INPUT: Shape = shape!("DescribeManagedLoginBrandingByClientRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ReturnMergedResources": Ty::Boolean;
+});
+static S_DESCRIBE_MANAGED_LOGIN_BRANDING_BY_CLIENT_OUTPUT: Shape = shape!("DescribeManagedLoginBrandingByClientResponse" {
+    "ManagedLoginBranding": Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE);
+});
+static S_DESCRIBE_MANAGED_LOGIN_BRANDING_INPUT: Shape = shape!("DescribeManagedLoginBrandingRequest" {
+    "UserPoolId": Ty::String, required;
+    "ManagedLoginBrandingId": Ty::String, required;
+    "ReturnMergedResources": Ty::Boolean;
+});
+static S_DESCRIBE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = shape!("DescribeManagedLoginBrandingResponse" {
+    "ManagedLoginBranding": Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE);
+});
+static S_DESCRIBE_RESOURCE_SERVER_INPUT: Shape = shape!("DescribeResourceServerRequest" {
+    "UserPoolId": Ty::String, required;
+    "Identifier": Ty::String, required;
+});
+static S_DESCRIBE_RESOURCE_SERVER_OUTPUT: Shape = shape!("DescribeResourceServerResponse" {
+    "ResourceServer": Ty::Struct(&S_RESOURCE_SERVER_TYPE), required;
+});
+static S_DESCRIBE_RISK_CONFIGURATION_INPUT: Shape = shape!("DescribeRiskConfigurationRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String;
+});
+static S_DESCRIBE_RISK_CONFIGURATION_OUTPUT: Shape = shape!("DescribeRiskConfigurationResponse" {
+    "RiskConfiguration": Ty::Struct(&S_RISK_CONFIGURATION_TYPE), required;
+});
+static S_DESCRIBE_TERMS_BY_CLIENT_INPUT: Shape = shape!("DescribeTermsByClientRequest" {
+    "ClientId": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "TermsName": Ty::String, required;
+});
+static S_DESCRIBE_TERMS_BY_CLIENT_OUTPUT: Shape = shape!("DescribeTermsByClientResponse" {
+    "Terms": Ty::Struct(&S_TERMS_TYPE);
+});
+static S_DESCRIBE_TERMS_INPUT: Shape = shape!("DescribeTermsRequest" {
+    "TermsId": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_DESCRIBE_TERMS_OUTPUT: Shape = shape!("DescribeTermsResponse" {
+    "Terms": Ty::Struct(&S_TERMS_TYPE);
+});
+static S_DESCRIBE_USER_IMPORT_JOB_INPUT: Shape = shape!("DescribeUserImportJobRequest" {
+    "UserPoolId": Ty::String, required;
+    "JobId": Ty::String, required;
+});
+static S_DESCRIBE_USER_IMPORT_JOB_OUTPUT: Shape = shape!("DescribeUserImportJobResponse" {
+    "UserImportJob": Ty::Struct(&S_USER_IMPORT_JOB_TYPE);
+});
+static S_DESCRIBE_USER_POOL_CLIENT_INPUT: Shape = shape!("DescribeUserPoolClientRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+});
+static S_DESCRIBE_USER_POOL_CLIENT_OUTPUT: Shape = shape!("DescribeUserPoolClientResponse" {
+    "UserPoolClient": Ty::Struct(&S_USER_POOL_CLIENT_TYPE);
+});
+static S_DESCRIBE_USER_POOL_DOMAIN_INPUT: Shape = shape!("DescribeUserPoolDomainRequest" {
+    "Domain": Ty::String, required;
+});
+static S_DESCRIBE_USER_POOL_DOMAIN_OUTPUT: Shape = shape!("DescribeUserPoolDomainResponse" {
+    "DomainDescription": Ty::Struct(&S_DOMAIN_DESCRIPTION_TYPE);
+});
+static S_DESCRIBE_USER_POOL_INPUT: Shape = shape!("DescribeUserPoolRequest" {
+    "UserPoolId": Ty::String, required;
+});
+static S_DESCRIBE_USER_POOL_OUTPUT: Shape = shape!("DescribeUserPoolResponse" {
+    "UserPool": Ty::Struct(&S_USER_POOL_TYPE);
+});
+static S_DEVICE_CONFIGURATION_TYPE: Shape = shape!("DeviceConfigurationType" {
+    "ChallengeRequiredOnNewDevice": Ty::Boolean;
+    "DeviceOnlyRememberedOnUserPrompt": Ty::Boolean;
+});
+static S_DEVICE_SECRET_VERIFIER_CONFIG_TYPE: Shape = shape!("DeviceSecretVerifierConfigType" {
+    "PasswordVerifier": Ty::String;
+    "Salt": Ty::String;
+});
+static S_DEVICE_TYPE: Shape = shape!("DeviceType" {
+    "DeviceKey": Ty::String;
+    "DeviceAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "DeviceCreateDate": Ty::Timestamp;
+    "DeviceLastModifiedDate": Ty::Timestamp;
+    "DeviceLastAuthenticatedDate": Ty::Timestamp;
+});
+static S_DOMAIN_DESCRIPTION_TYPE: Shape = shape!("DomainDescriptionType" {
+    "UserPoolId": Ty::String;
+    "AWSAccountId": Ty::String;
+    "Domain": Ty::String;
+    "S3Bucket": Ty::String;
+    "CloudFrontDistribution": Ty::String;
+    "Version": Ty::String;
+    "Status": Ty::Enum(sdk::types::DomainStatusType::values);
+    "CustomDomainConfig": Ty::Struct(&S_CUSTOM_DOMAIN_CONFIG_TYPE);
+    "ManagedLoginVersion": Ty::Integer;
+    "Routing": Ty::Struct(&S_ROUTING_TYPE);
+});
+static S_EMAIL_CONFIGURATION_TYPE: Shape = shape!("EmailConfigurationType" {
+    "SourceArn": Ty::String;
+    "ReplyToEmailAddress": Ty::String;
+    "EmailSendingAccount": Ty::Enum(sdk::types::EmailSendingAccountType::values);
+    "From": Ty::String;
+    "ConfigurationSet": Ty::String;
+});
+static S_EMAIL_MFA_CONFIG_TYPE: Shape = shape!("EmailMfaConfigType" {
+    "Message": Ty::String;
+    "Subject": Ty::String;
+});
+static S_EMAIL_MFA_SETTINGS_TYPE: Shape = shape!("EmailMfaSettingsType" {
+    "Enabled": Ty::Boolean;
+    "PreferredMfa": Ty::Boolean;
+});
+static S_EUMS_SMS_CONFIGURATION_TYPE: Shape = shape!("EumsSmsConfigurationType" {
+    "CallerArn": Ty::String, required;
+    "ExternalId": Ty::String;
+    "OriginationIdentity": Ty::String;
+    "ConfigurationSetName": Ty::String;
+    "InEntityId": Ty::String;
+    "InTemplateId": Ty::String;
+    "Region": Ty::String;
+});
+static S_EVENT_CONTEXT_DATA_TYPE: Shape = shape!("EventContextDataType" {
+    "IpAddress": Ty::String;
+    "DeviceName": Ty::String;
+    "Timezone": Ty::String;
+    "City": Ty::String;
+    "Country": Ty::String;
+});
+static S_EVENT_FEEDBACK_TYPE: Shape = shape!("EventFeedbackType" {
+    "FeedbackValue": Ty::Enum(sdk::types::FeedbackValueType::values), required;
+    "Provider": Ty::String, required;
+    "FeedbackDate": Ty::Timestamp;
+});
+static S_EVENT_RISK_TYPE: Shape = shape!("EventRiskType" {
+    "RiskDecision": Ty::Enum(sdk::types::RiskDecisionType::values);
+    "RiskLevel": Ty::Enum(sdk::types::RiskLevelType::values);
+    "CompromisedCredentialsDetected": Ty::Boolean;
+});
+static S_FAILOVER_TYPE: Shape = shape!("FailoverType" {
+    "SecondaryRegion": Ty::String, required;
+    "PrimaryRoute53HealthCheckId": Ty::String, required;
+});
+static S_FIREHOSE_CONFIGURATION_TYPE: Shape = shape!("FirehoseConfigurationType" {
+    "StreamArn": Ty::String;
+});
+static S_FORGET_DEVICE_INPUT: Shape = shape!("ForgetDeviceRequest" {
+    "AccessToken": Ty::String;
+    "DeviceKey": Ty::String, required;
+});
+static S_FORGET_DEVICE_OUTPUT: Shape = shape!("ForgetDeviceOutput" {
+});
+static S_FORGOT_PASSWORD_INPUT: Shape = shape!("ForgotPasswordRequest" {
+    "ClientId": Ty::String, required;
+    "SecretHash": Ty::String;
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "Username": Ty::String, required;
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_FORGOT_PASSWORD_OUTPUT: Shape = shape!("ForgotPasswordResponse" {
+    "CodeDeliveryDetails": Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE);
+});
+static S_GET_CLIENT_TOKEN_INPUT: Shape = shape!("GetClientTokenRequest" {
+    "ClientId": Ty::String, required;
+    "Secret": Ty::String, required;
+    "Scopes": Ty::List(&Ty::String);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_GET_CLIENT_TOKEN_OUTPUT: Shape = shape!("GetClientTokenResponse" {
+    "ClientAuthenticationResult": Ty::Struct(&S_CLIENT_AUTHENTICATION_RESULT_TYPE);
+});
+static S_GET_CSV_HEADER_INPUT: Shape = shape!("GetCSVHeaderRequest" {
+    "UserPoolId": Ty::String, required;
+});
+static S_GET_CSV_HEADER_OUTPUT: Shape = shape!("GetCSVHeaderResponse" {
+    "UserPoolId": Ty::String;
+    "CSVHeader": Ty::List(&Ty::String);
+});
+static S_GET_DEVICE_INPUT: Shape = shape!("GetDeviceRequest" {
+    "DeviceKey": Ty::String, required;
+    "AccessToken": Ty::String;
+});
+static S_GET_DEVICE_OUTPUT: Shape = shape!("GetDeviceResponse" {
+    "Device": Ty::Struct(&S_DEVICE_TYPE), required;
+});
+static S_GET_GROUP_INPUT: Shape = shape!("GetGroupRequest" {
+    "GroupName": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+});
+static S_GET_GROUP_OUTPUT: Shape = shape!("GetGroupResponse" {
+    "Group": Ty::Struct(&S_GROUP_TYPE);
+});
+static S_GET_IDENTITY_PROVIDER_BY_IDENTIFIER_INPUT: Shape = shape!("GetIdentityProviderByIdentifierRequest" {
+    "UserPoolId": Ty::String, required;
+    "IdpIdentifier": Ty::String, required;
+});
+static S_GET_IDENTITY_PROVIDER_BY_IDENTIFIER_OUTPUT: Shape = shape!("GetIdentityProviderByIdentifierResponse" {
+    "IdentityProvider": Ty::Struct(&S_IDENTITY_PROVIDER_TYPE), required;
+});
+static S_GET_LOG_DELIVERY_CONFIGURATION_INPUT: Shape = shape!("GetLogDeliveryConfigurationRequest" {
+    "UserPoolId": Ty::String, required;
+});
+static S_GET_LOG_DELIVERY_CONFIGURATION_OUTPUT: Shape = shape!("GetLogDeliveryConfigurationResponse" {
+    "LogDeliveryConfiguration": Ty::Struct(&S_LOG_DELIVERY_CONFIGURATION_TYPE);
+});
+static S_GET_PROVISIONED_LIMIT_INPUT: Shape = shape!("GetProvisionedLimitRequest" {
+    "LimitDefinition": Ty::Struct(&S_LIMIT_DEFINITION_TYPE), required;
+});
+static S_GET_PROVISIONED_LIMIT_OUTPUT: Shape = shape!("GetProvisionedLimitResponse" {
+    "Limit": Ty::Struct(&S_LIMIT_TYPE), required;
+});
+static S_GET_SIGNING_CERTIFICATE_INPUT: Shape = shape!("GetSigningCertificateRequest" {
+    "UserPoolId": Ty::String, required;
+});
+static S_GET_SIGNING_CERTIFICATE_OUTPUT: Shape = shape!("GetSigningCertificateResponse" {
+    "Certificate": Ty::String;
+});
+static S_GET_TOKENS_FROM_REFRESH_TOKEN_INPUT: Shape = shape!("GetTokensFromRefreshTokenRequest" {
+    "RefreshToken": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ClientSecret": Ty::String;
+    "DeviceKey": Ty::String;
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_GET_TOKENS_FROM_REFRESH_TOKEN_OUTPUT: Shape = shape!("GetTokensFromRefreshTokenResponse" {
+    "AuthenticationResult": Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE);
+});
+static S_GET_UI_CUSTOMIZATION_INPUT: Shape = shape!("GetUICustomizationRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String;
+});
+static S_GET_UI_CUSTOMIZATION_OUTPUT: Shape = shape!("GetUICustomizationResponse" {
+    "UICustomization": Ty::Struct(&S_UI_CUSTOMIZATION_TYPE), required;
+});
+static S_GET_USER_ATTRIBUTE_VERIFICATION_CODE_INPUT: Shape = shape!("GetUserAttributeVerificationCodeRequest" {
+    "AccessToken": Ty::String, required;
+    "AttributeName": Ty::String, required;
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_GET_USER_ATTRIBUTE_VERIFICATION_CODE_OUTPUT: Shape = shape!("GetUserAttributeVerificationCodeResponse" {
+    "CodeDeliveryDetails": Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE);
+});
+static S_GET_USER_AUTH_FACTORS_INPUT: Shape = shape!("GetUserAuthFactorsRequest" {
+    "AccessToken": Ty::String, required;
+});
+static S_GET_USER_AUTH_FACTORS_OUTPUT: Shape = shape!("GetUserAuthFactorsResponse" {
+    "Username": Ty::String, required;
+    "PreferredMfaSetting": Ty::String;
+    "UserMFASettingList": Ty::List(&Ty::String);
+    "ConfiguredUserAuthFactors": Ty::List(&Ty::Enum(sdk::types::AuthFactorType::values));
+});
+static S_GET_USER_INPUT: Shape = shape!("GetUserRequest" {
+    "AccessToken": Ty::String, required;
+});
+static S_GET_USER_OUTPUT: Shape = shape!("GetUserResponse" {
+    "Username": Ty::String, required;
+    "UserAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "MFAOptions": Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE));
+    "PreferredMfaSetting": Ty::String;
+    "UserMFASettingList": Ty::List(&Ty::String);
+});
+static S_GET_USER_POOL_MFA_CONFIG_INPUT: Shape = shape!("GetUserPoolMfaConfigRequest" {
+    "UserPoolId": Ty::String, required;
+});
+static S_GET_USER_POOL_MFA_CONFIG_OUTPUT: Shape = shape!("GetUserPoolMfaConfigResponse" {
+    "SmsMfaConfiguration": Ty::Struct(&S_SMS_MFA_CONFIG_TYPE);
+    "SoftwareTokenMfaConfiguration": Ty::Struct(&S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE);
+    "EmailMfaConfiguration": Ty::Struct(&S_EMAIL_MFA_CONFIG_TYPE);
+    "MfaConfiguration": Ty::Enum(sdk::types::UserPoolMfaType::values);
+    "WebAuthnConfiguration": Ty::Struct(&S_WEB_AUTHN_CONFIGURATION_TYPE);
+});
+static S_GLOBAL_SIGN_OUT_INPUT: Shape = shape!("GlobalSignOutRequest" {
+    "AccessToken": Ty::String, required;
+});
+static S_GLOBAL_SIGN_OUT_OUTPUT: Shape = shape!("GlobalSignOutResponse" {
+});
+static S_GROUP_TYPE: Shape = shape!("GroupType" {
+    "GroupName": Ty::String;
+    "UserPoolId": Ty::String;
+    "Description": Ty::String;
+    "RoleArn": Ty::String;
+    "Precedence": Ty::Integer;
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+});
+static S_HTTP_HEADER: Shape = shape!("HttpHeader" {
+    "headerName": Ty::String;
+    "headerValue": Ty::String;
+});
+static S_IDENTITY_PROVIDER_TYPE: Shape = shape!("IdentityProviderType" {
+    "UserPoolId": Ty::String;
+    "ProviderName": Ty::String;
+    "ProviderType": Ty::Enum(sdk::types::IdentityProviderTypeType::values);
+    "ProviderDetails": Ty::Map(&Ty::String);
+    "AttributeMapping": Ty::Map(&Ty::String);
+    "IdpIdentifiers": Ty::List(&Ty::String);
+    "AcrMapping": Ty::Map(&Ty::String);
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+});
+static S_INBOUND_FEDERATION_LAMBDA_TYPE: Shape = shape!("InboundFederationLambdaType" {
+    "LambdaVersion": Ty::Enum(sdk::types::InboundFederationLambdaVersionType::values), required;
+    "LambdaArn": Ty::String, required;
+});
+static S_INITIATE_AUTH_INPUT: Shape = shape!("InitiateAuthRequest" {
+    "AuthFlow": Ty::Enum(sdk::types::AuthFlowType::values), required;
+    "AuthParameters": Ty::Map(&Ty::String);
+    "ClientMetadata": Ty::Map(&Ty::String);
+    "ClientId": Ty::String, required;
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "Session": Ty::String;
+});
+static S_INITIATE_AUTH_OUTPUT: Shape = shape!("InitiateAuthResponse" {
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeNameType::values);
+    "Session": Ty::String;
+    "ChallengeParameters": Ty::Map(&Ty::String);
+    "AuthenticationResult": Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE);
+    "AvailableChallenges": Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values));
+});
+static S_ISSUER_CONFIGURATION_TYPE: Shape = shape!("IssuerConfigurationType" {
+    "Type": Ty::Enum(sdk::types::IssuerType::values);
+});
+static S_KEY_CONFIGURATION_TYPE: Shape = shape!("KeyConfigurationType" {
+    "KeyType": Ty::Enum(sdk::types::EncryptionKeyType::values);
+    "KmsKeyArn": Ty::String;
+});
+static S_LAMBDA_CONFIG_TYPE: Shape = shape!("LambdaConfigType" {
+    "PreSignUp": Ty::String;
+    "CustomMessage": Ty::String;
+    "PostConfirmation": Ty::String;
+    "PreAuthentication": Ty::String;
+    "PostAuthentication": Ty::String;
+    "DefineAuthChallenge": Ty::String;
+    "CreateAuthChallenge": Ty::String;
+    "VerifyAuthChallengeResponse": Ty::String;
+    "PreTokenGeneration": Ty::String;
+    "UserMigration": Ty::String;
+    "PreTokenGenerationConfig": Ty::Struct(&S_PRE_TOKEN_GENERATION_VERSION_CONFIG_TYPE);
+    "CustomSMSSender": Ty::Struct(&S_CUSTOM_SMS_LAMBDA_VERSION_CONFIG_TYPE);
+    "CustomEmailSender": Ty::Struct(&S_CUSTOM_EMAIL_LAMBDA_VERSION_CONFIG_TYPE);
+    "KMSKeyID": Ty::String;
+    "InboundFederation": Ty::Struct(&S_INBOUND_FEDERATION_LAMBDA_TYPE);
+});
+static S_LIMIT_DEFINITION_TYPE: Shape = shape!("LimitDefinitionType" {
+    "LimitClass": Ty::Enum(sdk::types::LimitClass::values), required;
+    "Attributes": Ty::Map(&Ty::String);
+});
+static S_LIMIT_TYPE: Shape = shape!("LimitType" {
+    "LimitDefinition": Ty::Struct(&S_LIMIT_DEFINITION_TYPE), required;
+    "ProvisionedLimitValue": Ty::Integer, required;
+    "FreeLimitValue": Ty::Integer, required;
+});
+static S_LIST_DEVICES_INPUT: Shape = shape!("ListDevicesRequest" {
+    "AccessToken": Ty::String, required;
+    "Limit": Ty::Integer;
+    "PaginationToken": Ty::String;
+});
+static S_LIST_DEVICES_OUTPUT: Shape = shape!("ListDevicesResponse" {
+    "Devices": Ty::List(&Ty::Struct(&S_DEVICE_TYPE));
+    "PaginationToken": Ty::String;
+});
+static S_LIST_GROUPS_INPUT: Shape = shape!("ListGroupsRequest" {
+    "UserPoolId": Ty::String, required;
+    "Limit": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_LIST_GROUPS_OUTPUT: Shape = shape!("ListGroupsResponse" {
+    "Groups": Ty::List(&Ty::Struct(&S_GROUP_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_IDENTITY_PROVIDERS_INPUT: Shape = shape!("ListIdentityProvidersRequest" {
+    "UserPoolId": Ty::String, required;
+    "MaxResults": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_LIST_IDENTITY_PROVIDERS_OUTPUT: Shape = shape!("ListIdentityProvidersResponse" {
+    "Providers": Ty::List(&Ty::Struct(&S_PROVIDER_DESCRIPTION));
+    "NextToken": Ty::String;
+});
+static S_LIST_RESOURCE_SERVERS_INPUT: Shape = shape!("ListResourceServersRequest" {
+    "UserPoolId": Ty::String, required;
+    "MaxResults": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_LIST_RESOURCE_SERVERS_OUTPUT: Shape = shape!("ListResourceServersResponse" {
+    "ResourceServers": Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_TAGS_FOR_RESOURCE_INPUT: Shape = shape!("ListTagsForResourceRequest" {
+    "ResourceArn": Ty::String, required;
+});
+static S_LIST_TAGS_FOR_RESOURCE_OUTPUT: Shape = shape!("ListTagsForResourceResponse" {
+    "Tags": Ty::Map(&Ty::String);
+});
+static S_LIST_TERMS_INPUT: Shape = shape!("ListTermsRequest" {
+    "UserPoolId": Ty::String, required;
+    "MaxResults": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_LIST_TERMS_OUTPUT: Shape = shape!("ListTermsResponse" {
+    "Terms": Ty::List(&Ty::Struct(&S_TERMS_DESCRIPTION_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_USERS_INPUT: Shape = shape!("ListUsersRequest" {
+    "UserPoolId": Ty::String, required;
+    "AttributesToGet": Ty::List(&Ty::String);
+    "Limit": Ty::Integer;
+    "PaginationToken": Ty::String;
+    "Filter": Ty::String;
+});
+static S_LIST_USERS_IN_GROUP_INPUT: Shape = shape!("ListUsersInGroupRequest" {
+    "UserPoolId": Ty::String, required;
+    "GroupName": Ty::String, required;
+    "Limit": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_LIST_USERS_IN_GROUP_OUTPUT: Shape = shape!("ListUsersInGroupResponse" {
+    "Users": Ty::List(&Ty::Struct(&S_USER_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_USERS_OUTPUT: Shape = shape!("ListUsersResponse" {
+    "Users": Ty::List(&Ty::Struct(&S_USER_TYPE));
+    "PaginationToken": Ty::String;
+});
+static S_LIST_USER_IMPORT_JOBS_INPUT: Shape = shape!("ListUserImportJobsRequest" {
+    "UserPoolId": Ty::String, required;
+    "MaxResults": Ty::Integer, required;
+    "PaginationToken": Ty::String;
+});
+static S_LIST_USER_IMPORT_JOBS_OUTPUT: Shape = shape!("ListUserImportJobsResponse" {
+    "UserImportJobs": Ty::List(&Ty::Struct(&S_USER_IMPORT_JOB_TYPE));
+    "PaginationToken": Ty::String;
+});
+static S_LIST_USER_POOLS_INPUT: Shape = shape!("ListUserPoolsRequest" {
+    "NextToken": Ty::String;
+    "MaxResults": Ty::Integer, required;
+});
+static S_LIST_USER_POOLS_OUTPUT: Shape = shape!("ListUserPoolsResponse" {
+    "UserPools": Ty::List(&Ty::Struct(&S_USER_POOL_DESCRIPTION_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_USER_POOL_CLIENTS_INPUT: Shape = shape!("ListUserPoolClientsRequest" {
+    "UserPoolId": Ty::String, required;
+    "MaxResults": Ty::Integer;
+    "NextToken": Ty::String;
+});
+static S_LIST_USER_POOL_CLIENTS_OUTPUT: Shape = shape!("ListUserPoolClientsResponse" {
+    "UserPoolClients": Ty::List(&Ty::Struct(&S_USER_POOL_CLIENT_DESCRIPTION));
+    "NextToken": Ty::String;
+});
+static S_LIST_USER_POOL_CLIENT_SECRETS_INPUT: Shape = shape!("ListUserPoolClientSecretsRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "NextToken": Ty::String;
+});
+static S_LIST_USER_POOL_CLIENT_SECRETS_OUTPUT: Shape = shape!("ListUserPoolClientSecretsResponse" {
+    "ClientSecrets": Ty::List(&Ty::Struct(&S_CLIENT_SECRET_DESCRIPTOR_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_USER_POOL_REPLICAS_INPUT: Shape = shape!("ListUserPoolReplicasRequest" {
+    "UserPoolId": Ty::String, required;
+    "NextToken": Ty::String;
+});
+static S_LIST_USER_POOL_REPLICAS_OUTPUT: Shape = shape!("ListUserPoolReplicasResponse" {
+    "UserPoolReplicas": Ty::List(&Ty::Struct(&S_USER_POOL_REPLICA_TYPE));
+    "NextToken": Ty::String;
+});
+static S_LIST_WEB_AUTHN_CREDENTIALS_INPUT: Shape = shape!("ListWebAuthnCredentialsRequest" {
+    "AccessToken": Ty::String, required;
+    "NextToken": Ty::String;
+    "MaxResults": Ty::Integer;
+});
+static S_LIST_WEB_AUTHN_CREDENTIALS_OUTPUT: Shape = shape!("ListWebAuthnCredentialsResponse" {
+    "Credentials": Ty::List(&Ty::Struct(&S_WEB_AUTHN_CREDENTIAL_DESCRIPTION));
+    "NextToken": Ty::String;
+});
+static S_LOG_CONFIGURATION_TYPE: Shape = shape!("LogConfigurationType" {
+    "LogLevel": Ty::Enum(sdk::types::LogLevel::values), required;
+    "EventSource": Ty::Enum(sdk::types::EventSourceName::values), required;
+    "CloudWatchLogsConfiguration": Ty::Struct(&S_CLOUD_WATCH_LOGS_CONFIGURATION_TYPE);
+    "S3Configuration": Ty::Struct(&S_S3_CONFIGURATION_TYPE);
+    "FirehoseConfiguration": Ty::Struct(&S_FIREHOSE_CONFIGURATION_TYPE);
+});
+static S_LOG_DELIVERY_CONFIGURATION_TYPE: Shape = shape!("LogDeliveryConfigurationType" {
+    "UserPoolId": Ty::String, required;
+    "LogConfigurations": Ty::List(&Ty::Struct(&S_LOG_CONFIGURATION_TYPE));
+});
+static S_MANAGED_LOGIN_BRANDING_TYPE: Shape = shape!("ManagedLoginBrandingType" {
+    "ManagedLoginBrandingId": Ty::String;
+    "UserPoolId": Ty::String;
+    "UseCognitoProvidedValues": Ty::Boolean;
+    "Settings": Ty::Document;
+    "Assets": Ty::List(&Ty::Struct(&S_ASSET_TYPE));
+    "CreationDate": Ty::Timestamp;
+    "LastModifiedDate": Ty::Timestamp;
+});
+static S_MESSAGE_TEMPLATE_TYPE: Shape = shape!("MessageTemplateType" {
+    "SMSMessage": Ty::String;
+    "EmailMessage": Ty::String;
+    "EmailSubject": Ty::String;
+});
+static S_MFA_OPTION_TYPE: Shape = shape!("MfaOptionType" {
+    "DeliveryMedium": Ty::Enum(sdk::types::DeliveryMediumType::values);
+    "AttributeName": Ty::String;
+});
+static S_NEW_DEVICE_METADATA_TYPE: Shape = shape!("NewDeviceMetadataType" {
+    "DeviceKey": Ty::String;
+    "DeviceGroupKey": Ty::String;
+});
+static S_NOTIFY_CONFIGURATION_TYPE: Shape = shape!("NotifyConfigurationType" {
+    "From": Ty::String;
+    "ReplyTo": Ty::String;
+    "SourceArn": Ty::String, required;
+    "BlockEmail": Ty::Struct(&S_NOTIFY_EMAIL_TYPE);
+    "NoActionEmail": Ty::Struct(&S_NOTIFY_EMAIL_TYPE);
+    "MfaEmail": Ty::Struct(&S_NOTIFY_EMAIL_TYPE);
+});
+static S_NOTIFY_EMAIL_TYPE: Shape = shape!("NotifyEmailType" {
+    "Subject": Ty::String, required;
+    "HtmlBody": Ty::String;
+    "TextBody": Ty::String;
+});
+static S_NUMBER_ATTRIBUTE_CONSTRAINTS_TYPE: Shape = shape!("NumberAttributeConstraintsType" {
+    "MinValue": Ty::String;
+    "MaxValue": Ty::String;
+});
+static S_PASSWORD_POLICY_TYPE: Shape = shape!("PasswordPolicyType" {
+    "MinimumLength": Ty::Integer;
+    "RequireUppercase": Ty::Boolean;
+    "RequireLowercase": Ty::Boolean;
+    "RequireNumbers": Ty::Boolean;
+    "RequireSymbols": Ty::Boolean;
+    "PasswordHistorySize": Ty::Integer;
+    "TemporaryPasswordValidityDays": Ty::Integer;
+});
+static S_PRE_TOKEN_GENERATION_VERSION_CONFIG_TYPE: Shape = shape!("PreTokenGenerationVersionConfigType" {
+    "LambdaVersion": Ty::Enum(sdk::types::PreTokenGenerationLambdaVersionType::values), required;
+    "LambdaArn": Ty::String, required;
+});
+static S_PROVIDER_DESCRIPTION: Shape = shape!("ProviderDescription" {
+    "ProviderName": Ty::String;
+    "ProviderType": Ty::Enum(sdk::types::IdentityProviderTypeType::values);
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+});
+static S_PROVIDER_USER_IDENTIFIER_TYPE: Shape = shape!("ProviderUserIdentifierType" {
+    "ProviderName": Ty::String;
+    "ProviderAttributeName": Ty::String;
+    "ProviderAttributeValue": Ty::String;
+});
+static S_RECOVERY_OPTION_TYPE: Shape = shape!("RecoveryOptionType" {
+    "Priority": Ty::Integer, required;
+    "Name": Ty::Enum(sdk::types::RecoveryOptionNameType::values), required;
+});
+static S_REFRESH_TOKEN_ROTATION_TYPE: Shape = shape!("RefreshTokenRotationType" {
+    "Feature": Ty::Enum(sdk::types::FeatureType::values), required;
+    "RetryGracePeriodSeconds": Ty::Integer;
+});
+static S_RESEND_CONFIRMATION_CODE_INPUT: Shape = shape!("ResendConfirmationCodeRequest" {
+    "ClientId": Ty::String, required;
+    "SecretHash": Ty::String;
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "Username": Ty::String, required;
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_RESEND_CONFIRMATION_CODE_OUTPUT: Shape = shape!("ResendConfirmationCodeResponse" {
+    "CodeDeliveryDetails": Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE);
+});
+static S_RESOURCE_SERVER_SCOPE_TYPE: Shape = shape!("ResourceServerScopeType" {
+    "ScopeName": Ty::String, required;
+    "ScopeDescription": Ty::String, required;
+});
+static S_RESOURCE_SERVER_TYPE: Shape = shape!("ResourceServerType" {
+    "UserPoolId": Ty::String;
+    "Identifier": Ty::String;
+    "Name": Ty::String;
+    "Scopes": Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_SCOPE_TYPE));
+});
+static S_RESPOND_TO_AUTH_CHALLENGE_INPUT: Shape = shape!("RespondToAuthChallengeRequest" {
+    "ClientId": Ty::String, required;
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeNameType::values), required;
+    "Session": Ty::String;
+    "ChallengeResponses": Ty::Map(&Ty::String);
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_RESPOND_TO_AUTH_CHALLENGE_OUTPUT: Shape = shape!("RespondToAuthChallengeResponse" {
+    "ChallengeName": Ty::Enum(sdk::types::ChallengeNameType::values);
+    "Session": Ty::String;
+    "ChallengeParameters": Ty::Map(&Ty::String);
+    "AuthenticationResult": Ty::Struct(&S_AUTHENTICATION_RESULT_TYPE);
+    "AvailableChallenges": Ty::List(&Ty::Enum(sdk::types::ChallengeNameType::values));
+});
+static S_REVOKE_TOKEN_INPUT: Shape = shape!("RevokeTokenRequest" {
+    "Token": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ClientSecret": Ty::String;
+});
+static S_REVOKE_TOKEN_OUTPUT: Shape = shape!("RevokeTokenResponse" {
+});
+static S_RISK_CONFIGURATION_TYPE: Shape = shape!("RiskConfigurationType" {
+    "UserPoolId": Ty::String;
+    "ClientId": Ty::String;
+    "CompromisedCredentialsRiskConfiguration": Ty::Struct(&S_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE);
+    "AccountTakeoverRiskConfiguration": Ty::Struct(&S_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE);
+    "RiskExceptionConfiguration": Ty::Struct(&S_RISK_EXCEPTION_CONFIGURATION_TYPE);
+    "LastModifiedDate": Ty::Timestamp;
+});
+static S_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = shape!("RiskExceptionConfigurationType" {
+    "BlockedIPRangeList": Ty::List(&Ty::String);
+    "SkippedIPRangeList": Ty::List(&Ty::String);
+});
+static S_ROUTING_TYPE: Shape = shape!("RoutingType" {
+    "Failover": Ty::Struct(&S_FAILOVER_TYPE);
+});
+static S_S3_CONFIGURATION_TYPE: Shape = shape!("S3ConfigurationType" {
+    "BucketArn": Ty::String;
+});
+static S_SCHEMA_ATTRIBUTE_TYPE: Shape = shape!("SchemaAttributeType" {
+    "Name": Ty::String;
+    "AttributeDataType": Ty::Enum(sdk::types::AttributeDataType::values);
+    "DeveloperOnlyAttribute": Ty::Boolean;
+    "Mutable": Ty::Boolean;
+    "Required": Ty::Boolean;
+    "NumberAttributeConstraints": Ty::Struct(&S_NUMBER_ATTRIBUTE_CONSTRAINTS_TYPE);
+    "StringAttributeConstraints": Ty::Struct(&S_STRING_ATTRIBUTE_CONSTRAINTS_TYPE);
+});
+static S_SET_LOG_DELIVERY_CONFIGURATION_INPUT: Shape = shape!("SetLogDeliveryConfigurationRequest" {
+    "UserPoolId": Ty::String, required;
+    "LogConfigurations": Ty::List(&Ty::Struct(&S_LOG_CONFIGURATION_TYPE));
+});
+static S_SET_LOG_DELIVERY_CONFIGURATION_OUTPUT: Shape = shape!("SetLogDeliveryConfigurationResponse" {
+    "LogDeliveryConfiguration": Ty::Struct(&S_LOG_DELIVERY_CONFIGURATION_TYPE);
+});
+static S_SET_RISK_CONFIGURATION_INPUT: Shape = shape!("SetRiskConfigurationRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String;
+    "CompromisedCredentialsRiskConfiguration": Ty::Struct(&S_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE);
+    "AccountTakeoverRiskConfiguration": Ty::Struct(&S_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE);
+    "RiskExceptionConfiguration": Ty::Struct(&S_RISK_EXCEPTION_CONFIGURATION_TYPE);
+});
+static S_SET_RISK_CONFIGURATION_OUTPUT: Shape = shape!("SetRiskConfigurationResponse" {
+    "RiskConfiguration": Ty::Struct(&S_RISK_CONFIGURATION_TYPE), required;
+});
+static S_SET_UI_CUSTOMIZATION_INPUT: Shape = shape!("SetUICustomizationRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String;
+    "CSS": Ty::String;
+    "ImageFile": Ty::Blob;
+});
+static S_SET_UI_CUSTOMIZATION_OUTPUT: Shape = shape!("SetUICustomizationResponse" {
+    "UICustomization": Ty::Struct(&S_UI_CUSTOMIZATION_TYPE), required;
+});
+static S_SET_USER_MFA_PREFERENCE_INPUT: Shape = shape!("SetUserMFAPreferenceRequest" {
+    "SMSMfaSettings": Ty::Struct(&S_SMS_MFA_SETTINGS_TYPE);
+    "SoftwareTokenMfaSettings": Ty::Struct(&S_SOFTWARE_TOKEN_MFA_SETTINGS_TYPE);
+    "EmailMfaSettings": Ty::Struct(&S_EMAIL_MFA_SETTINGS_TYPE);
+    "WebAuthnMfaSettings": Ty::Struct(&S_WEB_AUTHN_MFA_SETTINGS_TYPE);
+    "AccessToken": Ty::String, required;
+});
+static S_SET_USER_MFA_PREFERENCE_OUTPUT: Shape = shape!("SetUserMFAPreferenceResponse" {
+});
+static S_SET_USER_POOL_MFA_CONFIG_INPUT: Shape = shape!("SetUserPoolMfaConfigRequest" {
+    "UserPoolId": Ty::String, required;
+    "SmsMfaConfiguration": Ty::Struct(&S_SMS_MFA_CONFIG_TYPE);
+    "SoftwareTokenMfaConfiguration": Ty::Struct(&S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE);
+    "EmailMfaConfiguration": Ty::Struct(&S_EMAIL_MFA_CONFIG_TYPE);
+    "MfaConfiguration": Ty::Enum(sdk::types::UserPoolMfaType::values);
+    "WebAuthnConfiguration": Ty::Struct(&S_WEB_AUTHN_CONFIGURATION_TYPE);
+});
+static S_SET_USER_POOL_MFA_CONFIG_OUTPUT: Shape = shape!("SetUserPoolMfaConfigResponse" {
+    "SmsMfaConfiguration": Ty::Struct(&S_SMS_MFA_CONFIG_TYPE);
+    "SoftwareTokenMfaConfiguration": Ty::Struct(&S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE);
+    "EmailMfaConfiguration": Ty::Struct(&S_EMAIL_MFA_CONFIG_TYPE);
+    "MfaConfiguration": Ty::Enum(sdk::types::UserPoolMfaType::values);
+    "WebAuthnConfiguration": Ty::Struct(&S_WEB_AUTHN_CONFIGURATION_TYPE);
+});
+static S_SET_USER_SETTINGS_INPUT: Shape = shape!("SetUserSettingsRequest" {
+    "AccessToken": Ty::String, required;
+    "MFAOptions": Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE));
+});
+static S_SET_USER_SETTINGS_OUTPUT: Shape = shape!("SetUserSettingsResponse" {
+});
+static S_SIGN_IN_POLICY_TYPE: Shape = shape!("SignInPolicyType" {
+    "AllowedFirstAuthFactors": Ty::List(&Ty::Enum(sdk::types::AuthFactorType::values));
+});
+static S_SIGN_UP_INPUT: Shape = shape!("SignUpRequest" {
+    "ClientId": Ty::String, required;
+    "SecretHash": Ty::String;
+    "Username": Ty::String, required;
+    "Password": Ty::String;
+    "UserAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "ValidationData": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "AnalyticsMetadata": Ty::Struct(&S_ANALYTICS_METADATA_TYPE);
+    "UserContextData": Ty::Struct(&S_USER_CONTEXT_DATA_TYPE);
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_SIGN_UP_OUTPUT: Shape = shape!("SignUpResponse" {
+    "UserConfirmed": Ty::Boolean, required;
+    "CodeDeliveryDetails": Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE);
+    "UserSub": Ty::String, required;
+    "Session": Ty::String;
+});
+static S_SMS_CONFIGURATION_TYPE: Shape = shape!("SmsConfigurationType" {
+    "SnsCallerArn": Ty::String;
+    "ExternalId": Ty::String;
+    "SnsRegion": Ty::String;
+    "EumsSms": Ty::Struct(&S_EUMS_SMS_CONFIGURATION_TYPE);
+});
+static S_SMS_MFA_CONFIG_TYPE: Shape = shape!("SmsMfaConfigType" {
+    "SmsAuthenticationMessage": Ty::String;
+    "SmsConfiguration": Ty::Struct(&S_SMS_CONFIGURATION_TYPE);
+});
+static S_SMS_MFA_SETTINGS_TYPE: Shape = shape!("SmsMfaSettingsType" {
+    "Enabled": Ty::Boolean;
+    "PreferredMfa": Ty::Boolean;
+});
+static S_SOFTWARE_TOKEN_MFA_CONFIG_TYPE: Shape = shape!("SoftwareTokenMfaConfigType" {
+    "Enabled": Ty::Boolean;
+});
+static S_SOFTWARE_TOKEN_MFA_SETTINGS_TYPE: Shape = shape!("SoftwareTokenMfaSettingsType" {
+    "Enabled": Ty::Boolean;
+    "PreferredMfa": Ty::Boolean;
+});
+static S_START_USER_IMPORT_JOB_INPUT: Shape = shape!("StartUserImportJobRequest" {
+    "UserPoolId": Ty::String, required;
+    "JobId": Ty::String, required;
+});
+static S_START_USER_IMPORT_JOB_OUTPUT: Shape = shape!("StartUserImportJobResponse" {
+    "UserImportJob": Ty::Struct(&S_USER_IMPORT_JOB_TYPE);
+});
+static S_START_WEB_AUTHN_REGISTRATION_INPUT: Shape = shape!("StartWebAuthnRegistrationRequest" {
+    "AccessToken": Ty::String, required;
+});
+static S_START_WEB_AUTHN_REGISTRATION_OUTPUT: Shape = shape!("StartWebAuthnRegistrationResponse" {
+    "CredentialCreationOptions": Ty::Document, required;
+});
+static S_STOP_USER_IMPORT_JOB_INPUT: Shape = shape!("StopUserImportJobRequest" {
+    "UserPoolId": Ty::String, required;
+    "JobId": Ty::String, required;
+});
+static S_STOP_USER_IMPORT_JOB_OUTPUT: Shape = shape!("StopUserImportJobResponse" {
+    "UserImportJob": Ty::Struct(&S_USER_IMPORT_JOB_TYPE);
+});
+static S_STRING_ATTRIBUTE_CONSTRAINTS_TYPE: Shape = shape!("StringAttributeConstraintsType" {
+    "MinLength": Ty::String;
+    "MaxLength": Ty::String;
+});
+static S_TAG_RESOURCE_INPUT: Shape = shape!("TagResourceRequest" {
+    "ResourceArn": Ty::String, required;
+    "Tags": Ty::Map(&Ty::String);
+});
+static S_TAG_RESOURCE_OUTPUT: Shape = shape!("TagResourceResponse" {
+});
+static S_TERMS_DESCRIPTION_TYPE: Shape = shape!("TermsDescriptionType" {
+    "TermsId": Ty::String, required;
+    "TermsName": Ty::String, required;
+    "Enforcement": Ty::Enum(sdk::types::TermsEnforcementType::values), required;
+    "CreationDate": Ty::Timestamp, required;
+    "LastModifiedDate": Ty::Timestamp, required;
+});
+static S_TERMS_TYPE: Shape = shape!("TermsType" {
+    "TermsId": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "TermsName": Ty::String, required;
+    "TermsSource": Ty::Enum(sdk::types::TermsSourceType::values), required;
+    "Enforcement": Ty::Enum(sdk::types::TermsEnforcementType::values), required;
+    "Links": Ty::Map(&Ty::String);
+    "CreationDate": Ty::Timestamp, required;
+    "LastModifiedDate": Ty::Timestamp, required;
+});
+static S_TOKEN_VALIDITY_UNITS_TYPE: Shape = shape!("TokenValidityUnitsType" {
+    "AccessToken": Ty::Enum(sdk::types::TimeUnitsType::values);
+    "IdToken": Ty::Enum(sdk::types::TimeUnitsType::values);
+    "RefreshToken": Ty::Enum(sdk::types::TimeUnitsType::values);
+});
+static S_UI_CUSTOMIZATION_TYPE: Shape = shape!("UiCustomizationType" {
+    "UserPoolId": Ty::String;
+    "ClientId": Ty::String;
+    "ImageUrl": Ty::String;
+    "CSS": Ty::String;
+    "CSSVersion": Ty::String;
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+});
+static S_UNTAG_RESOURCE_INPUT: Shape = shape!("UntagResourceRequest" {
+    "ResourceArn": Ty::String, required;
+    "TagKeys": Ty::List(&Ty::String);
+});
+static S_UNTAG_RESOURCE_OUTPUT: Shape = shape!("UntagResourceResponse" {
+});
+static S_UPDATE_AUTH_EVENT_FEEDBACK_INPUT: Shape = shape!("UpdateAuthEventFeedbackRequest" {
+    "UserPoolId": Ty::String, required;
+    "Username": Ty::String, required;
+    "EventId": Ty::String, required;
+    "FeedbackToken": Ty::String, required;
+    "FeedbackValue": Ty::Enum(sdk::types::FeedbackValueType::values), required;
+});
+static S_UPDATE_AUTH_EVENT_FEEDBACK_OUTPUT: Shape = shape!("UpdateAuthEventFeedbackResponse" {
+});
+static S_UPDATE_DEVICE_STATUS_INPUT: Shape = shape!("UpdateDeviceStatusRequest" {
+    "AccessToken": Ty::String, required;
+    "DeviceKey": Ty::String, required;
+    "DeviceRememberedStatus": Ty::Enum(sdk::types::DeviceRememberedStatusType::values);
+});
+static S_UPDATE_DEVICE_STATUS_OUTPUT: Shape = shape!("UpdateDeviceStatusResponse" {
+});
+static S_UPDATE_GROUP_INPUT: Shape = shape!("UpdateGroupRequest" {
+    "GroupName": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "Description": Ty::String;
+    "RoleArn": Ty::String;
+    "Precedence": Ty::Integer;
+});
+static S_UPDATE_GROUP_OUTPUT: Shape = shape!("UpdateGroupResponse" {
+    "Group": Ty::Struct(&S_GROUP_TYPE);
+});
+static S_UPDATE_IDENTITY_PROVIDER_INPUT: Shape = shape!("UpdateIdentityProviderRequest" {
+    "UserPoolId": Ty::String, required;
+    "ProviderName": Ty::String, required;
+    "ProviderDetails": Ty::Map(&Ty::String);
+    "AttributeMapping": Ty::Map(&Ty::String);
+    "IdpIdentifiers": Ty::List(&Ty::String);
+    "AcrMapping": Ty::Map(&Ty::String);
+});
+static S_UPDATE_IDENTITY_PROVIDER_OUTPUT: Shape = shape!("UpdateIdentityProviderResponse" {
+    "IdentityProvider": Ty::Struct(&S_IDENTITY_PROVIDER_TYPE), required;
+});
+static S_UPDATE_MANAGED_LOGIN_BRANDING_INPUT: Shape = shape!("UpdateManagedLoginBrandingRequest" {
+    "UserPoolId": Ty::String;
+    "ManagedLoginBrandingId": Ty::String;
+    "UseCognitoProvidedValues": Ty::Boolean;
+    "Settings": Ty::Document;
+    "Assets": Ty::List(&Ty::Struct(&S_ASSET_TYPE));
+});
+static S_UPDATE_MANAGED_LOGIN_BRANDING_OUTPUT: Shape = shape!("UpdateManagedLoginBrandingResponse" {
+    "ManagedLoginBranding": Ty::Struct(&S_MANAGED_LOGIN_BRANDING_TYPE);
+});
+static S_UPDATE_PROVISIONED_LIMIT_INPUT: Shape = shape!("UpdateProvisionedLimitRequest" {
+    "LimitDefinition": Ty::Struct(&S_LIMIT_DEFINITION_TYPE), required;
+    "RequestedLimitValue": Ty::Integer, required;
+});
+static S_UPDATE_PROVISIONED_LIMIT_OUTPUT: Shape = shape!("UpdateProvisionedLimitResponse" {
+    "Limit": Ty::Struct(&S_LIMIT_TYPE), required;
+});
+static S_UPDATE_RESOURCE_SERVER_INPUT: Shape = shape!("UpdateResourceServerRequest" {
+    "UserPoolId": Ty::String, required;
+    "Identifier": Ty::String, required;
+    "Name": Ty::String, required;
+    "Scopes": Ty::List(&Ty::Struct(&S_RESOURCE_SERVER_SCOPE_TYPE));
+});
+static S_UPDATE_RESOURCE_SERVER_OUTPUT: Shape = shape!("UpdateResourceServerResponse" {
+    "ResourceServer": Ty::Struct(&S_RESOURCE_SERVER_TYPE), required;
+});
+static S_UPDATE_TERMS_INPUT: Shape = shape!("UpdateTermsRequest" {
+    "TermsId": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "TermsName": Ty::String;
+    "TermsSource": Ty::Enum(sdk::types::TermsSourceType::values);
+    "Enforcement": Ty::Enum(sdk::types::TermsEnforcementType::values);
+    "Links": Ty::Map(&Ty::String);
+});
+static S_UPDATE_TERMS_OUTPUT: Shape = shape!("UpdateTermsResponse" {
+    "Terms": Ty::Struct(&S_TERMS_TYPE);
+});
+static S_UPDATE_USER_ATTRIBUTES_INPUT: Shape = shape!("UpdateUserAttributesRequest" {
+    "UserAttributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "AccessToken": Ty::String, required;
+    "ClientMetadata": Ty::Map(&Ty::String);
+});
+static S_UPDATE_USER_ATTRIBUTES_OUTPUT: Shape = shape!("UpdateUserAttributesResponse" {
+    "CodeDeliveryDetailsList": Ty::List(&Ty::Struct(&S_CODE_DELIVERY_DETAILS_TYPE));
+});
+static S_UPDATE_USER_POOL_CLIENT_INPUT: Shape = shape!("UpdateUserPoolClientRequest" {
+    "UserPoolId": Ty::String, required;
+    "ClientId": Ty::String, required;
+    "ClientName": Ty::String;
+    "RefreshTokenValidity": Ty::Integer;
+    "AccessTokenValidity": Ty::Integer;
+    "IdTokenValidity": Ty::Integer;
+    "TokenValidityUnits": Ty::Struct(&S_TOKEN_VALIDITY_UNITS_TYPE);
+    "ReadAttributes": Ty::List(&Ty::String);
+    "WriteAttributes": Ty::List(&Ty::String);
+    "ExplicitAuthFlows": Ty::List(&Ty::Enum(sdk::types::ExplicitAuthFlowsType::values));
+    "SupportedIdentityProviders": Ty::List(&Ty::String);
+    "CallbackURLs": Ty::List(&Ty::String);
+    "LogoutURLs": Ty::List(&Ty::String);
+    "DefaultRedirectURI": Ty::String;
+    "AllowedOAuthFlows": Ty::List(&Ty::Enum(sdk::types::OAuthFlowType::values));
+    "AllowedOAuthScopes": Ty::List(&Ty::String);
+    "AllowedOAuthFlowsUserPoolClient": Ty::Boolean;
+    "AnalyticsConfiguration": Ty::Struct(&S_ANALYTICS_CONFIGURATION_TYPE);
+    "PreventUserExistenceErrors": Ty::Enum(sdk::types::PreventUserExistenceErrorTypes::values);
+    "EnableTokenRevocation": Ty::Boolean;
+    "EnablePropagateAdditionalUserContextData": Ty::Boolean;
+    "AuthSessionValidity": Ty::Integer;
+    "RefreshTokenRotation": Ty::Struct(&S_REFRESH_TOKEN_ROTATION_TYPE);
+});
+static S_UPDATE_USER_POOL_CLIENT_OUTPUT: Shape = shape!("UpdateUserPoolClientResponse" {
+    "UserPoolClient": Ty::Struct(&S_USER_POOL_CLIENT_TYPE);
+});
+static S_UPDATE_USER_POOL_DOMAIN_INPUT: Shape = shape!("UpdateUserPoolDomainRequest" {
+    "Domain": Ty::String, required;
+    "UserPoolId": Ty::String, required;
+    "ManagedLoginVersion": Ty::Integer;
+    "CustomDomainConfig": Ty::Struct(&S_CUSTOM_DOMAIN_CONFIG_TYPE);
+    "Routing": Ty::Struct(&S_ROUTING_TYPE);
+});
+static S_UPDATE_USER_POOL_DOMAIN_OUTPUT: Shape = shape!("UpdateUserPoolDomainResponse" {
+    "ManagedLoginVersion": Ty::Integer;
+    "CloudFrontDomain": Ty::String;
+    "Routing": Ty::Struct(&S_ROUTING_TYPE);
+});
+static S_UPDATE_USER_POOL_INPUT: Shape = shape!("UpdateUserPoolRequest" {
+    "UserPoolId": Ty::String, required;
+    "Policies": Ty::Struct(&S_USER_POOL_POLICY_TYPE);
+    "DeletionProtection": Ty::Enum(sdk::types::DeletionProtectionType::values);
+    "LambdaConfig": Ty::Struct(&S_LAMBDA_CONFIG_TYPE);
+    "AutoVerifiedAttributes": Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values));
+    "SmsVerificationMessage": Ty::String;
+    "EmailVerificationMessage": Ty::String;
+    "EmailVerificationSubject": Ty::String;
+    "VerificationMessageTemplate": Ty::Struct(&S_VERIFICATION_MESSAGE_TEMPLATE_TYPE);
+    "SmsAuthenticationMessage": Ty::String;
+    "UserAttributeUpdateSettings": Ty::Struct(&S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE);
+    "MfaConfiguration": Ty::Enum(sdk::types::UserPoolMfaType::values);
+    "DeviceConfiguration": Ty::Struct(&S_DEVICE_CONFIGURATION_TYPE);
+    "EmailConfiguration": Ty::Struct(&S_EMAIL_CONFIGURATION_TYPE);
+    "SmsConfiguration": Ty::Struct(&S_SMS_CONFIGURATION_TYPE);
+    "UserPoolTags": Ty::Map(&Ty::String);
+    "AdminCreateUserConfig": Ty::Struct(&S_ADMIN_CREATE_USER_CONFIG_TYPE);
+    "UserPoolAddOns": Ty::Struct(&S_USER_POOL_ADD_ONS_TYPE);
+    "AccountRecoverySetting": Ty::Struct(&S_ACCOUNT_RECOVERY_SETTING_TYPE);
+    "PoolName": Ty::String;
+    "UserPoolTier": Ty::Enum(sdk::types::UserPoolTierType::values);
+    "KeyConfiguration": Ty::Struct(&S_KEY_CONFIGURATION_TYPE);
+    "IssuerConfiguration": Ty::Struct(&S_ISSUER_CONFIGURATION_TYPE);
+    "AcrConfiguration": Ty::Map(&Ty::Struct(&S_ACR_LEVEL_CONFIG_TYPE));
+});
+static S_UPDATE_USER_POOL_OUTPUT: Shape = shape!("UpdateUserPoolResponse" {
+});
+static S_UPDATE_USER_POOL_REPLICA_INPUT: Shape = shape!("UpdateUserPoolReplicaRequest" {
+    "UserPoolId": Ty::String, required;
+    "RegionName": Ty::String, required;
+    "Status": Ty::Enum(sdk::types::UpdateReplicaStatusType::values), required;
+});
+static S_UPDATE_USER_POOL_REPLICA_OUTPUT: Shape = shape!("UpdateUserPoolReplicaResponse" {
+    "UserPoolReplica": Ty::Struct(&S_USER_POOL_REPLICA_TYPE);
+});
+static S_USERNAME_CONFIGURATION_TYPE: Shape = shape!("UsernameConfigurationType" {
+    "CaseSensitive": Ty::Boolean, required;
+});
+static S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE: Shape = shape!("UserAttributeUpdateSettingsType" {
+    "AttributesRequireVerificationBeforeUpdate": Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values));
+});
+static S_USER_CONTEXT_DATA_TYPE: Shape = shape!("UserContextDataType" {
+    "IpAddress": Ty::String;
+    "EncodedData": Ty::String;
+});
+static S_USER_IMPORT_JOB_TYPE: Shape = shape!("UserImportJobType" {
+    "JobName": Ty::String;
+    "JobId": Ty::String;
+    "UserPoolId": Ty::String;
+    "PreSignedUrl": Ty::String;
+    "CreationDate": Ty::Timestamp;
+    "StartDate": Ty::Timestamp;
+    "CompletionDate": Ty::Timestamp;
+    "Status": Ty::Enum(sdk::types::UserImportJobStatusType::values);
+    "CloudWatchLogsRoleArn": Ty::String;
+    "ImportedUsers": Ty::Long;
+    "SkippedUsers": Ty::Long;
+    "FailedUsers": Ty::Long;
+    "CompletionMessage": Ty::String;
+    "PasswordHashingAlgorithm": Ty::Enum(sdk::types::PasswordHashingAlgorithmType::values);
+});
+static S_USER_POOL_ADD_ONS_TYPE: Shape = shape!("UserPoolAddOnsType" {
+    "AdvancedSecurityMode": Ty::Enum(sdk::types::AdvancedSecurityModeType::values), required;
+    "AdvancedSecurityAdditionalFlows": Ty::Struct(&S_ADVANCED_SECURITY_ADDITIONAL_FLOWS_TYPE);
+});
+static S_USER_POOL_CLIENT_DESCRIPTION: Shape = shape!("UserPoolClientDescription" {
+    "ClientId": Ty::String;
+    "UserPoolId": Ty::String;
+    "ClientName": Ty::String;
+});
+static S_USER_POOL_CLIENT_TYPE: Shape = shape!("UserPoolClientType" {
+    "UserPoolId": Ty::String;
+    "ClientName": Ty::String;
+    "ClientId": Ty::String;
+    "ClientSecret": Ty::String;
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+    "RefreshTokenValidity": Ty::Integer;
+    "AccessTokenValidity": Ty::Integer;
+    "IdTokenValidity": Ty::Integer;
+    "TokenValidityUnits": Ty::Struct(&S_TOKEN_VALIDITY_UNITS_TYPE);
+    "ReadAttributes": Ty::List(&Ty::String);
+    "WriteAttributes": Ty::List(&Ty::String);
+    "ExplicitAuthFlows": Ty::List(&Ty::Enum(sdk::types::ExplicitAuthFlowsType::values));
+    "SupportedIdentityProviders": Ty::List(&Ty::String);
+    "CallbackURLs": Ty::List(&Ty::String);
+    "LogoutURLs": Ty::List(&Ty::String);
+    "DefaultRedirectURI": Ty::String;
+    "AllowedOAuthFlows": Ty::List(&Ty::Enum(sdk::types::OAuthFlowType::values));
+    "AllowedOAuthScopes": Ty::List(&Ty::String);
+    "AllowedOAuthFlowsUserPoolClient": Ty::Boolean;
+    "AnalyticsConfiguration": Ty::Struct(&S_ANALYTICS_CONFIGURATION_TYPE);
+    "PreventUserExistenceErrors": Ty::Enum(sdk::types::PreventUserExistenceErrorTypes::values);
+    "EnableTokenRevocation": Ty::Boolean;
+    "EnablePropagateAdditionalUserContextData": Ty::Boolean;
+    "AuthSessionValidity": Ty::Integer;
+    "RefreshTokenRotation": Ty::Struct(&S_REFRESH_TOKEN_ROTATION_TYPE);
+});
+static S_USER_POOL_DESCRIPTION_TYPE: Shape = shape!("UserPoolDescriptionType" {
+    "Id": Ty::String;
+    "Name": Ty::String;
+    "LambdaConfig": Ty::Struct(&S_LAMBDA_CONFIG_TYPE);
+    "Status": Ty::Enum(sdk::types::StatusType::values);
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+    "ReplicaRegions": Ty::List(&Ty::String);
+});
+static S_USER_POOL_POLICY_TYPE: Shape = shape!("UserPoolPolicyType" {
+    "PasswordPolicy": Ty::Struct(&S_PASSWORD_POLICY_TYPE);
+    "SignInPolicy": Ty::Struct(&S_SIGN_IN_POLICY_TYPE);
+});
+static S_USER_POOL_REPLICA_TYPE: Shape = shape!("UserPoolReplicaType" {
+    "RegionName": Ty::String;
+    "Status": Ty::Enum(sdk::types::ReplicaStatusType::values);
+    "Role": Ty::Enum(sdk::types::ReplicaRoleType::values);
+    "UserPoolArn": Ty::String;
+});
+static S_USER_POOL_TYPE: Shape = shape!("UserPoolType" {
+    "Id": Ty::String;
+    "Name": Ty::String;
+    "Policies": Ty::Struct(&S_USER_POOL_POLICY_TYPE);
+    "DeletionProtection": Ty::Enum(sdk::types::DeletionProtectionType::values);
+    "LambdaConfig": Ty::Struct(&S_LAMBDA_CONFIG_TYPE);
+    "Status": Ty::Enum(sdk::types::StatusType::values);
+    "LastModifiedDate": Ty::Timestamp;
+    "CreationDate": Ty::Timestamp;
+    "SchemaAttributes": Ty::List(&Ty::Struct(&S_SCHEMA_ATTRIBUTE_TYPE));
+    "AutoVerifiedAttributes": Ty::List(&Ty::Enum(sdk::types::VerifiedAttributeType::values));
+    "AliasAttributes": Ty::List(&Ty::Enum(sdk::types::AliasAttributeType::values));
+    "UsernameAttributes": Ty::List(&Ty::Enum(sdk::types::UsernameAttributeType::values));
+    "SmsVerificationMessage": Ty::String;
+    "EmailVerificationMessage": Ty::String;
+    "EmailVerificationSubject": Ty::String;
+    "VerificationMessageTemplate": Ty::Struct(&S_VERIFICATION_MESSAGE_TEMPLATE_TYPE);
+    "SmsAuthenticationMessage": Ty::String;
+    "UserAttributeUpdateSettings": Ty::Struct(&S_USER_ATTRIBUTE_UPDATE_SETTINGS_TYPE);
+    "MfaConfiguration": Ty::Enum(sdk::types::UserPoolMfaType::values);
+    "DeviceConfiguration": Ty::Struct(&S_DEVICE_CONFIGURATION_TYPE);
+    "EstimatedNumberOfUsers": Ty::Integer;
+    "EmailConfiguration": Ty::Struct(&S_EMAIL_CONFIGURATION_TYPE);
+    "SmsConfiguration": Ty::Struct(&S_SMS_CONFIGURATION_TYPE);
+    "UserPoolTags": Ty::Map(&Ty::String);
+    "SmsConfigurationFailure": Ty::String;
+    "EmailConfigurationFailure": Ty::String;
+    "Domain": Ty::String;
+    "CustomDomain": Ty::String;
+    "AdminCreateUserConfig": Ty::Struct(&S_ADMIN_CREATE_USER_CONFIG_TYPE);
+    "UserPoolAddOns": Ty::Struct(&S_USER_POOL_ADD_ONS_TYPE);
+    "UsernameConfiguration": Ty::Struct(&S_USERNAME_CONFIGURATION_TYPE);
+    "Arn": Ty::String;
+    "AccountRecoverySetting": Ty::Struct(&S_ACCOUNT_RECOVERY_SETTING_TYPE);
+    "UserPoolTier": Ty::Enum(sdk::types::UserPoolTierType::values);
+    "KeyConfiguration": Ty::Struct(&S_KEY_CONFIGURATION_TYPE);
+    "IssuerConfiguration": Ty::Struct(&S_ISSUER_CONFIGURATION_TYPE);
+    "AcrConfiguration": Ty::Map(&Ty::Struct(&S_ACR_LEVEL_CONFIG_TYPE));
+});
+static S_USER_TYPE: Shape = shape!("UserType" {
+    "Username": Ty::String;
+    "Attributes": Ty::List(&Ty::Struct(&S_ATTRIBUTE_TYPE));
+    "UserCreateDate": Ty::Timestamp;
+    "UserLastModifiedDate": Ty::Timestamp;
+    "Enabled": Ty::Boolean;
+    "UserStatus": Ty::Enum(sdk::types::UserStatusType::values);
+    "MFAOptions": Ty::List(&Ty::Struct(&S_MFA_OPTION_TYPE));
+});
+static S_VERIFICATION_MESSAGE_TEMPLATE_TYPE: Shape = shape!("VerificationMessageTemplateType" {
+    "SmsMessage": Ty::String;
+    "EmailMessage": Ty::String;
+    "EmailSubject": Ty::String;
+    "EmailMessageByLink": Ty::String;
+    "EmailSubjectByLink": Ty::String;
+    "DefaultEmailOption": Ty::Enum(sdk::types::DefaultEmailOptionType::values);
+});
+static S_VERIFY_SOFTWARE_TOKEN_INPUT: Shape = shape!("VerifySoftwareTokenRequest" {
+    "AccessToken": Ty::String;
+    "Session": Ty::String;
+    "UserCode": Ty::String, required;
+    "FriendlyDeviceName": Ty::String;
+});
+static S_VERIFY_SOFTWARE_TOKEN_OUTPUT: Shape = shape!("VerifySoftwareTokenResponse" {
+    "Status": Ty::Enum(sdk::types::VerifySoftwareTokenResponseType::values);
+    "Session": Ty::String;
+});
+static S_VERIFY_USER_ATTRIBUTE_INPUT: Shape = shape!("VerifyUserAttributeRequest" {
+    "AccessToken": Ty::String, required;
+    "AttributeName": Ty::String, required;
+    "Code": Ty::String, required;
+});
+static S_VERIFY_USER_ATTRIBUTE_OUTPUT: Shape = shape!("VerifyUserAttributeResponse" {
+});
+static S_WEB_AUTHN_CONFIGURATION_TYPE: Shape = shape!("WebAuthnConfigurationType" {
+    "RelyingPartyId": Ty::String;
+    "UserVerification": Ty::Enum(sdk::types::UserVerificationType::values);
+    "FactorConfiguration": Ty::Enum(sdk::types::WebAuthnFactorConfigurationType::values);
+});
+static S_WEB_AUTHN_CREDENTIAL_DESCRIPTION: Shape = shape!("WebAuthnCredentialDescription" {
+    "CredentialId": Ty::String, required;
+    "FriendlyCredentialName": Ty::String, required;
+    "RelyingPartyId": Ty::String, required;
+    "AuthenticatorAttachment": Ty::String;
+    "AuthenticatorTransports": Ty::List(&Ty::String);
+    "CreatedAt": Ty::Timestamp, required;
+});
+static S_WEB_AUTHN_MFA_SETTINGS_TYPE: Shape = shape!("WebAuthnMfaSettingsType" {
+    "Enabled": Ty::Boolean;
+});
 
 /// The 132 cognito-idp operations, sorted by name.
 pub static OPERATIONS: &[Operation] = &[
