@@ -479,13 +479,17 @@ fn an_expired_upload_url_gets_a_fresh_job_once() {
 
 #[test]
 fn a_start_while_another_job_is_active_waits_and_retries() {
-    // Another pool's job is started first and is still running when import_users starts.
+    use std::io::{BufRead, BufReader};
+    // Another pool's job holds the account's one import slot until the test releases it, after
+    // import_users has said it is waiting.
     let busy = unique("busy");
     inject(&format!(
-        r#"{{"job_name": "{busy}", "hold_next_job_seconds": 2.5}}"#
+        r#"{{"job_name": "{busy}", "hold_next_job_seconds": 120}}"#
     ));
-    let out = import(&format!(
-        r#"let other = cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id;
+    let path = script(&format!(
+        r#"let pool = cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id;
+           let role = "arn:aws:iam::123456789012:role/Import-Cognito-Userpool";
+           let other = cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id;
            let job = cognito::create_user_import_job(other, "{busy}", role).UserImportJob;
            cognito::upload_csv(job.PreSignedUrl, "{seven}");
            // Other tests share the account's one slot: wait for it like an operator would.
@@ -496,20 +500,42 @@ fn a_start_while_another_job_is_active_waits_and_retries() {
            let result = cognito::import_users(pool, "{seed}", #{{ CloudWatchLogsRoleArn: role, PollInterval: 0.1 }});
            print(result.ImportedUsers);
            print(cognito::wait_user_import_job(other, job.JobId).Status);"#,
+        unique("waiting"),
         unique("busy"),
         seven = fixture("seven_users.csv").display(),
         seed = fixture("seed.csv").display()
     ));
-    let text = ok(&out);
+    let mut child = runbook()
+        .arg("run")
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("stderr line");
+        let waiting = line.contains("waiting for the account's active import job to finish");
+        seen.push(line);
+        if waiting {
+            break;
+        }
+    }
+    assert!(
+        seen.last().is_some_and(|l| l.contains("waiting for")),
+        "{seen:?}"
+    );
+    inject(&format!(r#"{{"job_name": "{busy}", "release": true}}"#));
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("waits");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{seen:?}{rest:?}");
     assert_eq!(
         text.lines().collect::<Vec<_>>(),
         ["1", "Succeeded"],
         "{text}"
-    );
-    assert!(
-        stderr(&out).contains("waiting for the account's active import job to finish"),
-        "{}",
-        stderr(&out)
     );
 }
 

@@ -20,7 +20,7 @@ Tests can inject faults into the jobs of one name: POST /_runbook/faults with
 {"job_name": NAME, "expired_urls": N} makes the next N such jobs' upload URLs already expired
 (S3 answers 403 "Request has expired"); "failed_jobs": N makes the next N started ones end Failed;
 "hold_next_job_seconds": S keeps the next started one InProgress for S seconds (to occupy the
-account's one import slot).
+account's one import slot), and "release": true ends that hold.
 
 Usage: python3 server.py [--port N]   (listens on 127.0.0.1 only; port 0 picks a free one)
 It prints ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` once it is ready.
@@ -327,6 +327,10 @@ class Emulator:
             faults = json.loads(environ["wsgi.input"].read(length) or b"{}")
             with self.jobs.lock:
                 name = faults.pop("job_name", "")
+                if faults.pop("release", False):
+                    for job in self.jobs.jobs.values():
+                        if job.name == name:
+                            job.in_progress_seconds = 0.0
                 self.jobs.faults.setdefault(name, {}).update(faults)
             start_response("204 No Content", [])
             return [b""]
