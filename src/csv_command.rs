@@ -36,6 +36,11 @@ pub fn run(command: CsvCommand, settings: Settings) -> Result<(), Error> {
             max_rows_per_job,
             max_problems,
         } => {
+            // A file that cannot be read is a usage error, found before anything is sent.
+            std::fs::File::open(&file).map_err(|source| Error::Read {
+                path: file.clone(),
+                source,
+            })?;
             let rules = pool_rules(&ctx, &pool).map_err(aws_error)?;
             let limits = Limits {
                 rows_per_job: max_rows_per_job,

@@ -41,6 +41,25 @@ fn a_missing_file_and_a_bad_flag_are_usage_errors() {
         "{}",
         stderr(&out)
     );
+    // Found before anything is sent: nothing listens on port 9.
+    let out = bare()
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "csv",
+            "validate",
+            "/nonexistent/users.csv",
+            "--pool",
+            "p",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read /nonexistent/users.csv"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
