@@ -23,10 +23,11 @@ pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
     }
 }
 
-/// Converts a script value into JSON (secrets are sent as themselves: this is data, not output).
+/// Converts a script value into JSON. A [`Secret`] becomes `********`: JSON text is easily
+/// printed or written, and a secret is only ever meant to be passed to an AWS call.
 pub fn to_json_value(value: &Dynamic) -> Result<serde_json::Value, String> {
-    if let Some(secret) = value.read_lock::<Secret>() {
-        return Ok(serde_json::Value::String(secret.expose().to_string()));
+    if value.is::<Secret>() {
+        return Ok(serde_json::Value::String(safety::MASK.to_string()));
     }
     if let Some(map) = value.read_lock::<Map>() {
         return map

@@ -279,3 +279,34 @@ fn ensure_helpers_find_before_they_create() {
     ));
     assert_eq!(out.lines().collect::<Vec<_>>(), ["true", "1", ""], "{out}");
 }
+
+#[test]
+fn a_secret_is_sent_as_itself_and_tokens_print_masked() {
+    // The password set from secret() signs the user in: it reached Cognito unmasked.
+    let out = runbook()
+        .env("RUNBOOK_TEST_PASSWORD", "Sent#AsItself42")
+        .arg("run")
+        .arg(script(&format!(
+            r#"let pool = cognito::create_user_pool("{}").UserPool.Id;
+               let client = cognito::create_user_pool_client(pool, "app", #{{ ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }}).UserPoolClient.ClientId;
+               cognito::admin_create_user(pool, "carol", #{{ MessageAction: "SUPPRESS" }});
+               let pw = secret("RUNBOOK_TEST_PASSWORD");
+               cognito::admin_set_user_password(pool, "carol", pw, true);
+               let auth = cognito::admin_initiate_auth(#{{ UserPoolId: pool, ClientId: client,
+                   AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: #{{ USERNAME: "carol", PASSWORD: pw }} }});
+               print(type_of(auth.AuthenticationResult.AccessToken));
+               print(auth.AuthenticationResult);
+               cognito::delete_user_pool(pool);"#,
+            unique("secret")
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert!(text.starts_with("string\n"), "{text}");
+    assert!(text.contains("\"AccessToken\": \"********\""), "{text}");
+    assert!(text.contains("\"RefreshToken\": \"********\""), "{text}");
+    assert!(
+        !text.contains("Sent#AsItself42") && !text.contains("eyJ"),
+        "{text}"
+    );
+}

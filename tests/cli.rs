@@ -151,6 +151,31 @@ fn a_runbook_without_aws_calls_needs_no_credentials() {
 }
 
 #[test]
+fn secrets_never_print_but_are_sent_as_themselves() {
+    let out = bare()
+        .env("RUNBOOK_TEST_SECRET", "Hunter2#Secret")
+        .arg("run")
+        .arg(script(
+            r#"let pw = secret("RUNBOOK_TEST_SECRET");
+               print(pw);
+               print(`interpolated: ${pw}`);
+               print(#{ Password: pw, Username: "u" });
+               print(to_json(#{ value: pw }));
+               debug(pw);
+               throw #{ message: "failed", TemporaryPassword: "Literal#Secret1" };"#,
+        ))
+        .output()
+        .expect("runs");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !all.contains("Hunter2#Secret") && !all.contains("Literal#Secret1"),
+        "{all}"
+    );
+    assert!(stdout(&out).contains("interpolated: ********"), "{all}");
+}
+
+#[test]
 fn read_csv_and_read_file_resolve_paths_beside_the_runbook() {
     let dir = temp_dir();
     std::fs::write(
