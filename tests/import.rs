@@ -550,7 +550,8 @@ fn a_failed_job_is_a_catchable_error_with_its_message_and_counts() {
            }} catch (e) {{
                print(e.code);
                print(e.job.Status);
-               print(e.job.CompletionMessage);
+               print(e.CompletionMessage);
+               print(`${{e.ImportedUsers}} ${{e.SkippedUsers}} ${{e.FailedUsers}}`);
                print(e.message);
            }}"#,
         fixture("seed.csv").display()
@@ -563,5 +564,6 @@ fn a_failed_job_is_a_catchable_error_with_its_message_and_counts() {
         lines[2], "Injected failure: the import job failed.",
         "{text}"
     );
-    assert!(lines[3].contains("ended Failed: Injected failure: the import job failed. (imported 0, skipped 0, failed 1)"), "{text}");
+    assert_eq!(lines[3], "0 0 1", "{text}");
+    assert!(lines[4].contains("ended Failed: Injected failure: the import job failed. (imported 0, skipped 0, failed 1)"), "{text}");
 }

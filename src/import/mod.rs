@@ -147,8 +147,8 @@ impl Failure {
         }
     }
 
-    /// The catchable map: the AWS error fields, plus `job` (the final UserImportJob) when a
-    /// job ended badly.
+    /// The catchable map: the AWS error fields, plus, when a job ended badly, `job` (the final
+    /// UserImportJob) and its `CompletionMessage` and counts at the top level.
     fn into_rhai(self, pos: rhai::Position) -> Box<EvalAltResult> {
         match self {
             Failure::Aws(e) => throw(e, pos),
@@ -156,6 +156,14 @@ impl Failure {
                 let mut map =
                     AwsError::local("cognito-idp", "ImportUsers", code, &message).to_map();
                 if let Some(job) = job {
+                    for key in [
+                        "CompletionMessage",
+                        "ImportedUsers",
+                        "SkippedUsers",
+                        "FailedUsers",
+                    ] {
+                        map.insert(key.into(), member(&job, key));
+                    }
                     map.insert("job".into(), job);
                 }
                 Box::new(EvalAltResult::ErrorRuntime(map.into(), pos))
