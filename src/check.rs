@@ -1,6 +1,8 @@
 //! `runbook check`: parse runbooks and check every `cognito::`/`iam::`/`sts::` call names a
-//! registered function with an argument count it accepts. Nothing is sent.
+//! registered function with an argument count it accepts, and every plain call names a function
+//! that exists (a helper, Rhai's standard library, or one the runbook defines). Nothing is sent.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use rhai::{ASTNode, Expr, Stmt};
@@ -12,10 +14,46 @@ use crate::functions::{self, FnInfo};
 
 const NAMESPACES: &[&str] = &["cognito", "iam", "sts"];
 
+/// Calls the parser treats as functions but no module registers.
+const KEYWORDS: &[&str] = &[
+    "print",
+    "debug",
+    "type_of",
+    "Fn",
+    "call",
+    "curry",
+    "is_def_var",
+    "is_def_fn",
+    "is_shared",
+    "eval",
+];
+
+/// The names of every global function the engine knows (helpers and the standard library).
+fn global_names(runbook: &Runbook) -> HashSet<String> {
+    let mut names: HashSet<String> = runbook
+        .engine
+        .gen_fn_signatures(true)
+        .iter()
+        .filter(|s| !s.contains("::"))
+        .filter_map(|s| s.split('(').next())
+        .map(str::to_string)
+        .collect();
+    names.extend(KEYWORDS.iter().map(|k| k.to_string()));
+    // Helpers registered with context closures are not in the signature list.
+    names.extend(
+        functions::HELPERS
+            .iter()
+            .filter(|h| h.namespace.is_empty())
+            .map(|h| h.name.to_string()),
+    );
+    names
+}
+
 /// Checks each file; prints `ok` lines to stderr and returns every problem found.
 pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
     let runbook = Runbook::new(Settings::default(), rhai::Map::new())?;
     let catalog = functions::catalog();
+    let globals = global_names(&runbook);
     let mut problems = Vec::new();
     for file in files {
         let ast = match runbook.compile_file(file) {
@@ -26,15 +64,54 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
             }
         };
         let before = problems.len();
+        // Names a plain call may also mean: the runbook's own functions, and variables (a
+        // function pointer can be called like a function).
+        let mut local: HashSet<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Var(var, ..))) = path.last() {
+                local.insert(var.0.name.to_string());
+            }
+            true
+        });
+        for f in ast.iter_functions() {
+            local.extend(f.params.iter().map(|p| p.to_string()));
+        }
         ast.walk(&mut |path: &[ASTNode]| {
             let found = match path.last() {
                 Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos)),
                 Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, pos)),
                 _ => None,
             };
-            let Some((call, pos)) = found.filter(|(call, _)| !call.namespace.is_empty()) else {
+            let Some((call, pos)) = found else {
                 return true;
             };
+            if call.namespace.is_empty() {
+                let name = call.name.as_str();
+                if call.op_token.is_none()
+                    && !globals.contains(name)
+                    && !local.contains(name)
+                    && name
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_')
+                {
+                    let hint = crate::aws::shape::closest(
+                        name,
+                        globals.iter().chain(local.iter()).map(String::as_str),
+                    )
+                    .map(|c| format!(" (did you mean {c}?)"))
+                    .unwrap_or_default();
+                    problems.push(Error::Script {
+                        location: Location {
+                            file: file.display().to_string(),
+                            line: pos.line().unwrap_or(0),
+                            column: pos.position().unwrap_or(0),
+                        },
+                        message: format!("unknown function {name}{hint}"),
+                    });
+                }
+                return true;
+            }
             let namespace = call.namespace.root();
             if !NAMESPACES.contains(&namespace) {
                 return true;

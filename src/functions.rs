@@ -222,93 +222,132 @@ fn op_signature(op: &Operation) -> String {
     format!("{}::{}({})", op.namespace, op.name, forms.join(") | ("))
 }
 
+/// A function beyond the API: namespace (empty for globals), name, argument counts, signature, doc.
+pub struct Helper {
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub arities: &'static [usize],
+    pub signature: &'static str,
+    pub doc: &'static str,
+}
+
+const fn helper(
+    namespace: &'static str,
+    name: &'static str,
+    arities: &'static [usize],
+    signature: &'static str,
+    doc: &'static str,
+) -> Helper {
+    Helper {
+        namespace,
+        name,
+        arities,
+        signature,
+        doc,
+    }
+}
+
 /// Functions beyond the API, with their docs.
-pub static HELPERS: &[(&str, &str, &[usize], &str, &str)] = &[
-    (
+pub static HELPERS: &[Helper] = &[
+    helper(
+        "cognito",
+        "import_users",
+        &[3],
+        "cognito::import_users(pool_id, csv_path, #{ CloudWatchLogsRoleArn, JobName, MaxRowsPerJob, PollInterval })",
+        "Checks a CSV against the pool's import rules, splits it into jobs and runs them one after another; returns #{ jobs, ImportedUsers, SkippedUsers, FailedUsers }.",
+    ),
+    helper(
         "cognito",
         "upload_csv",
         &[2],
         "cognito::upload_csv(presigned_url, csv_path)",
         "PUT a CSV file to an import job's pre-signed URL with x-amz-server-side-encryption: aws:kms; returns #{ status, bytes }.",
     ),
-    (
+    helper(
         "cognito",
         "wait_user_import_job",
         &[2, 3],
-        "cognito::wait_user_import_job(pool_id, job_id[, #{ interval }])",
-        "Polls an import job until it is Succeeded, Failed, Stopped or Expired; returns the final UserImportJob map.",
+        "cognito::wait_user_import_job(pool_id, job_id[, #{ interval, timeout }])",
+        "Polls an import job until it is Succeeded, Failed, Stopped or Expired (or the timeout, default 3600 s, passes); returns the final UserImportJob map.",
     ),
-    (
+    helper(
         "cognito",
         "generate_password",
         &[1],
         "cognito::generate_password(pool_id)",
         "A random password that satisfies the pool's password policy; prints as ********.",
     ),
-    (
+    helper(
         "",
         "query",
         &[2],
         "query(value, jmespath)",
         "Applies a JMESPath expression, the AWS CLI's --query language.",
     ),
-    (
+    helper(
         "",
         "account_id",
         &[0],
         "account_id()",
         "The AWS account id of the credentials in use (sts:GetCallerIdentity).",
     ),
-    (
+    helper(
         "",
         "region",
         &[0],
         "region()",
         "The AWS region calls go to.",
     ),
-    (
+    helper(
         "",
         "env",
         &[1, 2],
         "env(name[, default])",
         "An environment variable, or the default (or ()) when it is unset.",
     ),
-    (
+    helper(
         "",
         "secret",
         &[1],
         "secret(name)",
         "A secret from the environment variable NAME, or asked for without echo; prints as ********.",
     ),
-    (
+    helper(
         "",
         "param",
         &[1, 2],
         "param(name[, default])",
         "A --var KEY=VALUE given to `runbook run`, or the default; an error when missing without one.",
     ),
-    (
+    helper(
         "",
         "read_file",
         &[1],
         "read_file(path)",
         "A file's text; a relative path is resolved beside the runbook.",
     ),
-    (
+    helper(
+        "",
+        "read_csv",
+        &[1],
+        "read_csv(path)",
+        "A CSV file as an array of maps keyed by its header row; a relative path is resolved beside the runbook.",
+    ),
+    helper(
         "",
         "json_parse",
         &[1],
         "json_parse(text)",
         "Parses JSON text into maps, arrays and values.",
     ),
-    (
+    helper(
         "",
         "to_json",
         &[1, 2],
         "to_json(value[, pretty])",
-        "Serialises a value as JSON text.",
+        "Serialises a value as JSON text (secret() values as ********).",
     ),
-    (
+    helper(
         "",
         "sleep",
         &[1],
@@ -328,12 +367,12 @@ pub fn catalog() -> Vec<FnInfo> {
             doc: op.doc,
         })
         .collect();
-    out.extend(HELPERS.iter().map(|(ns, name, arities, sig, doc)| FnInfo {
-        namespace: ns,
-        name,
-        arities: arities.to_vec(),
-        signature: (*sig).to_string(),
-        doc,
+    out.extend(HELPERS.iter().map(|h| FnInfo {
+        namespace: h.namespace,
+        name: h.name,
+        arities: h.arities.to_vec(),
+        signature: h.signature.to_string(),
+        doc: h.doc,
     }));
     out
 }
@@ -389,7 +428,7 @@ mod tests {
         let all = catalog();
         assert_eq!(
             all.iter().filter(|f| f.namespace == "cognito").count(),
-            132 + 3
+            132 + 4
         );
         assert_eq!(aws::cognito_ops::OPERATIONS.len(), 132);
         assert_eq!(aws::iam::OPERATIONS.len(), 22);

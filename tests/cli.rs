@@ -176,6 +176,76 @@ fn secrets_never_print_but_are_sent_as_themselves() {
 }
 
 #[test]
+fn every_listed_helper_is_callable() {
+    // Each helper `ops` lists, called with each argument count it documents; failures are fine
+    // (nothing listens on port 9), a missing function is not.
+    let calls = [
+        r#"cognito::import_users("p", "missing.csv", #{ CloudWatchLogsRoleArn: "arn" })"#,
+        r#"cognito::upload_csv("http://127.0.0.1:9/x", "missing.csv")"#,
+        r#"cognito::wait_user_import_job("p", "j")"#,
+        r#"cognito::wait_user_import_job("p", "j", #{ timeout: 0 })"#,
+        r#"cognito::generate_password("p")"#,
+        r#"query(#{ a: 1 }, "a")"#,
+        "account_id()",
+        "region()",
+        r#"env("HOME")"#,
+        r#"env("NOPE", 1)"#,
+        r#"secret("HOME")"#,
+        r#"param("x")"#,
+        r#"param("x", 1)"#,
+        r#"read_file("missing.txt")"#,
+        r#"read_csv("missing.csv")"#,
+        r#"json_parse("{}")"#,
+        "to_json(1)",
+        "to_json(1, true)",
+        "sleep(0)",
+    ];
+    let body: String = calls
+        .iter()
+        .map(|c| format!("try {{ {c}; }} catch (e) {{ if `${{e}}`.contains(\"Function not found\") {{ print(`missing: {}`); }} }}\n", c.replace('`', "")))
+        .collect();
+    let out = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+        .arg(script(&body))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert!(!text.contains("missing:"), "{text}");
+    // Every helper `ops` lists appears above.
+    let ops: serde_json::Value =
+        serde_json::from_str(&ok(&bare().args(["ops", "--json"]).output().expect("runs")))
+            .expect("JSON");
+    for op in ops.as_array().expect("array") {
+        let sig = op["signature"].as_str().unwrap_or_default();
+        if !sig.contains("(request)") && op["namespace"] != "sts" {
+            let name = format!("{}(", sig.split('(').next().unwrap_or_default());
+            assert!(
+                calls.iter().any(|c| c.starts_with(&name)),
+                "{name} is listed but not called here"
+            );
+        }
+    }
+}
+
+#[test]
+fn check_knows_plain_functions_too() {
+    let path = script(
+        "let f = |x| x + 1;\nprint(f(2));\nfn helper(cb) { cb.call(1) }\npirnt(param(\"x\", 1));\nprint(region());\n",
+    );
+    let out = bare().arg("check").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:4:1: unknown function pirnt (did you mean print?)",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
 fn read_csv_and_read_file_resolve_paths_beside_the_runbook() {
     let dir = temp_dir();
     std::fs::write(
