@@ -816,6 +816,53 @@ mod tests {
         );
     }
 
+    /// Random bytes shaped like CSV (commas, quotes, backslashes, CR/LF, invalid UTF-8, long
+    /// rows) never panic, and every problem names a line.
+    #[test]
+    fn arbitrary_input_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let alphabet: &[&[u8]] = &[
+            b",",
+            b"\\,",
+            b"\"",
+            b"\r\n",
+            b"\n",
+            b"true",
+            b"FALSE",
+            b" ",
+            b"\t",
+            b"+12065551212",
+            b"a@b.c",
+            b"02/30/1985",
+            b"\xEF\xBB\xBF",
+            b"\xFF\xFE",
+            b"u1",
+            b"email_verified",
+            b"cognito:username",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for round in 0..500 {
+            let mut text = if round % 2 == 0 {
+                format!("{SEED_HEADER}\n").into_bytes()
+            } else {
+                Vec::new()
+            };
+            for _ in 0..rng.random_range(0..400) {
+                text.extend_from_slice(alphabet[rng.random_range(0..alphabet.len())]);
+            }
+            if round % 50 == 0 {
+                text.extend(std::iter::repeat_n(b'x', 20_000));
+            }
+            let limits = Limits {
+                rows_per_job: rng.random_range(1..5),
+                bytes_per_job: rng.random_range(1..400),
+                max_problems: 5,
+            };
+            let report = validate(&text[..], &rules(), limits, Some(text.len() as u64)).unwrap();
+            assert!(report.problems.iter().all(|p| p.line.is_some()));
+        }
+    }
+
     #[test]
     fn problems_are_capped_with_a_count_of_the_rest() {
         let mut text = format!("{SEED_HEADER}\n");
