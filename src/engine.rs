@@ -41,6 +41,20 @@ impl Context {
     pub fn call(&self, op: &Operation, request: &Map, defaults: &Map) -> Result<Dynamic, AwsError> {
         aws::call(&self.runtime, &self.clients, op, request, defaults)
     }
+
+    /// Runs an operation named as in a script (`"cognito"`, `"describe_user_pool"`), for helpers
+    /// built on the API.
+    pub fn call_named(
+        &self,
+        namespace: &str,
+        name: &str,
+        request: Map,
+    ) -> Result<Dynamic, AwsError> {
+        let op = aws::find_operation(namespace, name).ok_or_else(|| {
+            AwsError::local(namespace, name, "Internal", "operation not registered")
+        })?;
+        self.call(op, &request, &Map::new())
+    }
 }
 
 /// Throws an AWS error into the script as its catchable map.

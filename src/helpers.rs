@@ -289,10 +289,8 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
         "account_id",
         move |call: NativeCallContext| -> Result<Dynamic, Box<EvalAltResult>> {
             let pos = call.call_position();
-            let op = crate::aws::find_operation("sts", "get_caller_identity")
-                .ok_or_else(|| fail("sts::get_caller_identity is not registered", pos))?;
             let out = c
-                .call(op, &Map::new(), &Map::new())
+                .call_named("sts", "get_caller_identity", Map::new())
                 .map_err(|e| throw(e, pos))?;
             let account = out
                 .read_lock::<Map>()

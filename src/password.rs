@@ -11,8 +11,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use rhai::{Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 
-use crate::aws::find_operation;
-use crate::engine::{Context, fail, secret_value, throw};
+use crate::engine::{Context, secret_value, throw};
 
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -56,12 +55,10 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
                   pool_id: Dynamic|
                   -> Result<Dynamic, Box<EvalAltResult>> {
                 let pos = call.call_position();
-                let op = find_operation("cognito", "describe_user_pool")
-                    .ok_or_else(|| fail("describe_user_pool is not registered", pos))?;
                 let mut request = Map::new();
                 request.insert("UserPoolId".into(), pool_id);
                 let pool = c
-                    .call(op, &request, &Map::new())
+                    .call_named("cognito", "describe_user_pool", request)
                     .map_err(|e| throw(e, pos))?;
                 let min = minimum_length(&pool).unwrap_or(8).clamp(6, 99) as usize;
                 Ok(secret_value(generate(min.max(16))))

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use rhai::{Array, Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 
-use crate::aws::{AwsError, find_operation};
+use crate::aws::AwsError;
 use crate::engine::{Context, text_arg, throw};
 use crate::helpers::resolve;
 use progress::Progress;
@@ -33,10 +33,7 @@ const START_RETRY_LIMIT: Duration = Duration::from_secs(3600);
 
 /// Calls a cognito operation by name with a request map.
 fn cognito(ctx: &Context, name: &str, request: Map) -> Result<Dynamic, AwsError> {
-    let op = find_operation("cognito", name).ok_or_else(|| {
-        AwsError::local("cognito-idp", name, "Internal", "operation not registered")
-    })?;
-    ctx.call(op, &request, &Map::new())
+    ctx.call_named("cognito", name, request)
 }
 
 fn request(pairs: &[(&str, Dynamic)]) -> Map {
