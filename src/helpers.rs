@@ -53,17 +53,16 @@ pub fn from_json_value(value: &serde_json::Value) -> Dynamic {
 
 /// A value as the AWS CLI would print it: pretty JSON, secrets masked.
 pub fn display_json(value: &Dynamic) -> String {
-    let shown = safety::redact(value);
-    match to_json_value(&shown) {
-        Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_else(|_| shown.to_string()),
-        Err(_) => shown.to_string(),
-    }
+    shown_json(value, true)
 }
 
-/// A value as one line of JSON, secrets masked.
-pub fn compact_json(value: &Dynamic) -> String {
+/// A value as JSON fit to show (secrets masked), indented or on one line.
+pub fn shown_json(value: &Dynamic, pretty: bool) -> String {
     let shown = safety::redact(value);
     match to_json_value(&shown) {
+        Ok(json) if pretty => {
+            serde_json::to_string_pretty(&json).unwrap_or_else(|_| shown.to_string())
+        }
         Ok(json) => json.to_string(),
         Err(_) => shown.to_string(),
     }
@@ -222,7 +221,7 @@ mod global_helpers {
     /// Inside a string (`${map}`), maps are compact JSON, with secret members masked.
     #[rhai_fn(global, name = "to_string", name = "to_debug")]
     pub fn map_to_string(map: &mut Map) -> String {
-        compact_json(&Dynamic::from(map.clone()))
+        shown_json(&Dynamic::from(map.clone()), false)
     }
 
     /// Arrays print as JSON, with secret members masked.
@@ -234,7 +233,7 @@ mod global_helpers {
     /// Inside a string (`${array}`), arrays are compact JSON, with secret members masked.
     #[rhai_fn(global, name = "to_string", name = "to_debug")]
     pub fn array_to_string(array: &mut rhai::Array) -> String {
-        compact_json(&Dynamic::from(array.clone()))
+        shown_json(&Dynamic::from(array.clone()), false)
     }
 }
 
