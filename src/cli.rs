@@ -58,10 +58,14 @@ pub enum Command {
     },
     /// List every function a runbook can call.
     Ops {
-        /// Print a JSON array of {namespace, name, signature, doc}.
+        /// Print a JSON array of {namespace, name, signature, doc, input, output}.
         #[arg(long)]
         json: bool,
-        /// Only functions whose name contains this text.
+        /// Also list each operation's request and response members.
+        #[arg(long)]
+        members: bool,
+        /// Only functions whose name contains this text (also as the CLI spells it:
+        /// admin-create-user, AdminCreateUser).
         filter: Option<String>,
     },
     /// User-import CSV files: the pool's header, and the import rules checked before upload.
@@ -130,8 +134,12 @@ impl Cli {
             }
             Command::Repl => with_aws(&self.aws, crate::repl::run),
             Command::Check { files } => crate::check::check_files(&files),
-            Command::Ops { json, filter } => {
-                print_ops(json, filter.as_deref());
+            Command::Ops {
+                json,
+                members,
+                filter,
+            } => {
+                print_ops(json, members, filter.as_deref());
                 Ok(())
             }
             Command::Csv { command } => with_aws(&self.aws, |settings| {
@@ -162,30 +170,44 @@ fn with_aws(flags: &AwsFlags, f: impl FnOnce(Settings) -> Result<(), Error>) -> 
     f(settings)
 }
 
-fn print_ops(json: bool, filter: Option<&str>) {
+fn print_ops(json: bool, members: bool, filter: Option<&str>) {
     let all: Vec<_> = functions::catalog()
         .into_iter()
-        .filter(|f| filter.is_none_or(|t| f.qualified().contains(t)))
+        .filter(|f| filter.is_none_or(|t| f.matches(t)))
         .collect();
     if json {
         let items: Vec<serde_json::Value> = all
             .iter()
             .map(|f| {
-                serde_json::json!({
+                let mut item = serde_json::json!({
                     "namespace": f.namespace,
                     "name": f.name,
                     "signature": f.signature,
                     "doc": f.doc,
-                })
+                });
+                if let (true, Some(op)) = (members, f.op) {
+                    item["input"] = op.input.describe();
+                    item["output"] = op.output.describe();
+                }
+                item
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&items).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(&items).unwrap_or_default();
+        crate::output::print_line(&text);
     } else {
         for f in all {
-            println!("{}\n    {}", f.signature, f.doc);
+            let mut text = format!("{}\n    {}", f.signature, f.doc);
+            if let (true, Some(op)) = (members, f.op) {
+                for (label, shape) in [("request", op.input), ("response", op.output)] {
+                    text.push_str(&format!("\n    {label} {}:", shape.name));
+                    for line in shape.outline() {
+                        text.push_str(&format!("\n      {line}"));
+                    }
+                }
+            }
+            if !crate::output::print_line(&text) {
+                return;
+            }
         }
     }
 }

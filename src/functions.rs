@@ -149,7 +149,7 @@ pub fn shorthand(op: &Operation) -> Option<&'static Shorthand> {
 }
 
 /// One callable function, as `ops` lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FnInfo {
     /// `cognito`, `iam`, `sts`, or empty for global helpers.
     pub namespace: &'static str,
@@ -157,6 +157,8 @@ pub struct FnInfo {
     pub arities: Vec<usize>,
     pub signature: String,
     pub doc: &'static str,
+    /// The API operation behind it, for AWS operations.
+    pub op: Option<&'static Operation>,
 }
 
 impl FnInfo {
@@ -166,6 +168,20 @@ impl FnInfo {
         } else {
             format!("{}::{}", self.namespace, self.name)
         }
+    }
+
+    /// Does `filter` name this function, in the script's spelling or the CLI's
+    /// (`admin_create_user`, `admin-create-user`, `AdminCreateUser`, `cognito::admin_create`)?
+    pub fn matches(&self, filter: &str) -> bool {
+        let fold = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric() || *c == ':')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let filter = fold(filter);
+        fold(&self.qualified()).contains(&filter)
+            || self.op.is_some_and(|op| fold(op.api).contains(&filter))
     }
 }
 
@@ -365,6 +381,7 @@ pub fn catalog() -> Vec<FnInfo> {
             arities: arities(op),
             signature: op_signature(op),
             doc: op.doc,
+            op: Some(op),
         })
         .collect();
     out.extend(HELPERS.iter().map(|h| FnInfo {
@@ -373,6 +390,7 @@ pub fn catalog() -> Vec<FnInfo> {
         arities: h.arities.to_vec(),
         signature: h.signature.to_string(),
         doc: h.doc,
+        op: None,
     }));
     out
 }
@@ -421,6 +439,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn filters_match_the_cli_spellings() {
+        let all = catalog();
+        let find = |f: &str| -> Vec<String> {
+            all.iter()
+                .filter(|i| i.matches(f))
+                .map(FnInfo::qualified)
+                .collect()
+        };
+        for spelling in [
+            "admin-create-user",
+            "AdminCreateUser",
+            "cognito::admin_create_user",
+        ] {
+            assert_eq!(find(spelling), ["cognito::admin_create_user"], "{spelling}");
+        }
+        assert!(find("get-role").contains(&"iam::get_role".to_string()));
     }
 
     #[test]

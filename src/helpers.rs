@@ -46,11 +46,6 @@ pub fn to_json_value(value: &Dynamic) -> Result<serde_json::Value, String> {
     rhai::serde::from_dynamic(value).map_err(|e| e.to_string())
 }
 
-/// Converts JSON into a script value.
-pub fn from_json_value(value: &serde_json::Value) -> Dynamic {
-    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
-}
-
 /// A value as the AWS CLI would print it: pretty JSON, secrets masked.
 pub fn display_json(value: &Dynamic) -> String {
     shown_json(value, true)
@@ -76,7 +71,7 @@ mod global_helpers {
     #[rhai_fn(return_raw)]
     pub fn json_parse(ctx: NativeCallContext, text: &str) -> Result<Dynamic, Box<EvalAltResult>> {
         serde_json::from_str::<serde_json::Value>(text)
-            .map(|v| from_json_value(&v))
+            .map(|v| crate::aws::json_to_dynamic(&v))
             .map_err(|e| fail(format!("json_parse: {e}"), ctx.call_position()))
     }
 
@@ -121,7 +116,7 @@ mod global_helpers {
             .search(data)
             .map_err(|e| fail(format!("query: {e}"), pos))?;
         let back = serde_json::to_value(&*result).map_err(|e| fail(format!("query: {e}"), pos))?;
-        Ok(from_json_value(&back))
+        Ok(crate::aws::json_to_dynamic(&back))
     }
 
     /// An environment variable, or `()` when it is unset.

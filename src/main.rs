@@ -16,6 +16,7 @@ mod functions;
 mod helpers;
 mod import;
 mod modules;
+mod output;
 mod password;
 mod repl;
 mod safety;

@@ -429,21 +429,6 @@ fn import_options_are_checked() {
     );
 }
 
-/// Tells the emulator to misbehave for the next requests (see tests/emulator/server.py).
-fn inject(faults: &str) {
-    use std::io::{Read, Write};
-    let host = endpoint().trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).expect("connect");
-    let request = format!(
-        "POST /_runbook/faults HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{faults}",
-        faults.len()
-    );
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    assert!(response.starts_with("HTTP/1.1 204"), "{response}");
-}
-
 #[test]
 fn an_expired_upload_url_gets_a_fresh_job_once() {
     let name = unique("expiring");

@@ -9,7 +9,7 @@ type in schema order, so this script reads them and writes one static table:
   (string, integer, enum with its valid values, nested shape, list, map, ...),
   whether they are required and whether the SDK treats them as sensitive;
 * an `Operation` per API operation: CLI-style name, input/output shapes,
-  pagination (token and item members) and the glue that sends the typed input.
+  pagination (token and item members) and the glue that sends the encoded request.
 
 Run it after bumping the SDK:  python3 tools/gen-cognito-bridge.py
 It locates the crate through `cargo metadata`, so it reads the version in Cargo.lock.
@@ -163,6 +163,7 @@ def main():
                 "items: \"", "items: Some(\"").replace("\", limit", "\"), limit")
             if limit:
                 pag = pag.replace("limit: \"", "limit: Some(\"").replace("\" })", "\") })")
+            pag = pag.replace(" })", ", more: None })")
         fields = [f for _, _, _, _, f in g.shapes[in_ty][2]]
         ops.append((mod, api, in_ident, out_ident, doc, pag, in_ty, out_ty, fields))
 
@@ -174,21 +175,12 @@ def main():
     w.append("use crate::shape;")
     w.append("use aws_sdk_cognitoidentityprovider as sdk;")
     w.append("")
-    w.append("/// `send!(fn, module, Input, \"Api\", [setter: field, ...])`: the glue of one operation: build")
-    w.append("/// the typed input from the checked request document, send it, return the output as a document.")
+    w.append("/// `send!(fn, operation, \"Api\")`: the glue of one operation: send the encoded request body")
+    w.append("/// through the client's operation and return the raw response body (see `super::exchange`).")
     w.append("macro_rules! send {")
-    w.append("    ($fn:ident, $op:ident, $input:ident, $api:literal, [$($setter:ident: $field:ident),*]) => {")
-    w.append("        fn $fn(clients: &super::Clients, doc: aws_smithy_types::Document) -> super::OpFuture<'_> {")
-    w.append("            Box::pin(async move {")
-    w.append("                #[allow(unused_variables)]")
-    w.append("                let input: sdk::operation::$op::$input =")
-    w.append("                    super::document_to_input($api, &doc, sdk::operation::$op::$input::deserialize)?;")
-    w.append("                let out = clients.cognito().await.$op()$(.$setter(input.$field))*")
-    w.append("                    .send()")
-    w.append("                    .await")
-    w.append("                    .map_err(|e| super::AwsError::from_sdk(\"cognito-idp\", $api, e))?;")
-    w.append("                super::Sent::from_struct(&out)")
-    w.append("            })")
+    w.append("    ($fn:ident, $op:ident, $api:literal) => {")
+    w.append("        fn $fn(clients: &super::Clients, body: bytes::Bytes) -> super::OpFuture<'_> {")
+    w.append("            Box::pin(async move { crate::send_raw!(clients.cognito().await, $op, \"cognito-idp\", $api, body) })")
     w.append("        }")
     w.append("    };")
     w.append("}\n")
@@ -203,8 +195,7 @@ def main():
                  f"doc: {json.dumps(doc)}, input: &{i}, output: &{o}, pagination: {pag}, send: send_{mod} }},")
     w.append("];\n")
     for mod, api, i, o, doc, pag, in_ty, out_ty, fields in ops:
-        setters = ", ".join(f"set_{f.removeprefix('r#')}: {f}" for f in fields)
-        w.append(f"send!(send_{mod}, {mod}, {in_ty}, {json.dumps(api)}, [{setters}]);")
+        w.append(f"send!(send_{mod}, {mod}, {json.dumps(api)});")
     w.append("")
     open(OUT, "w").write("\n".join(w))
     subprocess.run(["rustfmt", "--edition", "2024", OUT], check=True)

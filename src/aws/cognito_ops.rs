@@ -8,20 +8,13 @@ use super::shape::{Operation, Pagination, Shape, Ty};
 use crate::shape;
 use aws_sdk_cognitoidentityprovider as sdk;
 
-/// `send!(fn, module, Input, "Api", [setter: field, ...])`: the glue of one operation: build
-/// the typed input from the checked request document, send it, return the output as a document.
+/// `send!(fn, operation, "Api")`: the glue of one operation: send the encoded request body
+/// through the client's operation and return the raw response body (see `super::exchange`).
 macro_rules! send {
-    ($fn:ident, $op:ident, $input:ident, $api:literal, [$($setter:ident: $field:ident),*]) => {
-        fn $fn(clients: &super::Clients, doc: aws_smithy_types::Document) -> super::OpFuture<'_> {
+    ($fn:ident, $op:ident, $api:literal) => {
+        fn $fn(clients: &super::Clients, body: bytes::Bytes) -> super::OpFuture<'_> {
             Box::pin(async move {
-                #[allow(unused_variables)]
-                let input: sdk::operation::$op::$input =
-                    super::document_to_input($api, &doc, sdk::operation::$op::$input::deserialize)?;
-                let out = clients.cognito().await.$op()$(.$setter(input.$field))*
-                    .send()
-                    .await
-                    .map_err(|e| super::AwsError::from_sdk("cognito-idp", $api, e))?;
-                super::Sent::from_struct(&out)
+                crate::send_raw!(clients.cognito().await, $op, "cognito-idp", $api, body)
             })
         }
     };
@@ -2022,6 +2015,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("Groups"),
             limit: Some("Limit"),
+            more: None,
         }),
         send: send_admin_list_groups_for_user,
     },
@@ -2038,6 +2032,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("AuthEvents"),
             limit: Some("MaxResults"),
+            more: None,
         }),
         send: send_admin_list_user_auth_events,
     },
@@ -2813,6 +2808,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("Groups"),
             limit: Some("Limit"),
+            more: None,
         }),
         send: send_list_groups,
     },
@@ -2829,6 +2825,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("Providers"),
             limit: Some("MaxResults"),
+            more: None,
         }),
         send: send_list_identity_providers,
     },
@@ -2845,6 +2842,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("ResourceServers"),
             limit: Some("MaxResults"),
+            more: None,
         }),
         send: send_list_resource_servers,
     },
@@ -2905,6 +2903,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("UserPoolClients"),
             limit: Some("MaxResults"),
+            more: None,
         }),
         send: send_list_user_pool_clients,
     },
@@ -2932,6 +2931,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("UserPools"),
             limit: Some("MaxResults"),
+            more: None,
         }),
         send: send_list_user_pools,
     },
@@ -2948,6 +2948,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "PaginationToken",
             items: Some("Users"),
             limit: Some("Limit"),
+            more: None,
         }),
         send: send_list_users,
     },
@@ -2964,6 +2965,7 @@ pub static OPERATIONS: &[Operation] = &[
             output_token: "NextToken",
             items: Some("Users"),
             limit: Some("Limit"),
+            more: None,
         }),
         send: send_list_users_in_group,
     },
@@ -3310,135 +3312,511 @@ pub static OPERATIONS: &[Operation] = &[
     },
 ];
 
-send!(send_add_custom_attributes, add_custom_attributes, AddCustomAttributesInput, "AddCustomAttributes", [set_user_pool_id: user_pool_id, set_custom_attributes: custom_attributes]);
-send!(send_add_user_pool_client_secret, add_user_pool_client_secret, AddUserPoolClientSecretInput, "AddUserPoolClientSecret", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_client_secret: client_secret]);
-send!(send_admin_add_user_to_group, admin_add_user_to_group, AdminAddUserToGroupInput, "AdminAddUserToGroup", [set_user_pool_id: user_pool_id, set_username: username, set_group_name: group_name]);
-send!(send_admin_confirm_sign_up, admin_confirm_sign_up, AdminConfirmSignUpInput, "AdminConfirmSignUp", [set_user_pool_id: user_pool_id, set_username: username, set_client_metadata: client_metadata]);
-send!(send_admin_create_user, admin_create_user, AdminCreateUserInput, "AdminCreateUser", [set_user_pool_id: user_pool_id, set_username: username, set_user_attributes: user_attributes, set_validation_data: validation_data, set_temporary_password: temporary_password, set_force_alias_creation: force_alias_creation, set_message_action: message_action, set_desired_delivery_mediums: desired_delivery_mediums, set_client_metadata: client_metadata]);
-send!(send_admin_delete_software_token, admin_delete_software_token, AdminDeleteSoftwareTokenInput, "AdminDeleteSoftwareToken", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_delete_user, admin_delete_user, AdminDeleteUserInput, "AdminDeleteUser", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_delete_user_attributes, admin_delete_user_attributes, AdminDeleteUserAttributesInput, "AdminDeleteUserAttributes", [set_user_pool_id: user_pool_id, set_username: username, set_user_attribute_names: user_attribute_names]);
-send!(send_admin_disable_provider_for_user, admin_disable_provider_for_user, AdminDisableProviderForUserInput, "AdminDisableProviderForUser", [set_user_pool_id: user_pool_id, set_user: user]);
-send!(send_admin_disable_user, admin_disable_user, AdminDisableUserInput, "AdminDisableUser", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_enable_user, admin_enable_user, AdminEnableUserInput, "AdminEnableUser", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_forget_device, admin_forget_device, AdminForgetDeviceInput, "AdminForgetDevice", [set_user_pool_id: user_pool_id, set_username: username, set_device_key: device_key]);
-send!(send_admin_get_device, admin_get_device, AdminGetDeviceInput, "AdminGetDevice", [set_device_key: device_key, set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_get_user, admin_get_user, AdminGetUserInput, "AdminGetUser", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_get_user_auth_factors, admin_get_user_auth_factors, AdminGetUserAuthFactorsInput, "AdminGetUserAuthFactors", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_admin_initiate_auth, admin_initiate_auth, AdminInitiateAuthInput, "AdminInitiateAuth", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_auth_flow: auth_flow, set_auth_parameters: auth_parameters, set_client_metadata: client_metadata, set_analytics_metadata: analytics_metadata, set_context_data: context_data, set_session: session]);
-send!(send_admin_link_provider_for_user, admin_link_provider_for_user, AdminLinkProviderForUserInput, "AdminLinkProviderForUser", [set_user_pool_id: user_pool_id, set_destination_user: destination_user, set_source_user: source_user]);
-send!(send_admin_list_devices, admin_list_devices, AdminListDevicesInput, "AdminListDevices", [set_user_pool_id: user_pool_id, set_username: username, set_limit: limit, set_pagination_token: pagination_token]);
-send!(send_admin_list_groups_for_user, admin_list_groups_for_user, AdminListGroupsForUserInput, "AdminListGroupsForUser", [set_username: username, set_user_pool_id: user_pool_id, set_limit: limit, set_next_token: next_token]);
-send!(send_admin_list_user_auth_events, admin_list_user_auth_events, AdminListUserAuthEventsInput, "AdminListUserAuthEvents", [set_user_pool_id: user_pool_id, set_username: username, set_max_results: max_results, set_next_token: next_token]);
-send!(send_admin_remove_user_from_group, admin_remove_user_from_group, AdminRemoveUserFromGroupInput, "AdminRemoveUserFromGroup", [set_user_pool_id: user_pool_id, set_username: username, set_group_name: group_name]);
-send!(send_admin_reset_user_password, admin_reset_user_password, AdminResetUserPasswordInput, "AdminResetUserPassword", [set_user_pool_id: user_pool_id, set_username: username, set_client_metadata: client_metadata]);
-send!(send_admin_respond_to_auth_challenge, admin_respond_to_auth_challenge, AdminRespondToAuthChallengeInput, "AdminRespondToAuthChallenge", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_challenge_name: challenge_name, set_challenge_responses: challenge_responses, set_session: session, set_analytics_metadata: analytics_metadata, set_context_data: context_data, set_client_metadata: client_metadata]);
-send!(send_admin_set_user_mfa_preference, admin_set_user_mfa_preference, AdminSetUserMfaPreferenceInput, "AdminSetUserMFAPreference", [set_sms_mfa_settings: sms_mfa_settings, set_software_token_mfa_settings: software_token_mfa_settings, set_email_mfa_settings: email_mfa_settings, set_web_authn_mfa_settings: web_authn_mfa_settings, set_username: username, set_user_pool_id: user_pool_id]);
-send!(send_admin_set_user_password, admin_set_user_password, AdminSetUserPasswordInput, "AdminSetUserPassword", [set_user_pool_id: user_pool_id, set_username: username, set_password: password, set_permanent: permanent]);
-send!(send_admin_set_user_settings, admin_set_user_settings, AdminSetUserSettingsInput, "AdminSetUserSettings", [set_user_pool_id: user_pool_id, set_username: username, set_mfa_options: mfa_options]);
-send!(send_admin_update_auth_event_feedback, admin_update_auth_event_feedback, AdminUpdateAuthEventFeedbackInput, "AdminUpdateAuthEventFeedback", [set_user_pool_id: user_pool_id, set_username: username, set_event_id: event_id, set_feedback_value: feedback_value]);
-send!(send_admin_update_device_status, admin_update_device_status, AdminUpdateDeviceStatusInput, "AdminUpdateDeviceStatus", [set_user_pool_id: user_pool_id, set_username: username, set_device_key: device_key, set_device_remembered_status: device_remembered_status]);
-send!(send_admin_update_user_attributes, admin_update_user_attributes, AdminUpdateUserAttributesInput, "AdminUpdateUserAttributes", [set_user_pool_id: user_pool_id, set_username: username, set_user_attributes: user_attributes, set_client_metadata: client_metadata]);
-send!(send_admin_user_global_sign_out, admin_user_global_sign_out, AdminUserGlobalSignOutInput, "AdminUserGlobalSignOut", [set_user_pool_id: user_pool_id, set_username: username]);
-send!(send_associate_software_token, associate_software_token, AssociateSoftwareTokenInput, "AssociateSoftwareToken", [set_access_token: access_token, set_session: session]);
-send!(send_change_password, change_password, ChangePasswordInput, "ChangePassword", [set_previous_password: previous_password, set_proposed_password: proposed_password, set_access_token: access_token]);
-send!(send_complete_web_authn_registration, complete_web_authn_registration, CompleteWebAuthnRegistrationInput, "CompleteWebAuthnRegistration", [set_access_token: access_token, set_credential: credential]);
-send!(send_confirm_device, confirm_device, ConfirmDeviceInput, "ConfirmDevice", [set_access_token: access_token, set_device_key: device_key, set_device_secret_verifier_config: device_secret_verifier_config, set_device_name: device_name]);
-send!(send_confirm_forgot_password, confirm_forgot_password, ConfirmForgotPasswordInput, "ConfirmForgotPassword", [set_client_id: client_id, set_secret_hash: secret_hash, set_username: username, set_confirmation_code: confirmation_code, set_password: password, set_analytics_metadata: analytics_metadata, set_user_context_data: user_context_data, set_client_metadata: client_metadata]);
-send!(send_confirm_sign_up, confirm_sign_up, ConfirmSignUpInput, "ConfirmSignUp", [set_client_id: client_id, set_secret_hash: secret_hash, set_username: username, set_confirmation_code: confirmation_code, set_force_alias_creation: force_alias_creation, set_analytics_metadata: analytics_metadata, set_user_context_data: user_context_data, set_client_metadata: client_metadata, set_session: session]);
-send!(send_create_group, create_group, CreateGroupInput, "CreateGroup", [set_group_name: group_name, set_user_pool_id: user_pool_id, set_description: description, set_role_arn: role_arn, set_precedence: precedence]);
-send!(send_create_identity_provider, create_identity_provider, CreateIdentityProviderInput, "CreateIdentityProvider", [set_user_pool_id: user_pool_id, set_provider_name: provider_name, set_provider_type: provider_type, set_provider_details: provider_details, set_attribute_mapping: attribute_mapping, set_idp_identifiers: idp_identifiers, set_acr_mapping: acr_mapping]);
-send!(send_create_managed_login_branding, create_managed_login_branding, CreateManagedLoginBrandingInput, "CreateManagedLoginBranding", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_use_cognito_provided_values: use_cognito_provided_values, set_settings: settings, set_assets: assets]);
-send!(send_create_resource_server, create_resource_server, CreateResourceServerInput, "CreateResourceServer", [set_user_pool_id: user_pool_id, set_identifier: identifier, set_name: name, set_scopes: scopes]);
-send!(send_create_terms, create_terms, CreateTermsInput, "CreateTerms", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_terms_name: terms_name, set_terms_source: terms_source, set_enforcement: enforcement, set_links: links]);
-send!(send_create_user_import_job, create_user_import_job, CreateUserImportJobInput, "CreateUserImportJob", [set_job_name: job_name, set_user_pool_id: user_pool_id, set_cloud_watch_logs_role_arn: cloud_watch_logs_role_arn, set_password_hashing_algorithm: password_hashing_algorithm]);
-send!(send_create_user_pool, create_user_pool, CreateUserPoolInput, "CreateUserPool", [set_pool_name: pool_name, set_policies: policies, set_deletion_protection: deletion_protection, set_lambda_config: lambda_config, set_auto_verified_attributes: auto_verified_attributes, set_alias_attributes: alias_attributes, set_username_attributes: username_attributes, set_sms_verification_message: sms_verification_message, set_email_verification_message: email_verification_message, set_email_verification_subject: email_verification_subject, set_verification_message_template: verification_message_template, set_sms_authentication_message: sms_authentication_message, set_mfa_configuration: mfa_configuration, set_user_attribute_update_settings: user_attribute_update_settings, set_device_configuration: device_configuration, set_email_configuration: email_configuration, set_sms_configuration: sms_configuration, set_user_pool_tags: user_pool_tags, set_admin_create_user_config: admin_create_user_config, set_schema: schema, set_user_pool_add_ons: user_pool_add_ons, set_username_configuration: username_configuration, set_account_recovery_setting: account_recovery_setting, set_user_pool_tier: user_pool_tier, set_key_configuration: key_configuration, set_issuer_configuration: issuer_configuration, set_acr_configuration: acr_configuration]);
-send!(send_create_user_pool_client, create_user_pool_client, CreateUserPoolClientInput, "CreateUserPoolClient", [set_user_pool_id: user_pool_id, set_client_name: client_name, set_generate_secret: generate_secret, set_client_secret: client_secret, set_refresh_token_validity: refresh_token_validity, set_access_token_validity: access_token_validity, set_id_token_validity: id_token_validity, set_token_validity_units: token_validity_units, set_read_attributes: read_attributes, set_write_attributes: write_attributes, set_explicit_auth_flows: explicit_auth_flows, set_supported_identity_providers: supported_identity_providers, set_callback_urls: callback_urls, set_logout_urls: logout_urls, set_default_redirect_uri: default_redirect_uri, set_allowed_o_auth_flows: allowed_o_auth_flows, set_allowed_o_auth_scopes: allowed_o_auth_scopes, set_allowed_o_auth_flows_user_pool_client: allowed_o_auth_flows_user_pool_client, set_analytics_configuration: analytics_configuration, set_prevent_user_existence_errors: prevent_user_existence_errors, set_enable_token_revocation: enable_token_revocation, set_enable_propagate_additional_user_context_data: enable_propagate_additional_user_context_data, set_auth_session_validity: auth_session_validity, set_refresh_token_rotation: refresh_token_rotation]);
-send!(send_create_user_pool_domain, create_user_pool_domain, CreateUserPoolDomainInput, "CreateUserPoolDomain", [set_domain: domain, set_user_pool_id: user_pool_id, set_managed_login_version: managed_login_version, set_custom_domain_config: custom_domain_config, set_routing: routing]);
-send!(send_create_user_pool_replica, create_user_pool_replica, CreateUserPoolReplicaInput, "CreateUserPoolReplica", [set_user_pool_id: user_pool_id, set_region_name: region_name, set_user_pool_tags: user_pool_tags]);
-send!(send_delete_group, delete_group, DeleteGroupInput, "DeleteGroup", [set_group_name: group_name, set_user_pool_id: user_pool_id]);
-send!(send_delete_identity_provider, delete_identity_provider, DeleteIdentityProviderInput, "DeleteIdentityProvider", [set_user_pool_id: user_pool_id, set_provider_name: provider_name]);
-send!(send_delete_managed_login_branding, delete_managed_login_branding, DeleteManagedLoginBrandingInput, "DeleteManagedLoginBranding", [set_managed_login_branding_id: managed_login_branding_id, set_user_pool_id: user_pool_id]);
-send!(send_delete_resource_server, delete_resource_server, DeleteResourceServerInput, "DeleteResourceServer", [set_user_pool_id: user_pool_id, set_identifier: identifier]);
-send!(send_delete_terms, delete_terms, DeleteTermsInput, "DeleteTerms", [set_terms_id: terms_id, set_user_pool_id: user_pool_id]);
-send!(send_delete_user, delete_user, DeleteUserInput, "DeleteUser", [set_access_token: access_token]);
-send!(send_delete_user_attributes, delete_user_attributes, DeleteUserAttributesInput, "DeleteUserAttributes", [set_user_attribute_names: user_attribute_names, set_access_token: access_token]);
-send!(send_delete_user_pool, delete_user_pool, DeleteUserPoolInput, "DeleteUserPool", [set_user_pool_id: user_pool_id]);
-send!(send_delete_user_pool_client, delete_user_pool_client, DeleteUserPoolClientInput, "DeleteUserPoolClient", [set_user_pool_id: user_pool_id, set_client_id: client_id]);
-send!(send_delete_user_pool_client_secret, delete_user_pool_client_secret, DeleteUserPoolClientSecretInput, "DeleteUserPoolClientSecret", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_client_secret_id: client_secret_id]);
-send!(send_delete_user_pool_domain, delete_user_pool_domain, DeleteUserPoolDomainInput, "DeleteUserPoolDomain", [set_domain: domain, set_user_pool_id: user_pool_id]);
-send!(send_delete_user_pool_replica, delete_user_pool_replica, DeleteUserPoolReplicaInput, "DeleteUserPoolReplica", [set_user_pool_id: user_pool_id, set_region_name: region_name]);
-send!(send_delete_web_authn_credential, delete_web_authn_credential, DeleteWebAuthnCredentialInput, "DeleteWebAuthnCredential", [set_access_token: access_token, set_credential_id: credential_id]);
-send!(send_describe_identity_provider, describe_identity_provider, DescribeIdentityProviderInput, "DescribeIdentityProvider", [set_user_pool_id: user_pool_id, set_provider_name: provider_name]);
-send!(send_describe_managed_login_branding, describe_managed_login_branding, DescribeManagedLoginBrandingInput, "DescribeManagedLoginBranding", [set_user_pool_id: user_pool_id, set_managed_login_branding_id: managed_login_branding_id, set_return_merged_resources: return_merged_resources]);
-send!(send_describe_managed_login_branding_by_client, describe_managed_login_branding_by_client, DescribeManagedLoginBrandingByClientInput, "DescribeManagedLoginBrandingByClient", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_return_merged_resources: return_merged_resources]);
-send!(send_describe_resource_server, describe_resource_server, DescribeResourceServerInput, "DescribeResourceServer", [set_user_pool_id: user_pool_id, set_identifier: identifier]);
-send!(send_describe_risk_configuration, describe_risk_configuration, DescribeRiskConfigurationInput, "DescribeRiskConfiguration", [set_user_pool_id: user_pool_id, set_client_id: client_id]);
-send!(send_describe_terms, describe_terms, DescribeTermsInput, "DescribeTerms", [set_terms_id: terms_id, set_user_pool_id: user_pool_id]);
-send!(send_describe_terms_by_client, describe_terms_by_client, DescribeTermsByClientInput, "DescribeTermsByClient", [set_client_id: client_id, set_user_pool_id: user_pool_id, set_terms_name: terms_name]);
-send!(send_describe_user_import_job, describe_user_import_job, DescribeUserImportJobInput, "DescribeUserImportJob", [set_user_pool_id: user_pool_id, set_job_id: job_id]);
-send!(send_describe_user_pool, describe_user_pool, DescribeUserPoolInput, "DescribeUserPool", [set_user_pool_id: user_pool_id]);
-send!(send_describe_user_pool_client, describe_user_pool_client, DescribeUserPoolClientInput, "DescribeUserPoolClient", [set_user_pool_id: user_pool_id, set_client_id: client_id]);
-send!(send_describe_user_pool_domain, describe_user_pool_domain, DescribeUserPoolDomainInput, "DescribeUserPoolDomain", [set_domain: domain]);
-send!(send_forget_device, forget_device, ForgetDeviceInput, "ForgetDevice", [set_access_token: access_token, set_device_key: device_key]);
-send!(send_forgot_password, forgot_password, ForgotPasswordInput, "ForgotPassword", [set_client_id: client_id, set_secret_hash: secret_hash, set_user_context_data: user_context_data, set_username: username, set_analytics_metadata: analytics_metadata, set_client_metadata: client_metadata]);
-send!(send_get_client_token, get_client_token, GetClientTokenInput, "GetClientToken", [set_client_id: client_id, set_secret: secret, set_scopes: scopes, set_client_metadata: client_metadata]);
-send!(send_get_csv_header, get_csv_header, GetCsvHeaderInput, "GetCSVHeader", [set_user_pool_id: user_pool_id]);
-send!(send_get_device, get_device, GetDeviceInput, "GetDevice", [set_device_key: device_key, set_access_token: access_token]);
-send!(send_get_group, get_group, GetGroupInput, "GetGroup", [set_group_name: group_name, set_user_pool_id: user_pool_id]);
-send!(send_get_identity_provider_by_identifier, get_identity_provider_by_identifier, GetIdentityProviderByIdentifierInput, "GetIdentityProviderByIdentifier", [set_user_pool_id: user_pool_id, set_idp_identifier: idp_identifier]);
-send!(send_get_log_delivery_configuration, get_log_delivery_configuration, GetLogDeliveryConfigurationInput, "GetLogDeliveryConfiguration", [set_user_pool_id: user_pool_id]);
-send!(send_get_provisioned_limit, get_provisioned_limit, GetProvisionedLimitInput, "GetProvisionedLimit", [set_limit_definition: limit_definition]);
-send!(send_get_signing_certificate, get_signing_certificate, GetSigningCertificateInput, "GetSigningCertificate", [set_user_pool_id: user_pool_id]);
-send!(send_get_tokens_from_refresh_token, get_tokens_from_refresh_token, GetTokensFromRefreshTokenInput, "GetTokensFromRefreshToken", [set_refresh_token: refresh_token, set_client_id: client_id, set_client_secret: client_secret, set_device_key: device_key, set_client_metadata: client_metadata]);
-send!(send_get_ui_customization, get_ui_customization, GetUiCustomizationInput, "GetUICustomization", [set_user_pool_id: user_pool_id, set_client_id: client_id]);
-send!(send_get_user, get_user, GetUserInput, "GetUser", [set_access_token: access_token]);
-send!(send_get_user_attribute_verification_code, get_user_attribute_verification_code, GetUserAttributeVerificationCodeInput, "GetUserAttributeVerificationCode", [set_access_token: access_token, set_attribute_name: attribute_name, set_client_metadata: client_metadata]);
-send!(send_get_user_auth_factors, get_user_auth_factors, GetUserAuthFactorsInput, "GetUserAuthFactors", [set_access_token: access_token]);
-send!(send_get_user_pool_mfa_config, get_user_pool_mfa_config, GetUserPoolMfaConfigInput, "GetUserPoolMfaConfig", [set_user_pool_id: user_pool_id]);
-send!(send_global_sign_out, global_sign_out, GlobalSignOutInput, "GlobalSignOut", [set_access_token: access_token]);
-send!(send_initiate_auth, initiate_auth, InitiateAuthInput, "InitiateAuth", [set_auth_flow: auth_flow, set_auth_parameters: auth_parameters, set_client_metadata: client_metadata, set_client_id: client_id, set_analytics_metadata: analytics_metadata, set_user_context_data: user_context_data, set_session: session]);
-send!(send_list_devices, list_devices, ListDevicesInput, "ListDevices", [set_access_token: access_token, set_limit: limit, set_pagination_token: pagination_token]);
-send!(send_list_groups, list_groups, ListGroupsInput, "ListGroups", [set_user_pool_id: user_pool_id, set_limit: limit, set_next_token: next_token]);
-send!(send_list_identity_providers, list_identity_providers, ListIdentityProvidersInput, "ListIdentityProviders", [set_user_pool_id: user_pool_id, set_max_results: max_results, set_next_token: next_token]);
-send!(send_list_resource_servers, list_resource_servers, ListResourceServersInput, "ListResourceServers", [set_user_pool_id: user_pool_id, set_max_results: max_results, set_next_token: next_token]);
-send!(send_list_tags_for_resource, list_tags_for_resource, ListTagsForResourceInput, "ListTagsForResource", [set_resource_arn: resource_arn]);
-send!(send_list_terms, list_terms, ListTermsInput, "ListTerms", [set_user_pool_id: user_pool_id, set_max_results: max_results, set_next_token: next_token]);
-send!(send_list_user_import_jobs, list_user_import_jobs, ListUserImportJobsInput, "ListUserImportJobs", [set_user_pool_id: user_pool_id, set_max_results: max_results, set_pagination_token: pagination_token]);
-send!(send_list_user_pool_client_secrets, list_user_pool_client_secrets, ListUserPoolClientSecretsInput, "ListUserPoolClientSecrets", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_next_token: next_token]);
-send!(send_list_user_pool_clients, list_user_pool_clients, ListUserPoolClientsInput, "ListUserPoolClients", [set_user_pool_id: user_pool_id, set_max_results: max_results, set_next_token: next_token]);
-send!(send_list_user_pool_replicas, list_user_pool_replicas, ListUserPoolReplicasInput, "ListUserPoolReplicas", [set_user_pool_id: user_pool_id, set_next_token: next_token]);
-send!(send_list_user_pools, list_user_pools, ListUserPoolsInput, "ListUserPools", [set_next_token: next_token, set_max_results: max_results]);
-send!(send_list_users, list_users, ListUsersInput, "ListUsers", [set_user_pool_id: user_pool_id, set_attributes_to_get: attributes_to_get, set_limit: limit, set_pagination_token: pagination_token, set_filter: filter]);
-send!(send_list_users_in_group, list_users_in_group, ListUsersInGroupInput, "ListUsersInGroup", [set_user_pool_id: user_pool_id, set_group_name: group_name, set_limit: limit, set_next_token: next_token]);
-send!(send_list_web_authn_credentials, list_web_authn_credentials, ListWebAuthnCredentialsInput, "ListWebAuthnCredentials", [set_access_token: access_token, set_next_token: next_token, set_max_results: max_results]);
-send!(send_resend_confirmation_code, resend_confirmation_code, ResendConfirmationCodeInput, "ResendConfirmationCode", [set_client_id: client_id, set_secret_hash: secret_hash, set_user_context_data: user_context_data, set_username: username, set_analytics_metadata: analytics_metadata, set_client_metadata: client_metadata]);
-send!(send_respond_to_auth_challenge, respond_to_auth_challenge, RespondToAuthChallengeInput, "RespondToAuthChallenge", [set_client_id: client_id, set_challenge_name: challenge_name, set_session: session, set_challenge_responses: challenge_responses, set_analytics_metadata: analytics_metadata, set_user_context_data: user_context_data, set_client_metadata: client_metadata]);
-send!(send_revoke_token, revoke_token, RevokeTokenInput, "RevokeToken", [set_token: token, set_client_id: client_id, set_client_secret: client_secret]);
-send!(send_set_log_delivery_configuration, set_log_delivery_configuration, SetLogDeliveryConfigurationInput, "SetLogDeliveryConfiguration", [set_user_pool_id: user_pool_id, set_log_configurations: log_configurations]);
-send!(send_set_risk_configuration, set_risk_configuration, SetRiskConfigurationInput, "SetRiskConfiguration", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_compromised_credentials_risk_configuration: compromised_credentials_risk_configuration, set_account_takeover_risk_configuration: account_takeover_risk_configuration, set_risk_exception_configuration: risk_exception_configuration]);
-send!(send_set_ui_customization, set_ui_customization, SetUiCustomizationInput, "SetUICustomization", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_css: css, set_image_file: image_file]);
-send!(send_set_user_mfa_preference, set_user_mfa_preference, SetUserMfaPreferenceInput, "SetUserMFAPreference", [set_sms_mfa_settings: sms_mfa_settings, set_software_token_mfa_settings: software_token_mfa_settings, set_email_mfa_settings: email_mfa_settings, set_web_authn_mfa_settings: web_authn_mfa_settings, set_access_token: access_token]);
-send!(send_set_user_pool_mfa_config, set_user_pool_mfa_config, SetUserPoolMfaConfigInput, "SetUserPoolMfaConfig", [set_user_pool_id: user_pool_id, set_sms_mfa_configuration: sms_mfa_configuration, set_software_token_mfa_configuration: software_token_mfa_configuration, set_email_mfa_configuration: email_mfa_configuration, set_mfa_configuration: mfa_configuration, set_web_authn_configuration: web_authn_configuration]);
-send!(send_set_user_settings, set_user_settings, SetUserSettingsInput, "SetUserSettings", [set_access_token: access_token, set_mfa_options: mfa_options]);
-send!(send_sign_up, sign_up, SignUpInput, "SignUp", [set_client_id: client_id, set_secret_hash: secret_hash, set_username: username, set_password: password, set_user_attributes: user_attributes, set_validation_data: validation_data, set_analytics_metadata: analytics_metadata, set_user_context_data: user_context_data, set_client_metadata: client_metadata]);
-send!(send_start_user_import_job, start_user_import_job, StartUserImportJobInput, "StartUserImportJob", [set_user_pool_id: user_pool_id, set_job_id: job_id]);
-send!(send_start_web_authn_registration, start_web_authn_registration, StartWebAuthnRegistrationInput, "StartWebAuthnRegistration", [set_access_token: access_token]);
-send!(send_stop_user_import_job, stop_user_import_job, StopUserImportJobInput, "StopUserImportJob", [set_user_pool_id: user_pool_id, set_job_id: job_id]);
-send!(send_tag_resource, tag_resource, TagResourceInput, "TagResource", [set_resource_arn: resource_arn, set_tags: tags]);
-send!(send_untag_resource, untag_resource, UntagResourceInput, "UntagResource", [set_resource_arn: resource_arn, set_tag_keys: tag_keys]);
-send!(send_update_auth_event_feedback, update_auth_event_feedback, UpdateAuthEventFeedbackInput, "UpdateAuthEventFeedback", [set_user_pool_id: user_pool_id, set_username: username, set_event_id: event_id, set_feedback_token: feedback_token, set_feedback_value: feedback_value]);
-send!(send_update_device_status, update_device_status, UpdateDeviceStatusInput, "UpdateDeviceStatus", [set_access_token: access_token, set_device_key: device_key, set_device_remembered_status: device_remembered_status]);
-send!(send_update_group, update_group, UpdateGroupInput, "UpdateGroup", [set_group_name: group_name, set_user_pool_id: user_pool_id, set_description: description, set_role_arn: role_arn, set_precedence: precedence]);
-send!(send_update_identity_provider, update_identity_provider, UpdateIdentityProviderInput, "UpdateIdentityProvider", [set_user_pool_id: user_pool_id, set_provider_name: provider_name, set_provider_details: provider_details, set_attribute_mapping: attribute_mapping, set_idp_identifiers: idp_identifiers, set_acr_mapping: acr_mapping]);
-send!(send_update_managed_login_branding, update_managed_login_branding, UpdateManagedLoginBrandingInput, "UpdateManagedLoginBranding", [set_user_pool_id: user_pool_id, set_managed_login_branding_id: managed_login_branding_id, set_use_cognito_provided_values: use_cognito_provided_values, set_settings: settings, set_assets: assets]);
-send!(send_update_provisioned_limit, update_provisioned_limit, UpdateProvisionedLimitInput, "UpdateProvisionedLimit", [set_limit_definition: limit_definition, set_requested_limit_value: requested_limit_value]);
-send!(send_update_resource_server, update_resource_server, UpdateResourceServerInput, "UpdateResourceServer", [set_user_pool_id: user_pool_id, set_identifier: identifier, set_name: name, set_scopes: scopes]);
-send!(send_update_terms, update_terms, UpdateTermsInput, "UpdateTerms", [set_terms_id: terms_id, set_user_pool_id: user_pool_id, set_terms_name: terms_name, set_terms_source: terms_source, set_enforcement: enforcement, set_links: links]);
-send!(send_update_user_attributes, update_user_attributes, UpdateUserAttributesInput, "UpdateUserAttributes", [set_user_attributes: user_attributes, set_access_token: access_token, set_client_metadata: client_metadata]);
-send!(send_update_user_pool, update_user_pool, UpdateUserPoolInput, "UpdateUserPool", [set_user_pool_id: user_pool_id, set_policies: policies, set_deletion_protection: deletion_protection, set_lambda_config: lambda_config, set_auto_verified_attributes: auto_verified_attributes, set_sms_verification_message: sms_verification_message, set_email_verification_message: email_verification_message, set_email_verification_subject: email_verification_subject, set_verification_message_template: verification_message_template, set_sms_authentication_message: sms_authentication_message, set_user_attribute_update_settings: user_attribute_update_settings, set_mfa_configuration: mfa_configuration, set_device_configuration: device_configuration, set_email_configuration: email_configuration, set_sms_configuration: sms_configuration, set_user_pool_tags: user_pool_tags, set_admin_create_user_config: admin_create_user_config, set_user_pool_add_ons: user_pool_add_ons, set_account_recovery_setting: account_recovery_setting, set_pool_name: pool_name, set_user_pool_tier: user_pool_tier, set_key_configuration: key_configuration, set_issuer_configuration: issuer_configuration, set_acr_configuration: acr_configuration]);
-send!(send_update_user_pool_client, update_user_pool_client, UpdateUserPoolClientInput, "UpdateUserPoolClient", [set_user_pool_id: user_pool_id, set_client_id: client_id, set_client_name: client_name, set_refresh_token_validity: refresh_token_validity, set_access_token_validity: access_token_validity, set_id_token_validity: id_token_validity, set_token_validity_units: token_validity_units, set_read_attributes: read_attributes, set_write_attributes: write_attributes, set_explicit_auth_flows: explicit_auth_flows, set_supported_identity_providers: supported_identity_providers, set_callback_urls: callback_urls, set_logout_urls: logout_urls, set_default_redirect_uri: default_redirect_uri, set_allowed_o_auth_flows: allowed_o_auth_flows, set_allowed_o_auth_scopes: allowed_o_auth_scopes, set_allowed_o_auth_flows_user_pool_client: allowed_o_auth_flows_user_pool_client, set_analytics_configuration: analytics_configuration, set_prevent_user_existence_errors: prevent_user_existence_errors, set_enable_token_revocation: enable_token_revocation, set_enable_propagate_additional_user_context_data: enable_propagate_additional_user_context_data, set_auth_session_validity: auth_session_validity, set_refresh_token_rotation: refresh_token_rotation]);
-send!(send_update_user_pool_domain, update_user_pool_domain, UpdateUserPoolDomainInput, "UpdateUserPoolDomain", [set_domain: domain, set_user_pool_id: user_pool_id, set_managed_login_version: managed_login_version, set_custom_domain_config: custom_domain_config, set_routing: routing]);
-send!(send_update_user_pool_replica, update_user_pool_replica, UpdateUserPoolReplicaInput, "UpdateUserPoolReplica", [set_user_pool_id: user_pool_id, set_region_name: region_name, set_status: status]);
-send!(send_verify_software_token, verify_software_token, VerifySoftwareTokenInput, "VerifySoftwareToken", [set_access_token: access_token, set_session: session, set_user_code: user_code, set_friendly_device_name: friendly_device_name]);
-send!(send_verify_user_attribute, verify_user_attribute, VerifyUserAttributeInput, "VerifyUserAttribute", [set_access_token: access_token, set_attribute_name: attribute_name, set_code: code]);
+send!(
+    send_add_custom_attributes,
+    add_custom_attributes,
+    "AddCustomAttributes"
+);
+send!(
+    send_add_user_pool_client_secret,
+    add_user_pool_client_secret,
+    "AddUserPoolClientSecret"
+);
+send!(
+    send_admin_add_user_to_group,
+    admin_add_user_to_group,
+    "AdminAddUserToGroup"
+);
+send!(
+    send_admin_confirm_sign_up,
+    admin_confirm_sign_up,
+    "AdminConfirmSignUp"
+);
+send!(send_admin_create_user, admin_create_user, "AdminCreateUser");
+send!(
+    send_admin_delete_software_token,
+    admin_delete_software_token,
+    "AdminDeleteSoftwareToken"
+);
+send!(send_admin_delete_user, admin_delete_user, "AdminDeleteUser");
+send!(
+    send_admin_delete_user_attributes,
+    admin_delete_user_attributes,
+    "AdminDeleteUserAttributes"
+);
+send!(
+    send_admin_disable_provider_for_user,
+    admin_disable_provider_for_user,
+    "AdminDisableProviderForUser"
+);
+send!(
+    send_admin_disable_user,
+    admin_disable_user,
+    "AdminDisableUser"
+);
+send!(send_admin_enable_user, admin_enable_user, "AdminEnableUser");
+send!(
+    send_admin_forget_device,
+    admin_forget_device,
+    "AdminForgetDevice"
+);
+send!(send_admin_get_device, admin_get_device, "AdminGetDevice");
+send!(send_admin_get_user, admin_get_user, "AdminGetUser");
+send!(
+    send_admin_get_user_auth_factors,
+    admin_get_user_auth_factors,
+    "AdminGetUserAuthFactors"
+);
+send!(
+    send_admin_initiate_auth,
+    admin_initiate_auth,
+    "AdminInitiateAuth"
+);
+send!(
+    send_admin_link_provider_for_user,
+    admin_link_provider_for_user,
+    "AdminLinkProviderForUser"
+);
+send!(
+    send_admin_list_devices,
+    admin_list_devices,
+    "AdminListDevices"
+);
+send!(
+    send_admin_list_groups_for_user,
+    admin_list_groups_for_user,
+    "AdminListGroupsForUser"
+);
+send!(
+    send_admin_list_user_auth_events,
+    admin_list_user_auth_events,
+    "AdminListUserAuthEvents"
+);
+send!(
+    send_admin_remove_user_from_group,
+    admin_remove_user_from_group,
+    "AdminRemoveUserFromGroup"
+);
+send!(
+    send_admin_reset_user_password,
+    admin_reset_user_password,
+    "AdminResetUserPassword"
+);
+send!(
+    send_admin_respond_to_auth_challenge,
+    admin_respond_to_auth_challenge,
+    "AdminRespondToAuthChallenge"
+);
+send!(
+    send_admin_set_user_mfa_preference,
+    admin_set_user_mfa_preference,
+    "AdminSetUserMFAPreference"
+);
+send!(
+    send_admin_set_user_password,
+    admin_set_user_password,
+    "AdminSetUserPassword"
+);
+send!(
+    send_admin_set_user_settings,
+    admin_set_user_settings,
+    "AdminSetUserSettings"
+);
+send!(
+    send_admin_update_auth_event_feedback,
+    admin_update_auth_event_feedback,
+    "AdminUpdateAuthEventFeedback"
+);
+send!(
+    send_admin_update_device_status,
+    admin_update_device_status,
+    "AdminUpdateDeviceStatus"
+);
+send!(
+    send_admin_update_user_attributes,
+    admin_update_user_attributes,
+    "AdminUpdateUserAttributes"
+);
+send!(
+    send_admin_user_global_sign_out,
+    admin_user_global_sign_out,
+    "AdminUserGlobalSignOut"
+);
+send!(
+    send_associate_software_token,
+    associate_software_token,
+    "AssociateSoftwareToken"
+);
+send!(send_change_password, change_password, "ChangePassword");
+send!(
+    send_complete_web_authn_registration,
+    complete_web_authn_registration,
+    "CompleteWebAuthnRegistration"
+);
+send!(send_confirm_device, confirm_device, "ConfirmDevice");
+send!(
+    send_confirm_forgot_password,
+    confirm_forgot_password,
+    "ConfirmForgotPassword"
+);
+send!(send_confirm_sign_up, confirm_sign_up, "ConfirmSignUp");
+send!(send_create_group, create_group, "CreateGroup");
+send!(
+    send_create_identity_provider,
+    create_identity_provider,
+    "CreateIdentityProvider"
+);
+send!(
+    send_create_managed_login_branding,
+    create_managed_login_branding,
+    "CreateManagedLoginBranding"
+);
+send!(
+    send_create_resource_server,
+    create_resource_server,
+    "CreateResourceServer"
+);
+send!(send_create_terms, create_terms, "CreateTerms");
+send!(
+    send_create_user_import_job,
+    create_user_import_job,
+    "CreateUserImportJob"
+);
+send!(send_create_user_pool, create_user_pool, "CreateUserPool");
+send!(
+    send_create_user_pool_client,
+    create_user_pool_client,
+    "CreateUserPoolClient"
+);
+send!(
+    send_create_user_pool_domain,
+    create_user_pool_domain,
+    "CreateUserPoolDomain"
+);
+send!(
+    send_create_user_pool_replica,
+    create_user_pool_replica,
+    "CreateUserPoolReplica"
+);
+send!(send_delete_group, delete_group, "DeleteGroup");
+send!(
+    send_delete_identity_provider,
+    delete_identity_provider,
+    "DeleteIdentityProvider"
+);
+send!(
+    send_delete_managed_login_branding,
+    delete_managed_login_branding,
+    "DeleteManagedLoginBranding"
+);
+send!(
+    send_delete_resource_server,
+    delete_resource_server,
+    "DeleteResourceServer"
+);
+send!(send_delete_terms, delete_terms, "DeleteTerms");
+send!(send_delete_user, delete_user, "DeleteUser");
+send!(
+    send_delete_user_attributes,
+    delete_user_attributes,
+    "DeleteUserAttributes"
+);
+send!(send_delete_user_pool, delete_user_pool, "DeleteUserPool");
+send!(
+    send_delete_user_pool_client,
+    delete_user_pool_client,
+    "DeleteUserPoolClient"
+);
+send!(
+    send_delete_user_pool_client_secret,
+    delete_user_pool_client_secret,
+    "DeleteUserPoolClientSecret"
+);
+send!(
+    send_delete_user_pool_domain,
+    delete_user_pool_domain,
+    "DeleteUserPoolDomain"
+);
+send!(
+    send_delete_user_pool_replica,
+    delete_user_pool_replica,
+    "DeleteUserPoolReplica"
+);
+send!(
+    send_delete_web_authn_credential,
+    delete_web_authn_credential,
+    "DeleteWebAuthnCredential"
+);
+send!(
+    send_describe_identity_provider,
+    describe_identity_provider,
+    "DescribeIdentityProvider"
+);
+send!(
+    send_describe_managed_login_branding,
+    describe_managed_login_branding,
+    "DescribeManagedLoginBranding"
+);
+send!(
+    send_describe_managed_login_branding_by_client,
+    describe_managed_login_branding_by_client,
+    "DescribeManagedLoginBrandingByClient"
+);
+send!(
+    send_describe_resource_server,
+    describe_resource_server,
+    "DescribeResourceServer"
+);
+send!(
+    send_describe_risk_configuration,
+    describe_risk_configuration,
+    "DescribeRiskConfiguration"
+);
+send!(send_describe_terms, describe_terms, "DescribeTerms");
+send!(
+    send_describe_terms_by_client,
+    describe_terms_by_client,
+    "DescribeTermsByClient"
+);
+send!(
+    send_describe_user_import_job,
+    describe_user_import_job,
+    "DescribeUserImportJob"
+);
+send!(
+    send_describe_user_pool,
+    describe_user_pool,
+    "DescribeUserPool"
+);
+send!(
+    send_describe_user_pool_client,
+    describe_user_pool_client,
+    "DescribeUserPoolClient"
+);
+send!(
+    send_describe_user_pool_domain,
+    describe_user_pool_domain,
+    "DescribeUserPoolDomain"
+);
+send!(send_forget_device, forget_device, "ForgetDevice");
+send!(send_forgot_password, forgot_password, "ForgotPassword");
+send!(send_get_client_token, get_client_token, "GetClientToken");
+send!(send_get_csv_header, get_csv_header, "GetCSVHeader");
+send!(send_get_device, get_device, "GetDevice");
+send!(send_get_group, get_group, "GetGroup");
+send!(
+    send_get_identity_provider_by_identifier,
+    get_identity_provider_by_identifier,
+    "GetIdentityProviderByIdentifier"
+);
+send!(
+    send_get_log_delivery_configuration,
+    get_log_delivery_configuration,
+    "GetLogDeliveryConfiguration"
+);
+send!(
+    send_get_provisioned_limit,
+    get_provisioned_limit,
+    "GetProvisionedLimit"
+);
+send!(
+    send_get_signing_certificate,
+    get_signing_certificate,
+    "GetSigningCertificate"
+);
+send!(
+    send_get_tokens_from_refresh_token,
+    get_tokens_from_refresh_token,
+    "GetTokensFromRefreshToken"
+);
+send!(
+    send_get_ui_customization,
+    get_ui_customization,
+    "GetUICustomization"
+);
+send!(send_get_user, get_user, "GetUser");
+send!(
+    send_get_user_attribute_verification_code,
+    get_user_attribute_verification_code,
+    "GetUserAttributeVerificationCode"
+);
+send!(
+    send_get_user_auth_factors,
+    get_user_auth_factors,
+    "GetUserAuthFactors"
+);
+send!(
+    send_get_user_pool_mfa_config,
+    get_user_pool_mfa_config,
+    "GetUserPoolMfaConfig"
+);
+send!(send_global_sign_out, global_sign_out, "GlobalSignOut");
+send!(send_initiate_auth, initiate_auth, "InitiateAuth");
+send!(send_list_devices, list_devices, "ListDevices");
+send!(send_list_groups, list_groups, "ListGroups");
+send!(
+    send_list_identity_providers,
+    list_identity_providers,
+    "ListIdentityProviders"
+);
+send!(
+    send_list_resource_servers,
+    list_resource_servers,
+    "ListResourceServers"
+);
+send!(
+    send_list_tags_for_resource,
+    list_tags_for_resource,
+    "ListTagsForResource"
+);
+send!(send_list_terms, list_terms, "ListTerms");
+send!(
+    send_list_user_import_jobs,
+    list_user_import_jobs,
+    "ListUserImportJobs"
+);
+send!(
+    send_list_user_pool_client_secrets,
+    list_user_pool_client_secrets,
+    "ListUserPoolClientSecrets"
+);
+send!(
+    send_list_user_pool_clients,
+    list_user_pool_clients,
+    "ListUserPoolClients"
+);
+send!(
+    send_list_user_pool_replicas,
+    list_user_pool_replicas,
+    "ListUserPoolReplicas"
+);
+send!(send_list_user_pools, list_user_pools, "ListUserPools");
+send!(send_list_users, list_users, "ListUsers");
+send!(
+    send_list_users_in_group,
+    list_users_in_group,
+    "ListUsersInGroup"
+);
+send!(
+    send_list_web_authn_credentials,
+    list_web_authn_credentials,
+    "ListWebAuthnCredentials"
+);
+send!(
+    send_resend_confirmation_code,
+    resend_confirmation_code,
+    "ResendConfirmationCode"
+);
+send!(
+    send_respond_to_auth_challenge,
+    respond_to_auth_challenge,
+    "RespondToAuthChallenge"
+);
+send!(send_revoke_token, revoke_token, "RevokeToken");
+send!(
+    send_set_log_delivery_configuration,
+    set_log_delivery_configuration,
+    "SetLogDeliveryConfiguration"
+);
+send!(
+    send_set_risk_configuration,
+    set_risk_configuration,
+    "SetRiskConfiguration"
+);
+send!(
+    send_set_ui_customization,
+    set_ui_customization,
+    "SetUICustomization"
+);
+send!(
+    send_set_user_mfa_preference,
+    set_user_mfa_preference,
+    "SetUserMFAPreference"
+);
+send!(
+    send_set_user_pool_mfa_config,
+    set_user_pool_mfa_config,
+    "SetUserPoolMfaConfig"
+);
+send!(send_set_user_settings, set_user_settings, "SetUserSettings");
+send!(send_sign_up, sign_up, "SignUp");
+send!(
+    send_start_user_import_job,
+    start_user_import_job,
+    "StartUserImportJob"
+);
+send!(
+    send_start_web_authn_registration,
+    start_web_authn_registration,
+    "StartWebAuthnRegistration"
+);
+send!(
+    send_stop_user_import_job,
+    stop_user_import_job,
+    "StopUserImportJob"
+);
+send!(send_tag_resource, tag_resource, "TagResource");
+send!(send_untag_resource, untag_resource, "UntagResource");
+send!(
+    send_update_auth_event_feedback,
+    update_auth_event_feedback,
+    "UpdateAuthEventFeedback"
+);
+send!(
+    send_update_device_status,
+    update_device_status,
+    "UpdateDeviceStatus"
+);
+send!(send_update_group, update_group, "UpdateGroup");
+send!(
+    send_update_identity_provider,
+    update_identity_provider,
+    "UpdateIdentityProvider"
+);
+send!(
+    send_update_managed_login_branding,
+    update_managed_login_branding,
+    "UpdateManagedLoginBranding"
+);
+send!(
+    send_update_provisioned_limit,
+    update_provisioned_limit,
+    "UpdateProvisionedLimit"
+);
+send!(
+    send_update_resource_server,
+    update_resource_server,
+    "UpdateResourceServer"
+);
+send!(send_update_terms, update_terms, "UpdateTerms");
+send!(
+    send_update_user_attributes,
+    update_user_attributes,
+    "UpdateUserAttributes"
+);
+send!(send_update_user_pool, update_user_pool, "UpdateUserPool");
+send!(
+    send_update_user_pool_client,
+    update_user_pool_client,
+    "UpdateUserPoolClient"
+);
+send!(
+    send_update_user_pool_domain,
+    update_user_pool_domain,
+    "UpdateUserPoolDomain"
+);
+send!(
+    send_update_user_pool_replica,
+    update_user_pool_replica,
+    "UpdateUserPoolReplica"
+);
+send!(
+    send_verify_software_token,
+    verify_software_token,
+    "VerifySoftwareToken"
+);
+send!(
+    send_verify_user_attribute,
+    verify_user_attribute,
+    "VerifyUserAttribute"
+);

@@ -1,29 +1,32 @@
 //! The AWS bridge: one generic path from a script's request map to an SDK call and back.
 //!
 //! `cognito::*` functions come from the generated table in [`cognito_ops`]; `iam::*` and
-//! `sts::*` from the hand-written tables in [`iam`] and [`sts`] (their SDKs have no schema
-//! serde yet). Every call goes through [`Bridge::call`]: check the request against the input
-//! [`Shape`](shape::Shape), send it, follow every page of a list operation, and convert the
-//! response into a Rhai map keyed by the API's member names.
+//! `sts::*` from the hand-written tables in [`iam`] and [`sts`]. Every call goes through
+//! [`call`]: check the request against the input [`Shape`](shape::Shape) into its [`Wire`]
+//! form, encode it in the service's protocol, send it through the SDK client
+//! ([`exchange`]), follow every page of a list operation, and read the raw response with the
+//! output shape ([`response`]) into a Rhai map keyed by the API's member names.
 
 pub mod cognito_ops;
 pub mod error;
+pub mod exchange;
 pub mod iam;
+pub mod response;
 pub mod shape;
 pub mod sts;
+pub mod timestamp;
+pub mod wire;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_smithy_schema::document::DiscriminatedDocumentExt;
-use aws_smithy_schema::serde::{SerdeError, SerializableStruct, ShapeDeserializer};
-use aws_smithy_types::{DiscriminatedDocument, Document, Number};
+use bytes::Bytes;
 use rhai::{Array, Dynamic, Map};
 use tokio::sync::OnceCell;
 
 pub use error::AwsError;
 pub use shape::{OpFuture, Operation};
+use wire::{Protocol, Wire};
 
 use crate::safety::Secret;
 
@@ -59,20 +62,20 @@ impl Clients {
     }
 
     /// The shared SDK configuration: the standard aws-config chain, narrowed by the global
-    /// flags, with a bounded connect timeout and retry count so that an unreachable endpoint
-    /// fails within seconds.
+    /// flags. Retries are the chain's (`AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`, the profile's
+    /// `max_attempts` / `retry_mode`, else the SDK's standard mode with 3 attempts), as in the
+    /// AWS CLI; only the timeouts, which the chain does not configure, are bounded here so that
+    /// an unreachable endpoint fails within seconds.
     pub async fn config(&self) -> &SdkConfig {
         self.config
             .get_or_init(|| async {
                 let s = &self.settings;
-                let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                    .timeout_config(
-                        aws_config::timeout::TimeoutConfig::builder()
-                            .connect_timeout(Duration::from_secs(3))
-                            .operation_attempt_timeout(Duration::from_secs(60))
-                            .build(),
-                    )
-                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+                let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+                    aws_config::timeout::TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(3))
+                        .operation_attempt_timeout(Duration::from_secs(60))
+                        .build(),
+                );
                 if let Some(profile) = &s.profile {
                     loader = loader.profile_name(profile);
                 }
@@ -144,7 +147,39 @@ pub fn find_operation(namespace: &str, name: &str) -> Option<&'static Operation>
     operations().find(|op| op.namespace == namespace && op.name == name)
 }
 
-/// Runs one operation to completion on `runtime`: validate, send, page, convert.
+impl Operation {
+    /// How this operation's service encodes requests and responses.
+    pub fn protocol(&self) -> Protocol {
+        match self.service {
+            "iam" => Protocol::AwsQuery {
+                version: "2010-05-08",
+            },
+            "sts" => Protocol::AwsQuery {
+                version: "2011-06-15",
+            },
+            _ => Protocol::AwsJson,
+        }
+    }
+
+    /// Reads a raw response body of this operation.
+    fn decode(&self, body: &[u8]) -> Result<Map, AwsError> {
+        let value = match self.protocol() {
+            Protocol::AwsJson => response::from_json(self.output, body),
+            Protocol::AwsQuery { .. } => response::from_xml(self.api, self.output, body),
+        }
+        .map_err(|e| {
+            AwsError::local(
+                self.service,
+                self.api,
+                "ResponseError",
+                &format!("the response could not be read: {e}"),
+            )
+        })?;
+        Ok(value.try_cast::<Map>().unwrap_or_default())
+    }
+}
+
+/// Runs one operation to completion on `runtime`: check, send, follow every page, convert.
 pub fn call(
     runtime: &tokio::runtime::Runtime,
     clients: &Clients,
@@ -154,84 +189,65 @@ pub fn call(
 ) -> Result<Dynamic, AwsError> {
     let mut merged = defaults.clone();
     merged.extend(request.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let doc = shape::request_to_document(op.input, &merged)
+    let wire = shape::check_request(op.input, &merged)
         .map_err(|message| AwsError::validation(op, message))?;
     // A request that carries its own token or page size asked for one page.
     let paged = op.pagination.filter(|p| {
         !request.contains_key(p.input_token) && p.limit.is_none_or(|l| !request.contains_key(l))
     });
-    let response = runtime.block_on(send_all_pages(clients, op, doc, paged))?;
-    Ok(shape::document_to_response(op.output, &response))
+    runtime
+        .block_on(send_all_pages(clients, op, wire, paged))
+        .map(Dynamic::from)
 }
 
+/// Sends one request and reads its answer.
+async fn send_once(clients: &Clients, op: &Operation, wire: &Wire) -> Result<Map, AwsError> {
+    let body = Bytes::from(wire.encode(op.protocol(), op.api));
+    let raw = (op.send)(clients, body).await?;
+    op.decode(&raw)
+}
+
+/// Sends a request and, for a list, every following page, merging the items into the first
+/// page's result. As in the AWS CLI, a merged result carries no pagination markers.
 async fn send_all_pages(
     clients: &Clients,
     op: &Operation,
-    mut doc: Document,
+    mut wire: Wire,
     pagination: Option<&shape::Pagination>,
-) -> Result<Document, AwsError> {
-    let mut response = (op.send)(clients, doc.clone()).await?;
-    let Some(p) = pagination else {
-        return Ok(response);
+) -> Result<Map, AwsError> {
+    let mut result = send_once(clients, op, &wire).await?;
+    let (Some(p), Some(items_key)) = (pagination, pagination.and_then(|p| p.items)) else {
+        return Ok(result);
     };
-    let Some(items_key) = p.items else {
-        return Ok(response);
-    };
-    loop {
-        let token = match &mut response {
-            Document::Object(map) => match map.remove(p.output_token) {
-                Some(Document::String(t)) if !t.is_empty() => t,
-                _ => return Ok(response),
-            },
-            _ => return Ok(response),
-        };
-        if let Document::Object(input) = &mut doc {
-            if input.get(p.input_token) == Some(&Document::String(token.clone())) {
-                return Ok(response); // the service repeated its token: stop rather than loop
-            }
-            input.insert(p.input_token.to_string(), Document::String(token));
+    let mut token = take_marker(&mut result, p);
+    while let Some(next) = token {
+        if wire.get(p.input_token) == Some(&Wire::Str(next.clone())) {
+            break; // the service repeated its token: stop rather than loop
         }
-        let mut next = (op.send)(clients, doc.clone()).await?;
-        if let (Document::Object(all), Document::Object(page)) = (&mut response, &mut next) {
-            if let (Some(Document::Array(items)), Some(Document::Array(more))) =
-                (all.get_mut(items_key), page.remove(items_key))
-            {
-                items.extend(more);
-            }
-            // The last page's other members (its token, IsTruncated) describe the merged result.
-            all.remove(p.output_token);
-            all.extend(page.drain());
+        wire.set(p.input_token, Wire::Str(next));
+        let mut page = send_once(clients, op, &wire).await?;
+        token = take_marker(&mut page, p);
+        if let Some(more) = page.remove(items_key) {
+            let more = more.try_cast::<Array>().unwrap_or_default();
+            let mut items = result
+                .remove(items_key)
+                .and_then(|v| v.try_cast::<Array>())
+                .unwrap_or_default();
+            items.extend(more);
+            result.insert(items_key.into(), items.into());
         }
     }
+    Ok(result)
 }
 
-/// Builds an SDK input from a checked request document (used by the generated glue).
-pub fn document_to_input<T>(
-    api: &'static str,
-    doc: &Document,
-    deserialize: fn(&mut dyn ShapeDeserializer) -> Result<T, SerdeError>,
-) -> Result<T, AwsError> {
-    DiscriminatedDocument::new(doc.clone())
-        .as_shape(|d| deserialize(d))
-        .map_err(|e| AwsError::local("cognito-idp", api, "ParamValidation", &e.to_string()))
-}
-
-/// Turns an SDK output into a document keyed by API member names (used by the generated glue).
-pub struct Sent;
-
-impl Sent {
-    pub fn from_struct(out: &dyn SerializableStruct) -> Result<Document, AwsError> {
-        DiscriminatedDocument::from_struct(out.schema(), out)
-            .map(DiscriminatedDocument::into_document)
-            .map_err(|e| {
-                AwsError::local(
-                    "cognito-idp",
-                    "Response",
-                    "SerializationError",
-                    &e.to_string(),
-                )
-            })
+/// Removes a page's pagination markers, returning its next-page token if there is one.
+fn take_marker(page: &mut Map, p: &shape::Pagination) -> Option<String> {
+    if let Some(more) = p.more {
+        page.remove(more);
     }
+    page.remove(p.output_token)
+        .and_then(|t| t.into_string().ok())
+        .filter(|t| !t.is_empty())
 }
 
 /// The string inside a value that may be a [`Secret`] or a plain string.
@@ -242,90 +258,45 @@ pub fn secret_or_string(value: &Dynamic) -> Option<String> {
     value.clone().into_string().ok()
 }
 
-/// Untyped conversion of a Rhai value into a document (for `Document`-typed members).
-pub fn dynamic_to_document(value: &Dynamic) -> Document {
+/// Untyped conversion of a Rhai value into JSON, secrets as themselves (for `Document`-typed
+/// members and policy documents, which are sent).
+pub fn dynamic_to_json(value: &Dynamic) -> serde_json::Value {
+    use serde_json::Value;
     if value.is_unit() {
-        Document::Null
+        Value::Null
     } else if let Ok(b) = value.as_bool() {
-        Document::Bool(b)
+        Value::Bool(b)
     } else if let Ok(i) = value.as_int() {
-        match u64::try_from(i) {
-            Ok(u) => Document::Number(Number::PosInt(u)),
-            Err(_) => Document::Number(Number::NegInt(i)),
-        }
+        Value::from(i)
     } else if let Ok(f) = value.as_float() {
-        Document::Number(Number::Float(f))
+        Value::from(f)
     } else if let Some(array) = value.read_lock::<Array>() {
-        Document::Array(array.iter().map(dynamic_to_document).collect())
+        Value::Array(array.iter().map(dynamic_to_json).collect())
     } else if let Some(map) = value.read_lock::<Map>() {
-        Document::Object(
+        Value::Object(
             map.iter()
-                .map(|(k, v)| (k.to_string(), dynamic_to_document(v)))
-                .collect::<HashMap<_, _>>(),
+                .map(|(k, v)| (k.to_string(), dynamic_to_json(v)))
+                .collect(),
         )
     } else {
-        Document::String(secret_or_string(value).unwrap_or_else(|| value.to_string()))
+        Value::String(secret_or_string(value).unwrap_or_else(|| value.to_string()))
     }
 }
 
-/// Untyped conversion of a document into a Rhai value.
-pub fn document_to_dynamic(doc: &Document) -> Dynamic {
-    match doc {
-        Document::Null => Dynamic::UNIT,
-        Document::Bool(b) => (*b).into(),
-        Document::Number(Number::PosInt(u)) => i64::try_from(*u)
-            .map(Dynamic::from)
-            .unwrap_or_else(|_| (*u as f64).into()),
-        Document::Number(Number::NegInt(i)) => (*i).into(),
-        Document::Number(Number::Float(f)) => (*f).into(),
-        Document::String(s) => s.clone().into(),
-        Document::Array(items) => items
-            .iter()
-            .map(document_to_dynamic)
-            .collect::<Array>()
-            .into(),
-        Document::Object(map) => map
-            .iter()
-            .map(|(k, v)| (k.as_str().into(), document_to_dynamic(v)))
-            .collect::<Map>()
-            .into(),
-    }
+/// Untyped conversion of JSON into a Rhai value (numbers as INT where they fit, else FLOAT).
+pub fn json_to_dynamic(value: &serde_json::Value) -> Dynamic {
+    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
 }
 
 /// The JSON text of a value: a string is checked to be JSON and passed through; a map or array
 /// is serialised.
 pub fn json_text(value: &Dynamic) -> Result<String, String> {
-    if let Ok(s) = value.clone().into_string() {
+    if let Some(s) = secret_or_string(value) {
         serde_json::from_str::<serde_json::Value>(&s).map_err(|e| e.to_string())?;
         return Ok(s);
     }
     if value.is_map() || value.is_array() {
-        let json: serde_json::Value =
-            rhai::serde::from_dynamic(value).map_err(|e| e.to_string())?;
-        return Ok(json.to_string());
+        return Ok(dynamic_to_json(value).to_string());
     }
     Err(format!("got {}", value.type_name()))
-}
-
-/// Converts parsed JSON into a document.
-pub fn json_to_document(value: &serde_json::Value) -> Document {
-    use serde_json::Value;
-    match value {
-        Value::Null => Document::Null,
-        Value::Bool(b) => Document::Bool(*b),
-        Value::Number(n) => Document::Number(if let Some(u) = n.as_u64() {
-            Number::PosInt(u)
-        } else if let Some(i) = n.as_i64() {
-            Number::NegInt(i)
-        } else {
-            Number::Float(n.as_f64().unwrap_or(f64::NAN))
-        }),
-        Value::String(s) => Document::String(s.clone()),
-        Value::Array(items) => Document::Array(items.iter().map(json_to_document).collect()),
-        Value::Object(map) => Document::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), json_to_document(v)))
-                .collect(),
-        ),
-    }
 }

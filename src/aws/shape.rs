@@ -2,18 +2,19 @@
 //!
 //! Every operation's input and output is a [`Shape`] (a structure) whose members have a [`Ty`].
 //! The tables are generated from the SDK (`tools/gen-cognito-bridge.py`) or written by hand for
-//! IAM. This module turns a script's request map into the SDK's [`Document`] form, checking every
-//! key, type and enum value on the way so that a mistake is reported *before* anything is sent,
-//! and turns a response [`Document`] back into a Rhai map with ISO-8601 timestamps.
+//! IAM. This module checks a script's request map against its shape — every key, type and enum
+//! value, so that a mistake is reported *before* anything is sent — and turns it into the
+//! [`Wire`] form holding exactly the members written. [`response`](super::response) reads the
+//! answers with the same shapes.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::{DateTime, Document, Number};
-use rhai::{Array, Dynamic, ImmutableString, Map};
+use bytes::Bytes;
+use rhai::{Array, Dynamic, Map};
 
+use super::timestamp::Timestamp;
+use super::wire::Wire;
 use super::{AwsError, Clients};
 
 /// The type of one member.
@@ -72,6 +73,92 @@ impl Shape {
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.name == name)
     }
+
+    /// The members as data, for `runbook ops --json --members`:
+    /// `{ "UserPoolId": { "type": "string", "required": true }, … }`. Nested structures list
+    /// their members (a structure already being described is named, not repeated).
+    pub fn describe(&self) -> serde_json::Value {
+        self.describe_members(&mut Vec::new())
+    }
+
+    fn describe_members(&self, stack: &mut Vec<&'static str>) -> serde_json::Value {
+        stack.push(self.name);
+        let members = self
+            .members
+            .iter()
+            .map(|m| {
+                let mut d = m.ty.describe(stack);
+                if m.required {
+                    d["required"] = true.into();
+                }
+                (m.name.to_string(), d)
+            })
+            .collect::<serde_json::Map<_, _>>();
+        stack.pop();
+        members.into()
+    }
+
+    /// The members as indented text lines, for `runbook ops --members`.
+    pub fn outline(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        outline_members(&self.describe(), 0, &mut lines);
+        lines
+    }
+}
+
+fn outline_members(members: &serde_json::Value, depth: usize, lines: &mut Vec<String>) {
+    let Some(members) = members.as_object() else {
+        return;
+    };
+    for (name, d) in members {
+        let mut ty = d["type"].as_str().unwrap_or("").to_string();
+        let mut inner = d;
+        while let Some(item) = inner.get("member").or_else(|| inner.get("value")) {
+            ty = format!("{ty} of {}", item["type"].as_str().unwrap_or(""));
+            inner = item;
+        }
+        if let Some(values) = inner.get("values").and_then(|v| v.as_array()) {
+            let values: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+            ty = format!("{ty} ({})", values.join(" | "));
+        }
+        let required = if d["required"] == true {
+            ", required"
+        } else {
+            ""
+        };
+        lines.push(format!("{}{name}: {ty}{required}", "  ".repeat(depth)));
+        if let Some(nested) = inner.get("members") {
+            outline_members(nested, depth + 1, lines);
+        }
+    }
+}
+
+impl Ty {
+    fn describe(&self, stack: &mut Vec<&'static str>) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Ty::String => json!({ "type": "string" }),
+            Ty::Boolean => json!({ "type": "boolean" }),
+            Ty::Integer => json!({ "type": "integer" }),
+            Ty::Long => json!({ "type": "long" }),
+            Ty::Double => json!({ "type": "double" }),
+            Ty::Timestamp => json!({ "type": "timestamp" }),
+            Ty::Blob => json!({ "type": "blob" }),
+            Ty::Document => json!({ "type": "document" }),
+            Ty::Json => json!({ "type": "json" }),
+            Ty::Enum(values) => json!({ "type": "string", "values": values() }),
+            Ty::Struct(shape) if stack.contains(&shape.name) => {
+                json!({ "type": "structure", "name": shape.name })
+            }
+            Ty::Struct(shape) => json!({
+                "type": "structure",
+                "name": shape.name,
+                "members": shape.describe_members(stack),
+            }),
+            Ty::List(item) => json!({ "type": "list", "member": item.describe(stack) }),
+            Ty::Map(item) => json!({ "type": "map", "value": item.describe(stack) }),
+        }
+    }
 }
 
 /// How a list operation pages: the request's token and page-size members, the response's token
@@ -81,10 +168,13 @@ pub struct Pagination {
     pub output_token: &'static str,
     pub items: Option<&'static str>,
     pub limit: Option<&'static str>,
+    /// The member saying more pages follow (IAM's `IsTruncated`); removed with the tokens
+    /// from a merged result.
+    pub more: Option<&'static str>,
 }
 
-/// The future an operation's send glue returns: the response as a document.
-pub type OpFuture<'a> = Pin<Box<dyn Future<Output = Result<Document, AwsError>> + 'a>>;
+/// The future an operation's send glue returns: the response body exactly as the service sent it.
+pub type OpFuture<'a> = Pin<Box<dyn Future<Output = Result<Bytes, AwsError>> + 'a>>;
 
 /// One API operation as scripts see it: `namespace::name(request)`.
 pub struct Operation {
@@ -98,7 +188,9 @@ pub struct Operation {
     pub input: &'static Shape,
     pub output: &'static Shape,
     pub pagination: Option<&'static Pagination>,
-    pub send: for<'a> fn(&'a Clients, Document) -> OpFuture<'a>,
+    /// Sends an encoded request body through the SDK client's operation (signing, retries,
+    /// endpoint and error parsing stay the SDK's) and returns the raw response body.
+    pub send: for<'a> fn(&'a Clients, Bytes) -> OpFuture<'a>,
 }
 
 /// The closest of `candidates` to `name`, if any is close enough to be a plausible typo.
@@ -138,12 +230,12 @@ fn type_name(value: &Dynamic) -> &'static str {
     }
 }
 
-/// Checks a request map against `shape` and converts it into a [`Document`].
+/// Checks a request map against `shape` and converts it into the [`Wire`] form that is sent.
 ///
 /// The error names the offending key by its path (`UserAttributes[0].Nme`) and suggests the
-/// closest valid member name or enum value.
-pub fn request_to_document(shape: &Shape, request: &Map) -> Result<Document, String> {
-    struct_to_document(shape, request, "")
+/// closest valid member name or enum value. Members set to `()` are left out, as if not written.
+pub fn check_request(shape: &Shape, request: &Map) -> Result<Wire, String> {
+    check_struct(shape, request, "")
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -154,8 +246,8 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn struct_to_document(shape: &Shape, map: &Map, path: &str) -> Result<Document, String> {
-    let mut out = HashMap::with_capacity(map.len());
+fn check_struct(shape: &Shape, map: &Map, path: &str) -> Result<Wire, String> {
+    let mut out = Vec::with_capacity(map.len());
     for (key, value) in map {
         let Some(member) = shape.member(key) else {
             let hint = did_you_mean(closest(key, shape.members.iter().map(|m| m.name)));
@@ -170,22 +262,22 @@ fn struct_to_document(shape: &Shape, map: &Map, path: &str) -> Result<Document, 
         if value.is_unit() {
             continue;
         }
-        out.insert(
-            key.to_string(),
-            value_to_document(&member.ty, value, &join(path, key))?,
-        );
+        out.push((
+            member.name.to_string(),
+            check_value(&member.ty, value, &join(path, key))?,
+        ));
     }
     if let Some(missing) = shape
         .members
         .iter()
-        .find(|m| m.required && !out.contains_key(m.name))
+        .find(|m| m.required && !out.iter().any(|(k, _)| k == m.name))
     {
         return Err(format!(
             "missing required key \"{}\"",
             join(path, missing.name)
         ));
     }
-    Ok(Document::Object(out))
+    Ok(Wire::Struct(out))
 }
 
 fn mismatch(path: &str, expected: &str, value: &Dynamic) -> String {
@@ -195,9 +287,9 @@ fn mismatch(path: &str, expected: &str, value: &Dynamic) -> String {
     )
 }
 
-fn value_to_document(ty: &Ty, value: &Dynamic, path: &str) -> Result<Document, String> {
-    let doc = match ty {
-        Ty::String | Ty::Blob => Document::String(
+fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
+    let wire = match ty {
+        Ty::String | Ty::Blob => Wire::Str(
             super::secret_or_string(value).ok_or_else(|| mismatch(path, "a string", value))?,
         ),
         Ty::Enum(values) => {
@@ -213,9 +305,9 @@ fn value_to_document(ty: &Ty, value: &Dynamic, path: &str) -> Result<Document, S
                     valid.join(", ")
                 ));
             }
-            Document::String(s.to_string())
+            Wire::Str(s.to_string())
         }
-        Ty::Boolean => Document::Bool(
+        Ty::Boolean => Wire::Bool(
             value
                 .as_bool()
                 .map_err(|_| mismatch(path, "a boolean", value))?,
@@ -229,49 +321,36 @@ fn value_to_document(ty: &Ty, value: &Dynamic, path: &str) -> Result<Document, S
                     "request key \"{path}\" is out of range for a 32-bit integer: {n}"
                 ));
             }
-            int_document(n)
+            Wire::Int(n)
         }
         Ty::Double => match value.as_float() {
-            Ok(f) => Document::Number(Number::Float(f)),
-            Err(_) => int_document(
+            Ok(f) => Wire::Float(f),
+            Err(_) => Wire::Int(
                 value
                     .as_int()
                     .map_err(|_| mismatch(path, "a number", value))?,
             ),
         },
-        Ty::Timestamp => {
-            if let Ok(n) = value.as_int() {
-                int_document(n)
-            } else {
-                let s = value
-                    .clone()
-                    .into_immutable_string()
-                    .map_err(|_| mismatch(path, "an ISO-8601 string or epoch seconds", value))?;
-                let t = DateTime::from_str(&s, Format::DateTime).map_err(|_| {
-                    format!("request key \"{path}\" is not an ISO-8601 date-time: \"{s}\"")
-                })?;
-                Document::Number(Number::Float(t.as_secs_f64()))
-            }
-        }
-        Ty::Document => super::dynamic_to_document(value),
-        Ty::Json => Document::String(super::json_text(value).map_err(|e| {
+        Ty::Timestamp => Wire::Time(check_timestamp(value, path)?),
+        Ty::Document => Wire::Json(super::dynamic_to_json(value)),
+        Ty::Json => Wire::Str(super::json_text(value).map_err(|e| {
             format!("request key \"{path}\" must be a JSON document (a map or a JSON string): {e}")
         })?),
         Ty::Struct(shape) => {
             let map = value
                 .read_lock::<Map>()
                 .ok_or_else(|| mismatch(path, "a map", value))?;
-            struct_to_document(shape, &map, path)?
+            check_struct(shape, &map, path)?
         }
         Ty::List(item) => {
             let array = value
                 .read_lock::<Array>()
                 .ok_or_else(|| mismatch(path, "an array", value))?;
-            Document::Array(
+            Wire::List(
                 array
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| value_to_document(item, v, &format!("{path}[{i}]")))
+                    .map(|(i, v)| check_value(item, v, &format!("{path}[{i}]")))
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -279,65 +358,37 @@ fn value_to_document(ty: &Ty, value: &Dynamic, path: &str) -> Result<Document, S
             let map = value
                 .read_lock::<Map>()
                 .ok_or_else(|| mismatch(path, "a map", value))?;
-            Document::Object(
+            Wire::Map(
                 map.iter()
-                    .map(|(k, v)| Ok((k.to_string(), value_to_document(item, v, &join(path, k))?)))
+                    .map(|(k, v)| Ok((k.to_string(), check_value(item, v, &join(path, k))?)))
                     .collect::<Result<_, String>>()?,
             )
         }
     };
-    Ok(doc)
+    Ok(wire)
 }
 
-fn int_document(n: i64) -> Document {
-    match u64::try_from(n) {
-        Ok(u) => Document::Number(Number::PosInt(u)),
-        Err(_) => Document::Number(Number::NegInt(n)),
-    }
-}
-
-/// Converts a response document into a Rhai map, typed by `shape`: timestamps become ISO-8601
-/// UTC strings, numbers become INT or FLOAT.
-pub fn document_to_response(shape: &Shape, doc: &Document) -> Dynamic {
-    match doc {
-        Document::Object(map) => {
-            let mut out = Map::new();
-            for member in shape.members {
-                if let Some(value) = map.get(member.name) {
-                    out.insert(member.name.into(), typed_to_dynamic(&member.ty, value));
-                }
-            }
-            out.into()
-        }
-        other => super::document_to_dynamic(other),
-    }
-}
-
-fn typed_to_dynamic(ty: &Ty, doc: &Document) -> Dynamic {
-    match (ty, doc) {
-        (Ty::Timestamp, Document::Number(n)) => {
-            let secs = match *n {
-                Number::PosInt(u) => u as f64,
-                Number::NegInt(i) => i as f64,
-                Number::Float(f) => f,
-            };
-            let t = DateTime::from_secs_f64(secs);
-            let text = t.fmt(Format::DateTime).unwrap_or_else(|_| secs.to_string());
-            Dynamic::from(ImmutableString::from(text))
-        }
-        (Ty::Struct(shape), Document::Object(_)) => document_to_response(shape, doc),
-        (Ty::List(item), Document::Array(items)) => items
-            .iter()
-            .map(|v| typed_to_dynamic(item, v))
-            .collect::<Array>()
-            .into(),
-        (Ty::Map(item), Document::Object(map)) => map
-            .iter()
-            .map(|(k, v)| (k.as_str().into(), typed_to_dynamic(item, v)))
-            .collect::<Map>()
-            .into(),
-        _ => super::document_to_dynamic(doc),
-    }
+/// A timestamp as a script may write it: the CLI's ISO 8601 form (as responses print it), any
+/// RFC 3339 date-time, or epoch seconds.
+fn check_timestamp(value: &Dynamic, path: &str) -> Result<Timestamp, String> {
+    let parsed = if let Ok(n) = value.as_int() {
+        Timestamp::from_epoch_seconds(n)
+    } else if let Ok(f) = value.as_float() {
+        Timestamp::from_epoch_text(&f.to_string())
+    } else if let Ok(s) = value.clone().into_immutable_string() {
+        Timestamp::from_iso(&s)
+    } else {
+        return Err(mismatch(
+            path,
+            "an ISO 8601 date-time or epoch seconds",
+            value,
+        ));
+    };
+    parsed.ok_or_else(|| {
+        format!(
+            "request key \"{path}\" is not a date-time: {value}; write it as the CLI prints it, e.g. \"2026-11-26T05:47:40.417000+00:00\", or as epoch seconds"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -398,7 +449,7 @@ mod tests {
     #[test]
     fn unknown_key_suggests_closest_member() {
         let req = map(&[("UserPoolID", "p".into())]);
-        let err = request_to_document(&OUTER, &req).unwrap_err();
+        let err = check_request(&OUTER, &req).unwrap_err();
         assert!(
             err.starts_with("unknown request key \"UserPoolID\" (did you mean \"UserPoolId\"?)"),
             "{err}"
@@ -412,7 +463,7 @@ mod tests {
             ("UserPoolId", "p".into()),
             ("UserAttributes", vec![attr].into()),
         ]);
-        let err = request_to_document(&OUTER, &req).unwrap_err();
+        let err = check_request(&OUTER, &req).unwrap_err();
         assert!(
             err.contains("\"UserAttributes[0].Nme\" (did you mean \"Name\"?)"),
             "{err}"
@@ -425,33 +476,46 @@ mod tests {
             ("UserPoolId", "p".into()),
             ("MfaConfiguration", "On".into()),
         ]);
-        let err = request_to_document(&OUTER, &req).unwrap_err();
+        let err = check_request(&OUTER, &req).unwrap_err();
         assert!(
             err.contains("invalid value \"On\" (did you mean \"ON\"?)"),
             "{err}"
         );
         let req = map(&[("UserPoolId", Dynamic::from(5_i64))]);
-        let err = request_to_document(&OUTER, &req).unwrap_err();
+        let err = check_request(&OUTER, &req).unwrap_err();
         assert_eq!(
             err,
             "request key \"UserPoolId\" must be a string, not integer"
         );
-        let err = request_to_document(&OUTER, &Map::new()).unwrap_err();
+        let err = check_request(&OUTER, &Map::new()).unwrap_err();
         assert_eq!(err, "missing required key \"UserPoolId\"");
     }
 
     #[test]
-    fn timestamps_round_trip_as_iso_8601() {
+    fn timestamps_are_accepted_as_the_cli_prints_them() {
         let req = map(&[
             ("UserPoolId", "p".into()),
-            ("Created", "2024-05-01T10:00:00Z".into()),
+            ("Created", "2026-11-26T05:47:40.417000+00:00".into()),
         ]);
-        let doc = request_to_document(&OUTER, &req).unwrap();
-        let back = document_to_response(&OUTER, &doc);
-        let back = back.read_lock::<Map>().unwrap();
+        let wire = check_request(&OUTER, &req).unwrap();
         assert_eq!(
-            back["Created"].clone().into_string().unwrap(),
-            "2024-05-01T10:00:00Z"
+            wire.to_json(),
+            r#"{"Created":1795672060.417,"UserPoolId":"p"}"#
+        );
+        let req = map(&[("UserPoolId", "p".into()), ("Created", "yesterday".into())]);
+        let err = check_request(&OUTER, &req).unwrap_err();
+        assert!(err.contains("\"Created\" is not a date-time"), "{err}");
+    }
+
+    #[test]
+    fn only_written_members_are_kept_and_unit_means_unset() {
+        let req = map(&[
+            ("UserPoolId", "p".into()),
+            ("MfaConfiguration", Dynamic::UNIT),
+        ]);
+        assert_eq!(
+            check_request(&OUTER, &req).unwrap().to_json(),
+            r#"{"UserPoolId":"p"}"#
         );
     }
 }

@@ -1,10 +1,10 @@
 //! `sts::*`: who am I. `get_caller_identity` is the one STS call a runbook needs (for
-//! `account_id()`), so its glue is written out here.
+//! `account_id()`), so its one-line table is written out here.
 
-use aws_smithy_types::Document;
+use bytes::Bytes;
 
 use super::shape::{Operation, Shape, Ty};
-use super::{AwsError, Clients, OpFuture};
+use super::{Clients, OpFuture};
 use crate::shape;
 
 static REQUEST: Shape = shape!("GetCallerIdentityRequest" {});
@@ -24,25 +24,14 @@ pub static OPERATIONS: &[Operation] = &[Operation {
     send: get_caller_identity,
 }];
 
-fn get_caller_identity(clients: &Clients, _doc: Document) -> OpFuture<'_> {
+fn get_caller_identity(clients: &Clients, body: Bytes) -> OpFuture<'_> {
     Box::pin(async move {
-        let out = clients
-            .sts()
-            .await
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("sts", "GetCallerIdentity", e))?;
-        let mut map = std::collections::HashMap::new();
-        for (key, value) in [
-            ("UserId", out.user_id()),
-            ("Account", out.account()),
-            ("Arn", out.arn()),
-        ] {
-            if let Some(v) = value {
-                map.insert(key.to_string(), Document::String(v.to_string()));
-            }
-        }
-        Ok(Document::Object(map))
+        crate::send_raw!(
+            clients.sts().await,
+            get_caller_identity,
+            "sts",
+            "GetCallerIdentity",
+            body
+        )
     })
 }

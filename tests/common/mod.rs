@@ -2,7 +2,7 @@
 //! the way a user would (the real binary, real SDK clients, HTTP to the emulator).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -120,4 +120,54 @@ pub fn ok(out: &Output) -> String {
         stderr(out)
     );
     stdout(out)
+}
+
+/// One HTTP/1.1 request to the emulator's own routes; returns the status and the body.
+pub fn emulator_http(method: &str, path: &str, body: &str) -> (u16, String) {
+    let host = endpoint().trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the emulator");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Tells the emulator to misbehave for the next requests (see tests/emulator/server.py).
+pub fn inject(faults: &str) {
+    let (status, body) = emulator_http("POST", "/_runbook/faults", faults);
+    assert_eq!(status, 204, "{body}");
+}
+
+/// A User-Agent app id unique to one test: `runbook_as(app)` sends it with every request, and
+/// `recorded(app)` lists what the emulator received from it.
+pub fn app_id(prefix: &str) -> String {
+    unique(prefix).replace('-', "_")
+}
+
+/// `runbook()` whose requests carry `app` in their User-Agent.
+pub fn runbook_as(app: &str) -> Command {
+    let mut cmd = runbook();
+    cmd.env("AWS_SDK_UA_APP_ID", app);
+    cmd
+}
+
+/// The API requests the emulator received from `app`, oldest first: `action`, `body` (raw),
+/// `status`, `response` (raw), `access_key`.
+pub fn recorded(app: &str) -> Vec<serde_json::Value> {
+    let (status, body) = emulator_http("GET", &format!("/_runbook/requests?app={app}"), "");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("the emulator's request log is JSON")
 }

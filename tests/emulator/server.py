@@ -22,10 +22,25 @@ Tests can inject faults into the jobs of one name: POST /_runbook/faults with
 "hold_next_job_seconds": S keeps the next started one InProgress for S seconds (to occupy the
 account's one import slot), and "release": true ends that hold.
 
+Every API request is recorded with its raw body and the raw response, so tests can see exactly
+what went over the wire: GET /_runbook/requests?app=ID lists the requests whose User-Agent
+carries ``app/ID`` (set with AWS_SDK_UA_APP_ID), oldest first (the last 10,000 are kept), as JSON
+[{"action", "body", "status", "response", "access_key", "user_agent"}]. POST /_runbook/faults
+with {"app": ID, "server_errors": N} makes the next N API requests from that app answer
+500 InternalErrorException (to count the client's attempts).
+
+Stricter than the live service on purpose: any cognito-idp request that carries
+``UnusedAccountValidityDays`` (deprecated; the live API rejects it next to
+``PasswordPolicy.TemporaryPasswordValidityDays``, and other tooling reports it rejected whenever
+set) is answered with that InvalidParameterException, so a client that sends members the
+operator did not write fails its tests.
+
 Usage: python3 server.py [--port N]   (listens on 127.0.0.1 only; port 0 picks a free one)
 It prints ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` once it is ready.
 """
 import argparse
+import collections
+import io
 import json
 import logging
 import os
@@ -35,6 +50,7 @@ import sys
 import threading
 import time
 import uuid
+from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
@@ -164,7 +180,7 @@ class Job:
             "JobId": self.id,
             "UserPoolId": self.pool_id,
             "PreSignedUrl": self.url,
-            "CreationDate": self.created,
+            "CreationDate": epoch_millis(self.created),
             "Status": self.status,
             "CloudWatchLogsRoleArn": self.role_arn,
             "ImportedUsers": self.imported,
@@ -172,12 +188,17 @@ class Job:
             "FailedUsers": self.failed,
         }
         if self.started:
-            out["StartDate"] = self.started
+            out["StartDate"] = epoch_millis(self.started)
         if self.completed:
-            out["CompletionDate"] = self.completed
+            out["CompletionDate"] = epoch_millis(self.completed)
         if self.message:
             out["CompletionMessage"] = self.message
         return out
+
+
+def epoch_millis(seconds):
+    """Epoch seconds to the millisecond, as Cognito sends its timestamps."""
+    return round(seconds, 3)
 
 
 def split_row(line):
@@ -313,18 +334,80 @@ def region_of(environ):
     return m.group(1) if m else "us-east-1"
 
 
+DEPRECATED_MEMBER = "UnusedAccountValidityDays"
+# How many API requests the recorder keeps (the oldest are forgotten first).
+RECORDED_REQUESTS = 10_000
+
+
+def carries(value, key):
+    """Does a parsed JSON request carry `key` at any depth?"""
+    if isinstance(value, dict):
+        return key in value or any(carries(v, key) for v in value.values())
+    if isinstance(value, list):
+        return any(carries(v, key) for v in value)
+    return False
+
+
+def json_response(start_response, status, payload, headers=()):
+    body = json.dumps(payload).encode()
+    start_response(status, list(headers) + [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ])
+    return [body]
+
+
+def api_error(start_response, status, code, message):
+    return json_response(start_response, status, {"__type": code, "message": message}, [("x-amzn-ErrorType", code)])
+
+
+class Recorder:
+    """The API requests seen, with their raw bodies and answers, and faults aimed at one app."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = collections.deque(maxlen=RECORDED_REQUESTS)
+        self.server_errors = {}  # app id -> how many more requests answer 500
+
+    @staticmethod
+    def app_of(environ):
+        m = re.search(r"(?:^|\s)app/(\S+)", environ.get("HTTP_USER_AGENT", "") + " " + environ.get("HTTP_X_AMZ_USER_AGENT", ""))
+        return m.group(1) if m else None
+
+    def take_server_error(self, app):
+        with self.lock:
+            if app and self.server_errors.get(app, 0) > 0:
+                self.server_errors[app] -= 1
+                return True
+            return False
+
+    def record(self, entry):
+        with self.lock:
+            self.requests.append(entry)
+
+    def listing(self, app):
+        with self.lock:
+            return [r for r in self.requests if r["app"] == app]
+
+
 class Emulator:
     """WSGI app: the import-job routes, then everything else to moto."""
 
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.jobs = ImportJobs()
+        self.recorder = Recorder()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == "/_runbook/faults" and environ["REQUEST_METHOD"] == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             faults = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with self.recorder.lock:
+                app = faults.pop("app", None)
+                if app:
+                    self.recorder.server_errors[app] = int(faults.pop("server_errors", 0))
             with self.jobs.lock:
                 name = faults.pop("job_name", "")
                 if faults.pop("release", False):
@@ -334,36 +417,78 @@ class Emulator:
                 self.jobs.faults.setdefault(name, {}).update(faults)
             start_response("204 No Content", [])
             return [b""]
+        if path == "/_runbook/requests" and environ["REQUEST_METHOD"] == "GET":
+            app = parse_qs(environ.get("QUERY_STRING", "")).get("app", [""])[0]
+            body = json.dumps(self.recorder.listing(app)).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         if path.startswith(UPLOAD_PATH):
             status, body = self.jobs.upload(environ, path[len(UPLOAD_PATH):], environ.get("QUERY_STRING", ""))
             start_response(f"{status} {'OK' if status == 200 else 'Forbidden'}", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
             return [body]
+        return self.api(environ, start_response)
+
+    def api(self, environ, start_response):
+        """An API request: recorded with its raw body and answer, then served."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target:
+            action = target.rsplit(".", 1)[-1]
+        else:
+            action = parse_qs(raw.decode("utf-8", errors="replace")).get("Action", [""])[0]
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        key = re.search(r"Credential=([^/]+)/", auth)
+        entry = {
+            "app": self.recorder.app_of(environ),
+            "action": action,
+            "body": raw.decode("utf-8", errors="replace"),
+            "access_key": key.group(1) if key else None,
+            "user_agent": environ.get("HTTP_USER_AGENT", ""),
+        }
+        captured = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            captured["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        try:
+            chunks = list(self.serve(action, target, raw, environ, recording_start_response))
+        except Exception as e:  # moto lacks the action, or failed on it: say so as AWS would
+            print(f"emulator: {action}: {type(e).__name__}: {e}", file=sys.stderr)
+            chunks = api_error(recording_start_response, "500 Internal Server Error", "InternalErrorException",
+                               f"The emulator cannot serve {action}: {e}")
+        entry["status"] = captured.get("status")
+        entry["response"] = b"".join(chunks).decode("utf-8", errors="replace")
+        self.recorder.record(entry)
+        return chunks
+
+    def serve(self, action, target, raw, environ, start_response):
+        if self.recorder.take_server_error(self.recorder.app_of(environ)):
+            return api_error(start_response, "500 Internal Server Error", "InternalErrorException", "Injected server error.")
         if target.startswith(TARGET_PREFIX):
-            action = target[len(TARGET_PREFIX):]
+            try:
+                request = json.loads(raw or b"{}")
+            except ValueError:
+                request = {}
+            if carries(request, DEPRECATED_MEMBER):
+                return api_error(
+                    start_response, "400 Bad Request", "InvalidParameterException",
+                    "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays",
+                )
             if action in ("GetCSVHeader", "CreateUserImportJob", "DescribeUserImportJob", "ListUserImportJobs", "StartUserImportJob", "StopUserImportJob"):
-                return self.import_job(action, environ, start_response)
+                return self.import_job(action, raw, environ, start_response)
         return self.moto(environ, start_response)
 
-    def import_job(self, action, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b"{}"
-        request_id = str(uuid.uuid4())
+    def import_job(self, action, raw, environ, start_response):
         try:
             body = json.loads(raw or b"{}")
             base_url = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
             result = self.jobs.handle(action, DEFAULT_ACCOUNT_ID, region_of(environ), body, base_url)
-            status, payload, headers = "200 OK", json.dumps(result).encode(), []
         except ApiError as e:
-            status = f"{e.status} Bad Request"
-            payload = json.dumps({"__type": e.code, "message": e.message}).encode()
-            headers = [("x-amzn-ErrorType", e.code)]
-        start_response(status, headers + [
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("Content-Length", str(len(payload))),
-            ("x-amzn-RequestId", request_id),
-        ])
-        return [payload]
+            return api_error(start_response, f"{e.status} Bad Request", e.code, e.message)
+        return json_response(start_response, "200 OK", result)
 
 
 def exit_with_parent():

@@ -1,0 +1,448 @@
+//! Wire fidelity: runbook sends exactly the members a runbook wrote and prints exactly what the
+//! service returned, as the AWS CLI does. Requests are read back on the emulator's side, and
+//! responses are compared with the AWS CLI's own output for the same calls.
+
+mod common;
+use common::*;
+
+use serde_json::{Value, json};
+
+/// The JSON bodies the emulator received from `app` for one action, in order.
+fn bodies(app: &str, action: &str) -> Vec<Value> {
+    recorded(app)
+        .into_iter()
+        .filter(|r| r["action"] == action)
+        .map(|r| serde_json::from_str(r["body"].as_str().unwrap_or("")).expect("a JSON body"))
+        .collect()
+}
+
+#[test]
+fn a_partial_admin_create_user_config_is_sent_as_written() {
+    let app = app_id("partial");
+    let name = unique("partial");
+    let out = runbook_as(&app)
+        .arg("run")
+        .arg(script(&format!(
+            r#"let pool = cognito::create_user_pool(#{{
+                   PoolName: "{name}",
+                   AdminCreateUserConfig: #{{ AllowAdminCreateUserOnly: true }},
+                   Policies: #{{ PasswordPolicy: #{{ MinimumLength: 12, TemporaryPasswordValidityDays: 3 }} }},
+               }}).UserPool;
+               cognito::update_user_pool(#{{
+                   UserPoolId: pool.Id,
+                   AdminCreateUserConfig: #{{ InviteMessageTemplate: #{{ EmailSubject: "Welcome" }} }},
+               }});
+               print(to_json(cognito::describe_user_pool(pool.Id).UserPool.AdminCreateUserConfig));
+               print(pool.Id);
+               cognito::delete_user_pool(pool.Id);"#
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    let mut lines = text.lines();
+    let config: Value = serde_json::from_str(lines.next().unwrap_or("")).expect("json");
+    let pool_id = lines.next().unwrap_or("").to_string();
+    assert_eq!(
+        bodies(&app, "CreateUserPool"),
+        [json!({
+            "PoolName": name,
+            "AdminCreateUserConfig": { "AllowAdminCreateUserOnly": true },
+            "Policies": { "PasswordPolicy": { "MinimumLength": 12, "TemporaryPasswordValidityDays": 3 } },
+        })]
+    );
+    assert_eq!(
+        bodies(&app, "UpdateUserPool"),
+        [json!({
+            "UserPoolId": pool_id,
+            "AdminCreateUserConfig": { "InviteMessageTemplate": { "EmailSubject": "Welcome" } },
+        })]
+    );
+    // What the service holds is what was sent: no UnusedAccountValidityDays came back either.
+    assert!(
+        config.get("UnusedAccountValidityDays").is_none(),
+        "{config}"
+    );
+}
+
+#[test]
+fn the_emulator_refuses_unused_account_validity_days_like_the_live_api() {
+    // The emulator is stricter than the live API on purpose, so a regression cannot pass.
+    let out = run(
+        &script(&format!(
+            r#"cognito::create_user_pool("{}", #{{ AdminCreateUserConfig: #{{ UnusedAccountValidityDays: 7 }} }});"#,
+            unique("deprecated")
+        )),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("CreateUserPool failed: InvalidParameterException: Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays"),
+        "{err}"
+    );
+}
+
+/// A request holding only the required members of `members`, and every nested structure (at
+/// any depth, required or not) with only its own required members: if the SDK defaulted in
+/// any unset number or boolean anywhere, the body would hold more than this.
+fn minimal_request(members: &Value, stack: &mut Vec<String>) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, d) in members.as_object().into_iter().flatten() {
+        let required = d["required"] == true;
+        if let Some(value) = sample(d, required, stack) {
+            out.insert(name.clone(), value);
+        }
+    }
+    Value::Object(out)
+}
+
+/// The value a member gets in `minimal_request`, or `None` to leave it out.
+fn sample(d: &Value, required: bool, stack: &mut Vec<String>) -> Option<Value> {
+    match d["type"].as_str().unwrap_or("") {
+        "structure" => {
+            let name = d["name"].as_str().unwrap_or("").to_string();
+            let members = d.get("members")?;
+            if stack.contains(&name) {
+                return None;
+            }
+            stack.push(name);
+            let value = minimal_request(members, stack);
+            stack.pop();
+            Some(value)
+        }
+        "list" => {
+            let item = sample(&d["member"], required, stack)?;
+            Some(json!([item]))
+        }
+        "map" => {
+            let value = sample(&d["value"], required, stack)?;
+            Some(json!({ "k": value }))
+        }
+        _ if !required => None,
+        "string" => Some(match d.get("values").and_then(|v| v.get(0)) {
+            Some(first) => first.clone(),
+            None => json!("x"),
+        }),
+        "boolean" => Some(json!(true)),
+        "integer" | "long" => Some(json!(1)),
+        "double" => Some(json!(1.5)),
+        "timestamp" => Some(json!("2026-11-26T05:47:40.417000+00:00")),
+        "blob" => Some(json!("eA==")),
+        _ => Some(json!({})),
+    }
+}
+
+/// A timestamp of `minimal_request` as it goes on the wire (epoch seconds, exactly).
+fn wire_form(value: Value) -> Value {
+    match value {
+        Value::String(s) if s == "2026-11-26T05:47:40.417000+00:00" => {
+            serde_json::from_str("1795672060.417").expect("number")
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(wire_form).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, wire_form(v))).collect())
+        }
+        other => other,
+    }
+}
+
+#[test]
+fn every_cognito_operation_sends_only_the_members_written() {
+    let ops = ok(&bare()
+        .args(["ops", "--json", "--members", "cognito::"])
+        .output()
+        .expect("runs"));
+    let ops: Vec<Value> = serde_json::from_str(&ops).expect("ops --json");
+    let mut calls = String::new();
+    let mut expected = Vec::new();
+    for op in ops.iter().filter(|op| op.get("input").is_some()) {
+        let name = op["name"].as_str().unwrap_or("");
+        let api = op["signature"].as_str().unwrap_or("");
+        assert!(!api.is_empty());
+        let request = minimal_request(&op["input"], &mut Vec::new());
+        let text = request.to_string();
+        calls.push_str(&format!(
+            "try {{ cognito::{name}(json_parse({text:?})); }} catch (e) {{ }}\n"
+        ));
+        expected.push((name.to_string(), wire_form(request)));
+    }
+    assert_eq!(expected.len(), 132, "every cognito operation");
+    let app = app_id("everyop");
+    ok(&runbook_as(&app)
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .arg("run")
+        .arg(script(&calls))
+        .output()
+        .expect("runs"));
+    let seen = recorded(&app);
+    for (name, request) in expected {
+        let api: String = name
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let sent = seen
+            .iter()
+            .find(|r| {
+                r["action"]
+                    .as_str()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&api))
+            })
+            .unwrap_or_else(|| panic!("{name}: nothing reached the emulator"));
+        let body: Value = serde_json::from_str(sent["body"].as_str().unwrap_or("")).expect("json");
+        assert_eq!(
+            body, request,
+            "{name}: the wire body differs from the request"
+        );
+    }
+}
+
+/// Counts the attempts the client makes against a server that keeps failing with 500.
+fn attempts(configure: impl FnOnce(&mut std::process::Command)) -> usize {
+    let app = app_id("attempts");
+    inject(&format!(r#"{{"app": "{app}", "server_errors": 10}}"#));
+    let mut cmd = runbook_as(&app);
+    configure(&mut cmd);
+    let out = cmd
+        .arg("run")
+        .arg(script("cognito::list_user_pools();"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("InternalErrorException"),
+        "{}",
+        stderr(&out)
+    );
+    recorded(&app).len()
+}
+
+#[test]
+fn retries_follow_the_standard_settings() {
+    assert_eq!(
+        attempts(|c| {
+            c.env("AWS_MAX_ATTEMPTS", "1");
+        }),
+        1
+    );
+    assert_eq!(attempts(|_| {}), 3, "the SDK's standard default");
+    assert_eq!(
+        attempts(|c| {
+            c.env("AWS_MAX_ATTEMPTS", "4")
+                .env("AWS_RETRY_MODE", "standard");
+        }),
+        4
+    );
+    let config = temp_dir().join("config");
+    std::fs::write(
+        &config,
+        "[default]\nmax_attempts = 2\nretry_mode = standard\n",
+    )
+    .expect("write");
+    assert_eq!(
+        attempts(|c| {
+            c.env("AWS_CONFIG_FILE", &config);
+        }),
+        2,
+        "the profile's max_attempts"
+    );
+}
+
+/// Runs `aws ARGS` against the emulator, the way an operator would, with the CLI v2's
+/// timestamp format, and returns its JSON output.
+fn aws_cli(args: &[&str]) -> Value {
+    let config = temp_dir().join("config");
+    std::fs::write(&config, "[default]\ncli_timestamp_format = iso8601\n").expect("write");
+    let out = std::process::Command::new("python3")
+        .args(["-m", "awscli"])
+        .args(args)
+        .args(["--endpoint-url", endpoint(), "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "ap-northeast-1")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the AWS CLI is installed (pip install awscli)");
+    assert!(out.status.success(), "aws {args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("the AWS CLI prints JSON")
+}
+
+#[test]
+fn responses_equal_what_the_aws_cli_prints_for_the_same_calls() {
+    let name = unique("same");
+    let path = format!("/{}/", name);
+    // Each line of the runbook prints one response as JSON; the CLI is asked the same.
+    let out = ok(&run(
+        &script(&format!(
+            r#"let trust = #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Principal: #{{ Service: "cognito-idp.amazonaws.com" }}, Action: "sts:AssumeRole" }}] }};
+               let role = iam::create_role(#{{ RoleName: "{name}", Path: "{path}", AssumeRolePolicyDocument: trust, Description: "wire" }});
+               let policy = iam::create_policy(#{{ PolicyName: "{name}", Path: "{path}", PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Action: "logs:*", Resource: "*" }}] }} }});
+               iam::attach_role_policy("{name}", policy.Policy.Arn);
+               iam::tag_role(#{{ RoleName: "{name}", Tags: [#{{ Key: "team", Value: "id" }}] }});
+               let pool = cognito::create_user_pool("{name}", #{{ AutoVerifiedAttributes: ["email"], UserPoolTags: #{{ team: "id" }} }}).UserPool.Id;
+               cognito::admin_create_user(pool, "u1", #{{ UserAttributes: [#{{ Name: "email", Value: "u1@example.com" }}], MessageAction: "SUPPRESS" }});
+               let client = cognito::create_user_pool_client(pool, "{name}").UserPoolClient.ClientId;
+               let job = cognito::create_user_import_job(pool, "{name}", role.Role.Arn).UserImportJob.JobId;
+               print(pool); print(client); print(job); print(policy.Policy.Arn);
+               print(to_json(role)); print(to_json(policy));
+               print(to_json(iam::get_role("{name}")));
+               print(to_json(iam::list_roles(#{{ PathPrefix: "{path}" }})));
+               print(to_json(iam::get_policy(policy.Policy.Arn)));
+               print(to_json(iam::list_policies(#{{ PathPrefix: "{path}", Scope: "Local" }})));
+               print(to_json(iam::get_policy_version(#{{ PolicyArn: policy.Policy.Arn, VersionId: "v1" }})));
+               print(to_json(iam::list_attached_role_policies("{name}")));
+               print(to_json(cognito::describe_user_pool(pool)));
+               print(to_json(cognito::admin_get_user(pool, "u1")));
+               print(to_json(cognito::list_users(pool)));
+               print(to_json(cognito::describe_user_pool_client(pool, client)));
+               print(to_json(cognito::describe_user_import_job(pool, job)));"#
+        )),
+        &[],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    let (pool, client, job, policy_arn) = (lines[0], lines[1], lines[2], lines[3]);
+    let ours: Vec<Value> = lines[4..]
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let theirs = [
+        aws_cli(&["iam", "get-role", "--role-name", &name]),
+        aws_cli(&["iam", "get-policy", "--policy-arn", policy_arn]),
+        aws_cli(&["iam", "get-role", "--role-name", &name]),
+        aws_cli(&["iam", "list-roles", "--path-prefix", &path]),
+        aws_cli(&["iam", "get-policy", "--policy-arn", policy_arn]),
+        aws_cli(&[
+            "iam",
+            "list-policies",
+            "--path-prefix",
+            &path,
+            "--scope",
+            "Local",
+        ]),
+        aws_cli(&[
+            "iam",
+            "get-policy-version",
+            "--policy-arn",
+            policy_arn,
+            "--version-id",
+            "v1",
+        ]),
+        aws_cli(&["iam", "list-attached-role-policies", "--role-name", &name]),
+        aws_cli(&["cognito-idp", "describe-user-pool", "--user-pool-id", pool]),
+        aws_cli(&[
+            "cognito-idp",
+            "admin-get-user",
+            "--user-pool-id",
+            pool,
+            "--username",
+            "u1",
+        ]),
+        aws_cli(&["cognito-idp", "list-users", "--user-pool-id", pool]),
+        aws_cli(&[
+            "cognito-idp",
+            "describe-user-pool-client",
+            "--user-pool-id",
+            pool,
+            "--client-id",
+            client,
+        ]),
+        aws_cli(&[
+            "cognito-idp",
+            "describe-user-import-job",
+            "--user-pool-id",
+            pool,
+            "--job-id",
+            job,
+        ]),
+    ];
+    let labels = [
+        "create_role (vs get-role; tags added since)",
+        "create_policy (vs get-policy)",
+        "get_role",
+        "list_roles",
+        "get_policy",
+        "list_policies",
+        "get_policy_version",
+        "list_attached_role_policies",
+        "describe_user_pool",
+        "admin_get_user",
+        "list_users",
+        "describe_user_pool_client",
+        "describe_user_import_job",
+    ];
+    // create_role answered before the role was tagged and create_policy before the policy was
+    // attached: compare those two with get-role / get-policy on the members that stay.
+    for (i, label) in labels.iter().enumerate().skip(2) {
+        assert_eq!(
+            ours[i], theirs[i],
+            "{label}: runbook and the AWS CLI differ"
+        );
+    }
+    for key in [
+        "PolicyName",
+        "PolicyId",
+        "Arn",
+        "Path",
+        "DefaultVersionId",
+        "CreateDate",
+    ] {
+        assert_eq!(
+            ours[1]["Policy"][key], theirs[1]["Policy"][key],
+            "create_policy {key}"
+        );
+    }
+    let created = &ours[0]["Role"];
+    for key in [
+        "RoleName",
+        "RoleId",
+        "Arn",
+        "Path",
+        "CreateDate",
+        "AssumeRolePolicyDocument",
+        "Description",
+    ] {
+        assert_eq!(created[key], theirs[0]["Role"][key], "create_role {key}");
+    }
+    // Merged lists carry no pagination markers, as in the CLI.
+    assert!(ours[3].get("IsTruncated").is_none() && ours[3].get("Marker").is_none());
+    // Timestamps are the CLI v2's form, to the microsecond.
+    let stamp = ours[12]["UserImportJob"]["CreationDate"]
+        .as_str()
+        .unwrap_or("");
+    let fraction = stamp
+        .strip_suffix("+00:00")
+        .map(|s| s.split_once('.').map_or("", |(_, f)| f));
+    assert!(
+        fraction.is_some_and(|f| f.is_empty() || f.len() == 6),
+        "{stamp}"
+    );
+}
+
+#[test]
+fn a_request_for_one_page_keeps_its_markers() {
+    let name = unique("onepage");
+    let path = format!("/{name}/");
+    let out = ok(&run(
+        &script(&format!(
+            r#"let trust = `{{"Version":"2012-10-17","Statement":[]}}`;
+               for i in 0..3 {{ iam::create_role(#{{ RoleName: `{name}-${{i}}`, Path: "{path}", AssumeRolePolicyDocument: trust }}); }}
+               let page = iam::list_roles(#{{ PathPrefix: "{path}", MaxItems: 2 }});
+               print(page.Roles.len()); print(page.IsTruncated); print(type_of(page.Marker));
+               let all = iam::list_roles(#{{ PathPrefix: "{path}" }});
+               print(all.Roles.len()); print(to_json(all.keys()));
+               for i in 0..3 {{ iam::delete_role(`{name}-${{i}}`); }}"#
+        )),
+        &[],
+    ));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["2", "true", "string", "3", "[\"Roles\"]"],
+        "{out}"
+    );
+}
