@@ -51,7 +51,11 @@ fn global_names(runbook: &Runbook) -> HashSet<String> {
 
 /// Checks each file; prints `ok` lines to stderr and returns every problem found.
 pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
-    let runbook = Runbook::new(Settings::default(), rhai::Map::new())?;
+    let runbook = Runbook::new(
+        Settings::default(),
+        rhai::Map::new(),
+        crate::context::Safety::interactive(false),
+    )?;
     let catalog = functions::catalog();
     let globals = global_names(&runbook);
     let mut problems = Vec::new();

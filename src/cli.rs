@@ -1,15 +1,21 @@
-//! The command line: `runbook run | repl | check | ops | emulator`.
+//! The command line: `runbook run | revert | journal | repl | check | ops | csv | emulator`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use rhai::{Dynamic, Map};
 
+use serde_json::json;
+
 use crate::aws::Settings;
+use crate::context::{Context, Safety};
 use crate::emulator::Emulator;
 use crate::engine::Runbook;
 use crate::error::Error;
 use crate::functions;
+use crate::safety::confirm::Policy;
+use crate::safety::interrupt;
+use crate::safety::journal::Journal;
 
 /// Amazon Cognito and IAM procedures as versioned Rhai runbooks.
 #[derive(Parser, Debug)]
@@ -48,6 +54,35 @@ pub enum Command {
         /// Set vars.KEY in the runbook (repeatable).
         #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
         vars: Vec<(String, String)>,
+        /// Send reads only: print the plan of every write, numbered, and answer it with a
+        /// placeholder response so the runbook keeps planning. Nothing is changed.
+        #[arg(long)]
+        dry_run: bool,
+        /// Answer yes to the confirmation of every destructive call (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Write the journal here (default: $XDG_STATE_HOME/runbook/journal/<UTC time>-<name>.jsonl).
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
+    },
+    /// Undo what a journaled run created, newest first.
+    Revert {
+        /// The run's journal.
+        journal: PathBuf,
+        /// List what would be undone; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show a run's journal (default: the latest).
+    Journal {
+        /// The journal file.
+        path: Option<PathBuf>,
+        /// Print its JSON lines as they are.
+        #[arg(long)]
+        json: bool,
     },
     /// Explore interactively: variables persist, results print as JSON.
     Repl,
@@ -122,16 +157,73 @@ impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> Result<(), Error> {
         match self.command {
-            Command::Run { file, vars } => {
+            Command::Run {
+                file,
+                vars,
+                dry_run,
+                yes,
+                journal,
+            } => with_aws(&self.aws, |settings| {
+                interrupt::install();
+                let header = json!({
+                    "runbook": crate::safety::journal::runbook_identity(&file),
+                    "vars": masked_vars(&vars),
+                });
                 let vars: Map = vars
                     .into_iter()
                     .map(|(k, v)| (k.into(), Dynamic::from(v)))
                     .collect();
-                with_aws(&self.aws, |settings| {
-                    let mut runbook = Runbook::new(settings, vars)?;
-                    runbook.run_file(&file)
-                })
-            }
+                let journal = match journal {
+                    Some(path) => Some(Journal::at(path)),
+                    None => crate::safety::journal::default_path(&file).map(Journal::fresh),
+                };
+                let safety = Safety {
+                    dry_run,
+                    confirm: Policy::for_run(yes || settings.dummy_credentials),
+                    journal,
+                    header,
+                };
+                let mut runbook = Runbook::new(settings, vars, safety)?;
+                let result = runbook.run_file(&file);
+                runbook.ctx.finish(&result);
+                if let Some(path) = runbook.ctx.journal_path().filter(|_| runbook.ctx.wrote()) {
+                    eprintln!(
+                        "runbook: journal {} (runbook revert {0} undoes it)",
+                        path.display()
+                    );
+                }
+                result
+            }),
+            Command::Revert {
+                journal,
+                dry_run,
+                yes,
+            } => with_aws(&self.aws, |settings| {
+                interrupt::install();
+                let policy = Policy::for_run(yes || settings.dummy_credentials);
+                let path = crate::safety::journal::default_dir().map(|dir| {
+                    let stem = journal
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    crate::safety::journal::default_path(&dir.join(format!("revert-{stem}")))
+                });
+                let safety = Safety {
+                    dry_run,
+                    // Confirmed once for the whole revert, below.
+                    confirm: Policy::Yes,
+                    journal: path.flatten().map(Journal::fresh),
+                    header: json!({ "reverts": std::fs::canonicalize(&journal).unwrap_or(journal.clone()).display().to_string() }),
+                };
+                let ctx = Context::new(settings, Map::new(), safety)?;
+                let result = crate::safety::revert::revert(&ctx, &journal, policy);
+                ctx.finish(&result);
+                if let Some(path) = ctx.journal_path() {
+                    eprintln!("runbook: journal {}", path.display());
+                }
+                result
+            }),
+            Command::Journal { path, json } => show_journal(path, json),
             Command::Repl => with_aws(&self.aws, crate::repl::run),
             Command::Check { files } => crate::check::check_files(&files),
             Command::Ops {
@@ -150,8 +242,75 @@ impl Cli {
     }
 }
 
+/// The `--var`s as the journal keeps them: values of secret-looking names masked.
+fn masked_vars(vars: &[(String, String)]) -> serde_json::Value {
+    vars.iter()
+        .map(|(k, v)| {
+            let shown = if crate::safety::looks_secret(k) {
+                crate::safety::MASK.to_string()
+            } else {
+                v.clone()
+            };
+            (k.clone(), serde_json::Value::String(shown))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// `runbook journal [PATH] [--json]`.
+fn show_journal(path: Option<PathBuf>, json: bool) -> Result<(), Error> {
+    let path = match path.or_else(crate::safety::journal::latest) {
+        Some(path) => path,
+        None => {
+            return Err(Error::Usage(
+                "no journal yet: runs write theirs under $XDG_STATE_HOME/runbook/journal (or pass a path)".into(),
+            ));
+        }
+    };
+    let lines = crate::safety::journal::read(&path).map_err(Error::Usage)?;
+    eprintln!("journal {}", path.display());
+    let rows: Vec<String> = if json {
+        lines.iter().map(ToString::to_string).collect()
+    } else {
+        crate::safety::journal::table(&lines)
+    };
+    for row in rows {
+        if !crate::output::print_line(&row) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// An endpoint URL a user gave (flag or environment), checked before the SDK sees it.
+fn check_endpoint(url: &str, from: &str) -> Result<(), Error> {
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(Error::Usage(format!(
+            "{from} must be an http(s) URL such as http://127.0.0.1:4566, not \"{url}\""
+        ))),
+    }
+}
+
 /// Resolves the AWS flags (starting the emulator for `--local`) and runs `f` with them.
 fn with_aws(flags: &AwsFlags, f: impl FnOnce(Settings) -> Result<(), Error>) -> Result<(), Error> {
+    if let Some(url) = &flags.endpoint_url {
+        check_endpoint(url, "--endpoint-url")?;
+    }
+    for (name, value) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name == "AWS_ENDPOINT_URL" || name.starts_with("AWS_ENDPOINT_URL_") {
+            check_endpoint(&value.to_string_lossy(), &name)?;
+        }
+    }
+    if let Some(profile) = &flags.profile {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+        runtime
+            .block_on(crate::aws::check_profile(profile))
+            .map_err(Error::Usage)?;
+    }
     let mut settings = Settings {
         profile: flags.profile.clone(),
         region: flags.region.clone(),

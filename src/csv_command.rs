@@ -4,14 +4,18 @@ use std::io::Write;
 
 use crate::aws::Settings;
 use crate::cli::CsvCommand;
-use crate::engine::Context;
+use crate::context::Context;
 use crate::error::Error;
 use crate::import::validate::{Limits, Report};
 use crate::import::{check_file, pool_rules};
 
 /// Runs a `csv` subcommand. A file with problems exits 1 (the report is the output).
 pub fn run(command: CsvCommand, settings: Settings) -> Result<(), Error> {
-    let ctx = Context::new(settings, rhai::Map::new())?;
+    let ctx = Context::new(
+        settings,
+        rhai::Map::new(),
+        crate::context::Safety::interactive(false),
+    )?;
     let aws_error = |e: crate::aws::AwsError| Error::Runtime {
         message: e.to_string(),
         location: None,

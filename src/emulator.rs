@@ -20,15 +20,9 @@ const INSTALL_HINT: &str = "the local emulator needs python3 with moto's server:
 pub struct Emulator {
     child: Child,
     pub endpoint_url: String,
-    _dir: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    /// A private directory (0700) of unpredictable name holding the server's source; removed
+    /// on drop.
+    _dir: tempfile::TempDir,
 }
 
 fn python() -> String {
@@ -54,14 +48,13 @@ fn preflight() -> Result<(), Error> {
     }
 }
 
-fn write_server() -> Result<(TempDir, PathBuf), Error> {
-    let dir = std::env::temp_dir().join(format!("runbook-emulator-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::Emulator(format!("cannot create {}: {e}", dir.display())))?;
-    let script = dir.join("server.py");
+fn write_server() -> Result<(tempfile::TempDir, PathBuf), Error> {
+    let dir = crate::state::private_temp_dir("runbook-emulator-")
+        .map_err(|e| Error::Emulator(format!("cannot create a temporary directory: {e}")))?;
+    let script = dir.path().join("server.py");
     std::fs::write(&script, SERVER_PY)
         .map_err(|e| Error::Emulator(format!("cannot write {}: {e}", script.display())))?;
-    Ok((TempDir(dir), script))
+    Ok((dir, script))
 }
 
 fn command(script: &PathBuf, port: u16) -> Command {
@@ -72,6 +65,9 @@ fn command(script: &PathBuf, port: u16) -> Command {
         use std::os::unix::process::CommandExt;
         // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the child when
         // this process dies, so a killed runbook leaves no emulator behind.
+        // Its own process group: a Ctrl-C at the terminal reaches runbook, which finishes the
+        // call in flight against the emulator before it stops.
+        cmd.process_group(0);
         unsafe {
             cmd.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);

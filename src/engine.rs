@@ -1,4 +1,5 @@
-//! The Rhai engine a runbook runs in: namespaces, helpers, modules, and error reporting.
+//! The Rhai engine a runbook runs in: wires the namespaces, helpers and modules to one
+//! [`Context`], and reports errors.
 //!
 //! One engine and one tokio runtime per process. Script functions run on the main thread and
 //! block on the async SDK calls through the runtime, so there is never a runtime inside a
@@ -9,63 +10,14 @@ use std::rc::Rc;
 
 use rhai::{
     AST, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext,
-    ParseError, Position, Scope,
+    ParseError, Scope,
 };
 
-use crate::aws::{self, AwsError, Clients, Operation};
+use crate::aws::{self, AwsError, Operation};
+use crate::context::{Context, Safety, throw};
 use crate::error::{Error, Location};
 use crate::functions;
-use crate::safety::{self, Secret};
-
-/// What script functions share: the runtime, the AWS clients, the `--var`s.
-pub struct Context {
-    pub runtime: tokio::runtime::Runtime,
-    pub clients: Clients,
-    pub vars: Map,
-}
-
-impl Context {
-    pub fn new(settings: aws::Settings, vars: Map) -> Result<Rc<Self>, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
-        Ok(Rc::new(Self {
-            runtime,
-            clients: Clients::new(settings),
-            vars,
-        }))
-    }
-
-    /// Runs one AWS operation for a script.
-    pub fn call(&self, op: &Operation, request: &Map, defaults: &Map) -> Result<Dynamic, AwsError> {
-        aws::call(&self.runtime, &self.clients, op, request, defaults)
-    }
-
-    /// Runs an operation named as in a script (`"cognito"`, `"describe_user_pool"`), for helpers
-    /// built on the API.
-    pub fn call_named(
-        &self,
-        namespace: &str,
-        name: &str,
-        request: Map,
-    ) -> Result<Dynamic, AwsError> {
-        let op = aws::find_operation(namespace, name).ok_or_else(|| {
-            AwsError::local(namespace, name, "Internal", "operation not registered")
-        })?;
-        self.call(op, &request, &Map::new())
-    }
-}
-
-/// Throws an AWS error into the script as its catchable map.
-pub fn throw(err: AwsError, pos: Position) -> Box<EvalAltResult> {
-    Box::new(EvalAltResult::ErrorRuntime(err.to_map().into(), pos))
-}
-
-/// A runtime error carrying a plain message.
-pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
-    Box::new(EvalAltResult::ErrorRuntime(message.into().into(), pos))
-}
+use crate::safety::{self, interrupt};
 
 /// Builds the request map of an operation from a call's arguments: one map, or a shorthand's
 /// positional values optionally followed by a map of further members.
@@ -184,11 +136,12 @@ fn register_operation(module: &mut Module, op: &'static Operation, ctx: &Rc<Cont
 pub struct Runbook {
     pub engine: Engine,
     pub scope: Scope<'static>,
+    pub ctx: Rc<Context>,
 }
 
 impl Runbook {
-    pub fn new(settings: aws::Settings, vars: Map) -> Result<Self, Error> {
-        let ctx = Context::new(settings, vars.clone())?;
+    pub fn new(settings: aws::Settings, vars: Map, safety: Safety) -> Result<Self, Error> {
+        let ctx = Context::new(settings, vars.clone(), safety)?;
         let mut engine = Engine::new();
         engine.set_max_expr_depths(256, 256);
 
@@ -211,7 +164,11 @@ impl Runbook {
         }
         crate::helpers::register(&mut engine, &ctx);
 
-        engine.on_print(|text| println!("{text}"));
+        engine.on_print(crate::output::print);
+        // After SIGINT/SIGTERM the script stops at its next step (a `loop {}` included).
+        engine.on_progress(|_| {
+            interrupt::received().map(|signal| Dynamic::from(interrupt::name(signal)))
+        });
         engine.on_debug(|text, source, pos| match source {
             Some(src) => eprintln!("[{src}:{}] {text}", pos.line().unwrap_or(0)),
             None => eprintln!("{text}"),
@@ -219,7 +176,7 @@ impl Runbook {
 
         let mut scope = Scope::new();
         scope.push("vars", vars);
-        Ok(Self { engine, scope })
+        Ok(Self { engine, scope, ctx })
     }
 
     /// Sets where `import "name"` looks: beside the runbook first, then the bundled stdlib.
@@ -228,9 +185,14 @@ impl Runbook {
             .set_module_resolver(crate::modules::Resolver::new(dir));
     }
 
-    /// Parses a runbook file.
+    /// Parses a runbook file (`-`: standard input).
     pub fn compile_file(&self, path: &Path) -> Result<AST, Error> {
-        let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let read = if path == Path::new("-") {
+            std::io::read_to_string(std::io::stdin())
+        } else {
+            std::fs::read_to_string(path)
+        };
+        let source = read.map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -246,6 +208,7 @@ impl Runbook {
     pub fn run_file(&mut self, path: &Path) -> Result<(), Error> {
         let dir = path
             .parent()
+            .filter(|d| !d.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         self.set_module_dir(&dir);
@@ -253,9 +216,17 @@ impl Runbook {
         self.engine
             .set_default_tag(Dynamic::from(dir.display().to_string()));
         let ast = self.compile_file(path)?;
-        self.engine
+        let result = self
+            .engine
             .run_ast_with_scope(&mut self.scope, &ast)
-            .map_err(|e| runtime_error(&e, &path.display().to_string()))
+            .map_err(|e| runtime_error(&e, &path.display().to_string()));
+        // A signal that arrived during the last call still ends the run as interrupted.
+        match interrupt::received() {
+            Some(signal) if result.is_ok() || is_interrupt(&result) => {
+                Err(Error::Interrupted(signal))
+            }
+            _ => result,
+        }
     }
 }
 
@@ -269,6 +240,10 @@ pub fn parse_error(file: &str, err: &ParseError) -> Error {
         },
         message: err.0.to_string(),
     }
+}
+
+fn is_interrupt(result: &Result<(), Error>) -> bool {
+    matches!(result, Err(Error::Interrupted(_)))
 }
 
 /// An uncaught runtime error: the innermost cause, where it happened, and what it says.
@@ -289,6 +264,9 @@ pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
             }
             _ => break,
         }
+    }
+    if let (EvalAltResult::ErrorTerminated(..), Some(signal)) = (current, interrupt::received()) {
+        return Error::Interrupted(signal);
     }
     let pos = current.position();
     let message = match current {
@@ -312,19 +290,4 @@ pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
         column: pos.position().unwrap_or(0),
     });
     Error::Runtime { message, location }
-}
-
-/// The text of a value that may be a [`Secret`] or a string, for helpers that take either.
-pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
-    aws::secret_or_string(value).ok_or_else(|| {
-        fail(
-            format!("{what} must be a string, not {}", value.type_name()),
-            pos,
-        )
-    })
-}
-
-/// Makes a [`Secret`] script value.
-pub fn secret_value(value: String) -> Dynamic {
-    Dynamic::from(Secret::new(value))
 }

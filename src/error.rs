@@ -43,14 +43,18 @@ pub enum Error {
     Emulator(String),
     /// A checked input is invalid; its report was already printed (exit 1).
     Invalid(String),
+    /// SIGINT or SIGTERM stopped the run after the call in flight (exit 128 + the signal).
+    Interrupted(i32),
 }
 
 impl Error {
-    /// The process exit code: 2 for usage and parse errors, 1 for failures at run time.
+    /// The process exit code: 2 for usage and parse errors, 1 for failures at run time,
+    /// 130 / 143 after SIGINT / SIGTERM.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Read { .. } | Error::Script { .. } | Error::Check(_) => 2,
             Error::Runtime { .. } | Error::Emulator(_) | Error::Invalid(_) => 1,
+            Error::Interrupted(signal) => crate::safety::interrupt::exit_code(*signal),
         }
     }
 }
@@ -81,6 +85,11 @@ impl fmt::Display for Error {
             }
             Error::Emulator(message) => write!(f, "error: local emulator: {message}"),
             Error::Invalid(message) => write!(f, "error: {message}"),
+            Error::Interrupted(signal) => write!(
+                f,
+                "error: stopped by {}: the call in flight finished; nothing after it was sent",
+                crate::safety::interrupt::name(*signal)
+            ),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use rhai::plugin::*;
 use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 
-use crate::engine::{Context, fail, secret_value, throw};
+use crate::context::{Context, fail, secret_value, throw};
 use crate::safety::{self, Secret};
 
 /// A path given to a helper, resolved beside the runbook that is running (the engine's tag
@@ -141,8 +141,14 @@ mod global_helpers {
                 ctx.call_position(),
             ));
         }
-        std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
-        Ok(())
+        crate::safety::interrupt::sleep(std::time::Duration::from_secs_f64(seconds)).map_err(
+            |signal| {
+                crate::context::throw(
+                    crate::aws::AwsError::interrupted(signal),
+                    ctx.call_position(),
+                )
+            },
+        )
     }
 
     /// Waits `seconds`.

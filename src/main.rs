@@ -8,6 +8,7 @@
 mod aws;
 mod check;
 mod cli;
+mod context;
 mod csv_command;
 mod emulator;
 mod engine;
@@ -20,6 +21,7 @@ mod output;
 mod password;
 mod repl;
 mod safety;
+mod state;
 
 use clap::Parser;
 

@@ -7,3 +7,17 @@ pub fn print_line(text: &str) -> bool {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}").and_then(|()| out.flush()).is_ok()
 }
+
+/// What a runbook prints: one line on stdout. When stdout closes (`runbook run x | head -1`)
+/// the runbook goes on to its end — a procedure must not stop halfway because a pager closed —
+/// and the rest of its output is dropped, said once on stderr.
+pub fn print(text: &str) {
+    static CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    if !print_line(text) {
+        CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("runbook: stdout is closed; the runbook goes on, its further output is dropped");
+    }
+}

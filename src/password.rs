@@ -11,7 +11,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use rhai::{Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 
-use crate::engine::{Context, secret_value, throw};
+use crate::context::{Context, secret_value, throw};
 
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";

@@ -31,11 +31,7 @@ Commands:
 
 /// Where history is kept.
 pub fn history_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(base.join("runbook").join("history"))
+    crate::state::dir().map(|d| d.join("history"))
 }
 
 /// Is this parse error just the input ending too early?
@@ -50,7 +46,11 @@ fn is_incomplete(err: &ParseErrorType) -> bool {
 
 /// Runs the REPL until `:quit` or end of input.
 pub fn run(settings: Settings) -> Result<(), Error> {
-    let mut runbook = Runbook::new(settings, rhai::Map::new())?;
+    let mut runbook = Runbook::new(
+        settings.clone(),
+        rhai::Map::new(),
+        crate::context::Safety::interactive(settings.dummy_credentials),
+    )?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     runbook.set_module_dir(&cwd);
     let mut editor = DefaultEditor::new()
@@ -64,6 +64,9 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         env!("CARGO_PKG_VERSION")
     );
     let secrets = functions::secret_positions();
+    // Ctrl-C while a statement runs interrupts that statement (after the call in flight); the
+    // session goes on. While a line is edited, Ctrl-C abandons the line.
+    crate::safety::interrupt::install();
     let mut buffer = String::new();
     loop {
         let prompt = if buffer.is_empty() {
@@ -114,9 +117,10 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
         {
             Ok(value) if value.is_unit() => {}
-            Ok(value) => println!("{}", display_json(&value)),
+            Ok(value) => crate::output::print(&display_json(&value)),
             Err(e) => eprintln!("{}", runtime_error(&e, "<repl>")),
         }
+        crate::safety::interrupt::clear();
         if let Some(path) = &history {
             if let Some(dir) = path.parent() {
                 let _ = std::fs::create_dir_all(dir);

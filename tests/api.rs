@@ -292,7 +292,7 @@ fn a_secret_is_sent_as_itself_and_tokens_print_masked() {
     // The password set from secret() signs the user in: it reached Cognito unmasked.
     let out = runbook()
         .env("RUNBOOK_TEST_PASSWORD", "Sent#AsItself42")
-        .arg("run")
+        .args(["run", "--yes"])
         .arg(script(&format!(
             r#"let pool = cognito::create_user_pool("{}").UserPool.Id;
                let client = cognito::create_user_pool_client(pool, "app", #{{ ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }}).UserPoolClient.ClientId;

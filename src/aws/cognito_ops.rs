@@ -8,13 +8,16 @@ use super::shape::{Operation, Pagination, Shape, Ty};
 use crate::shape;
 use aws_sdk_cognitoidentityprovider as sdk;
 
-/// `send!(fn, operation, "Api")`: the glue of one operation: send the encoded request body
-/// through the client's operation and return the raw response body (see `super::exchange`).
+/// `send!(fn, operation, "Api")`: the glue of one operation: send the exchange's encoded
+/// request body through the client's operation (see `super::exchange`).
 macro_rules! send {
     ($fn:ident, $op:ident, $api:literal) => {
-        fn $fn(clients: &super::Clients, body: bytes::Bytes) -> super::OpFuture<'_> {
+        fn $fn<'a>(
+            clients: &'a super::Clients,
+            exchange: &'a super::exchange::Exchange,
+        ) -> super::OpFuture<'a> {
             Box::pin(async move {
-                crate::send_raw!(clients.cognito().await, $op, "cognito-idp", $api, body)
+                crate::send_raw!(clients.cognito().await, $op, "cognito-idp", $api, exchange)
             })
         }
     };

@@ -23,7 +23,12 @@ pub struct AwsError {
     pub status: Option<u16>,
     pub request_id: Option<String>,
     pub retryable: bool,
+    /// How many attempts were made, when the call was sent.
+    pub attempts: Option<u32>,
 }
+
+/// The code of [`AwsError::interrupted`].
+pub const INTERRUPTED: &str = "Interrupted";
 
 /// What to do when no region is configured.
 pub const NO_REGION: &str =
@@ -54,7 +59,21 @@ impl AwsError {
             status: None,
             request_id: None,
             retryable: false,
+            attempts: None,
         }
+    }
+
+    /// The run was interrupted (SIGINT/SIGTERM): nothing more is sent. Scripts cannot catch it.
+    pub fn interrupted(signal: i32) -> Self {
+        Self::local(
+            "runbook",
+            "Interrupt",
+            INTERRUPTED,
+            &format!(
+                "{} received: the call in flight finished and was journaled; nothing more was sent",
+                crate::safety::interrupt::name(signal)
+            ),
+        )
     }
 
     /// Converts any SDK error, keeping what the service said.
@@ -80,6 +99,7 @@ impl AwsError {
                     status,
                     request_id: meta.request_id().map(str::to_string),
                     retryable,
+                    attempts: None,
                 }
             }
             SdkError::TimeoutError(_) => Self {
@@ -165,6 +185,9 @@ impl AwsError {
                 .unwrap_or(Dynamic::UNIT),
         );
         map.insert("retryable".into(), self.retryable.into());
+        if let Some(attempts) = self.attempts {
+            map.insert("attempts".into(), (attempts as i64).into());
+        }
         map
     }
 
@@ -186,6 +209,10 @@ impl AwsError {
                 .get("retryable")
                 .and_then(|v| v.as_bool().ok())
                 .unwrap_or(false),
+            attempts: map
+                .get("attempts")
+                .and_then(|v| v.as_int().ok())
+                .and_then(|a| u32::try_from(a).ok()),
         })
     }
 }

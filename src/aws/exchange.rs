@@ -12,11 +12,14 @@
 //!
 //! The SDK's own typed output is discarded. [`send_raw!`] is the glue each operation table uses.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
@@ -25,15 +28,32 @@ use bytes::Bytes;
 
 use super::AwsError;
 
-/// The body to send and the body received, for one operation call (all its attempts).
+/// One operation call (all its attempts): the body to send, and what came back.
 #[derive(Clone, Debug, Default)]
 pub struct Exchange {
-    received: Arc<Mutex<Option<Bytes>>>,
+    body: Bytes,
+    state: Arc<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    attempts: AtomicU32,
+    received: Mutex<Option<Bytes>>,
+    request_id: Mutex<Option<String>>,
 }
 
 impl Exchange {
-    /// A `mutate_request` customisation that sends `body` instead of the SDK's serialisation.
-    pub fn send_body(body: Bytes) -> impl Fn(&mut HttpRequest) + Send + Sync + 'static {
+    /// An exchange that will send `body`.
+    pub fn new(body: Bytes) -> Self {
+        Self {
+            body,
+            state: Arc::default(),
+        }
+    }
+
+    /// A `mutate_request` customisation that sends the body instead of the SDK's serialisation.
+    pub fn send_body(&self) -> impl Fn(&mut HttpRequest) + Send + Sync + 'static {
+        let body = self.body.clone();
         move |request: &mut HttpRequest| {
             request
                 .headers_mut()
@@ -42,9 +62,20 @@ impl Exchange {
         }
     }
 
+    /// How many attempts the SDK made (its retries included).
+    pub fn attempts(&self) -> u32 {
+        self.state.attempts.load(Ordering::SeqCst)
+    }
+
+    /// The request id of the last answer, if the service sent one.
+    pub fn request_id(&self) -> Option<String> {
+        self.state.request_id.lock().ok().and_then(|id| id.clone())
+    }
+
     /// The raw body of the last attempt's response, once the call succeeded.
     pub fn received(&self, service: &str, api: &str) -> Result<Bytes, AwsError> {
-        self.received
+        self.state
+            .received
             .lock()
             .ok()
             .and_then(|mut slot| slot.take())
@@ -64,38 +95,52 @@ impl Intercept for Exchange {
         "runbook::Exchange"
     }
 
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.state.attempts.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
     fn read_after_deserialization(
         &self,
         context: &AfterDeserializationInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let body = context
-            .response()
-            .body()
-            .bytes()
-            .map(Bytes::copy_from_slice);
-        if let Ok(mut slot) = self.received.lock() {
+        let response = context.response();
+        let body = response.body().bytes().map(Bytes::copy_from_slice);
+        if let Ok(mut slot) = self.state.received.lock() {
             *slot = body;
+        }
+        let id = ["x-amzn-requestid", "x-amz-request-id"]
+            .iter()
+            .find_map(|h| response.headers().get(*h))
+            .map(str::to_string);
+        if let Ok(mut slot) = self.state.request_id.lock() {
+            *slot = id;
         }
         Ok(())
     }
 }
 
-/// `send_raw!(client, op_method, "service", "Api", body)`: sends `body` (already encoded) as
-/// the request of `client.op_method()` and evaluates to the raw response body.
+/// `send_raw!(client, op_method, "service", "Api", exchange)`: sends the exchange's body as
+/// the request of `client.op_method()`; the answer is left in the exchange.
 #[macro_export]
 macro_rules! send_raw {
-    ($client:expr, $op:ident, $service:literal, $api:literal, $body:expr) => {{
-        let exchange = $crate::aws::exchange::Exchange::default();
+    ($client:expr, $op:ident, $service:literal, $api:literal, $exchange:expr) => {{
+        let exchange: &$crate::aws::exchange::Exchange = $exchange;
         $client
             .$op()
             .customize()
-            .mutate_request($crate::aws::exchange::Exchange::send_body($body))
+            .mutate_request(exchange.send_body())
             .interceptor(exchange.clone())
             .send()
             .await
-            .map_err(|e| $crate::aws::AwsError::from_sdk($service, $api, e))?;
-        exchange.received($service, $api)
+            .map(|_| ())
+            .map_err(|e| $crate::aws::AwsError::from_sdk($service, $api, e))
     }};
 }

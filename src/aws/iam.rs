@@ -8,8 +8,8 @@
 //! them (IAM URL-encodes them).
 
 use aws_sdk_iam::types::{PermissionsBoundaryAttachmentType, PolicyScopeType, PolicyUsageType};
-use bytes::Bytes;
 
+use super::exchange::Exchange;
 use super::shape::{Operation, Pagination, Shape, Ty};
 use super::{Clients, OpFuture};
 use crate::shape;
@@ -361,8 +361,10 @@ pub static OPERATIONS: &[Operation] = &[
 
 macro_rules! send {
     ($fn:ident, $api:literal) => {
-        fn $fn(clients: &Clients, body: Bytes) -> OpFuture<'_> {
-            Box::pin(async move { crate::send_raw!(clients.iam().await, $fn, "iam", $api, body) })
+        fn $fn<'a>(clients: &'a Clients, exchange: &'a Exchange) -> OpFuture<'a> {
+            Box::pin(
+                async move { crate::send_raw!(clients.iam().await, $fn, "iam", $api, exchange) },
+            )
         }
     };
 }

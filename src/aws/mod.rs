@@ -10,6 +10,7 @@
 pub mod cognito_ops;
 pub mod error;
 pub mod exchange;
+pub mod facts;
 pub mod iam;
 pub mod response;
 pub mod shape;
@@ -38,6 +39,52 @@ pub struct Settings {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub dummy_credentials: bool,
+}
+
+impl Settings {
+    /// Where the credentials come from, in words: `profile NAME`, `env`, or `local emulator`.
+    pub fn credential_source(&self) -> String {
+        if self.dummy_credentials {
+            return "local emulator".into();
+        }
+        if let Some(profile) = &self.profile {
+            return format!("profile {profile}");
+        }
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+            return "env".into();
+        }
+        match std::env::var("AWS_PROFILE") {
+            Ok(p) if !p.is_empty() => format!("profile {p}"),
+            _ => "profile default".into(),
+        }
+    }
+}
+
+/// Checks that a profile named on the command line exists in `~/.aws/config` or
+/// `~/.aws/credentials` (or the files `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` name).
+pub async fn check_profile(name: &str) -> Result<(), String> {
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+    let set =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+            .await
+            .map_err(|e| format!("cannot read the AWS config files: {e}"))?;
+    let mut names: Vec<&str> = set.profiles().collect();
+    if names.contains(&name) {
+        return Ok(());
+    }
+    names.sort_unstable();
+    let hint = shape::closest(name, names.iter().copied())
+        .map(|c| format!(" (did you mean \"{c}\"?)"))
+        .unwrap_or_default();
+    let known = if names.is_empty() {
+        "there are none".to_string()
+    } else {
+        format!("the profiles are: {}", names.join(", "))
+    };
+    Err(format!(
+        "the profile \"{name}\" is in neither the AWS config file nor the credentials file{hint}; {known}"
+    ))
 }
 
 /// SDK clients, built on first use so that a runbook that calls no AWS API never loads
@@ -77,7 +124,20 @@ impl Clients {
                         .build(),
                 );
                 if let Some(profile) = &s.profile {
-                    loader = loader.profile_name(profile);
+                    // An explicit --profile beats credentials and region from the environment,
+                    // as in the AWS CLI; --region still beats the profile's region.
+                    loader = loader.profile_name(profile).credentials_provider(
+                        aws_config::profile::ProfileFileCredentialsProvider::builder()
+                            .profile_name(profile)
+                            .build(),
+                    );
+                    if s.region.is_none() {
+                        loader = loader.region(
+                            aws_config::profile::ProfileFileRegionProvider::builder()
+                                .profile_name(profile)
+                                .build(),
+                        );
+                    }
                 }
                 if let Some(region) = &s.region {
                     loader = loader.region(Region::new(region.clone()));
@@ -101,6 +161,11 @@ impl Clients {
                 loader.load().await
             })
             .await
+    }
+
+    /// The flags calls are made with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub async fn cognito(&self) -> &aws_sdk_cognitoidentityprovider::Client {
@@ -179,65 +244,93 @@ impl Operation {
     }
 }
 
-/// Runs one operation to completion on `runtime`: check, send, follow every page, convert.
-pub fn call(
-    runtime: &tokio::runtime::Runtime,
-    clients: &Clients,
-    op: &Operation,
-    request: &Map,
-    defaults: &Map,
-) -> Result<Dynamic, AwsError> {
-    let mut merged = defaults.clone();
-    merged.extend(request.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let wire = shape::check_request(op.input, &merged)
-        .map_err(|message| AwsError::validation(op, message))?;
-    // A request that carries its own token or page size asked for one page.
-    let paged = op.pagination.filter(|p| {
-        !request.contains_key(p.input_token) && p.limit.is_none_or(|l| !request.contains_key(l))
-    });
-    runtime
-        .block_on(send_all_pages(clients, op, wire, paged))
-        .map(Dynamic::from)
+/// A checked request ready to send: its wire form and whether to follow every page.
+pub struct Request {
+    pub wire: Wire,
+    pub pagination: Option<&'static shape::Pagination>,
 }
 
-/// Sends one request and reads its answer.
-async fn send_once(clients: &Clients, op: &Operation, wire: &Wire) -> Result<Map, AwsError> {
-    let body = Bytes::from(wire.encode(op.protocol(), op.api));
-    let raw = (op.send)(clients, body).await?;
-    op.decode(&raw)
+impl Request {
+    /// Checks a script's request. `written` is what the caller wrote (the request less any
+    /// shorthand defaults): one that carries its own page token or page size asks for that one
+    /// page; otherwise every page is followed.
+    pub fn check(op: &'static Operation, request: &Map, written: &Map) -> Result<Self, AwsError> {
+        let wire = shape::check_request(op.input, request)
+            .map_err(|message| AwsError::validation(op, message))?;
+        let pagination = op.pagination.filter(|p| {
+            !written.contains_key(p.input_token) && p.limit.is_none_or(|l| !written.contains_key(l))
+        });
+        Ok(Self { wire, pagination })
+    }
 }
 
-/// Sends a request and, for a list, every following page, merging the items into the first
-/// page's result. As in the AWS CLI, a merged result carries no pagination markers.
-async fn send_all_pages(
-    clients: &Clients,
-    op: &Operation,
-    mut wire: Wire,
-    pagination: Option<&shape::Pagination>,
-) -> Result<Map, AwsError> {
-    let mut result = send_once(clients, op, &wire).await?;
-    let (Some(p), Some(items_key)) = (pagination, pagination.and_then(|p| p.items)) else {
-        return Ok(result);
+/// What a call brought back: the response, and how it went.
+pub struct Answer {
+    pub response: Map,
+    /// Attempts made across all pages (the SDK's retries included).
+    pub attempts: u32,
+    /// The first page's request id.
+    pub request_id: Option<String>,
+}
+
+/// Sends a checked request and, for a list, every following page, merging the items into the
+/// first page's result. As in the AWS CLI, a merged result carries no pagination markers.
+pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result<Answer, AwsError> {
+    let mut attempts = 0;
+    let Request {
+        mut wire,
+        pagination,
+    } = request;
+    let (mut response, request_id) = send_once(clients, op, &wire, &mut attempts).await?;
+    let answer = |response| Answer {
+        response,
+        attempts,
+        request_id: request_id.clone(),
     };
-    let mut token = take_marker(&mut result, p);
+    let (Some(p), Some(items_key)) = (pagination, pagination.and_then(|p| p.items)) else {
+        return Ok(answer(response));
+    };
+    let mut token = take_marker(&mut response, p);
     while let Some(next) = token {
         if wire.get(p.input_token) == Some(&Wire::Str(next.clone())) {
             break; // the service repeated its token: stop rather than loop
         }
         wire.set(p.input_token, Wire::Str(next));
-        let mut page = send_once(clients, op, &wire).await?;
+        let (mut page, _) = send_once(clients, op, &wire, &mut attempts).await?;
         token = take_marker(&mut page, p);
         if let Some(more) = page.remove(items_key) {
             let more = more.try_cast::<Array>().unwrap_or_default();
-            let mut items = result
+            let mut items = response
                 .remove(items_key)
                 .and_then(|v| v.try_cast::<Array>())
                 .unwrap_or_default();
             items.extend(more);
-            result.insert(items_key.into(), items.into());
+            response.insert(items_key.into(), items.into());
         }
     }
-    Ok(result)
+    Ok(Answer {
+        response,
+        attempts,
+        request_id,
+    })
+}
+
+/// Sends one request and reads its answer; counts its attempts into `attempts`.
+async fn send_once(
+    clients: &Clients,
+    op: &Operation,
+    wire: &Wire,
+    attempts: &mut u32,
+) -> Result<(Map, Option<String>), AwsError> {
+    let exchange = exchange::Exchange::new(Bytes::from(wire.encode(op.protocol(), op.api)));
+    let sent = (op.send)(clients, &exchange).await;
+    *attempts += exchange.attempts();
+    if let Err(mut e) = sent {
+        e.attempts = Some(*attempts);
+        return Err(e);
+    }
+    let body = exchange.received(op.service, op.api)?;
+    Ok((op.decode(&body)?, exchange.request_id()))
 }
 
 /// Removes a page's pagination markers, returning its next-page token if there is one.

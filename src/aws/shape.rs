@@ -10,9 +10,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use bytes::Bytes;
 use rhai::{Array, Dynamic, Map};
 
+use super::exchange::Exchange;
 use super::timestamp::Timestamp;
 use super::wire::Wire;
 use super::{AwsError, Clients};
@@ -173,8 +173,8 @@ pub struct Pagination {
     pub more: Option<&'static str>,
 }
 
-/// The future an operation's send glue returns: the response body exactly as the service sent it.
-pub type OpFuture<'a> = Pin<Box<dyn Future<Output = Result<Bytes, AwsError>> + 'a>>;
+/// The future an operation's send glue returns; the answer is left in its [`Exchange`].
+pub type OpFuture<'a> = Pin<Box<dyn Future<Output = Result<(), AwsError>> + 'a>>;
 
 /// One API operation as scripts see it: `namespace::name(request)`.
 pub struct Operation {
@@ -188,9 +188,9 @@ pub struct Operation {
     pub input: &'static Shape,
     pub output: &'static Shape,
     pub pagination: Option<&'static Pagination>,
-    /// Sends an encoded request body through the SDK client's operation (signing, retries,
-    /// endpoint and error parsing stay the SDK's) and returns the raw response body.
-    pub send: for<'a> fn(&'a Clients, Bytes) -> OpFuture<'a>,
+    /// Sends the exchange's encoded request body through the SDK client's operation (signing,
+    /// retries, endpoint and error parsing stay the SDK's); the raw answer is left in it.
+    pub send: for<'a> fn(&'a Clients, &'a Exchange) -> OpFuture<'a>,
 }
 
 /// The closest of `candidates` to `name`, if any is close enough to be a plausible typo.

@@ -1,8 +1,7 @@
 //! `sts::*`: who am I. `get_caller_identity` is the one STS call a runbook needs (for
 //! `account_id()`), so its one-line table is written out here.
 
-use bytes::Bytes;
-
+use super::exchange::Exchange;
 use super::shape::{Operation, Shape, Ty};
 use super::{Clients, OpFuture};
 use crate::shape;
@@ -24,14 +23,14 @@ pub static OPERATIONS: &[Operation] = &[Operation {
     send: get_caller_identity,
 }];
 
-fn get_caller_identity(clients: &Clients, body: Bytes) -> OpFuture<'_> {
+fn get_caller_identity<'a>(clients: &'a Clients, exchange: &'a Exchange) -> OpFuture<'a> {
     Box::pin(async move {
         crate::send_raw!(
             clients.sts().await,
             get_caller_identity,
             "sts",
             "GetCallerIdentity",
-            body
+            exchange
         )
     })
 }

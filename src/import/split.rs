@@ -1,6 +1,8 @@
 //! Splitting a large import file into one file per job: each chunk gets the header and at most
 //! `rows_per_job` rows and 100 MB, the same boundaries the validator counts. Chunks are written
-//! one at a time, just before their job runs, so only one is on disk at once.
+//! one at a time, just before their job runs, so only one is on disk at once. Chunks hold
+//! personal data: they go into a private directory of unpredictable name (0700, files 0600),
+//! removed when the splitter is dropped — on every way out, an error or a signal included.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
@@ -13,19 +15,19 @@ pub struct Splitter {
     lines: Lines<BufReader<File>>,
     header: Vec<u8>,
     limits: Limits,
-    dir: PathBuf,
+    dir: tempfile::TempDir,
     /// A row read past the end of the previous chunk.
     pending: Option<Vec<u8>>,
     written: usize,
 }
 
 impl Splitter {
-    pub fn open(source: &Path, limits: Limits, dir: PathBuf) -> io::Result<Self> {
+    pub fn open(source: &Path, limits: Limits) -> io::Result<Self> {
         let mut lines = Lines::new(BufReader::with_capacity(1 << 20, File::open(source)?));
         lines.next_line()?;
         let mut header = lines.buf.clone();
         header.push(b'\n');
-        std::fs::create_dir_all(&dir)?;
+        let dir = crate::state::private_temp_dir("runbook-import-")?;
         Ok(Self {
             lines,
             header,
@@ -38,7 +40,10 @@ impl Splitter {
 
     /// Writes the next chunk and returns its path and row count; `None` when all rows are out.
     pub fn next_chunk(&mut self) -> io::Result<Option<(PathBuf, u64)>> {
-        let path = self.dir.join(format!("chunk-{}.csv", self.written + 1));
+        let path = self
+            .dir
+            .path()
+            .join(format!("chunk-{}.csv", self.written + 1));
         let mut out: Option<BufWriter<File>> = None;
         let (mut rows, mut bytes) = (0u64, self.header.len() as u64);
         loop {
@@ -62,7 +67,7 @@ impl Splitter {
             let writer = match &mut out {
                 Some(w) => w,
                 None => {
-                    let mut w = BufWriter::new(File::create(&path)?);
+                    let mut w = BufWriter::new(private_file(&path)?);
                     w.write_all(&self.header)?;
                     out.insert(w)
                 }
@@ -82,10 +87,13 @@ impl Splitter {
     }
 }
 
-impl Drop for Splitter {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// Creates a file only its owner can read.
+fn private_file(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]
@@ -145,11 +153,18 @@ mod tests {
                 None,
             )
             .unwrap();
-            let dir = path.parent().unwrap().join("chunks");
-            let mut splitter = Splitter::open(&path, limits, dir).unwrap();
+            let mut splitter = Splitter::open(&path, limits).unwrap();
             let (mut chunks, mut total) = (0, 0);
             while let Some((chunk, n)) = splitter.next_chunk().unwrap() {
                 let text = std::fs::read_to_string(&chunk).unwrap();
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode =
+                        |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+                    assert_eq!(mode(&chunk), 0o600, "chunks are private");
+                    assert_eq!(mode(chunk.parent().unwrap()), 0o700);
+                }
                 assert!(text.starts_with(&format!("{HEADER}\n")));
                 assert_eq!(text.lines().count() as u64, n + 1);
                 assert!(n <= limits.rows_per_job && text.len() as u64 <= limits.bytes_per_job);
@@ -157,6 +172,9 @@ mod tests {
                 total += n;
             }
             assert_eq!((chunks, total), (report.jobs, rows as u64), "{limits:?}");
+            let dir = splitter.dir.path().to_path_buf();
+            drop(splitter);
+            assert!(!dir.exists(), "chunks are removed with the splitter");
         }
     }
 }

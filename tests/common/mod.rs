@@ -57,8 +57,16 @@ pub fn bare() -> Command {
         .env_remove("AWS_ENDPOINT_URL")
         .env("AWS_CONFIG_FILE", "/nonexistent")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("XDG_STATE_HOME", state_home())
         .stdin(Stdio::null());
     cmd
+}
+
+/// Where this test binary's runs keep their journals and history (not the user's home).
+pub fn state_home() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("runbook-test-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("state dir");
+    dir
 }
 
 /// A `runbook` command pointed at the test emulator.
@@ -68,10 +76,11 @@ pub fn runbook() -> Command {
     cmd
 }
 
-/// Runs `runbook run FILE [--var k=v]…` against the emulator.
+/// Runs `runbook run --yes FILE [--var k=v]…` against the emulator: destructive calls are
+/// allowed, as an operator allows them in CI.
 pub fn run(file: &Path, vars: &[(&str, &str)]) -> Output {
     let mut cmd = runbook();
-    cmd.arg("run").arg(file);
+    cmd.args(["run", "--yes"]).arg(file);
     for (k, v) in vars {
         cmd.arg("--var").arg(format!("{k}={v}"));
     }

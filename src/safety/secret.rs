@@ -58,6 +58,21 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)
 }
 
+/// Does a free-form name (a `--var`, a variable) look like it holds a secret?
+pub fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "credential",
+        "private_key",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+}
+
 /// A pre-signed URL without its query string (which carries the signature).
 pub fn redact_url(url: &str) -> String {
     match url.split_once('?') {

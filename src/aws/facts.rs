@@ -1,0 +1,390 @@
+//! What each operation does to an account, and how to undo it: one table for every operation.
+//!
+//! Every registered operation (132 cognito-idp, 22 IAM, 1 STS) has one [`Fact`]: its [`Class`]
+//! — a read, or a write that creates, updates or deletes — and, for a write that has one, the
+//! [`Undo`] that reverts it. Reads are the `Describe*`, `Get*`, `List*`, `AdminGet*`,
+//! `AdminList*` operations (`GetCSVHeader` among them), except the `Get*` calls with side
+//! effects (`GetUserAttributeVerificationCode` sends a code, `GetTokensFromRefreshToken` and
+//! `GetClientToken` issue tokens). Destructive calls (class [`Class::Delete`]) are `Delete*`,
+//! `AdminDelete*`, `Detach*`, `Remove*`, `AdminRemove*`, `Stop*`, the global sign-outs,
+//! `RevokeToken`, the device and provider unlinks, and `AdminDisableUser`: they are confirmed
+//! before they are sent. Tests check that the table covers every operation exactly once and
+//! that every undo names a real operation and fills its required members.
+
+use rhai::{Dynamic, Map};
+
+use super::Operation;
+
+/// What a call does to the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Reads only; sent even in a dry run.
+    Read,
+    /// Creates something (a pool, a user, a role, a membership, a tag).
+    Create,
+    /// Changes something that exists.
+    Update,
+    /// Removes or disables something: asks for confirmation.
+    Delete,
+}
+
+impl Class {
+    pub fn writes(self) -> bool {
+        self != Class::Read
+    }
+
+    pub fn destructive(self) -> bool {
+        self == Class::Delete
+    }
+}
+
+/// How to undo a write: the operation, and each member of its request as a JMESPath
+/// expression over `{ request, response }` of the call being undone.
+#[derive(Debug)]
+pub struct Undo {
+    pub op: &'static str,
+    pub request: &'static [(&'static str, &'static str)],
+}
+
+/// The facts of one operation, named as in a script (`cognito::admin_create_user`).
+#[derive(Debug)]
+pub struct Fact {
+    pub op: &'static str,
+    pub class: Class,
+    pub undo: Option<Undo>,
+}
+
+impl Undo {
+    /// The undo's request for a call made with `request` that answered `response`: what
+    /// identifies what the call made (the journal's `created`). `None` if a path fails.
+    pub fn request_for(&self, request: &Map, response: &Map) -> Option<serde_json::Value> {
+        let json = |m: &Map| crate::helpers::to_json_value(&Dynamic::from(m.clone())).ok();
+        let data = serde_json::json!({ "request": json(request)?, "response": json(response)? });
+        let data = jmespath::Variable::from_json(&data.to_string()).ok()?;
+        let mut out = serde_json::Map::new();
+        for (member, path) in self.request {
+            let value = jmespath::compile(path).ok()?.search(data.clone()).ok()?;
+            let value = serde_json::to_value(&*value).ok()?;
+            if !value.is_null() {
+                out.insert((*member).to_string(), value);
+            }
+        }
+        Some(out.into())
+    }
+}
+
+const fn fact(op: &'static str, class: Class, undo: Option<Undo>) -> Fact {
+    Fact { op, class, undo }
+}
+
+const fn undo(op: &'static str, request: &'static [(&'static str, &'static str)]) -> Undo {
+    Undo { op, request }
+}
+
+use Class::{Create, Delete, Read, Update};
+
+/// The table, sorted by operation.
+#[rustfmt::skip]
+pub static FACTS: &[Fact] = &[
+    fact("cognito::add_custom_attributes", Create, None),
+    fact("cognito::add_user_pool_client_secret", Create, Some(undo("cognito::delete_user_pool_client_secret", &[("UserPoolId", "request.UserPoolId"), ("ClientId", "request.ClientId"), ("ClientSecretId", "response.ClientSecretDescriptor.ClientSecretId")]))),
+    fact("cognito::admin_add_user_to_group", Create, Some(undo("cognito::admin_remove_user_from_group", &[("UserPoolId", "request.UserPoolId"), ("Username", "request.Username"), ("GroupName", "request.GroupName")]))),
+    fact("cognito::admin_confirm_sign_up", Update, None),
+    fact("cognito::admin_create_user", Create, Some(undo("cognito::admin_delete_user", &[("UserPoolId", "request.UserPoolId"), ("Username", "response.User.Username || request.Username")]))),
+    fact("cognito::admin_delete_software_token", Delete, None),
+    fact("cognito::admin_delete_user", Delete, None),
+    fact("cognito::admin_delete_user_attributes", Delete, None),
+    fact("cognito::admin_disable_provider_for_user", Delete, None),
+    fact("cognito::admin_disable_user", Delete, Some(undo("cognito::admin_enable_user", &[("UserPoolId", "request.UserPoolId"), ("Username", "request.Username")]))),
+    fact("cognito::admin_enable_user", Update, Some(undo("cognito::admin_disable_user", &[("UserPoolId", "request.UserPoolId"), ("Username", "request.Username")]))),
+    fact("cognito::admin_forget_device", Delete, None),
+    fact("cognito::admin_get_device", Read, None),
+    fact("cognito::admin_get_user", Read, None),
+    fact("cognito::admin_get_user_auth_factors", Read, None),
+    fact("cognito::admin_initiate_auth", Update, None),
+    fact("cognito::admin_link_provider_for_user", Create, Some(undo("cognito::admin_disable_provider_for_user", &[("UserPoolId", "request.UserPoolId"), ("User", "request.SourceUser")]))),
+    fact("cognito::admin_list_devices", Read, None),
+    fact("cognito::admin_list_groups_for_user", Read, None),
+    fact("cognito::admin_list_user_auth_events", Read, None),
+    fact("cognito::admin_remove_user_from_group", Delete, None),
+    fact("cognito::admin_reset_user_password", Update, None),
+    fact("cognito::admin_respond_to_auth_challenge", Update, None),
+    fact("cognito::admin_set_user_mfa_preference", Update, None),
+    fact("cognito::admin_set_user_password", Update, None),
+    fact("cognito::admin_set_user_settings", Update, None),
+    fact("cognito::admin_update_auth_event_feedback", Update, None),
+    fact("cognito::admin_update_device_status", Update, None),
+    fact("cognito::admin_update_user_attributes", Update, None),
+    fact("cognito::admin_user_global_sign_out", Delete, None),
+    fact("cognito::associate_software_token", Update, None),
+    fact("cognito::change_password", Update, None),
+    fact("cognito::complete_web_authn_registration", Update, None),
+    fact("cognito::confirm_device", Update, None),
+    fact("cognito::confirm_forgot_password", Update, None),
+    fact("cognito::confirm_sign_up", Update, None),
+    fact("cognito::create_group", Create, Some(undo("cognito::delete_group", &[("UserPoolId", "request.UserPoolId"), ("GroupName", "request.GroupName")]))),
+    fact("cognito::create_identity_provider", Create, Some(undo("cognito::delete_identity_provider", &[("UserPoolId", "request.UserPoolId"), ("ProviderName", "request.ProviderName")]))),
+    fact("cognito::create_managed_login_branding", Create, Some(undo("cognito::delete_managed_login_branding", &[("UserPoolId", "request.UserPoolId"), ("ManagedLoginBrandingId", "response.ManagedLoginBranding.ManagedLoginBrandingId")]))),
+    fact("cognito::create_resource_server", Create, Some(undo("cognito::delete_resource_server", &[("UserPoolId", "request.UserPoolId"), ("Identifier", "request.Identifier")]))),
+    fact("cognito::create_terms", Create, Some(undo("cognito::delete_terms", &[("UserPoolId", "request.UserPoolId"), ("TermsId", "response.Terms.TermsId")]))),
+    fact("cognito::create_user_import_job", Create, None),
+    fact("cognito::create_user_pool", Create, Some(undo("cognito::delete_user_pool", &[("UserPoolId", "response.UserPool.Id")]))),
+    fact("cognito::create_user_pool_client", Create, Some(undo("cognito::delete_user_pool_client", &[("UserPoolId", "request.UserPoolId"), ("ClientId", "response.UserPoolClient.ClientId")]))),
+    fact("cognito::create_user_pool_domain", Create, Some(undo("cognito::delete_user_pool_domain", &[("UserPoolId", "request.UserPoolId"), ("Domain", "request.Domain")]))),
+    fact("cognito::create_user_pool_replica", Create, Some(undo("cognito::delete_user_pool_replica", &[("UserPoolId", "request.UserPoolId"), ("RegionName", "request.RegionName")]))),
+    fact("cognito::delete_group", Delete, None),
+    fact("cognito::delete_identity_provider", Delete, None),
+    fact("cognito::delete_managed_login_branding", Delete, None),
+    fact("cognito::delete_resource_server", Delete, None),
+    fact("cognito::delete_terms", Delete, None),
+    fact("cognito::delete_user", Delete, None),
+    fact("cognito::delete_user_attributes", Delete, None),
+    fact("cognito::delete_user_pool", Delete, None),
+    fact("cognito::delete_user_pool_client", Delete, None),
+    fact("cognito::delete_user_pool_client_secret", Delete, None),
+    fact("cognito::delete_user_pool_domain", Delete, None),
+    fact("cognito::delete_user_pool_replica", Delete, None),
+    fact("cognito::delete_web_authn_credential", Delete, None),
+    fact("cognito::describe_identity_provider", Read, None),
+    fact("cognito::describe_managed_login_branding", Read, None),
+    fact("cognito::describe_managed_login_branding_by_client", Read, None),
+    fact("cognito::describe_resource_server", Read, None),
+    fact("cognito::describe_risk_configuration", Read, None),
+    fact("cognito::describe_terms", Read, None),
+    fact("cognito::describe_terms_by_client", Read, None),
+    fact("cognito::describe_user_import_job", Read, None),
+    fact("cognito::describe_user_pool", Read, None),
+    fact("cognito::describe_user_pool_client", Read, None),
+    fact("cognito::describe_user_pool_domain", Read, None),
+    fact("cognito::forget_device", Delete, None),
+    fact("cognito::forgot_password", Update, None),
+    fact("cognito::get_client_token", Update, None),
+    fact("cognito::get_csv_header", Read, None),
+    fact("cognito::get_device", Read, None),
+    fact("cognito::get_group", Read, None),
+    fact("cognito::get_identity_provider_by_identifier", Read, None),
+    fact("cognito::get_log_delivery_configuration", Read, None),
+    fact("cognito::get_provisioned_limit", Read, None),
+    fact("cognito::get_signing_certificate", Read, None),
+    fact("cognito::get_tokens_from_refresh_token", Update, None),
+    fact("cognito::get_ui_customization", Read, None),
+    fact("cognito::get_user", Read, None),
+    fact("cognito::get_user_attribute_verification_code", Update, None),
+    fact("cognito::get_user_auth_factors", Read, None),
+    fact("cognito::get_user_pool_mfa_config", Read, None),
+    fact("cognito::global_sign_out", Delete, None),
+    fact("cognito::initiate_auth", Update, None),
+    fact("cognito::list_devices", Read, None),
+    fact("cognito::list_groups", Read, None),
+    fact("cognito::list_identity_providers", Read, None),
+    fact("cognito::list_resource_servers", Read, None),
+    fact("cognito::list_tags_for_resource", Read, None),
+    fact("cognito::list_terms", Read, None),
+    fact("cognito::list_user_import_jobs", Read, None),
+    fact("cognito::list_user_pool_client_secrets", Read, None),
+    fact("cognito::list_user_pool_clients", Read, None),
+    fact("cognito::list_user_pool_replicas", Read, None),
+    fact("cognito::list_user_pools", Read, None),
+    fact("cognito::list_users", Read, None),
+    fact("cognito::list_users_in_group", Read, None),
+    fact("cognito::list_web_authn_credentials", Read, None),
+    fact("cognito::resend_confirmation_code", Update, None),
+    fact("cognito::respond_to_auth_challenge", Update, None),
+    fact("cognito::revoke_token", Delete, None),
+    fact("cognito::set_log_delivery_configuration", Update, None),
+    fact("cognito::set_risk_configuration", Update, None),
+    fact("cognito::set_ui_customization", Update, None),
+    fact("cognito::set_user_mfa_preference", Update, None),
+    fact("cognito::set_user_pool_mfa_config", Update, None),
+    fact("cognito::set_user_settings", Update, None),
+    fact("cognito::sign_up", Create, None),
+    fact("cognito::start_user_import_job", Update, None),
+    fact("cognito::start_web_authn_registration", Update, None),
+    fact("cognito::stop_user_import_job", Delete, None),
+    fact("cognito::tag_resource", Create, Some(undo("cognito::untag_resource", &[("ResourceArn", "request.ResourceArn"), ("TagKeys", "keys(request.Tags)")]))),
+    fact("cognito::untag_resource", Update, None),
+    fact("cognito::update_auth_event_feedback", Update, None),
+    fact("cognito::update_device_status", Update, None),
+    fact("cognito::update_group", Update, None),
+    fact("cognito::update_identity_provider", Update, None),
+    fact("cognito::update_managed_login_branding", Update, None),
+    fact("cognito::update_provisioned_limit", Update, None),
+    fact("cognito::update_resource_server", Update, None),
+    fact("cognito::update_terms", Update, None),
+    fact("cognito::update_user_attributes", Update, None),
+    fact("cognito::update_user_pool", Update, None),
+    fact("cognito::update_user_pool_client", Update, None),
+    fact("cognito::update_user_pool_domain", Update, None),
+    fact("cognito::update_user_pool_replica", Update, None),
+    fact("cognito::verify_software_token", Update, None),
+    fact("cognito::verify_user_attribute", Update, None),
+    fact("iam::attach_role_policy", Create, Some(undo("iam::detach_role_policy", &[("RoleName", "request.RoleName"), ("PolicyArn", "request.PolicyArn")]))),
+    fact("iam::create_policy", Create, Some(undo("iam::delete_policy", &[("PolicyArn", "response.Policy.Arn")]))),
+    fact("iam::create_policy_version", Create, Some(undo("iam::delete_policy_version", &[("PolicyArn", "request.PolicyArn"), ("VersionId", "response.PolicyVersion.VersionId")]))),
+    fact("iam::create_role", Create, Some(undo("iam::delete_role", &[("RoleName", "request.RoleName")]))),
+    fact("iam::delete_policy", Delete, None),
+    fact("iam::delete_policy_version", Delete, None),
+    fact("iam::delete_role", Delete, None),
+    fact("iam::delete_role_policy", Delete, None),
+    fact("iam::detach_role_policy", Delete, None),
+    fact("iam::get_policy", Read, None),
+    fact("iam::get_policy_version", Read, None),
+    fact("iam::get_role", Read, None),
+    fact("iam::get_role_policy", Read, None),
+    fact("iam::list_attached_role_policies", Read, None),
+    fact("iam::list_policies", Read, None),
+    fact("iam::list_policy_versions", Read, None),
+    fact("iam::list_role_policies", Read, None),
+    fact("iam::list_roles", Read, None),
+    fact("iam::put_role_policy", Create, Some(undo("iam::delete_role_policy", &[("RoleName", "request.RoleName"), ("PolicyName", "request.PolicyName")]))),
+    fact("iam::tag_role", Create, Some(undo("iam::untag_role", &[("RoleName", "request.RoleName"), ("TagKeys", "request.Tags[].Key")]))),
+    fact("iam::untag_role", Update, None),
+    fact("iam::update_assume_role_policy", Update, None),
+    fact("sts::get_caller_identity", Read, None),
+];
+
+/// The facts of an operation.
+pub fn of(op: &Operation) -> &'static Fact {
+    of_name(&format!("{}::{}", op.namespace, op.name)).unwrap_or(&UNKNOWN)
+}
+
+/// The facts of an operation named as in a script.
+pub fn of_name(qualified: &str) -> Option<&'static Fact> {
+    FACTS.iter().find(|f| f.op == qualified)
+}
+
+/// Anything not in the table is treated as the most careful class.
+static UNKNOWN: Fact = fact("?", Delete, None);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws;
+
+    fn qualified(op: &Operation) -> String {
+        format!("{}::{}", op.namespace, op.name)
+    }
+
+    #[test]
+    fn every_operation_has_exactly_one_fact() {
+        let ops: Vec<String> = aws::operations().map(qualified).collect();
+        assert_eq!(ops.len(), 132 + 22 + 1);
+        for op in &ops {
+            assert_eq!(
+                FACTS.iter().filter(|f| f.op == op).count(),
+                1,
+                "{op} needs one fact"
+            );
+        }
+        for f in FACTS {
+            assert!(
+                ops.contains(&f.op.to_string()),
+                "{} is not an operation",
+                f.op
+            );
+        }
+    }
+
+    #[test]
+    fn reads_are_the_documented_prefixes_and_nothing_else_reads() {
+        let side_effects = [
+            "cognito::get_user_attribute_verification_code",
+            "cognito::get_tokens_from_refresh_token",
+            "cognito::get_client_token",
+        ];
+        for f in FACTS {
+            let name = f.op.split("::").nth(1).unwrap_or("");
+            let read_name = ["describe_", "get_", "list_", "admin_get_", "admin_list_"]
+                .iter()
+                .any(|p| name.starts_with(p));
+            let expected = read_name && !side_effects.contains(&f.op);
+            assert_eq!(f.class == Read, expected, "{}", f.op);
+        }
+    }
+
+    #[test]
+    fn destructive_calls_are_the_documented_ones() {
+        for f in FACTS {
+            let name = f.op.split("::").nth(1).unwrap_or("");
+            let by_prefix = [
+                "delete_",
+                "admin_delete_",
+                "detach_",
+                "remove_",
+                "admin_remove_",
+                "stop_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
+            let named = [
+                "admin_disable_user",
+                "global_sign_out",
+                "admin_user_global_sign_out",
+                "revoke_token",
+                "forget_device",
+                "admin_forget_device",
+                "admin_disable_provider_for_user",
+            ]
+            .contains(&name);
+            assert_eq!(f.class == Delete, by_prefix || named, "{}", f.op);
+        }
+    }
+
+    #[test]
+    fn every_undo_is_a_real_call_with_its_required_members() {
+        for f in FACTS {
+            let Some(undo) = &f.undo else { continue };
+            assert!(f.class.writes(), "{} reads: nothing to undo", f.op);
+            let (ns, name) = undo.op.split_once("::").unwrap_or_default();
+            let inverse = aws::find_operation(ns, name)
+                .unwrap_or_else(|| panic!("{}: undo {} is not an operation", f.op, undo.op));
+            for member in inverse.input.members.iter().filter(|m| m.required) {
+                assert!(
+                    undo.request.iter().any(|(k, _)| *k == member.name),
+                    "{}: undo {} lacks required {}",
+                    f.op,
+                    undo.op,
+                    member.name
+                );
+            }
+            for (key, path) in undo.request {
+                assert!(inverse.input.member(key).is_some(), "{}: {key}", f.op);
+                assert!(jmespath::compile(path).is_ok(), "{}: {path}", f.op);
+            }
+        }
+    }
+
+    #[test]
+    fn every_create_the_issue_names_has_an_undo() {
+        for op in [
+            "cognito::create_user_pool",
+            "cognito::admin_create_user",
+            "cognito::create_group",
+            "cognito::admin_add_user_to_group",
+            "cognito::admin_disable_user",
+            "cognito::admin_enable_user",
+            "cognito::create_user_pool_client",
+            "cognito::create_user_pool_domain",
+            "cognito::create_resource_server",
+            "cognito::create_identity_provider",
+            "cognito::tag_resource",
+            "iam::create_policy",
+            "iam::create_policy_version",
+            "iam::create_role",
+            "iam::attach_role_policy",
+            "iam::put_role_policy",
+            "iam::tag_role",
+        ] {
+            assert!(of_name(op).and_then(|f| f.undo.as_ref()).is_some(), "{op}");
+        }
+        // Everything that creates has an undo, except what cannot be taken back.
+        let irreversible = [
+            "cognito::add_custom_attributes",
+            "cognito::create_user_import_job",
+            "cognito::sign_up",
+        ];
+        for f in FACTS.iter().filter(|f| f.class == Create) {
+            assert_eq!(f.undo.is_none(), irreversible.contains(&f.op), "{}", f.op);
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! What script functions share, and the one path every AWS call takes.
+//!
+//! A [`Context`] holds the runtime, the AWS clients, the `--var`s and the run's safety state
+//! (dry run, confirmations, journal, target). [`Context::call`] is the only way an operation is
+//! sent — from a script, a helper, an import or a revert — and [`Context::guarded`] is its
+//! choke point: interrupt check, class, plan, target line, confirmation, send, journal.
+
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
+use std::time::Instant;
+
+use rhai::{Dynamic, EvalAltResult, Map, Position};
+use serde_json::{Value, json};
+
+use crate::aws::facts::{self, Class};
+use crate::aws::{self, Answer, AwsError, Clients, Operation, Request};
+use crate::error::Error;
+use crate::safety::confirm::{self, Policy};
+use crate::safety::interrupt;
+use crate::safety::journal::{self, Journal};
+use crate::safety::plan::Plan;
+use crate::safety::target::Target;
+use crate::safety::{self, Secret};
+
+/// How a run treats writes: the safety flags of `run` (the REPL and other commands use
+/// [`Safety::interactive`]).
+pub struct Safety {
+    /// `--dry-run`: send reads only, plan writes.
+    pub dry_run: bool,
+    /// How destructive calls are decided.
+    pub confirm: Policy,
+    /// Where calls are recorded, if anywhere.
+    pub journal: Option<Journal>,
+    /// What the journal's first line says about the run (runbook, vars).
+    pub header: Value,
+}
+
+impl Safety {
+    /// No journal, no dry run; destructive calls asked about on a terminal, refused without
+    /// one, allowed with `yes` (the emulator of `--local`).
+    pub fn interactive(yes: bool) -> Self {
+        Self {
+            dry_run: false,
+            confirm: Policy::for_run(yes),
+            journal: None,
+            header: json!({}),
+        }
+    }
+}
+
+/// What script functions share: the runtime, the AWS clients, the `--var`s, the run's safety.
+pub struct Context {
+    pub runtime: tokio::runtime::Runtime,
+    pub clients: Clients,
+    pub vars: Map,
+    dry_run: bool,
+    confirm: Policy,
+    journal: RefCell<Option<Journal>>,
+    header: Value,
+    target: OnceCell<Target>,
+    announced: OnceCell<()>,
+    plan: Plan,
+}
+
+/// One call about to go through the choke point.
+pub struct Action<'a> {
+    /// As a script names it: `cognito::admin_create_user`.
+    pub function: String,
+    pub service: &'a str,
+    /// The API name: `AdminCreateUser`.
+    pub api: &'a str,
+    /// The operation, when it is one (an upload is not).
+    pub op: Option<&'static Operation>,
+    pub class: Class,
+    pub request: &'a Map,
+    /// A dry run's answer, for an action that is not an API operation (an upload).
+    pub planned: Option<Map>,
+}
+
+impl<'a> Action<'a> {
+    /// The action of an API operation.
+    pub fn of(op: &'static Operation, request: &'a Map) -> Self {
+        Self {
+            function: format!("{}::{}", op.namespace, op.name),
+            service: op.service,
+            api: op.api,
+            op: Some(op),
+            class: facts::of(op).class,
+            request,
+            planned: None,
+        }
+    }
+}
+
+impl Context {
+    pub fn new(settings: aws::Settings, vars: Map, safety: Safety) -> Result<Rc<Self>, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+        Ok(Rc::new(Self {
+            runtime,
+            clients: Clients::new(settings),
+            vars,
+            dry_run: safety.dry_run,
+            confirm: safety.confirm,
+            journal: RefCell::new(safety.journal),
+            header: safety.header,
+            target: OnceCell::new(),
+            announced: OnceCell::new(),
+            plan: Plan::default(),
+        }))
+    }
+
+    /// Is this a dry run?
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// PUTs a CSV file to an import job's pre-signed URL, through the choke point (planned in a
+    /// dry run, journaled with the URL's signature masked). Returns `#{ status, bytes }`.
+    pub fn upload(
+        &self,
+        url: &str,
+        path: &std::path::Path,
+        progress: Option<(&crate::import::progress::Progress, &str)>,
+    ) -> Result<Map, AwsError> {
+        let size = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
+        let mut request = Map::new();
+        request.insert("PreSignedUrl".into(), url.into());
+        request.insert("File".into(), path.display().to_string().into());
+        request.insert("Bytes".into(), size.into());
+        let mut planned = Map::new();
+        planned.insert("status".into(), 200_i64.into());
+        planned.insert("bytes".into(), size.into());
+        let action = Action {
+            function: "cognito::upload_csv".into(),
+            service: "s3",
+            api: "PutObject",
+            op: None,
+            class: Class::Update,
+            request: &request,
+            planned: Some(planned),
+        };
+        let answer = self.guarded(&action, || {
+            let (status, bytes) = self
+                .runtime
+                .block_on(crate::import::upload::upload(url, path, progress))?;
+            let mut response = Map::new();
+            response.insert("status".into(), (status as i64).into());
+            response.insert("bytes".into(), (bytes as i64).into());
+            Ok(Answer {
+                response,
+                attempts: 1,
+                request_id: None,
+            })
+        })?;
+        Ok(answer.try_cast::<Map>().unwrap_or_default())
+    }
+
+    /// Runs one AWS operation: check the request (`defaults` fill what it does not set), then
+    /// through the choke point.
+    pub fn call(
+        &self,
+        op: &'static Operation,
+        request: &Map,
+        defaults: &Map,
+    ) -> Result<Dynamic, AwsError> {
+        let mut merged = defaults.clone();
+        merged.extend(request.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let checked = Request::check(op, &merged, request)?;
+        self.guarded(&Action::of(op, &merged), || {
+            self.runtime.block_on(aws::send(&self.clients, op, checked))
+        })
+    }
+
+    /// Runs an operation named as in a script (`"cognito"`, `"describe_user_pool"`), for helpers
+    /// built on the API.
+    pub fn call_named(
+        &self,
+        namespace: &str,
+        name: &str,
+        request: Map,
+    ) -> Result<Dynamic, AwsError> {
+        let op = aws::find_operation(namespace, name).ok_or_else(|| {
+            AwsError::local(namespace, name, "Internal", "operation not registered")
+        })?;
+        self.call(op, &request, &Map::new())
+    }
+
+    /// The choke point every AWS call goes through.
+    ///
+    /// 1. After SIGINT/SIGTERM nothing more is sent.
+    /// 2. In a dry run a write is planned (and answered synthetically), and a read of a
+    ///    planned resource is answered as that resource; other reads are sent.
+    /// 3. Before the run's first write, the target is named on stderr.
+    /// 4. A destructive call is confirmed, or refused before sending.
+    /// 5. The call is sent, and journaled with its outcome.
+    pub fn guarded(
+        &self,
+        action: &Action,
+        send: impl FnOnce() -> Result<Answer, AwsError>,
+    ) -> Result<Dynamic, AwsError> {
+        if let Some(signal) = interrupt::received() {
+            return Err(AwsError::interrupted(signal));
+        }
+        if self.dry_run {
+            if action.class.writes() {
+                self.announce();
+                let mut response =
+                    self.plan
+                        .write(&action.function, action.op, action.class, action.request);
+                if let Some(planned) = &action.planned {
+                    response.extend(planned.clone());
+                }
+                self.record(action, "planned", None, None, None);
+                return Ok(response.into());
+            }
+            if let Some(response) = action.op.and_then(|op| self.plan.read(op, action.request)) {
+                return Ok(response.into());
+            }
+        }
+        if action.class.writes() {
+            self.announce();
+            if action.class.destructive() && !self.confirmed(action) {
+                self.record(action, "refused", None, None, None);
+                return Err(AwsError::local(
+                    action.service,
+                    action.api,
+                    "Refused",
+                    &format!(
+                        "{} is destructive and there is no terminal to confirm it on: nothing was sent; pass --yes to allow destructive calls in this run",
+                        action.function
+                    ),
+                ));
+            }
+        }
+        let started = Instant::now();
+        let result = send();
+        let elapsed = Some(started.elapsed());
+        match &result {
+            Ok(answer) => self.record(
+                action,
+                "ok",
+                Some(answer),
+                elapsed,
+                Some((answer.attempts, answer.request_id.clone())),
+            ),
+            Err(e) => self.record(
+                action,
+                &e.code,
+                None,
+                elapsed,
+                e.attempts.map(|a| (a, e.request_id.clone())),
+            ),
+        }
+        result.map(|answer| answer.response.into())
+    }
+
+    /// Asks about a destructive call, per the run's policy.
+    fn confirmed(&self, action: &Action) -> bool {
+        match self.confirm {
+            Policy::Yes => true,
+            Policy::Refuse => false,
+            Policy::Ask => confirm::ask(&format!(
+                "{} {} in {}: go ahead?",
+                action.function,
+                safety::plan::summary_of(action.request),
+                crate::safety::target::describe(&self.target().to_json())
+            )),
+        }
+    }
+
+    /// Who and where this run acts: resolved once, with `sts:GetCallerIdentity`.
+    pub fn target(&self) -> &Target {
+        self.target.get_or_init(|| {
+            let settings = self.clients.settings();
+            let mut target = Target {
+                region: self.runtime.block_on(self.clients.region()).ok(),
+                source: settings.credential_source(),
+                endpoint: settings.endpoint_url.clone(),
+                ..Target::default()
+            };
+            let identity = aws::find_operation("sts", "get_caller_identity")
+                .ok_or_else(|| AwsError::local("sts", "GetCallerIdentity", "Internal", "missing"))
+                .and_then(|op| {
+                    let request = Request::check(op, &Map::new(), &Map::new())?;
+                    self.runtime.block_on(aws::send(&self.clients, op, request))
+                });
+            match identity {
+                Ok(answer) => {
+                    let text = |k: &str| {
+                        answer
+                            .response
+                            .get(k)
+                            .and_then(|v| v.clone().into_string().ok())
+                    };
+                    target.account = text("Account");
+                    target.arn = text("Arn");
+                }
+                Err(e) => target.unknown = Some(e.to_string()),
+            }
+            target
+        })
+    }
+
+    /// Names the target on stderr, once, before the first write.
+    fn announce(&self) {
+        self.announced.get_or_init(|| {
+            eprintln!("{}", self.target().line());
+        });
+    }
+
+    /// Appends a call to the journal (writing its first line first).
+    fn record(
+        &self,
+        action: &Action,
+        outcome: &str,
+        answer: Option<&Answer>,
+        elapsed: Option<std::time::Duration>,
+        sent: Option<(u32, Option<String>)>,
+    ) {
+        if self.journal.borrow().is_none() {
+            return;
+        }
+        let target = self.target().to_json();
+        let mut journal = self.journal.borrow_mut();
+        let Some(journal) = journal.as_mut() else {
+            return;
+        };
+        if !journal.is_open() {
+            let mut first = self.header.clone();
+            first["type"] = "run".into();
+            first["time"] = journal::now().into();
+            first["target"] = target;
+            first["dry_run"] = self.dry_run.into();
+            journal.write(&first);
+        }
+        let (attempts, request_id) = sent.unwrap_or((0, None));
+        let created = answer.and_then(|a| {
+            let undo = facts::of(action.op?).undo.as_ref()?;
+            undo.request_for(action.request, &a.response)
+        });
+        journal.write(&json!({
+            "type": "call",
+            "time": journal::now(),
+            "service": action.service,
+            "operation": action.api,
+            "function": action.function,
+            "class": format!("{:?}", action.class).to_lowercase(),
+            "request": masked(action.request),
+            "outcome": outcome,
+            "attempts": attempts,
+            "duration_ms": elapsed.map(|d| d.as_millis() as u64),
+            "request_id": request_id,
+            "created": created,
+        }));
+    }
+
+    /// Ends the run: the journal's last line, and in a dry run the plan's closing line.
+    pub fn finish(&self, result: &Result<(), Error>) {
+        if self.dry_run {
+            eprintln!("{}", self.plan.closing_line());
+        }
+        let mut journal = self.journal.borrow_mut();
+        let Some(journal) = journal.as_mut().filter(|j| j.is_open()) else {
+            return;
+        };
+        let mut end = json!({ "type": "end", "time": journal::now() });
+        match result {
+            Ok(()) => end["outcome"] = "ok".into(),
+            Err(Error::Interrupted(signal)) => {
+                end["outcome"] = "interrupted".into();
+                end["signal"] = interrupt::name(*signal).into();
+            }
+            Err(e) => {
+                end["outcome"] = "error".into();
+                let text = e.to_string();
+                end["message"] = text.strip_prefix("error: ").unwrap_or(&text).into();
+            }
+        }
+        journal.write(&end);
+    }
+
+    /// Did the run write, or plan or refuse to write, anything?
+    pub fn wrote(&self) -> bool {
+        self.announced.get().is_some()
+    }
+
+    /// The journal's path, once it exists.
+    pub fn journal_path(&self) -> Option<std::path::PathBuf> {
+        self.journal
+            .borrow()
+            .as_ref()
+            .filter(|j| j.is_open())
+            .map(|j| j.path().to_path_buf())
+    }
+}
+
+/// A request as the journal keeps it: secrets masked.
+pub fn masked(request: &Map) -> Value {
+    crate::helpers::to_json_value(&safety::redact(&Dynamic::from(request.clone())))
+        .unwrap_or(Value::Null)
+}
+
+/// Throws an AWS error into the script as its catchable map. An interrupt is not catchable:
+/// it ends the script.
+pub fn throw(err: AwsError, pos: Position) -> Box<EvalAltResult> {
+    if err.code == aws::error::INTERRUPTED {
+        return Box::new(EvalAltResult::ErrorTerminated(err.to_map().into(), pos));
+    }
+    Box::new(EvalAltResult::ErrorRuntime(err.to_map().into(), pos))
+}
+
+/// A runtime error carrying a plain message.
+pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into().into(), pos))
+}
+
+/// The text of a value that may be a [`Secret`] or a string, for helpers that take either.
+pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
+    aws::secret_or_string(value).ok_or_else(|| {
+        fail(
+            format!("{what} must be a string, not {}", value.type_name()),
+            pos,
+        )
+    })
+}
+
+/// Makes a [`Secret`] script value.
+pub fn secret_value(value: String) -> Dynamic {
+    Dynamic::from(Secret::new(value))
+}

@@ -1,0 +1,18 @@
+//! Safety: what keeps a runbook from harming the account it runs against.
+//!
+//! Every AWS call of a script, helper or revert passes through one choke point,
+//! [`Context::guarded`](crate::context::Context::guarded), which layers these in order:
+//! the interrupt check ([`interrupt`]), the operation's class ([`crate::aws::facts`]), the
+//! dry-run plan ([`plan`]), the target line ([`target`]), the confirmation of destructive calls
+//! ([`confirm`]), and the journal ([`journal`]). Secrets ([`secret`]) are masked wherever a
+//! value is shown or recorded.
+
+pub mod confirm;
+pub mod interrupt;
+pub mod journal;
+pub mod plan;
+pub mod revert;
+pub mod secret;
+pub mod target;
+
+pub use secret::*;

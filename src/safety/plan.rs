@@ -1,0 +1,294 @@
+//! `run --dry-run`: the plan of every write, and the answers that keep a runbook planning.
+//!
+//! In a dry run reads are sent and writes are not. Each write is printed on stderr as a
+//! numbered plan line (`plan 3: + cognito::admin_create_user UserPoolId=… Username=u1`: `+`
+//! creates, `~` updates, `-` deletes; secrets masked) and answered with a synthetic response
+//! shaped like the real one: identifiers become placeholders (`dry-run:CreateUserPool:1`) and
+//! members the request set are echoed, so that `cognito::create_user_pool(…).UserPool.Id` flows
+//! into the next call. A read whose request names a placeholder is not sent either: it answers
+//! as the fresh resource would (what its create call set, empty lists, no users).
+
+use std::cell::{Cell, RefCell};
+
+use rhai::{Array, Dynamic, Map};
+
+use crate::aws::Operation;
+use crate::aws::facts::Class;
+use crate::aws::shape::{Shape, Ty};
+use crate::aws::timestamp::Timestamp;
+
+/// What placeholders start with.
+pub const PLACEHOLDER: &str = "dry-run:";
+
+/// The attributes every user pool's import CSV header has (Cognito's `GetCSVHeader`), before
+/// its custom attributes and `cognito:mfa_enabled`, `cognito:username`.
+const STANDARD_HEADER: &[&str] = &[
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "email_verified",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "phone_number_verified",
+    "address",
+    "updated_at",
+];
+
+/// A resource a planned call would have made.
+struct Planned {
+    id: String,
+    shape: &'static str,
+    value: Dynamic,
+    request: Map,
+}
+
+/// The plan of a dry run.
+#[derive(Default)]
+pub struct Plan {
+    creates: Cell<usize>,
+    updates: Cell<usize>,
+    deletes: Cell<usize>,
+    made: RefCell<Vec<Planned>>,
+    /// What identifies each planned creation (`RoleName`: `r1`, `UserPoolId`: …), so that a
+    /// read naming it by name rather than by placeholder is answered too.
+    names: RefCell<Vec<(String, String)>>,
+}
+
+impl Plan {
+    /// Plans one write: prints its line, counts it, and returns its synthetic response.
+    pub fn write(
+        &self,
+        function: &str,
+        op: Option<&Operation>,
+        class: Class,
+        request: &Map,
+    ) -> Map {
+        let counter = match class {
+            Class::Create => &self.creates,
+            Class::Delete => &self.deletes,
+            _ => &self.updates,
+        };
+        counter.set(counter.get() + 1);
+        let n = self.total();
+        let sign = match class {
+            Class::Create => '+',
+            Class::Delete => '-',
+            _ => '~',
+        };
+        eprintln!("plan {n}: {sign} {function} {}", summary_of(request));
+        let Some(op) = op else {
+            return Map::new();
+        };
+        let id = format!("{PLACEHOLDER}{}:{n}", op.api);
+        let response = fill(op.output, request, &id, 0);
+        if class == Class::Create
+            && let Some(undo) = &crate::aws::facts::of(op).undo
+            && let Some(serde_json::Value::Object(created)) = undo.request_for(request, &response)
+        {
+            let mut names = self.names.borrow_mut();
+            for (key, value) in created {
+                if let serde_json::Value::String(value) = value {
+                    names.push((key, value));
+                }
+            }
+        }
+        let mut made = self.made.borrow_mut();
+        for member in op.output.members {
+            if let (Ty::Struct(shape), Some(value)) = (&member.ty, response.get(member.name)) {
+                made.push(Planned {
+                    id: id.clone(),
+                    shape: shape.name,
+                    value: value.clone(),
+                    request: request.clone(),
+                });
+            }
+        }
+        response
+    }
+
+    /// The answer to a read that names a placeholder, or `None` to send it.
+    pub fn read(&self, op: &Operation, request: &Map) -> Option<Map> {
+        let ids = placeholders(request);
+        let named = request.iter().any(|(k, v)| {
+            let v = v.to_string();
+            self.names
+                .borrow()
+                .iter()
+                .any(|(key, value)| key == k.as_str() && *value == v)
+        });
+        if ids.is_empty() && !named {
+            return None;
+        }
+        let ids = if ids.is_empty() {
+            vec![format!("{PLACEHOLDER}{}", op.api)]
+        } else {
+            ids
+        };
+        let made = self.made.borrow();
+        if op.api == "GetCSVHeader" {
+            let pool = made
+                .iter()
+                .find(|p| ids.contains(&p.id) && p.shape == "UserPoolType");
+            let mut header: Array = STANDARD_HEADER.iter().map(|h| Dynamic::from(*h)).collect();
+            if let Some(schema) = pool
+                .and_then(|p| p.request.get("Schema"))
+                .and_then(|s| s.clone().try_cast::<Array>())
+            {
+                for attribute in schema {
+                    if let Some(name) = attribute
+                        .read_lock::<Map>()
+                        .and_then(|a| a.get("Name").cloned())
+                    {
+                        header.push(format!("custom:{name}").into());
+                    }
+                }
+            }
+            header.extend(["cognito:mfa_enabled".into(), "cognito:username".into()]);
+            let mut out = Map::new();
+            out.insert("UserPoolId".into(), request.get("UserPoolId").cloned()?);
+            out.insert("CSVHeader".into(), header.into());
+            return Some(out);
+        }
+        let mut response = fill(op.output, request, &ids[0], 0);
+        for member in op.output.members {
+            if let Ty::Struct(shape) = &member.ty
+                && let Some(found) = made
+                    .iter()
+                    .rev()
+                    .find(|p| p.shape == shape.name && ids.contains(&p.id))
+            {
+                response.insert(member.name.into(), found.value.clone());
+            }
+        }
+        Some(response)
+    }
+
+    pub fn total(&self) -> usize {
+        self.creates.get() + self.updates.get() + self.deletes.get()
+    }
+
+    /// The closing line: `plan: 7 writes (3 create, 2 update, 2 delete), 0 sent`.
+    pub fn closing_line(&self) -> String {
+        let total = self.total();
+        format!(
+            "plan: {total} write{} ({} create, {} update, {} delete), 0 sent",
+            if total == 1 { "" } else { "s" },
+            self.creates.get(),
+            self.updates.get(),
+            self.deletes.get()
+        )
+    }
+}
+
+/// Is this a placeholder id of a dry run?
+pub fn is_placeholder(text: &str) -> bool {
+    text.starts_with(PLACEHOLDER)
+}
+
+/// The placeholders a request names (at any depth).
+fn placeholders(request: &Map) -> Vec<String> {
+    fn walk(value: &Dynamic, out: &mut Vec<String>) {
+        if let Ok(s) = value.clone().into_immutable_string() {
+            if is_placeholder(&s) {
+                out.push(s.to_string());
+            }
+        } else if let Some(map) = value.read_lock::<Map>() {
+            map.values().for_each(|v| walk(v, out));
+        } else if let Some(array) = value.read_lock::<Array>() {
+            array.iter().for_each(|v| walk(v, out));
+        }
+    }
+    let mut out = Vec::new();
+    request.values().for_each(|v| walk(v, &mut out));
+    out
+}
+
+/// Does a request value fit a member of this type (so it can be echoed)?
+fn fits(ty: &Ty, value: &Dynamic) -> bool {
+    match ty {
+        Ty::Struct(_) | Ty::Map(_) => value.is_map(),
+        Ty::List(_) => value.is_array(),
+        Ty::Boolean => value.is_bool(),
+        Ty::Integer | Ty::Long => value.is_int(),
+        Ty::Double => value.is_float() || value.is_int(),
+        _ => value.is_string() || value.is::<crate::safety::Secret>(),
+    }
+}
+
+/// A synthetic value of `shape` for a request: echo what the request set under the same
+/// names, placeholders for identifiers, the time for timestamps, empty lists for a list call.
+fn fill(shape: &Shape, request: &Map, id: &str, depth: usize) -> Map {
+    let mut out = Map::new();
+    for member in shape.members {
+        let name = member.name;
+        let echoed = request
+            .get(name)
+            .filter(|v| !v.is_unit() && fits(&member.ty, v))
+            .cloned();
+        let value = echoed.or_else(|| match &member.ty {
+            Ty::Struct(inner) if depth < 2 => Some(fill(inner, request, id, depth + 1).into()),
+            Ty::String if name.ends_with("Id") => Some(id.into()),
+            Ty::String if name.ends_with("Arn") => {
+                Some(format!("arn:aws:iam::000000000000:{id}").into())
+            }
+            Ty::String if name.ends_with("Url") => {
+                Some(format!("https://{}.invalid/", id.replace(':', "-")).into())
+            }
+            Ty::String if name == "Name" => request
+                .iter()
+                .find(|(k, v)| k.ends_with("Name") && v.is_string())
+                .map(|(_, v)| v.clone()),
+            Ty::Timestamp => {
+                Timestamp::from_epoch_seconds(time::OffsetDateTime::now_utc().unix_timestamp())
+                    .map(|t| t.to_cli().into())
+            }
+            Ty::List(_) if depth == 0 => Some(Array::new().into()),
+            _ => None,
+        });
+        if let Some(value) = value {
+            out.insert(name.into(), value);
+        }
+    }
+    out
+}
+
+/// A request in one line for plan lines and journal tables: `Key=value …`, secrets masked,
+/// long values shortened.
+pub fn summary_of(request: &Map) -> String {
+    let shown =
+        crate::helpers::to_json_value(&crate::safety::redact(&Dynamic::from(request.clone())))
+            .unwrap_or_default();
+    summary(&shown)
+}
+
+/// The same for a journaled (already masked) request.
+pub fn summary(request: &serde_json::Value) -> String {
+    let Some(map) = request.as_object() else {
+        return String::new();
+    };
+    map.iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let text = if text.chars().count() > 60 {
+                format!("{}…", text.chars().take(59).collect::<String>())
+            } else {
+                text
+            };
+            format!("{k}={text}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

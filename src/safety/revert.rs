@@ -1,0 +1,256 @@
+//! `runbook revert JOURNAL`: undo what a journaled run did, newest first.
+//!
+//! Each successful write of the journal with an [`Undo`](crate::aws::facts::Undo) is undone
+//! with the request its journal line recorded under `created` (`create_user_pool` →
+//! `delete_user_pool`, `attach_role_policy` → `detach_role_policy`, …). A role is emptied of
+//! its policies before it is deleted, and a policy of its other versions (and detached from
+//! roles) before it is. Writes with no undo (passwords, attribute changes, deletions, import
+//! jobs) are listed as irreversible, never skipped silently; a resource already gone is
+//! reported and skipped. The revert is confirmed once for the whole list (`--yes` on no
+//! terminal), goes through the same call path as any run — so it is journaled — and with
+//! `--dry-run` lists what it would undo and sends nothing.
+
+use std::path::Path;
+
+use rhai::{Dynamic, Map};
+use serde_json::Value;
+
+use crate::aws::AwsError;
+use crate::aws::facts::{self, Class};
+use crate::context::Context;
+use crate::error::Error;
+use crate::safety::confirm::{self, Policy};
+use crate::safety::plan::summary;
+
+/// Error codes that mean the thing to undo is already gone.
+const GONE: &[&str] = &[
+    "ResourceNotFoundException",
+    "UserNotFoundException",
+    "GroupNotFoundException",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+];
+
+/// One undo to make.
+struct Step {
+    /// What the run did, as `function Key=value …`.
+    done: String,
+    /// The undo, as `function Key=value …`.
+    undo: String,
+    /// The undo: its function and request.
+    function: &'static str,
+    request: Map,
+}
+
+/// What a journal's writes come to: the undos, newest first, and what cannot be undone.
+fn steps(lines: &[Value]) -> (Vec<Step>, Vec<String>) {
+    let mut undo = Vec::new();
+    let mut irreversible = Vec::new();
+    for line in lines.iter().rev().filter(|l| l["type"] == "call") {
+        let function = line["function"].as_str().unwrap_or("");
+        let Some(fact) = facts::of_name(function) else {
+            continue;
+        };
+        if line["outcome"] != "ok" || fact.class == Class::Read {
+            continue; // not sent, failed, or read: nothing changed
+        }
+        let done = format!("{function} {}", summary(&line["request"]));
+        match (&fact.undo, line["created"].as_object()) {
+            (Some(u), Some(created)) => undo.push(Step {
+                done,
+                undo: format!("{} {}", u.op, summary(&line["created"])),
+                function: u.op,
+                request: created
+                    .iter()
+                    .map(|(k, v)| (k.as_str().into(), crate::aws::json_to_dynamic(v)))
+                    .collect(),
+            }),
+            _ => irreversible.push(done),
+        }
+    }
+    (undo, irreversible)
+}
+
+/// Undoes the run recorded in `journal`.
+pub fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
+    let lines = crate::safety::journal::read(journal).map_err(Error::Usage)?;
+    if !lines.iter().any(|l| l["type"] == "run") {
+        return Err(Error::Usage(format!(
+            "{} is not a runbook journal (it has no run line)",
+            journal.display()
+        )));
+    }
+    let (steps, irreversible) = steps(&lines);
+    for done in &irreversible {
+        eprintln!("irreversible, left as it is: {done}");
+    }
+    if steps.is_empty() {
+        eprintln!("revert: nothing to undo in {}", journal.display());
+        return Ok(());
+    }
+    eprintln!(
+        "revert: {} undo{} of {}, newest first:",
+        steps.len(),
+        if steps.len() == 1 { "" } else { "s" },
+        journal.display()
+    );
+    for (i, step) in steps.iter().enumerate() {
+        eprintln!("  {}. {}\n       undoes {}", i + 1, step.undo, step.done);
+    }
+    if !ctx.dry_run() {
+        let target = crate::safety::target::describe(&ctx.target().to_json());
+        let go = match policy {
+            Policy::Yes => true,
+            Policy::Ask => confirm::ask(&format!("revert these in {target}?")),
+            Policy::Refuse => {
+                return Err(Error::Runtime {
+                    message: "revert is destructive and there is no terminal to confirm it on: nothing was sent; pass --yes".into(),
+                    location: None,
+                });
+            }
+        };
+        if !go {
+            return Err(Error::Runtime {
+                message: "revert not confirmed: nothing was sent".into(),
+                location: None,
+            });
+        }
+    }
+    let mut failed = 0;
+    for step in &steps {
+        match undo(ctx, step) {
+            Ok(()) if ctx.dry_run() => {}
+            Ok(()) => eprintln!("undone: {}", step.done),
+            Err(e) if GONE.contains(&e.code.as_str()) => {
+                eprintln!("already gone, skipped: {} ({})", step.done, e.code)
+            }
+            Err(e) if e.code == crate::aws::error::INTERRUPTED => {
+                return Err(Error::Interrupted(
+                    crate::safety::interrupt::received().unwrap_or(2),
+                ));
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("could not undo {}: {e}", step.done);
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Runtime {
+            message: format!("revert: {failed} undo(s) failed; see above"),
+            location: None,
+        });
+    }
+    Ok(())
+}
+
+/// Makes one undo, emptying a role or policy first.
+fn undo(ctx: &Context, step: &Step) -> Result<(), AwsError> {
+    let (namespace, name) = step
+        .function
+        .split_once("::")
+        .unwrap_or(("", step.function));
+    if !ctx.dry_run() {
+        match step.function {
+            "iam::delete_role" => empty_role(ctx, &step.request)?,
+            "iam::delete_policy" => empty_policy(ctx, &step.request)?,
+            _ => {}
+        }
+    }
+    ctx.call_named(namespace, name, step.request.clone())
+        .map(|_| ())
+}
+
+fn field(value: &Dynamic, key: &str) -> Dynamic {
+    value
+        .read_lock::<Map>()
+        .and_then(|m| m.get(key).cloned())
+        .unwrap_or(Dynamic::UNIT)
+}
+
+fn items(value: &Dynamic, key: &str) -> Vec<Dynamic> {
+    field(value, key).into_array().unwrap_or_default()
+}
+
+fn request(pairs: &[(&str, Dynamic)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).into(), v.clone()))
+        .collect()
+}
+
+/// Detaches a role's managed policies and deletes its inline ones.
+fn empty_role(ctx: &Context, role: &Map) -> Result<(), AwsError> {
+    let name = role.get("RoleName").cloned().unwrap_or(Dynamic::UNIT);
+    let by_name = request(&[("RoleName", name.clone())]);
+    let attached = ctx.call_named("iam", "list_attached_role_policies", by_name.clone())?;
+    for policy in items(&attached, "AttachedPolicies") {
+        let _ = ctx.call_named(
+            "iam",
+            "detach_role_policy",
+            request(&[
+                ("RoleName", name.clone()),
+                ("PolicyArn", field(&policy, "PolicyArn")),
+            ]),
+        )?;
+    }
+    let inline = ctx.call_named("iam", "list_role_policies", by_name)?;
+    for policy in items(&inline, "PolicyNames") {
+        let _ = ctx.call_named(
+            "iam",
+            "delete_role_policy",
+            request(&[("RoleName", name.clone()), ("PolicyName", policy)]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Deletes a policy's non-default versions and detaches it from the roles it is attached to.
+fn empty_policy(ctx: &Context, policy: &Map) -> Result<(), AwsError> {
+    let arn = policy.get("PolicyArn").cloned().unwrap_or(Dynamic::UNIT);
+    let versions = ctx.call_named(
+        "iam",
+        "list_policy_versions",
+        request(&[("PolicyArn", arn.clone())]),
+    )?;
+    for version in items(&versions, "Versions") {
+        if !field(&version, "IsDefaultVersion")
+            .as_bool()
+            .unwrap_or(true)
+        {
+            let _ = ctx.call_named(
+                "iam",
+                "delete_policy_version",
+                request(&[
+                    ("PolicyArn", arn.clone()),
+                    ("VersionId", field(&version, "VersionId")),
+                ]),
+            )?;
+        }
+    }
+    let described = ctx.call_named("iam", "get_policy", request(&[("PolicyArn", arn.clone())]))?;
+    let attachments = field(&field(&described, "Policy"), "AttachmentCount")
+        .as_int()
+        .unwrap_or(0);
+    if attachments > 0 {
+        for role in items(&ctx.call_named("iam", "list_roles", Map::new())?, "Roles") {
+            let name = field(&role, "RoleName");
+            let attached = ctx.call_named(
+                "iam",
+                "list_attached_role_policies",
+                request(&[("RoleName", name.clone())]),
+            )?;
+            if items(&attached, "AttachedPolicies")
+                .iter()
+                .any(|p| field(p, "PolicyArn").to_string() == arn.to_string())
+            {
+                let _ = ctx.call_named(
+                    "iam",
+                    "detach_role_policy",
+                    request(&[("RoleName", name), ("PolicyArn", arn.clone())]),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
