@@ -449,3 +449,97 @@ fn a_request_for_one_page_keeps_its_markers() {
         "{out}"
     );
 }
+
+/// Does the wire body equal the journaled request (the request map the runbook wrote, secrets
+/// masked there)? Each member must be there with the same value; a masked one with any string.
+fn same_request(body: &Value, journaled: &Value) -> bool {
+    match (body, journaled) {
+        (Value::String(_), Value::String(masked)) if masked == "********" => true,
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| same_request(v, w)))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(v, w)| same_request(v, w))
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// Runs a runbook of `scripts/` with a journal and checks every cognito-idp request the
+/// emulator received against the request map the journal recorded, in order.
+fn sends_what_it_writes(file: &str, vars: &[(&str, &str)]) -> usize {
+    let app = app_id("scripts");
+    let journal = temp_dir().join("j.jsonl");
+    let mut cmd = runbook_as(&app);
+    cmd.args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(file);
+    for (k, v) in vars {
+        cmd.arg("--var").arg(format!("{k}={v}"));
+    }
+    ok(&cmd.output().expect("runs"));
+    let journaled: Vec<Value> = std::fs::read_to_string(&journal)
+        .expect("journal")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .filter(|l: &Value| l["type"] == "call" && l["service"] == "cognito-idp")
+        .collect();
+    let sent: Vec<Value> = recorded(&app)
+        .into_iter()
+        .filter(|r| {
+            r["user_agent"]
+                .as_str()
+                .is_some_and(|ua| ua.contains("cognitoidentityprovider"))
+        })
+        .collect();
+    assert_eq!(
+        sent.len(),
+        journaled.len(),
+        "{file}: one request per journaled call"
+    );
+    for (wire, line) in sent.iter().zip(&journaled) {
+        assert_eq!(wire["action"], line["operation"], "{file}: in order");
+        let body: Value = serde_json::from_str(wire["body"].as_str().unwrap_or("")).expect("json");
+        assert!(
+            same_request(&body, &line["request"]),
+            "{file}: {} sent {body} for the request {}",
+            line["operation"],
+            line["request"]
+        );
+    }
+    sent.len()
+}
+
+#[test]
+fn every_cognito_call_of_the_scripts_sends_exactly_the_request_written() {
+    let n = sends_what_it_writes(
+        "scripts/walkthrough.rhai",
+        &[("pool_name", &unique("wired"))],
+    );
+    assert!(n > 20, "{n} calls");
+    // The import runbook, on a pool and role made for it.
+    let setup = ok(&run(
+        &script(&format!(
+            r#"import "import_role" as import_role;
+               print(cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id);
+               print(import_role::ensure("{}", "{}"));"#,
+            unique("wired-import"),
+            unique("WiredRole"),
+            unique("WiredPolicy")
+        )),
+        &[],
+    ));
+    let mut lines = setup.lines();
+    let (pool, role) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+    let n = sends_what_it_writes(
+        "scripts/import_users.rhai",
+        &[
+            ("pool_id", pool),
+            ("role_arn", role),
+            ("job_name", &unique("wired")),
+        ],
+    );
+    assert!(n > 5, "{n} calls");
+}

@@ -25,7 +25,7 @@ account's one import slot), and "release": true ends that hold.
 Every API request is recorded with its raw body and the raw response, so tests can see exactly
 what went over the wire: GET /_runbook/requests?app=ID lists the requests whose User-Agent
 carries ``app/ID`` (set with AWS_SDK_UA_APP_ID), oldest first (the last 10,000 are kept), as JSON
-[{"action", "body", "status", "response", "access_key", "user_agent"}]. POST /_runbook/faults
+[{"action", "body", "status", "response", "access_key", "region", "user_agent"}]. POST /_runbook/faults
 with {"app": ID, "server_errors": N} makes the next N API requests from that app answer
 500 InternalErrorException (to count the client's attempts).
 
@@ -445,6 +445,7 @@ class Emulator:
             "action": action,
             "body": raw.decode("utf-8", errors="replace"),
             "access_key": key.group(1) if key else None,
+            "region": region_of(environ) if key else None,
             "user_agent": environ.get("HTTP_USER_AGENT", ""),
         }
         captured = {}

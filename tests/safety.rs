@@ -1,0 +1,780 @@
+//! Safe to point at production: the right target, a plan before, a journal after, a way back,
+//! confirmations — each checked on the emulator's side.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Some tests compare the whole emulator's state, so this binary's tests run one at a time
+/// (the binary has its own emulator: only its own tests can change that state).
+static WHOLE_STATE: Mutex<()> = Mutex::new(());
+
+fn whole_state() -> std::sync::MutexGuard<'static, ()> {
+    WHOLE_STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Everything a runbook could have created: pools with their users, clients and groups, roles
+/// with their attached and inline policies, customer managed policies.
+fn snapshot() -> Value {
+    let out = ok(&run(
+        &script(
+            r#"let pools = #{};
+               for p in cognito::list_user_pools().UserPools {
+                   pools[p.Id] = #{
+                       name: p.Name,
+                       users: query(cognito::list_users(p.Id), "Users[].[Username, Enabled]"),
+                       clients: query(cognito::list_user_pool_clients(p.Id), "UserPoolClients[].ClientName"),
+                       groups: query(cognito::list_groups(#{ UserPoolId: p.Id }), "Groups[].GroupName"),
+                   };
+               }
+               let roles = #{};
+               for r in iam::list_roles().Roles {
+                   roles[r.RoleName] = #{
+                       attached: query(iam::list_attached_role_policies(r.RoleName), "AttachedPolicies[].PolicyArn"),
+                       inline: iam::list_role_policies(#{ RoleName: r.RoleName }).PolicyNames,
+                   };
+               }
+               let policies = query(iam::list_policies(#{ Scope: "Local" }), "Policies[].[Arn, DefaultVersionId]");
+               print(to_json(#{ pools: pools, roles: roles, policies: policies }));"#,
+        ),
+        &[],
+    ));
+    serde_json::from_str(out.trim()).expect("snapshot JSON")
+}
+
+/// Is this API action a read by its name alone (not by runbook's own table)?
+fn is_read(action: &str) -> bool {
+    ["Describe", "Get", "List", "AdminGet", "AdminList"]
+        .iter()
+        .any(|p| action.starts_with(p))
+}
+
+fn journal_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("journal lines are JSON"))
+        .collect()
+}
+
+fn calls<'a>(lines: &'a [Value], function: &str) -> Vec<&'a Value> {
+    lines
+        .iter()
+        .filter(|l| l["type"] == "call" && l["function"] == function)
+        .collect()
+}
+
+#[test]
+fn the_walkthrough_in_a_dry_run_plans_every_write_and_changes_nothing() {
+    let _one = whole_state();
+    let before = snapshot();
+    let app = app_id("dryrun");
+    let out = runbook_as(&app)
+        .args(["run", "--dry-run", "scripts/walkthrough.rhai"])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    // The plan: numbered lines in order, and the closing count.
+    let plan: Vec<&str> = err.lines().filter(|l| l.starts_with("plan ")).collect();
+    assert!(plan.len() > 10, "{err}");
+    for (i, line) in plan.iter().enumerate() {
+        assert!(line.starts_with(&format!("plan {}: ", i + 1)), "{line}");
+    }
+    assert!(plan[0].contains("+ cognito::create_user_pool"), "{err}");
+    assert!(
+        err.contains("- cognito::delete_user_pool UserPoolId=dry-run:CreateUserPool:1"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("plan: {} writes (", plan.len())) && err.contains("), 0 sent"),
+        "{err}"
+    );
+    // Secrets are masked in the plan.
+    assert!(err.contains("Password=********"), "{err}");
+    // Nothing but reads reached the emulator, and its state is as it was.
+    let seen = recorded(&app);
+    assert!(!seen.is_empty());
+    for r in &seen {
+        let action = r["action"].as_str().unwrap_or("");
+        assert!(is_read(action), "a dry run sent {action}");
+    }
+    assert_eq!(snapshot(), before);
+}
+
+#[test]
+fn a_run_is_reverted_to_the_state_before_it() {
+    let _one = whole_state();
+    // A pool that exists before the run; the run adds to it and creates things of its own.
+    let name = unique("revert");
+    let existing = ok(&run(
+        &script(&format!(
+            r#"let p = cognito::create_user_pool("{name}-existing").UserPool.Id;
+               cognito::admin_create_user(p, "kept", #{{ MessageAction: "SUPPRESS" }});
+               print(p);"#
+        )),
+        &[],
+    ));
+    let existing = existing.trim().to_string();
+    let before = snapshot();
+    let journal = temp_dir().join("run.jsonl");
+    let body = format!(
+        r#"let pool = cognito::create_user_pool("{name}").UserPool.Id;
+           cognito::admin_create_user(pool, "u1", #{{ MessageAction: "SUPPRESS" }});
+           cognito::create_group(#{{ UserPoolId: pool, GroupName: "g1" }});
+           cognito::admin_add_user_to_group(#{{ UserPoolId: pool, Username: "u1", GroupName: "g1" }});
+           cognito::create_user_pool_client(pool, "c1");
+           cognito::admin_create_user("{existing}", "added", #{{ MessageAction: "SUPPRESS" }});
+           cognito::create_group(#{{ UserPoolId: "{existing}", GroupName: "ops" }});
+           cognito::admin_add_user_to_group(#{{ UserPoolId: "{existing}", Username: "kept", GroupName: "ops" }});
+           cognito::admin_disable_user("{existing}", "kept");
+           cognito::create_user_pool_client("{existing}", "extra");
+           cognito::admin_set_user_password("{existing}", "added", "Irreversible#Pass1", true);
+           let doc = #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Action: "logs:*", Resource: "*" }}] }};
+           let policy = iam::create_policy("{name}", doc).Policy.Arn;
+           iam::create_policy_version(#{{ PolicyArn: policy, PolicyDocument: doc }});
+           iam::create_role("{name}", #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Principal: #{{ Service: "cognito-idp.amazonaws.com" }}, Action: "sts:AssumeRole" }}] }});
+           iam::attach_role_policy("{name}", policy);
+           iam::put_role_policy(#{{ RoleName: "{name}", PolicyName: "inline", PolicyDocument: doc }});
+           iam::tag_role(#{{ RoleName: "{name}", Tags: [#{{ Key: "team", Value: "id" }}] }});"#
+    );
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&body))
+        .output()
+        .expect("runs");
+    ok(&out);
+    assert_ne!(snapshot(), before, "the run changed nothing?");
+
+    // revert --dry-run lists the undos and sends no write.
+    let app = app_id("revertplan");
+    let out = runbook_as(&app)
+        .args(["revert", "--dry-run"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("revert: 16 undos of"), "{err}");
+    assert!(
+        err.contains(
+            "irreversible, left as it is: cognito::admin_set_user_password Password=********"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("- iam::delete_role RoleName="), "{err}");
+    for r in recorded(&app) {
+        let action = r["action"].as_str().unwrap_or("");
+        assert!(is_read(action), "revert --dry-run sent {action}");
+    }
+    assert_ne!(snapshot(), before);
+
+    // Without a terminal and without --yes, a revert is refused.
+    let out = runbook()
+        .arg("revert")
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(snapshot(), before, "{err}");
+    // The revert was journaled like any run.
+    let revert_journal = err
+        .lines()
+        .find_map(|l| l.strip_prefix("runbook: journal "))
+        .and_then(|l| l.split(' ').next())
+        .map(PathBuf::from)
+        .expect("the revert names its journal");
+    let lines = journal_lines(&revert_journal);
+    assert_eq!(calls(&lines, "iam::delete_role").len(), 1);
+    assert_eq!(calls(&lines, "iam::delete_role")[0]["outcome"], "ok");
+
+    // A second revert finds everything already gone, and says so.
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("already gone, skipped: cognito::create_user_pool"),
+        "{err}"
+    );
+    ok(&run(
+        &script(&format!(r#"cognito::delete_user_pool("{existing}");"#)),
+        &[],
+    ));
+}
+
+#[test]
+fn a_destructive_call_without_a_terminal_or_yes_is_refused_before_sending() {
+    let _one = whole_state();
+    let pool = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
+            unique("refuse")
+        )),
+        &[],
+    ));
+    let pool = pool.trim();
+    let journal = temp_dir().join("refused.jsonl");
+    let app = app_id("refuse");
+    let out = runbook_as(&app)
+        .args(["run", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(r#"cognito::delete_user_pool("{pool}");"#)))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("DeleteUserPool failed: Refused:"), "{err}");
+    assert!(err.contains("pass --yes"), "{err}");
+    assert!(
+        !recorded(&app)
+            .iter()
+            .any(|r| r["action"] == "DeleteUserPool"),
+        "nothing may be sent"
+    );
+    let lines = journal_lines(&journal);
+    assert_eq!(
+        calls(&lines, "cognito::delete_user_pool")[0]["outcome"],
+        "refused"
+    );
+    // Still there.
+    ok(&run(
+        &script(&format!(
+            r#"cognito::describe_user_pool("{pool}"); cognito::delete_user_pool("{pool}");"#
+        )),
+        &[],
+    ));
+}
+
+/// Runs `runbook ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
+fn on_a_terminal(args: &str, input: &str) -> (Option<i32>, String) {
+    let cmd = format!(
+        "{} --endpoint-url {} {args}",
+        env!("CARGO_BIN_EXE_runbook"),
+        endpoint()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "ap-northeast-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("XDG_STATE_HOME", state_home())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // Typed once the question is up; `script` passes it to the terminal.
+        std::thread::sleep(Duration::from_millis(1500));
+        let _ = stdin.write_all(input.as_bytes());
+        std::thread::sleep(Duration::from_millis(1000));
+    }
+    let out = child.wait_with_output().expect("waits");
+    (out.status.code(), stdout(&out) + &stderr(&out))
+}
+
+#[test]
+fn on_a_terminal_a_destructive_call_is_asked_about() {
+    let _one = whole_state();
+    let make = |name: &str| {
+        ok(&run(
+            &script(&format!(
+                r#"print(cognito::create_user_pool("{name}").UserPool.Id);"#
+            )),
+            &[],
+        ))
+        .trim()
+        .to_string()
+    };
+    let exists = |pool: &str| {
+        run(
+            &script(&format!(r#"cognito::describe_user_pool("{pool}");"#)),
+            &[],
+        )
+        .status
+        .success()
+    };
+    let kept = make(&unique("asked-no"));
+    let path = script(&format!(r#"cognito::delete_user_pool("{kept}");"#));
+    let (code, text) = on_a_terminal(&format!("run {}", path.display()), "n\n");
+    assert!(
+        text.contains("cognito::delete_user_pool UserPoolId="),
+        "{text}"
+    );
+    assert!(text.contains("go ahead? [y/N]"), "{text}");
+    assert!(text.contains("account 123456789012"), "{text}");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(exists(&kept), "answered no, yet deleted");
+
+    let gone = make(&unique("asked-yes"));
+    let path = script(&format!(r#"cognito::delete_user_pool("{gone}");"#));
+    let (code, text) = on_a_terminal(&format!("run {}", path.display()), "y\n");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!exists(&gone), "answered yes, yet still there");
+    ok(&run(
+        &script(&format!(r#"cognito::delete_user_pool("{kept}");"#)),
+        &[],
+    ));
+}
+
+/// A config and a credentials file with two profiles; returns (config, credentials).
+fn profile_files() -> (PathBuf, PathBuf) {
+    let dir = temp_dir();
+    let config = dir.join("config");
+    let credentials = dir.join("credentials");
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-east-2\n\n[profile prod]\nregion = eu-west-2\n\n[profile staging]\nregion = eu-central-1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        &credentials,
+        "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s\n\n[prod]\naws_access_key_id = AKIAPROD\naws_secret_access_key = s\n\n[staging]\naws_access_key_id = AKIASTAGING\naws_secret_access_key = s\n",
+    )
+    .expect("write");
+    (config, credentials)
+}
+
+#[test]
+fn an_explicit_profile_beats_the_environment() {
+    let _one = whole_state();
+    let (config, credentials) = profile_files();
+    let signed = |extra: &[&str]| {
+        let app = app_id("profile");
+        let out = runbook_as(&app)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
+            .env("AWS_SECRET_ACCESS_KEY", "e")
+            .env("AWS_SESSION_TOKEN", "t")
+            .env("AWS_PROFILE", "staging")
+            .env("AWS_REGION", "us-west-1")
+            .args(extra)
+            .args(["run", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(b"cognito::list_user_pools();")?;
+                child.wait_with_output()
+            })
+            .expect("runs");
+        ok(&out);
+        let seen = recorded(&app);
+        let call = seen
+            .iter()
+            .find(|r| r["action"] == "ListUserPools")
+            .expect("sent");
+        (
+            call["access_key"].as_str().unwrap_or("").to_string(),
+            call["region"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(
+        signed(&["--profile", "prod"]),
+        ("AKIAPROD".into(), "eu-west-2".into())
+    );
+    assert_eq!(
+        signed(&["--profile", "prod", "--region", "ap-south-1"]),
+        ("AKIAPROD".into(), "ap-south-1".into())
+    );
+    // Without --profile, the environment's credentials and region apply, as in the CLI.
+    assert_eq!(signed(&[]), ("AKIAENVIRONMENT".into(), "us-west-1".into()));
+
+    let out = bare()
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args(["--profile", "prd", "run", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"the profile "prd" is in neither the AWS config file nor the credentials file (did you mean "prod"?); the profiles are: default, prod, staging"#),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_target_is_named_before_the_first_write_and_only_then() {
+    let _one = whole_state();
+    let out = run(&script("cognito::list_user_pools();"), &[]);
+    assert!(!stderr(&out).contains("target"), "{}", stderr(&out));
+    let out = run(
+        &script(&format!(
+            r#"print("before"); let p = cognito::create_user_pool("{}").UserPool.Id; cognito::delete_user_pool(p);"#,
+            unique("target")
+        )),
+        &[],
+    );
+    let err = stderr(&out);
+    ok(&out);
+    let targets: Vec<&str> = err.lines().filter(|l| l.contains("target")).collect();
+    assert_eq!(targets.len(), 1, "{err}");
+    assert_eq!(
+        targets[0],
+        format!(
+            "runbook: target account 123456789012 (arn:aws:sts::123456789012:user/moto), region ap-northeast-1, env, endpoint {}",
+            endpoint()
+        )
+    );
+}
+
+#[test]
+fn the_journal_records_the_run_its_calls_and_how_it_ended() {
+    let _one = whole_state();
+    let journal = temp_dir().join("j.jsonl");
+    let path = script(&format!(
+        r#"let pool = cognito::create_user_pool("{}").UserPool.Id;
+           cognito::admin_create_user(pool, "u1", #{{ TemporaryPassword: "Temp#Secret1", MessageAction: "SUPPRESS" }});
+           try {{ cognito::admin_create_user(pool, "u1"); }} catch (e) {{ }}
+           cognito::delete_user_pool(pool);"#,
+        unique("journal")
+    ));
+    let out = runbook()
+        .args([
+            "run",
+            "--yes",
+            "--var",
+            "db_password=hunter2",
+            "--var",
+            "team=id",
+            "--journal",
+        ])
+        .arg(&journal)
+        .arg(&path)
+        .output()
+        .expect("runs");
+    ok(&out);
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(
+        !text.contains("Temp#Secret1") && !text.contains("hunter2"),
+        "{text}"
+    );
+    let lines = journal_lines(&journal);
+    let first = &lines[0];
+    assert_eq!(first["type"], "run");
+    assert_eq!(first["vars"]["db_password"], "********");
+    assert_eq!(first["vars"]["team"], "id");
+    let source = std::fs::read(&path).expect("read");
+    use sha2::Digest;
+    assert_eq!(
+        first["runbook"]["sha256"],
+        format!("{:x}", sha2::Sha256::digest(source))
+    );
+    assert_eq!(first["target"]["account"], "123456789012");
+    assert_eq!(first["target"]["region"], "ap-northeast-1");
+    let created = calls(&lines, "cognito::create_user_pool")[0];
+    assert_eq!(created["outcome"], "ok");
+    assert_eq!(created["service"], "cognito-idp");
+    assert_eq!(created["operation"], "CreateUserPool");
+    assert_eq!(created["attempts"], 1);
+    assert!(created["duration_ms"].is_u64() && created["request_id"].is_string());
+    assert!(created["created"]["UserPoolId"].is_string(), "{created}");
+    let users = calls(&lines, "cognito::admin_create_user");
+    assert_eq!(users[0]["request"]["TemporaryPassword"], "********");
+    assert_eq!(users[1]["outcome"], "UsernameExistsException");
+    assert_eq!(lines.last().expect("lines")["type"], "end");
+    assert_eq!(lines.last().expect("lines")["outcome"], "ok");
+    // Flushed per line, private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&journal)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the journal is private");
+    }
+
+    // `runbook journal PATH` reads it as a table; --json as it is.
+    let out = bare().arg("journal").arg(&journal).output().expect("runs");
+    let table = ok(&out);
+    assert!(table.contains("cognito::create_user_pool"), "{table}");
+    assert!(table.contains("UsernameExistsException"), "{table}");
+    assert!(table.contains("TemporaryPassword=********"), "{table}");
+    let out = bare()
+        .args(["journal", "--json"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).lines().count(), lines.len());
+}
+
+#[test]
+fn the_default_journal_is_the_latest_and_lives_in_the_state_directory() {
+    let _one = whole_state();
+    let home = temp_dir();
+    let out = runbook()
+        .env("XDG_STATE_HOME", &home)
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let p = cognito::create_user_pool("{}").UserPool.Id; cognito::delete_user_pool(p);"#,
+            unique("default-journal")
+        )))
+        .output()
+        .expect("runs");
+    ok(&out);
+    let dir = home.join("runbook/journal");
+    let files: Vec<_> = std::fs::read_dir(&dir).expect("journal dir").collect();
+    assert_eq!(files.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    let name = files[0].as_ref().expect("entry").file_name();
+    let name = name.to_string_lossy();
+    assert!(
+        name.ends_with("-test.jsonl") && name.len() == "20261126T070000Z-test.jsonl".len(),
+        "{name}"
+    );
+    let out = bare()
+        .env("XDG_STATE_HOME", &home)
+        .arg("journal")
+        .output()
+        .expect("runs");
+    assert!(ok(&out).contains("cognito::delete_user_pool"));
+}
+
+/// Waits until `path` holds at least `n` lines that satisfy `pred`.
+fn wait_for_lines(path: &Path, n: usize, pred: impl Fn(&Value) -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        let count = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|l| pred(l))
+            .count();
+        if count >= n {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} never reached {n} lines", path.display());
+}
+
+#[test]
+fn a_run_killed_with_sigterm_leaves_a_journal_that_matches_what_was_done() {
+    let _one = whole_state();
+    let journal = temp_dir().join("killed.jsonl");
+    let name = unique("killed");
+    let child = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"let pool = cognito::create_user_pool("{name}").UserPool.Id;
+               print(pool);
+               for i in 0..500 {{ cognito::admin_create_user(pool, `user${{i}}`, #{{ MessageAction: "SUPPRESS" }}); sleep(0.02); }}"#
+        )))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    wait_for_lines(&journal, 10, |l| {
+        l["function"] == "cognito::admin_create_user"
+    });
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stopped by SIGTERM"),
+        "{}",
+        stderr(&out)
+    );
+    let pool = stdout(&out).trim().to_string();
+    let lines = journal_lines(&journal);
+    let end = lines.last().expect("lines");
+    assert_eq!(end["type"], "end");
+    assert_eq!(end["outcome"], "interrupted");
+    assert_eq!(end["signal"], "SIGTERM");
+    let journaled: Vec<String> = calls(&lines, "cognito::admin_create_user")
+        .iter()
+        .filter(|l| l["outcome"] == "ok")
+        .map(|l| l["request"]["Username"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(journaled.len() >= 10 && journaled.len() < 500);
+    let listed = ok(&run(
+        &script(&format!(
+            r#"print(to_json(query(cognito::list_users("{pool}"), "sort(Users[].Username)"))); cognito::delete_user_pool("{pool}");"#
+        )),
+        &[],
+    ));
+    let mut listed: Vec<String> = serde_json::from_str(listed.trim()).expect("json");
+    let mut journaled = journaled;
+    journaled.sort();
+    listed.sort();
+    assert_eq!(listed, journaled, "the journal says exactly what was done");
+}
+
+#[test]
+fn a_closed_stdout_neither_panics_nor_stops_the_runbook() {
+    let _one = whole_state();
+    let name = unique("pager");
+    let mut child = runbook()
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"for i in 0..5000 {{ print(`line ${{i}}`); }}
+               let p = cognito::create_user_pool("{name}").UserPool.Id;
+               for i in 0..10 {{ print(`more ${{i}}`); }}
+               print(p);"#
+        )))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("reads");
+        assert_eq!(first, "line 0\n");
+    } // stdout closed here, as `| head -1` does
+    let out = child.wait_with_output().expect("waits");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("stdout is closed").count(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // The runbook went on to its end: the pool exists.
+    let found = ok(&run(
+        &script(&format!(
+            r#"let p = query(cognito::list_user_pools(), "UserPools[?Name=='{name}'].Id | [0]"); print(p); cognito::delete_user_pool(p);"#
+        )),
+        &[],
+    ));
+    assert!(!found.trim().is_empty());
+}
+
+#[test]
+fn ops_into_head_ends_quietly() {
+    let _one = whole_state();
+    let mut child = bare()
+        .arg("ops")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("reads");
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_empty_endpoint_is_a_usage_error() {
+    let _one = whole_state();
+    let out = bare()
+        .args(["--endpoint-url", "", "run", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--endpoint-url must be an http(s) URL"));
+    let out = bare()
+        .env("AWS_ENDPOINT_URL", "")
+        .args(["run", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("AWS_ENDPOINT_URL must be an http(s) URL"));
+}
+
+#[test]
+fn the_local_emulators_files_are_private_and_removed_even_on_sigint() {
+    let _one = whole_state();
+    let tmp = temp_dir().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let mut child = bare()
+        .env("TMPDIR", &tmp)
+        .args(["--local", "run"])
+        .arg(script(
+            "print(cognito::list_user_pools().UserPools.len()); sleep(30);",
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let start = Instant::now();
+    let dir = loop {
+        let found = std::fs::read_dir(&tmp)
+            .expect("tmp")
+            .filter_map(|e| e.ok())
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("runbook-emulator-")
+            });
+        if let Some(found) = found {
+            break found.path();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no emulator dir");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_ne!(
+        dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        Some(format!("runbook-emulator-{}", child.id())),
+        "the name is not predictable from the pid"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    {
+        use std::io::BufRead;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut first)
+            .expect("reads");
+        assert_eq!(first.trim(), "0");
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+}
