@@ -4,8 +4,13 @@ use std::io::Write;
 
 /// Prints one line on stdout; `false` once stdout is closed or full, so a caller can stop.
 pub fn print_line(text: &str) -> bool {
+    write_line(text).is_ok()
+}
+
+fn write_line(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}").and_then(|()| out.flush()).is_ok()
+    writeln!(out, "{text}")?;
+    out.flush()
 }
 
 /// What a runbook prints: one line on stdout. When stdout closes (`runbook run x | head -1`)
@@ -16,8 +21,13 @@ pub fn print(text: &str) {
     if CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
         return;
     }
-    if !print_line(text) {
+    if let Err(e) = write_line(text) {
         CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
-        eprintln!("runbook: stdout is closed; the runbook goes on, its further output is dropped");
+        let why = if e.kind() == std::io::ErrorKind::BrokenPipe {
+            "stdout is closed".to_string()
+        } else {
+            format!("cannot write to stdout ({e})")
+        };
+        eprintln!("runbook: {why}; the runbook goes on, its further output is dropped");
     }
 }

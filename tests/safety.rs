@@ -682,6 +682,89 @@ fn a_closed_stdout_neither_panics_nor_stops_the_runbook() {
 }
 
 #[test]
+fn a_full_disk_on_stdout_is_said_once_and_the_runbook_goes_on() {
+    let _one = whole_state();
+    let name = unique("fulldisk");
+    let out = runbook()
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"print("one"); print("two");
+               let p = cognito::create_user_pool("{name}").UserPool.Id;
+               cognito::delete_user_pool(p);
+               debug("done");"#
+        )))
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("cannot write to stdout").count(), 1, "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("done"), "{err}");
+}
+
+#[test]
+fn a_dry_run_of_an_import_validates_the_file_and_plans_its_jobs() {
+    let _one = whole_state();
+    let setup = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id);"#,
+            unique("dry-import")
+        )),
+        &[],
+    ));
+    let pool = setup.trim();
+    let app = app_id("dryimport");
+    let import = |csv: &str| {
+        runbook_as(&app)
+            .args(["run", "--dry-run", "scripts/import_users.rhai"])
+            .args(["--var", &format!("pool_id={pool}")])
+            .args(["--var", "role_arn=arn:aws:iam::123456789012:role/Import"])
+            .args(["--var", &format!("csv={csv}")])
+            .args(["--var", "max_rows_per_job=3"])
+            .output()
+            .expect("runs")
+    };
+    let seven = repo().join("tests/fixtures/csv/seven_users.csv");
+    let out = import(&seven.display().to_string());
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    for n in 1..=3 {
+        assert!(
+            err.contains(&format!("+ cognito::create_user_import_job CloudWatchLogsRoleArn=arn:aws:iam::123456789012:role/Import JobName=import_job-{n}-of-3")),
+            "{err}"
+        );
+    }
+    assert_eq!(err.matches("~ cognito::upload_csv").count(), 3, "{err}");
+    assert_eq!(
+        err.matches("~ cognito::start_user_import_job").count(),
+        3,
+        "{err}"
+    );
+    assert!(
+        err.contains("plan: 9 writes (3 create, 6 update, 0 delete), 0 sent"),
+        "{err}"
+    );
+    // An invalid file is reported before any plan.
+    let bad = repo().join("tests/fixtures/csv/username_missing.csv");
+    let out = import(&bad.display().to_string());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("CsvValidationFailed"),
+        "{}",
+        stderr(&out)
+    );
+    for r in recorded(&app) {
+        let action = r["action"].as_str().unwrap_or("");
+        assert!(is_read(action), "a dry run sent {action}");
+    }
+    ok(&run(
+        &script(&format!(r#"cognito::delete_user_pool("{pool}");"#)),
+        &[],
+    ));
+}
+
+#[test]
 fn ops_into_head_ends_quietly() {
     let _one = whole_state();
     let mut child = bare()
