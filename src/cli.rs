@@ -43,6 +43,9 @@ pub struct AwsFlags {
     /// Start the bundled emulator on a free port, use it with dummy credentials, stop it on exit.
     #[arg(long, global = true, conflicts_with = "endpoint_url")]
     pub local: bool,
+    /// How long one AWS call may take, its retries included, before it fails (default 30).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,9 +185,13 @@ impl Cli {
                     confirm: Policy::for_run(yes || settings.dummy_credentials),
                     journal,
                     header,
+                    abandon_calls: false,
                 };
                 let mut runbook = Runbook::new(settings, vars, safety)?;
                 let result = runbook.run_file(&file);
+                if matches!(result, Err(Error::Interrupted(_))) {
+                    runbook.ctx.stop_started_imports();
+                }
                 runbook.ctx.finish(&result);
                 if let Some(path) = runbook.ctx.journal_path().filter(|_| runbook.ctx.wrote()) {
                     eprintln!(
@@ -214,6 +221,7 @@ impl Cli {
                     confirm: Policy::Yes,
                     journal: path.flatten().map(Journal::fresh),
                     header: json!({ "reverts": std::fs::canonicalize(&journal).unwrap_or(journal.clone()).display().to_string() }),
+                    abandon_calls: false,
                 };
                 let ctx = Context::new(settings, Map::new(), safety)?;
                 let result = crate::safety::revert::revert(&ctx, &journal, policy);
@@ -316,6 +324,10 @@ fn with_aws(flags: &AwsFlags, f: impl FnOnce(Settings) -> Result<(), Error>) -> 
         region: flags.region.clone(),
         endpoint_url: flags.endpoint_url.clone(),
         dummy_credentials: false,
+        timeout: flags
+            .timeout
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(crate::aws::DEFAULT_TIMEOUT),
     };
     if flags.local {
         let emulator = Emulator::start()?;

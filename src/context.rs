@@ -33,6 +33,8 @@ pub struct Safety {
     pub journal: Option<Journal>,
     /// What the journal's first line says about the run (runbook, vars).
     pub header: Value,
+    /// Abandon the call in flight on Ctrl-C (the REPL) instead of letting it finish (a run).
+    pub abandon_calls: bool,
 }
 
 impl Safety {
@@ -44,6 +46,7 @@ impl Safety {
             confirm: Policy::for_run(yes),
             journal: None,
             header: json!({}),
+            abandon_calls: false,
         }
     }
 }
@@ -60,6 +63,44 @@ pub struct Context {
     target: OnceCell<Target>,
     announced: OnceCell<()>,
     plan: Plan,
+    /// The requests of import jobs this run started, to stop them if it is interrupted.
+    started_imports: RefCell<Vec<Map>>,
+    abandon_calls: bool,
+}
+
+/// What [`Context::admit`] decided.
+pub enum Admitted {
+    /// Send it.
+    Send,
+    /// Do not send: here is its answer (a dry run's).
+    Answered(Dynamic),
+}
+
+/// Error codes meaning "it is already there".
+const ALREADY_EXISTS: &[&str] = &[
+    "UsernameExistsException",
+    "GroupExistsException",
+    "AliasExistsException",
+    "DuplicateProviderException",
+    "EntityAlreadyExists",
+    "ResourceExistsException",
+];
+
+/// The members that say which thing a request is about (`UserPoolId=…, Username=u1`), for
+/// error messages: never a secret.
+fn subject(request: &Map) -> Option<String> {
+    let parts: Vec<String> = request
+        .iter()
+        .filter(|(k, _)| {
+            !safety::is_secret_key(k)
+                && ["Id", "Name", "Username", "Arn", "Identifier", "Domain"]
+                    .iter()
+                    .any(|end| k.ends_with(end))
+        })
+        .filter_map(|(k, v)| v.clone().into_string().ok().map(|v| format!("{k}={v}")))
+        .take(4)
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// One call about to go through the choke point.
@@ -75,6 +116,11 @@ pub struct Action<'a> {
     pub request: &'a Map,
     /// A dry run's answer, for an action that is not an API operation (an upload).
     pub planned: Option<Map>,
+    /// A clean-up of the run itself (stopping an import job it started after a signal): sent
+    /// even after a signal, not asked about.
+    pub cleanup: bool,
+    /// Already confirmed (a batch asks once for all its requests).
+    pub confirmed: bool,
 }
 
 impl<'a> Action<'a> {
@@ -88,6 +134,8 @@ impl<'a> Action<'a> {
             class: facts::of(op).class,
             request,
             planned: None,
+            cleanup: false,
+            confirmed: false,
         }
     }
 }
@@ -109,7 +157,14 @@ impl Context {
             target: OnceCell::new(),
             announced: OnceCell::new(),
             plan: Plan::default(),
+            started_imports: RefCell::new(Vec::new()),
+            abandon_calls: safety.abandon_calls,
         }))
+    }
+
+    /// How destructive calls are decided in this run.
+    pub fn confirm_policy(&self) -> Policy {
+        self.confirm
     }
 
     /// Is this a dry run?
@@ -141,6 +196,8 @@ impl Context {
             class: Class::Update,
             request: &request,
             planned: Some(planned),
+            cleanup: false,
+            confirmed: false,
         };
         let answer = self.guarded(&action, || {
             let (status, bytes) = self
@@ -170,7 +227,16 @@ impl Context {
         merged.extend(request.iter().map(|(k, v)| (k.clone(), v.clone())));
         let checked = Request::check(op, &merged, request)?;
         self.guarded(&Action::of(op, &merged), || {
-            self.runtime.block_on(aws::send(&self.clients, op, checked))
+            let send = aws::send(&self.clients, op, checked);
+            if !self.abandon_calls {
+                return self.runtime.block_on(send);
+            }
+            self.runtime.block_on(async {
+                tokio::select! {
+                    answer = send => answer,
+                    signal = interrupt::arrival() => Err(AwsError::interrupted(signal)),
+                }
+            })
         })
     }
 
@@ -188,20 +254,34 @@ impl Context {
         self.call(op, &request, &Map::new())
     }
 
-    /// The choke point every AWS call goes through.
-    ///
-    /// 1. After SIGINT/SIGTERM nothing more is sent.
-    /// 2. In a dry run a write is planned (and answered synthetically), and a read of a
-    ///    planned resource is answered as that resource; other reads are sent.
-    /// 3. Before the run's first write, the target is named on stderr.
-    /// 4. A destructive call is confirmed, or refused before sending.
-    /// 5. The call is sent, and journaled with its outcome.
+    /// The choke point every AWS call goes through: [`admit`](Self::admit), send,
+    /// [`settle`](Self::settle).
     pub fn guarded(
         &self,
         action: &Action,
         send: impl FnOnce() -> Result<Answer, AwsError>,
     ) -> Result<Dynamic, AwsError> {
-        if let Some(signal) = interrupt::received() {
+        match self.admit(action)? {
+            Admitted::Answered(response) => Ok(response),
+            Admitted::Send => {
+                let started = Instant::now();
+                let result = send();
+                self.settle(action, result, started.elapsed())
+            }
+        }
+    }
+
+    /// Everything before a call is sent.
+    ///
+    /// 1. After SIGINT/SIGTERM nothing more is sent (but a run's own clean-up).
+    /// 2. In a dry run a write is planned (and answered synthetically), and a read of a
+    ///    planned resource is answered as that resource; other reads are sent.
+    /// 3. Before the run's first write, the target is named on stderr.
+    /// 4. A destructive call is confirmed, or refused before sending (and journaled so).
+    pub fn admit(&self, action: &Action) -> Result<Admitted, AwsError> {
+        if !action.cleanup
+            && let Some(signal) = interrupt::received()
+        {
             return Err(AwsError::interrupted(signal));
         }
         if self.dry_run {
@@ -214,15 +294,19 @@ impl Context {
                     response.extend(planned.clone());
                 }
                 self.record(action, "planned", None, None, None);
-                return Ok(response.into());
+                return Ok(Admitted::Answered(response.into()));
             }
             if let Some(response) = action.op.and_then(|op| self.plan.read(op, action.request)) {
-                return Ok(response.into());
+                return Ok(Admitted::Answered(response.into()));
             }
         }
         if action.class.writes() {
             self.announce();
-            if action.class.destructive() && !self.confirmed(action) {
+            if action.class.destructive()
+                && !action.cleanup
+                && !action.confirmed
+                && !self.confirmed(action)
+            {
                 self.record(action, "refused", None, None, None);
                 return Err(AwsError::local(
                     action.service,
@@ -235,26 +319,71 @@ impl Context {
                 ));
             }
         }
-        let started = Instant::now();
-        let result = send();
-        let elapsed = Some(started.elapsed());
+        Ok(Admitted::Send)
+    }
+
+    /// Everything after a call came back: explain the error a user sees (which request, an
+    /// uncertain retry, a silent endpoint), journal the outcome, remember import jobs started.
+    pub fn settle(
+        &self,
+        action: &Action,
+        result: Result<Answer, AwsError>,
+        elapsed: std::time::Duration,
+    ) -> Result<Dynamic, AwsError> {
+        let result = result.map_err(|e| self.explain(action, e));
         match &result {
-            Ok(answer) => self.record(
-                action,
-                "ok",
-                Some(answer),
-                elapsed,
-                Some((answer.attempts, answer.request_id.clone())),
-            ),
+            Ok(answer) => {
+                if action.api == "StartUserImportJob" {
+                    self.started_imports
+                        .borrow_mut()
+                        .push(action.request.clone());
+                }
+                self.record(
+                    action,
+                    "ok",
+                    Some(answer),
+                    Some(elapsed),
+                    Some((answer.attempts, answer.request_id.clone())),
+                )
+            }
             Err(e) => self.record(
                 action,
-                &e.code,
+                if e.uncertain { "uncertain" } else { &e.code },
                 None,
-                elapsed,
+                Some(elapsed),
                 e.attempts.map(|a| (a, e.request_id.clone())),
             ),
         }
         result.map(|answer| answer.response.into())
+    }
+
+    /// Adds to an error what the operator needs to act on it.
+    fn explain(&self, action: &Action, mut e: AwsError) -> AwsError {
+        e.subject = subject(action.request);
+        let attempts = e.attempts.unwrap_or(0);
+        if action.class.writes() && attempts > 1 && ALREADY_EXISTS.contains(&e.code.as_str()) {
+            e.uncertain = true;
+            e.message = format!(
+                "{} — but an earlier attempt of this very call failed or timed out and may have applied the change itself ({attempts} attempts): check before creating it again",
+                e.message
+            );
+        }
+        if e.code == "Timeout" {
+            let settings = self.clients.settings();
+            let endpoint = settings
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| format!("the {} endpoint", action.service));
+            e.message = format!(
+                "{} {}: no answer from {endpoint} within {} s ({} attempt{}); the endpoint accepted the connection but did not answer. Raise the limit with --timeout SECONDS",
+                action.service,
+                action.api,
+                settings.timeout.as_secs(),
+                attempts.max(1),
+                if attempts == 1 { "" } else { "s" }
+            );
+        }
+        e
     }
 
     /// Asks about a destructive call, per the run's policy.
@@ -271,16 +400,28 @@ impl Context {
         }
     }
 
+    /// The target without asking who the caller is (the endpoint did not answer a call).
+    fn target_unresolved(&self, why: &str) -> &Target {
+        self.target.get_or_init(|| Target {
+            unknown: Some(why.to_string()),
+            ..self.target_base()
+        })
+    }
+
+    fn target_base(&self) -> Target {
+        let settings = self.clients.settings();
+        Target {
+            region: self.runtime.block_on(self.clients.region()).ok(),
+            source: settings.credential_source(),
+            endpoint: settings.endpoint_url.clone(),
+            ..Target::default()
+        }
+    }
+
     /// Who and where this run acts: resolved once, with `sts:GetCallerIdentity`.
     pub fn target(&self) -> &Target {
         self.target.get_or_init(|| {
-            let settings = self.clients.settings();
-            let mut target = Target {
-                region: self.runtime.block_on(self.clients.region()).ok(),
-                source: settings.credential_source(),
-                endpoint: settings.endpoint_url.clone(),
-                ..Target::default()
-            };
+            let mut target = self.target_base();
             let identity = aws::find_operation("sts", "get_caller_identity")
                 .ok_or_else(|| AwsError::local("sts", "GetCallerIdentity", "Internal", "missing"))
                 .and_then(|op| {
@@ -322,6 +463,10 @@ impl Context {
     ) {
         if self.journal.borrow().is_none() {
             return;
+        }
+        // A call that found no endpoint answering: do not wait for it a second time.
+        if ["Timeout", "EndpointUnreachable"].contains(&outcome) {
+            self.target_unresolved("the endpoint did not answer");
         }
         let target = self.target().to_json();
         let mut journal = self.journal.borrow_mut();
@@ -380,6 +525,45 @@ impl Context {
             }
         }
         journal.write(&end);
+    }
+
+    /// After a signal: stops the import jobs this run started that are still running, and
+    /// journals that, so no job goes on importing for a run that stopped.
+    pub fn stop_started_imports(&self) {
+        let started = std::mem::take(&mut *self.started_imports.borrow_mut());
+        for request in started {
+            let Some(stop) = aws::find_operation("cognito", "stop_user_import_job") else {
+                return;
+            };
+            let mut stop_request = Map::new();
+            for key in ["UserPoolId", "JobId"] {
+                if let Some(v) = request.get(key) {
+                    stop_request.insert(key.into(), v.clone());
+                }
+            }
+            let Ok(checked) = Request::check(stop, &stop_request, &stop_request) else {
+                continue;
+            };
+            let action = Action {
+                cleanup: true,
+                ..Action::of(stop, &stop_request)
+            };
+            match self.guarded(&action, || {
+                self.runtime
+                    .block_on(aws::send(&self.clients, stop, checked))
+            }) {
+                Ok(_) => eprintln!(
+                    "runbook: stopped import job {} that this run started",
+                    stop_request
+                        .get("JobId")
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+                // Already finished: nothing to stop.
+                Err(e) if e.code == "PreconditionNotMetException" => {}
+                Err(e) => eprintln!("runbook: could not stop an import job this run started: {e}"),
+            }
+        }
     }
 
     /// Did the run write, or plan or refuse to write, anything?

@@ -149,11 +149,15 @@ impl Runbook {
             ("cognito", Module::new()),
             ("iam", Module::new()),
             ("sts", Module::new()),
+            ("aws", Module::new()),
         ];
         for op in aws::operations() {
             if let Some((_, module)) = namespaces.iter_mut().find(|(n, _)| *n == op.namespace) {
                 register_operation(module, op, &ctx);
             }
+        }
+        if let Some((_, module)) = namespaces.iter_mut().find(|(n, _)| *n == "aws") {
+            crate::batch::register(module, &ctx);
         }
         if let Some((_, cognito)) = namespaces.iter_mut().find(|(n, _)| *n == "cognito") {
             crate::import::register(cognito, &ctx);

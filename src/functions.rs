@@ -294,6 +294,27 @@ pub static HELPERS: &[Helper] = &[
         "A random password that satisfies the pool's password policy; prints as ********.",
     ),
     helper(
+        "aws",
+        "batch",
+        &[2, 3],
+        "aws::batch(operation, requests[, #{ concurrency, rate }])",
+        "Runs one operation (\"cognito::admin_create_user\") over many request maps concurrently, pacing itself to the service's throttling; returns #{ ok, result | error } per request, in order.",
+    ),
+    helper(
+        "aws",
+        "each",
+        &[3],
+        "aws::each(operation, request, |item| …)",
+        "Calls the function for every item of every page of a list operation (\"cognito::list_users\"), holding one page at a time; returns the number of items.",
+    ),
+    helper(
+        "",
+        "reveal",
+        &[1],
+        "reveal(value)",
+        "The plain text of a secret value (a token, a generated password) for when it must be seen; use with care.",
+    ),
+    helper(
         "",
         "query",
         &[2],

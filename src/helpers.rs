@@ -26,8 +26,8 @@ pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
 /// Converts a script value into JSON. A [`Secret`] becomes `********`: JSON text is easily
 /// printed or written, and a secret is only ever meant to be passed to an AWS call.
 pub fn to_json_value(value: &Dynamic) -> Result<serde_json::Value, String> {
-    if value.is::<Secret>() {
-        return Ok(serde_json::Value::String(safety::MASK.to_string()));
+    if let Some(secret) = value.read_lock::<Secret>() {
+        return Ok(serde_json::Value::String(secret.shown()));
     }
     if let Some(map) = value.read_lock::<Map>() {
         return map
@@ -81,6 +81,13 @@ mod global_helpers {
         to_json_value(&value)
             .map(|v| v.to_string())
             .map_err(|e| fail(format!("to_json: {e}"), ctx.call_position()))
+    }
+
+    /// Rhai's own `to_json(map)` would serialise a secret by its type name: this one, taking
+    /// maps (more specific than `Dynamic`), masks secrets like every other path.
+    #[rhai_fn(global, name = "to_json", return_raw)]
+    pub fn map_to_json(ctx: NativeCallContext, map: Map) -> Result<String, Box<EvalAltResult>> {
+        to_json(ctx, map.into())
     }
 
     /// Serialises a value as JSON text, indented when `pretty` is true.
@@ -209,8 +216,17 @@ mod global_helpers {
         name = "to_string",
         name = "to_debug"
     )]
-    pub fn secret_to_string(_secret: &mut Secret) -> String {
-        safety::MASK.to_string()
+    pub fn secret_to_string(secret: &mut Secret) -> String {
+        secret.shown()
+    }
+
+    /// The plain text of a secret value, when it really must be seen (a generated password to
+    /// hand over); any other value is returned as it is.
+    pub fn reveal(value: Dynamic) -> Dynamic {
+        match value.read_lock::<Secret>() {
+            Some(secret) => secret.expose().to_string().into(),
+            None => value.clone(),
+        }
     }
 
     /// Maps print as the AWS CLI prints them: JSON, with secret members masked.

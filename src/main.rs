@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod aws;
+mod batch;
 mod check;
 mod cli;
 mod context;

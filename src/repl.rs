@@ -49,7 +49,10 @@ pub fn run(settings: Settings) -> Result<(), Error> {
     let mut runbook = Runbook::new(
         settings.clone(),
         rhai::Map::new(),
-        crate::context::Safety::interactive(settings.dummy_credentials),
+        crate::context::Safety {
+            abandon_calls: true,
+            ..crate::context::Safety::interactive(settings.dummy_credentials)
+        },
     )?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     runbook.set_module_dir(&cwd);

@@ -199,6 +199,10 @@ fn every_listed_helper_is_callable() {
         "to_json(1)",
         "to_json(1, true)",
         "sleep(0)",
+        r#"aws::batch("cognito::admin_get_user", [])"#,
+        r#"aws::batch("cognito::admin_get_user", [], #{ concurrency: 2 })"#,
+        r#"aws::each("cognito::list_users", #{ UserPoolId: "p" }, |u| u)"#,
+        r#"reveal("x")"#,
     ];
     let body: String = calls
         .iter()

@@ -17,7 +17,14 @@ macro_rules! send {
             exchange: &'a super::exchange::Exchange,
         ) -> super::OpFuture<'a> {
             Box::pin(async move {
-                crate::send_raw!(clients.cognito().await, $op, "cognito-idp", $api, exchange)
+                crate::send_raw!(
+                    sdk,
+                    clients.cognito().await,
+                    $op,
+                    "cognito-idp",
+                    $api,
+                    exchange
+                )
             })
         }
     };

@@ -25,6 +25,11 @@ pub struct AwsError {
     pub retryable: bool,
     /// How many attempts were made, when the call was sent.
     pub attempts: Option<u32>,
+    /// Which thing the request was about (`UserPoolId=…, Username=u1`), for messages.
+    pub subject: Option<String>,
+    /// A retry of a write answered "already exists" after an earlier attempt failed: the
+    /// change may have been made by that earlier attempt.
+    pub uncertain: bool,
 }
 
 /// The code of [`AwsError::interrupted`].
@@ -60,6 +65,8 @@ impl AwsError {
             request_id: None,
             retryable: false,
             attempts: None,
+            subject: None,
+            uncertain: false,
         }
     }
 
@@ -100,6 +107,8 @@ impl AwsError {
                     request_id: meta.request_id().map(str::to_string),
                     retryable,
                     attempts: None,
+                    subject: None,
+                    uncertain: false,
                 }
             }
             SdkError::TimeoutError(_) => Self {
@@ -188,6 +197,12 @@ impl AwsError {
         if let Some(attempts) = self.attempts {
             map.insert("attempts".into(), (attempts as i64).into());
         }
+        if let Some(subject) = &self.subject {
+            map.insert("subject".into(), subject.clone().into());
+        }
+        if self.uncertain {
+            map.insert("uncertain".into(), true.into());
+        }
         map
     }
 
@@ -213,6 +228,11 @@ impl AwsError {
                 .get("attempts")
                 .and_then(|v| v.as_int().ok())
                 .and_then(|a| u32::try_from(a).ok()),
+            subject: text("subject"),
+            uncertain: map
+                .get("uncertain")
+                .and_then(|v| v.as_bool().ok())
+                .unwrap_or(false),
         })
     }
 }
@@ -223,6 +243,10 @@ impl std::fmt::Display for AwsError {
             f,
             "{} failed: {}: {}",
             self.operation, self.code, self.message
-        )
+        )?;
+        if let Some(subject) = &self.subject {
+            write!(f, " ({subject})")?;
+        }
+        Ok(())
     }
 }

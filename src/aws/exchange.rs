@@ -33,6 +33,7 @@ use super::AwsError;
 pub struct Exchange {
     body: Bytes,
     state: Arc<State>,
+    single_attempt: bool,
 }
 
 #[derive(Debug, Default)]
@@ -48,7 +49,19 @@ impl Exchange {
         Self {
             body,
             state: Arc::default(),
+            single_attempt: false,
         }
+    }
+
+    /// One attempt only: the SDK does not retry (a batch paces and retries by itself).
+    pub fn single_attempt(mut self) -> Self {
+        self.single_attempt = true;
+        self
+    }
+
+    /// Should the SDK's retries be turned off for this call?
+    pub fn is_single_attempt(&self) -> bool {
+        self.single_attempt
     }
 
     /// A `mutate_request` customisation that sends the body instead of the SDK's serialisation.
@@ -127,18 +140,24 @@ impl Intercept for Exchange {
     }
 }
 
-/// `send_raw!(client, op_method, "service", "Api", exchange)`: sends the exchange's body as
-/// the request of `client.op_method()`; the answer is left in the exchange.
+/// `send_raw!(sdk_crate, client, op_method, "service", "Api", exchange)`: sends the exchange's
+/// body as the request of `client.op_method()`; the answer is left in the exchange.
 #[macro_export]
 macro_rules! send_raw {
-    ($client:expr, $op:ident, $service:literal, $api:literal, $exchange:expr) => {{
+    ($sdk:ident, $client:expr, $op:ident, $service:literal, $api:literal, $exchange:expr) => {{
         let exchange: &$crate::aws::exchange::Exchange = $exchange;
-        $client
+        let mut call = $client
             .$op()
             .customize()
             .mutate_request(exchange.send_body())
-            .interceptor(exchange.clone())
-            .send()
+            .interceptor(exchange.clone());
+        if exchange.is_single_attempt() {
+            call = call.config_override(
+                $sdk::config::Builder::default()
+                    .retry_config(aws_smithy_types::retry::RetryConfig::disabled()),
+            );
+        }
+        call.send()
             .await
             .map(|_| ())
             .map_err(|e| $crate::aws::AwsError::from_sdk($service, $api, e))

@@ -362,9 +362,9 @@ pub static OPERATIONS: &[Operation] = &[
 macro_rules! send {
     ($fn:ident, $api:literal) => {
         fn $fn<'a>(clients: &'a Clients, exchange: &'a Exchange) -> OpFuture<'a> {
-            Box::pin(
-                async move { crate::send_raw!(clients.iam().await, $fn, "iam", $api, exchange) },
-            )
+            Box::pin(async move {
+                crate::send_raw!(aws_sdk_iam, clients.iam().await, $fn, "iam", $api, exchange)
+            })
         }
     };
 }

@@ -33,12 +33,29 @@ use crate::safety::Secret;
 
 /// Where AWS calls go: the global `--profile`, `--region` and `--endpoint-url` flags, and
 /// whether `--local` asked for dummy credentials.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub dummy_credentials: bool,
+    /// How long one call may take, its retries included (`--timeout`).
+    pub timeout: Duration,
+}
+
+/// The default limit of one call, retries included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            dummy_credentials: false,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
 }
 
 impl Settings {
@@ -117,12 +134,7 @@ impl Clients {
         self.config
             .get_or_init(|| async {
                 let s = &self.settings;
-                let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
-                    aws_config::timeout::TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(3))
-                        .operation_attempt_timeout(Duration::from_secs(60))
-                        .build(),
-                );
+                let mut loader = aws_config::defaults(BehaviorVersion::latest());
                 if let Some(profile) = &s.profile {
                     // An explicit --profile beats credentials and region from the environment,
                     // as in the AWS CLI; --region still beats the profile's region.
@@ -158,7 +170,25 @@ impl Clients {
                             s.region.clone().unwrap_or_else(|| "us-east-1".into()),
                         ));
                 }
-                loader.load().await
+                let config = loader.load().await;
+                // A call (its retries included) gets `timeout`; each attempt its share, so that
+                // a silent endpoint fails within the limit with every configured attempt made.
+                let attempts = config
+                    .retry_config()
+                    .map(|r| r.max_attempts())
+                    .unwrap_or(3)
+                    .max(1);
+                let attempt = (s.timeout / attempts).max(Duration::from_secs(1));
+                config
+                    .into_builder()
+                    .timeout_config(
+                        aws_config::timeout::TimeoutConfig::builder()
+                            .connect_timeout(Duration::from_secs(3).min(attempt))
+                            .operation_attempt_timeout(attempt)
+                            .operation_timeout(s.timeout)
+                            .build(),
+                    )
+                    .build()
             })
             .await
     }
@@ -248,6 +278,9 @@ impl Operation {
 pub struct Request {
     pub wire: Wire,
     pub pagination: Option<&'static shape::Pagination>,
+    /// Let the SDK retry (its standard settings); `false` for a batch, which paces and
+    /// retries its own requests.
+    pub sdk_retries: bool,
 }
 
 impl Request {
@@ -260,7 +293,11 @@ impl Request {
         let pagination = op.pagination.filter(|p| {
             !written.contains_key(p.input_token) && p.limit.is_none_or(|l| !written.contains_key(l))
         });
-        Ok(Self { wire, pagination })
+        Ok(Self {
+            wire,
+            pagination,
+            sdk_retries: true,
+        })
     }
 }
 
@@ -280,8 +317,10 @@ pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result
     let Request {
         mut wire,
         pagination,
+        sdk_retries,
     } = request;
-    let (mut response, request_id) = send_once(clients, op, &wire, &mut attempts).await?;
+    let (mut response, request_id) =
+        send_once(clients, op, &wire, sdk_retries, &mut attempts).await?;
     let answer = |response| Answer {
         response,
         attempts,
@@ -296,7 +335,7 @@ pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result
             break; // the service repeated its token: stop rather than loop
         }
         wire.set(p.input_token, Wire::Str(next));
-        let (mut page, _) = send_once(clients, op, &wire, &mut attempts).await?;
+        let (mut page, _) = send_once(clients, op, &wire, sdk_retries, &mut attempts).await?;
         token = take_marker(&mut page, p);
         if let Some(more) = page.remove(items_key) {
             let more = more.try_cast::<Array>().unwrap_or_default();
@@ -320,9 +359,13 @@ async fn send_once(
     clients: &Clients,
     op: &Operation,
     wire: &Wire,
+    sdk_retries: bool,
     attempts: &mut u32,
 ) -> Result<(Map, Option<String>), AwsError> {
-    let exchange = exchange::Exchange::new(Bytes::from(wire.encode(op.protocol(), op.api)));
+    let mut exchange = exchange::Exchange::new(Bytes::from(wire.encode(op.protocol(), op.api)));
+    if !sdk_retries {
+        exchange = exchange.single_attempt();
+    }
     let sent = (op.send)(clients, &exchange).await;
     *attempts += exchange.attempts();
     if let Err(mut e) = sent {

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 
 use super::shape::{Shape, Ty};
 use super::timestamp::Timestamp;
+use crate::safety::wrap_member;
 
 /// Reads an awsJson response body.
 pub fn from_json(shape: &'static Shape, body: &[u8]) -> Result<Dynamic, String> {
@@ -34,7 +35,8 @@ fn json_value(ty: &Ty, text: &str) -> Result<Dynamic, String> {
                 if let Some(member) = shape.member(&key)
                     && raw.get() != "null"
                 {
-                    out.insert(member.name.into(), json_value(&member.ty, raw.get())?);
+                    let value = json_value(&member.ty, raw.get())?;
+                    out.insert(member.name.into(), wrap_member(member.name, value));
                 }
             }
             out.into()
@@ -100,7 +102,8 @@ fn xml_value(ty: &Ty, node: roxmltree::Node) -> Result<Dynamic, String> {
             let mut out = Map::new();
             for child in elements(node) {
                 if let Some(member) = shape.member(child.tag_name().name()) {
-                    out.insert(member.name.into(), xml_value(&member.ty, child)?);
+                    let value = xml_value(&member.ty, child)?;
+                    out.insert(member.name.into(), wrap_member(member.name, value));
                 }
             }
             out.into()

@@ -26,6 +26,7 @@ pub static OPERATIONS: &[Operation] = &[Operation {
 fn get_caller_identity<'a>(clients: &'a Clients, exchange: &'a Exchange) -> OpFuture<'a> {
     Box::pin(async move {
         crate::send_raw!(
+            aws_sdk_sts,
             clients.sts().await,
             get_caller_identity,
             "sts",

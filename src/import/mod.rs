@@ -52,8 +52,9 @@ fn member(value: &Dynamic, key: &str) -> Dynamic {
         .unwrap_or(Dynamic::UNIT)
 }
 
+/// A string member, secrets (the pre-signed URL) included as themselves.
 fn text(value: &Dynamic, key: &str) -> String {
-    member(value, key).into_string().unwrap_or_default()
+    crate::aws::secret_or_string(&member(value, key)).unwrap_or_default()
 }
 
 fn count(value: &Dynamic, key: &str) -> i64 {

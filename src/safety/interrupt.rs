@@ -55,6 +55,16 @@ pub fn exit_code(signal: i32) -> i32 {
     128 + signal
 }
 
+/// Resolves when a signal arrives (for abandoning a call in the REPL).
+pub async fn arrival() -> i32 {
+    loop {
+        if let Some(signal) = received() {
+            return signal;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Sleeps, waking early when a signal arrives; `Err(signal)` then.
 pub fn sleep(duration: Duration) -> Result<(), i32> {
     let until = Instant::now() + duration;

@@ -10,25 +10,71 @@ use rhai::{Array, Dynamic, Map};
 /// What a masked value prints as.
 pub const MASK: &str = "********";
 
-/// A string that must not be shown: it prints as `********` but is sent as itself.
+/// A string that must not be shown: it prints as `********` (a pre-signed URL as itself
+/// without its query string) but is sent as itself. `reveal(value)` shows it in a script.
 #[derive(Clone)]
-pub struct Secret(String);
+pub struct Secret {
+    value: String,
+    url: bool,
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self {
+            value: value.into(),
+            url: false,
+        }
+    }
+
+    /// A pre-signed URL: its signature (the query string) is the secret part.
+    pub fn url(value: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            url: true,
+        }
     }
 
     /// The value itself, for sending to AWS.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// What is shown wherever it is printed, interpolated, serialised or journaled.
+    pub fn shown(&self) -> String {
+        if self.url {
+            redact_url(&self.value)
+        } else {
+            MASK.to_string()
+        }
     }
 }
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(MASK)
+        f.write_str(&self.shown())
     }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+/// The response member that holds a secret, as a script value: tokens, client secrets,
+/// sessions and passwords become [`Secret`]s, a pre-signed URL a URL secret; other members
+/// stay as they are.
+pub fn wrap_member(name: &str, value: rhai::Dynamic) -> rhai::Dynamic {
+    if !value.is_string() {
+        return value;
+    }
+    if name == "PreSignedUrl" {
+        return rhai::Dynamic::from(Secret::url(value.into_string().unwrap_or_default()));
+    }
+    if is_secret_key(name) {
+        return rhai::Dynamic::from(Secret::new(value.into_string().unwrap_or_default()));
+    }
+    value
 }
 
 /// Member names whose values are secrets, as the Cognito and IAM APIs name them.
@@ -83,8 +129,8 @@ pub fn redact_url(url: &str) -> String {
 
 /// A copy of `value` fit to print: secret members masked, pre-signed URLs cut.
 pub fn redact(value: &Dynamic) -> Dynamic {
-    if value.is::<Secret>() {
-        return MASK.into();
+    if let Some(secret) = value.read_lock::<Secret>() {
+        return secret.shown().into();
     }
     if let Some(map) = value.read_lock::<Map>() {
         return map
@@ -112,80 +158,116 @@ pub fn redact(value: &Dynamic) -> Dynamic {
 }
 
 /// Masks what looks like a secret literal in a line of REPL input before it is stored in
-/// history: the value of any `Key: "..."` pair whose key names a secret, and string literals
-/// passed positionally where a shorthand takes a secret (`positional`: function name and
-/// argument index, e.g. `("admin_set_user_password", 2)`).
+/// history, in every form a person types: the value of a `Key: "…"` pair (quoted or unquoted
+/// key, `"…"` or `` `…` `` string, at any depth such as `AuthParameters: #{ PASSWORD: … }`)
+/// whose key names a secret; a `let` (or assignment) whose variable name says password, secret
+/// or token; and string literals passed positionally where a shorthand takes a secret
+/// (`positional`: function name and argument index, e.g. `("admin_set_user_password", 2)`).
 pub fn mask_line(line: &str, positional: &[(&str, usize)]) -> String {
-    let mut out = mask_pairs(line);
+    let spans = string_literals(line);
+    let mut masked: Vec<(usize, usize)> = spans
+        .iter()
+        .copied()
+        .filter(|&(start, _)| names_a_secret(&line[..start - 1]))
+        .collect();
     for (name, index) in positional {
-        out = mask_argument(&out, name, *index);
+        masked.extend(positional_literals(line, &spans, name, *index));
     }
-    out
-}
-
-/// Masks the string literal given as argument `index` of every call to `name(...)`.
-fn mask_argument(line: &str, name: &str, index: usize) -> String {
+    masked.sort_unstable();
+    masked.dedup();
     let mut out = line.to_string();
-    let pattern = format!("{name}(");
-    let mut from = 0;
-    while let Some(at) = out[from..].find(&pattern).map(|i| i + from) {
-        let args_start = at + pattern.len();
-        from = args_start;
-        let bytes = out.as_bytes();
-        let (mut depth, mut arg, mut i, mut in_string) = (0usize, 0usize, args_start, false);
-        let mut literal: Option<(usize, usize)> = None;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if in_string {
-                if b == b'\\' {
-                    i += 1;
-                } else if b == b'"' {
-                    in_string = false;
-                    if let Some((start, _)) = literal.filter(|_| arg == index && depth == 0) {
-                        literal = Some((start, i));
-                    }
-                }
-            } else {
-                match b {
-                    b'"' => {
-                        in_string = true;
-                        if arg == index && depth == 0 && literal.is_none() {
-                            literal = Some((i + 1, i + 1));
-                        }
-                    }
-                    b'(' | b'[' | b'{' => depth += 1,
-                    b')' | b']' | b'}' if depth == 0 => break,
-                    b')' | b']' | b'}' => depth -= 1,
-                    b',' if depth == 0 => arg += 1,
-                    _ => {}
-                }
-            }
-            i += 1;
-        }
-        if let Some((start, end)) = literal.filter(|(s, e)| e > s) {
+    for (start, end) in masked.into_iter().rev() {
+        if end > start {
             out.replace_range(start..end, MASK);
         }
     }
     out
 }
 
-fn mask_pairs(line: &str) -> String {
-    let mut out = line.to_string();
-    for key in SECRET_KEYS {
-        let mut from = 0;
-        while let Some(at) = out[from..].find(key).map(|i| i + from) {
-            let rest = &out[at + key.len()..];
-            let trimmed = rest.trim_start();
-            let Some(after_colon) = trimmed.strip_prefix(':') else {
-                from = at + key.len();
-                continue;
-            };
-            let value = after_colon.trim_start();
-            if let Some(end) = value.strip_prefix('"').and_then(|body| body.find('"')) {
-                let start = out.len() - value.len();
-                out.replace_range(start..start + end + 2, &format!("\"{MASK}\""));
+/// The byte ranges of the contents of `"…"` and `` `…` `` literals in a line.
+fn string_literals(line: &str) -> Vec<(usize, usize)> {
+    let bytes = line.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let quote = bytes[i];
+        if quote == b'"' || quote == b'`' {
+            let start = i + 1;
+            let mut j = start;
+            while j < bytes.len() && bytes[j] != quote {
+                j += if bytes[j] == b'\\' { 2 } else { 1 };
             }
-            from = at + key.len();
+            let end = j.min(bytes.len());
+            spans.push((start, end));
+            i = end + 1;
+        } else if quote == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            break; // a comment
+        } else {
+            i += 1;
+        }
+    }
+    spans
+}
+
+/// Does the text before a literal's opening quote make it a secret: `Key:` with a secret key,
+/// or `let name =` / `name =` with a secret-looking name?
+fn names_a_secret(before: &str) -> bool {
+    let before = before.trim_end();
+    let (key_end, is_pair) = if let Some(rest) = before.strip_suffix(':') {
+        (rest.trim_end(), true)
+    } else if let Some(rest) = before.strip_suffix('=') {
+        if rest.ends_with(['=', '!', '<', '>']) {
+            return false;
+        }
+        (rest.trim_end(), false)
+    } else {
+        return false;
+    };
+    let key = if let Some(quoted) = key_end.strip_suffix('"') {
+        quoted.rsplit('"').next().unwrap_or("")
+    } else {
+        let start = key_end
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        &key_end[start..]
+    };
+    if key.is_empty() {
+        return false;
+    }
+    looks_secret(key) || (is_pair && is_secret_key(key))
+}
+
+/// The literals given as argument `index` of calls to `name(…)`.
+fn positional_literals(
+    line: &str,
+    spans: &[(usize, usize)],
+    name: &str,
+    index: usize,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let pattern = format!("{name}(");
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(at) = line[from..].find(&pattern).map(|i| i + from) {
+        let mut i = at + pattern.len();
+        from = i;
+        let (mut depth, mut arg) = (0usize, 0usize);
+        while i < bytes.len() {
+            if let Some(&(start, end)) = spans.iter().find(|(s, _)| *s == i + 1) {
+                if arg == index && depth == 0 {
+                    out.push((start, end));
+                }
+                i = end + 1;
+                continue;
+            }
+            match bytes[i] {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' if depth == 0 => break,
+                b')' | b']' | b'}' => depth -= 1,
+                b',' if depth == 0 => arg += 1,
+                _ => {}
+            }
+            i += 1;
         }
     }
     out
@@ -224,5 +306,41 @@ mod tests {
             masked,
             r#"cognito::admin_set_user_password(pool, "bob", "********", true); print("ok")"#
         );
+    }
+
+    #[test]
+    fn masks_every_form_a_person_types() {
+        for (line, kept) in [
+            (r#"#{ "TemporaryPassword": "s3cret-1" }"#, None),
+            ("#{ Password: `s3cret-1` }", None),
+            (
+                r#"cognito::admin_initiate_auth(#{ AuthParameters: #{ USERNAME: "bob", PASSWORD: "s3cret-1", SECRET_HASH: "s3cret-1" } })"#,
+                Some(r#"USERNAME: "bob""#),
+            ),
+            (
+                r#"#{ ChallengeResponses: #{ NEW_PASSWORD: "s3cret-1" } }"#,
+                None,
+            ),
+            (r#"let password = "s3cret-1";"#, None),
+            (
+                r#"let db_token="s3cret-1"; let name = "bob";"#,
+                Some(r#"name = "bob""#),
+            ),
+            (r#"api_secret = `s3cret-1`"#, None),
+            (
+                r#"cognito::admin_set_user_password(p, "bob", `s3cret-1`, true)"#,
+                Some(r#""bob""#),
+            ),
+        ] {
+            let masked = mask_line(line, &[("admin_set_user_password", 2)]);
+            assert!(!masked.contains("s3cret-1"), "{line} -> {masked}");
+            assert!(masked.contains(MASK), "{masked}");
+            if let Some(kept) = kept {
+                assert!(masked.contains(kept), "{masked}");
+            }
+        }
+        // Comparisons and plain strings are left alone.
+        let line = r#"if password == "x" { print("Password: shown") }"#;
+        assert_eq!(mask_line(line, &[]), line);
     }
 }

@@ -26,8 +26,14 @@ Every API request is recorded with its raw body and the raw response, so tests c
 what went over the wire: GET /_runbook/requests?app=ID lists the requests whose User-Agent
 carries ``app/ID`` (set with AWS_SDK_UA_APP_ID), oldest first (the last 10,000 are kept), as JSON
 [{"action", "body", "status", "response", "access_key", "region", "user_agent"}]. POST /_runbook/faults
-with {"app": ID, "server_errors": N} makes the next N API requests from that app answer
-500 InternalErrorException (to count the client's attempts).
+with {"app": ID, …} sets knobs for that app's API requests:
+  "server_errors": N     the next N answer 500 InternalErrorException (to count attempts);
+  "throttle": {"AdminCreateUser": 50, …}   per-operation quotas in requests per second (a token
+                         bucket holding one second's worth), answered past it with 400
+                         TooManyRequestsException, as Cognito's quotas are;
+  "latency_ms": MS       every answer waits MS first (the network is never 0 ms away);
+  "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
+                         S seconds (a timed-out attempt that nevertheless applied the change).
 
 Stricter than the live service on purpose: any cognito-idp request that carries
 ``UnusedAccountValidityDays`` (deprecated; the live API rejects it next to
@@ -362,6 +368,24 @@ def api_error(start_response, status, code, message):
     return json_response(start_response, status, {"__type": code, "message": message}, [("x-amzn-ErrorType", code)])
 
 
+class Bucket:
+    """A token bucket: `rate` tokens a second, holding at most one second's worth."""
+
+    def __init__(self, rate):
+        self.rate = float(rate)
+        self.tokens = float(rate)
+        self.stamp = time.monotonic()
+
+    def take(self):
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
 class Recorder:
     """The API requests seen, with their raw bodies and answers, and faults aimed at one app."""
 
@@ -369,6 +393,36 @@ class Recorder:
         self.lock = threading.Lock()
         self.requests = collections.deque(maxlen=RECORDED_REQUESTS)
         self.server_errors = {}  # app id -> how many more requests answer 500
+        self.buckets = {}  # (app id, action) -> Bucket
+        self.latency = {}  # app id -> seconds
+        self.slow_once = {}  # app id -> {"action": A, "seconds": S}
+
+    def configure(self, app, faults):
+        with self.lock:
+            if "server_errors" in faults:
+                self.server_errors[app] = int(faults.pop("server_errors"))
+            for action, rate in faults.pop("throttle", {}).items():
+                self.buckets[(app, action)] = Bucket(rate)
+            if "latency_ms" in faults:
+                self.latency[app] = float(faults.pop("latency_ms")) / 1000
+            if "slow_once" in faults:
+                self.slow_once[app] = faults.pop("slow_once")
+
+    def throttled(self, app, action):
+        with self.lock:
+            bucket = self.buckets.get((app, action))
+            return bucket is not None and not bucket.take()
+
+    def delay(self, app):
+        return self.latency.get(app, 0.0)
+
+    def take_slow(self, app, action):
+        with self.lock:
+            slow = self.slow_once.get(app)
+            if slow and slow.get("action") == action:
+                del self.slow_once[app]
+                return float(slow.get("seconds", 0))
+            return 0.0
 
     @staticmethod
     def app_of(environ):
@@ -404,10 +458,9 @@ class Emulator:
         if path == "/_runbook/faults" and environ["REQUEST_METHOD"] == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             faults = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            with self.recorder.lock:
-                app = faults.pop("app", None)
-                if app:
-                    self.recorder.server_errors[app] = int(faults.pop("server_errors", 0))
+            app = faults.pop("app", None)
+            if app:
+                self.recorder.configure(app, faults)
             with self.jobs.lock:
                 name = faults.pop("job_name", "")
                 if faults.pop("release", False):
@@ -454,6 +507,9 @@ class Emulator:
             captured["status"] = int(status.split(" ", 1)[0])
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
+        app = entry["app"]
+        if app and self.recorder.delay(app):
+            time.sleep(self.recorder.delay(app))
         try:
             chunks = list(self.serve(action, target, raw, environ, recording_start_response))
         except Exception as e:  # moto lacks the action, or failed on it: say so as AWS would
@@ -463,11 +519,17 @@ class Emulator:
         entry["status"] = captured.get("status")
         entry["response"] = b"".join(chunks).decode("utf-8", errors="replace")
         self.recorder.record(entry)
+        held = self.recorder.take_slow(app, action) if app else 0.0
+        if held:
+            time.sleep(held)
         return chunks
 
     def serve(self, action, target, raw, environ, start_response):
-        if self.recorder.take_server_error(self.recorder.app_of(environ)):
+        app = self.recorder.app_of(environ)
+        if self.recorder.take_server_error(app):
             return api_error(start_response, "500 Internal Server Error", "InternalErrorException", "Injected server error.")
+        if app and self.recorder.throttled(app, action):
+            return api_error(start_response, "400 Bad Request", "TooManyRequestsException", "Too many requests")
         if target.startswith(TARGET_PREFIX):
             try:
                 request = json.loads(raw or b"{}")

@@ -1,0 +1,522 @@
+//! `aws::batch` and `aws::each`: bulk work at the service's pace, lists at constant memory.
+//!
+//! `aws::batch("cognito::admin_create_user", requests, #{ concurrency: 8, rate: 50 })` runs one
+//! operation over many requests on the one tokio runtime, at most `concurrency` in flight. Every
+//! request is checked before the first is sent. Each goes through the same choke point as any
+//! call ([`Context::admit`] / [`Context::settle`]): planned in a dry run, journaled one line per
+//! request, a destructive operation confirmed once for the whole batch.
+//!
+//! Pacing is adaptive. The batch starts limited by `concurrency` alone (and `rate`, a cap in
+//! requests per second, when given). On `TooManyRequestsException` / `LimitExceededException`
+//! / throttling, it sets its rate to what the service accepted over the last second (the quota,
+//! as measured) and then probes upward by 2% a second; throttled requests are not applied by
+//! the service, so they are queued again and sent until they succeed — a request is never
+//! counted twice and a success never re-sent. Other retryable failures (5xx, timeouts) are
+//! retried up to three attempts; errors are returned in the results, not thrown, so the batch
+//! completes. The SDK's own retries are off for batch requests: the batch paces them itself.
+//!
+//! `aws::each("cognito::list_users", #{ UserPoolId: p }, |user| …)` calls the closure for each
+//! item of each page, holding one page at a time, and returns how many there were.
+
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rhai::{
+    Array, Dynamic, EvalAltResult, FnPtr, FuncRegistration, Map, Module, NativeCallContext,
+};
+
+use crate::aws::{self, AwsError, Operation, Request};
+use crate::context::{Action, Admitted, Context, throw};
+use crate::safety::confirm::{self, Policy};
+use crate::safety::interrupt;
+
+/// Codes that mean "slow down": the request was not processed.
+const THROTTLED: &[&str] = &[
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+];
+
+/// How many attempts a request gets for failures other than throttling.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// An operation named as in a script: `cognito::admin_create_user`.
+fn operation(name: &str) -> Result<&'static Operation, String> {
+    let (namespace, op) = name.split_once("::").unwrap_or(("", name));
+    aws::find_operation(namespace, op).ok_or_else(|| {
+        let all: Vec<String> = aws::operations()
+            .map(|o| format!("{}::{}", o.namespace, o.name))
+            .collect();
+        let hint = aws::shape::closest(name, all.iter().map(String::as_str))
+            .map(|c| format!(" (did you mean \"{c}\"?)"))
+            .unwrap_or_default();
+        format!("\"{name}\" is not an operation{hint}; name it as in a script, e.g. \"cognito::admin_create_user\"")
+    })
+}
+
+/// The rate of requests: unbounded until the service first throttles, then what it accepts.
+struct Pace {
+    cap: Option<f64>,
+    rate: Option<f64>,
+    next: Instant,
+    accepted: VecDeque<Instant>,
+    last_cut: Option<Instant>,
+    last_raise: Instant,
+}
+
+impl Pace {
+    fn new(cap: Option<f64>) -> Self {
+        Self {
+            cap,
+            rate: None,
+            next: Instant::now(),
+            accepted: VecDeque::new(),
+            last_cut: None,
+            last_raise: Instant::now(),
+        }
+    }
+
+    fn current(&self) -> Option<f64> {
+        match (self.rate, self.cap) {
+            (Some(r), Some(c)) => Some(r.min(c)),
+            (r, c) => r.or(c),
+        }
+    }
+
+    /// How long to wait before the next request may go.
+    fn turn(&mut self) -> Duration {
+        let now = Instant::now();
+        let Some(rate) = self.current() else {
+            return Duration::ZERO;
+        };
+        let slot = self.next.max(now);
+        self.next = slot + Duration::from_secs_f64(1.0 / rate.max(0.1));
+        slot - now
+    }
+
+    fn accepted(&mut self) {
+        let now = Instant::now();
+        self.accepted.push_back(now);
+        while self
+            .accepted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
+            self.accepted.pop_front();
+        }
+        // Probe upward: +2% a second.
+        if let Some(rate) = &mut self.rate {
+            let dt = now.duration_since(self.last_raise).as_secs_f64();
+            *rate *= 1.0 + 0.02 * dt;
+        }
+        self.last_raise = now;
+    }
+
+    /// The service said slow down: go at what it accepted over the last second.
+    fn throttled(&mut self) {
+        let now = Instant::now();
+        if self
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(500))
+        {
+            return; // one cut per burst of throttles
+        }
+        self.last_cut = Some(now);
+        let measured = self.accepted.len() as f64;
+        let rate = match self.rate {
+            Some(r) => (measured * 0.98).min(r * 0.9),
+            None => measured * 0.98,
+        };
+        self.rate = Some(rate.max(1.0));
+        self.next = now + Duration::from_secs_f64(1.0 / rate.max(1.0));
+    }
+}
+
+/// What a batch shows while it runs.
+struct Meter {
+    label: String,
+    total: usize,
+    bar: Option<ProgressBar>,
+    started: Instant,
+    last_line: Instant,
+}
+
+impl Meter {
+    fn new(label: String, total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {per_sec} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_prefix(label.clone());
+            bar
+        });
+        Self {
+            label,
+            total,
+            bar,
+            started: Instant::now(),
+            last_line: Instant::now(),
+        }
+    }
+
+    fn line(&self, done: usize, throttles: usize, errors: usize) -> String {
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        format!(
+            "{}: {done}/{} done, {:.1}/s, {throttles} throttled, {errors} error{}",
+            self.label,
+            self.total,
+            done as f64 / secs,
+            if errors == 1 { "" } else { "s" }
+        )
+    }
+
+    fn update(&mut self, done: usize, throttles: usize, errors: usize) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(done as u64);
+                bar.set_message(format!("{throttles} throttled, {errors} errors"));
+            }
+            None if self.last_line.elapsed() >= Duration::from_secs(2) => {
+                self.last_line = Instant::now();
+                eprintln!("{}", self.line(done, throttles, errors));
+            }
+            None => {}
+        }
+    }
+
+    fn finish(&self, done: usize, throttles: usize, errors: usize) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        eprintln!("{}", self.line(done, throttles, errors));
+    }
+}
+
+/// Options of `aws::batch`.
+struct Options {
+    concurrency: usize,
+    rate: Option<f64>,
+}
+
+fn options(opts: &Map) -> Result<Options, String> {
+    const KEYS: &[&str] = &["concurrency", "rate"];
+    for key in opts.keys() {
+        if !KEYS.contains(&key.as_str()) {
+            let hint = aws::shape::closest(key, KEYS.iter().copied())
+                .map(|c| format!(" (did you mean \"{c}\"?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown option \"{key}\"{hint}; valid options: concurrency, rate"
+            ));
+        }
+    }
+    let number = |v: &Dynamic| {
+        v.as_float()
+            .ok()
+            .or_else(|| v.as_int().ok().map(|i| i as f64))
+    };
+    let concurrency = match opts.get("concurrency") {
+        None => 8,
+        Some(v) => v
+            .as_int()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| (1..=64).contains(n))
+            .ok_or("option \"concurrency\" must be an integer from 1 to 64")?,
+    };
+    let rate = match opts.get("rate") {
+        None => None,
+        Some(v) => Some(
+            number(v)
+                .filter(|r| *r > 0.0)
+                .ok_or("option \"rate\" must be a number of requests per second above 0")?,
+        ),
+    };
+    Ok(Options { concurrency, rate })
+}
+
+fn result(outcome: Result<Dynamic, AwsError>) -> Dynamic {
+    let mut map = Map::new();
+    match outcome {
+        Ok(value) => {
+            map.insert("ok".into(), true.into());
+            map.insert("result".into(), value);
+        }
+        Err(e) => {
+            map.insert("ok".into(), false.into());
+            map.insert("error".into(), e.to_map().into());
+        }
+    }
+    map.into()
+}
+
+/// `aws::batch(op, requests, opts)`.
+fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Array, AwsError> {
+    let invalid = |m: String| {
+        AwsError::local(
+            "runbook",
+            "Batch",
+            "ParamValidation",
+            &format!("aws::batch: {m}"),
+        )
+    };
+    let op = operation(name).map_err(invalid)?;
+    let opts = options(opts).map_err(invalid)?;
+    // Every request is checked before the first is sent.
+    let mut maps = Vec::with_capacity(requests.len());
+    let mut checked = Vec::with_capacity(requests.len());
+    for (i, request) in requests.iter().enumerate() {
+        let map = request
+            .read_lock::<Map>()
+            .map(|m| m.clone())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "request [{i}] must be a map, not {}",
+                    request.type_name()
+                ))
+            })?;
+        let mut request = Request::check(op, &map, &map)
+            .map_err(|e| invalid(format!("request [{i}]: {}", e.message)))?;
+        request.sdk_retries = false;
+        maps.push(map);
+        checked.push(Some(request));
+    }
+    let class = aws::facts::of(op).class;
+    let function = format!("{}::{}", op.namespace, op.name);
+    if class.destructive() && !ctx.dry_run() && !requests.is_empty() {
+        let go = match ctx.confirm_policy() {
+            Policy::Yes => true,
+            Policy::Refuse => false,
+            Policy::Ask => confirm::ask(&format!(
+                "{function} × {} in {}: go ahead?",
+                requests.len(),
+                crate::safety::target::describe(&ctx.target().to_json())
+            )),
+        };
+        if !go {
+            return Err(AwsError::local(
+                op.service,
+                op.api,
+                "Refused",
+                &format!(
+                    "{function} is destructive: the batch of {} was not confirmed and nothing was sent; pass --yes to allow it",
+                    requests.len()
+                ),
+            ));
+        }
+    }
+    let actions: Vec<Action> = maps
+        .iter()
+        .map(|m| Action {
+            confirmed: true,
+            ..Action::of(op, m)
+        })
+        .collect();
+
+    let total = actions.len();
+    let mut results: Vec<Option<Result<Dynamic, AwsError>>> = (0..total).map(|_| None).collect();
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    for (i, action) in actions.iter().enumerate() {
+        match ctx.admit(action) {
+            Ok(Admitted::Send) => queue.push_back(i),
+            Ok(Admitted::Answered(value)) => results[i] = Some(Ok(value)),
+            Err(e) if e.code == aws::error::INTERRUPTED => return Err(e),
+            Err(e) => results[i] = Some(Err(e)),
+        }
+    }
+    let mut meter = Meter::new(format!("aws::batch {function}"), total);
+    let (mut throttles, mut errors) = (0usize, 0usize);
+    let mut done = results.iter().filter(|r| r.is_some()).count();
+    let mut attempts = vec![0u32; total];
+    let mut pace = Pace::new(opts.rate);
+    let clients = &ctx.clients;
+    let mut stopped = None;
+    ctx.runtime.block_on(async {
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            while stopped.is_none() && in_flight.len() < opts.concurrency {
+                if let Some(signal) = interrupt::received() {
+                    stopped = Some(signal);
+                    break;
+                }
+                let Some(i) = queue.pop_front() else { break };
+                let wait = pace.turn();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                let Some(request) = checked[i].as_ref().map(|r| Request {
+                    wire: r.wire.clone(),
+                    pagination: r.pagination,
+                    sdk_retries: false,
+                }) else {
+                    continue;
+                };
+                in_flight.push(async move {
+                    let started = Instant::now();
+                    let answer = aws::send(clients, op, request).await;
+                    (i, answer, started.elapsed())
+                });
+            }
+            let Some((i, answer, elapsed)) = in_flight.next().await else {
+                break;
+            };
+            match answer {
+                Err(e) if THROTTLED.contains(&e.code.as_str()) => {
+                    throttles += 1;
+                    pace.throttled();
+                    queue.push_front(i);
+                }
+                Err(e) if e.retryable && attempts[i] + 1 < MAX_ATTEMPTS => {
+                    attempts[i] += 1;
+                    queue.push_back(i);
+                }
+                answer => {
+                    pace.accepted();
+                    let prior = attempts[i];
+                    let answer = answer
+                        .map(|mut a| {
+                            a.attempts += prior;
+                            a
+                        })
+                        .map_err(|mut e| {
+                            e.attempts = Some(e.attempts.unwrap_or(1) + prior);
+                            e
+                        });
+                    let settled = ctx.settle(&actions[i], answer, elapsed);
+                    if settled.is_err() {
+                        errors += 1;
+                    }
+                    results[i] = Some(settled);
+                    checked[i] = None;
+                    done += 1;
+                    meter.update(done, throttles, errors);
+                }
+            }
+        }
+    });
+    meter.finish(done, throttles, errors);
+    if let Some(signal) = stopped {
+        eprintln!(
+            "aws::batch {function} stopped by {}: {done} of {total} done, {} not sent",
+            interrupt::name(signal),
+            total - done
+        );
+        return Err(AwsError::interrupted(signal));
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| {
+            result(
+                r.unwrap_or_else(|| {
+                    Err(AwsError::local(op.service, op.api, "NotSent", "not sent"))
+                }),
+            )
+        })
+        .collect())
+}
+
+/// `aws::each(op, request, f)`: one page at a time, `f` called for every item.
+fn each(
+    ctx: &Context,
+    call: &NativeCallContext,
+    name: &str,
+    request: &Map,
+    f: &FnPtr,
+) -> Result<i64, Box<EvalAltResult>> {
+    let pos = call.call_position();
+    let invalid = |m: String| {
+        throw(
+            AwsError::local(
+                "runbook",
+                "Each",
+                "ParamValidation",
+                &format!("aws::each: {m}"),
+            ),
+            pos,
+        )
+    };
+    let op = operation(name).map_err(invalid)?;
+    let (Some(p), Some(items)) = (op.pagination, op.pagination.and_then(|p| p.items)) else {
+        return Err(invalid(format!(
+            "{name} does not return pages of items; call it directly"
+        )));
+    };
+    let mut request = request.clone();
+    let mut count = 0i64;
+    loop {
+        let mut checked = Request::check(op, &request, &request).map_err(|e| throw(e, pos))?;
+        checked.pagination = None;
+        let page = ctx
+            .guarded(&Action::of(op, &request), || {
+                ctx.runtime.block_on(aws::send(&ctx.clients, op, checked))
+            })
+            .map_err(|e| throw(e, pos))?;
+        let mut page = page.try_cast::<Map>().unwrap_or_default();
+        let token = page
+            .remove(p.output_token)
+            .and_then(|t| t.into_string().ok())
+            .filter(|t| !t.is_empty());
+        for item in page
+            .remove(items)
+            .and_then(|v| v.try_cast::<Array>())
+            .unwrap_or_default()
+        {
+            let _: Dynamic = f.call_within_context(call, (item,))?;
+            count += 1;
+        }
+        match token {
+            Some(token)
+                if request.get(p.input_token).map(ToString::to_string) != Some(token.clone()) =>
+            {
+                request.insert(p.input_token.into(), token.into());
+            }
+            _ => return Ok(count),
+        }
+    }
+}
+
+/// Registers the `aws` namespace: `aws::batch`, `aws::each`.
+pub fn register(module: &mut Module, ctx: &Rc<Context>) {
+    for arity in [2, 3] {
+        let c = ctx.clone();
+        let run = move |call: &NativeCallContext, name: &str, requests: Array, opts: Map| {
+            batch(&c, name, &requests, &opts).map_err(|e| throw(e, call.call_position()))
+        };
+        let reg = FuncRegistration::new("batch")
+            .in_internal_namespace()
+            .with_comments(["/// Runs one operation over many requests concurrently, at the service's pace; returns #{ ok, result | error } per request, in order."]);
+        if arity == 2 {
+            reg.set_into_module(
+                module,
+                move |call: NativeCallContext, name: &str, requests: Array| {
+                    run(&call, name, requests, Map::new())
+                },
+            );
+        } else {
+            reg.set_into_module(
+                module,
+                move |call: NativeCallContext, name: &str, requests: Array, opts: Map| {
+                    run(&call, name, requests, opts)
+                },
+            );
+        }
+    }
+    let c = ctx.clone();
+    FuncRegistration::new("each")
+        .in_internal_namespace()
+        .with_comments(["/// Calls a function for every item of every page of a list operation, one page in memory at a time; returns the count."])
+        .set_into_module(
+            module,
+            move |call: NativeCallContext, name: &str, request: Map, f: FnPtr| each(&c, &call, name, &request, &f),
+        );
+}

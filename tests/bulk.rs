@@ -1,0 +1,457 @@
+//! Bulk work at the service's pace, honest under faults, secrets that stay secret — against the
+//! emulator, with its throttling, latency and fault knobs.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn new_pool(prefix: &str) -> String {
+    ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id);"#,
+            unique(prefix)
+        )),
+        &[],
+    ))
+    .trim()
+    .to_string()
+}
+
+fn usernames(pool: &str) -> Vec<String> {
+    let out = ok(&run(
+        &script(&format!(
+            r#"print(to_json(query(cognito::list_users("{pool}"), "Users[].Username")));"#
+        )),
+        &[],
+    ));
+    serde_json::from_str(out.trim()).expect("json")
+}
+
+fn delete_pool(pool: &str) {
+    ok(&run(
+        &script(&format!(r#"cognito::delete_user_pool("{pool}");"#)),
+        &[],
+    ));
+}
+
+#[test]
+fn a_throttled_batch_creates_every_user_exactly_once() {
+    let pool = new_pool("throttled");
+    let app = app_id("throttled");
+    inject(&format!(
+        r#"{{"app": "{app}", "throttle": {{"AdminCreateUser": 50}}}}"#
+    ));
+    let out = runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let requests = [];
+               for i in 0..300 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `user${{i}}`, MessageAction: "SUPPRESS" }}); }}
+               let results = aws::batch("cognito::admin_create_user", requests, #{{ concurrency: 8 }});
+               print(results.len());
+               print(results.filter(|r| r.ok).len());
+               print(results[0].result.User.Username);
+               print(results[299].result.User.Username);"#
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        ["300", "300", "user0", "user299"],
+        "{text}"
+    );
+    // Every user exists once; the emulator accepted exactly 300 creates and throttled others.
+    let mut names = usernames(&pool);
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 300);
+    let seen = recorded(&app);
+    let creates: Vec<&Value> = seen
+        .iter()
+        .filter(|r| r["action"] == "AdminCreateUser")
+        .collect();
+    assert_eq!(creates.iter().filter(|r| r["status"] == 200).count(), 300);
+    let throttled = creates.iter().filter(|r| r["status"] == 400).count();
+    assert!(throttled > 0, "the quota was never hit");
+    assert!(
+        creates
+            .iter()
+            .filter(|r| r["status"] == 400)
+            .all(|r| r["response"]
+                .as_str()
+                .unwrap_or("")
+                .contains("TooManyRequestsException")),
+        "only throttling may fail"
+    );
+    assert!(stderr(&out).contains("300/300 done"), "{}", stderr(&out));
+    delete_pool(&pool);
+}
+
+#[test]
+fn a_batch_checks_every_request_before_sending_and_returns_errors_in_order() {
+    let pool = new_pool("batchcheck");
+    let app = app_id("batchcheck");
+    let out = runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let requests = [];
+               for i in 0..5 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `u${{i}}` }}); }}
+               requests[3] = #{{ UserPoolId: "{pool}", Usernme: "u3" }};
+               aws::batch("cognito::admin_create_user", requests);"#
+        )))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            r#"aws::batch: request [3]: unknown request key "Usernme" (did you mean "Username"?)"#
+        ),
+        "{err}"
+    );
+    assert!(
+        !recorded(&app)
+            .iter()
+            .any(|r| r["action"] == "AdminCreateUser"),
+        "nothing may be sent"
+    );
+    // A non-retryable error is a result, not a throw; the order is the input's.
+    let out = ok(&runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let results = aws::batch("cognito::admin_create_user", [
+                   #{{ UserPoolId: "{pool}", Username: "a" }},
+                   #{{ UserPoolId: "{pool}", Username: "a" }},
+                   #{{ UserPoolId: "{pool}", Username: "b" }},
+               ], #{{ concurrency: 1 }});
+               for r in results {{ print(if r.ok {{ r.result.User.Username }} else {{ r.error.code }}); }}"#
+        )))
+        .output()
+        .expect("runs"));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["a", "UsernameExistsException", "b"]
+    );
+    let err = runbook()
+        .args(["run", "--yes"])
+        .arg(script(r#"aws::batch("cognito::admin_creat_user", []);"#))
+        .output()
+        .expect("runs");
+    assert!(
+        stderr(&err).contains(r#"did you mean "cognito::admin_create_user"?"#),
+        "{}",
+        stderr(&err)
+    );
+    delete_pool(&pool);
+}
+
+#[test]
+fn a_batch_plans_in_a_dry_run_and_journals_one_line_per_request() {
+    let pool = new_pool("batchplan");
+    let app = app_id("batchplan");
+    let body = format!(
+        r#"let requests = [];
+           for i in 0..20 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `p${{i}}` }}); }}
+           print(aws::batch("cognito::admin_create_user", requests).filter(|r| r.ok).len());"#
+    );
+    let out = runbook_as(&app)
+        .args(["run", "--dry-run"])
+        .arg(script(&body))
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "20");
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("+ cognito::admin_create_user").count(),
+        20,
+        "{err}"
+    );
+    assert!(
+        !recorded(&app)
+            .iter()
+            .any(|r| r["action"] == "AdminCreateUser")
+    );
+    let journal = temp_dir().join("batch.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&body))
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "20");
+    let lines: Vec<Value> = std::fs::read_to_string(&journal)
+        .expect("journal")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let calls: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["function"] == "cognito::admin_create_user")
+        .collect();
+    assert_eq!(calls.len(), 20);
+    assert!(calls.iter().all(|l| l["outcome"] == "ok"));
+    delete_pool(&pool);
+}
+
+#[test]
+fn each_walks_every_page_one_at_a_time() {
+    let pool = new_pool("each");
+    let journal = temp_dir().join("each.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"let requests = [];
+               for i in 0..130 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `e${{i}}`, MessageAction: "SUPPRESS" }}); }}
+               aws::batch("cognito::admin_create_user", requests);
+               let seen = [];
+               let n = aws::each("cognito::list_users", #{{ UserPoolId: "{pool}" }}, |user| seen.push(user.Username));
+               print(n);
+               print(seen.len());
+               print(aws::each("cognito::list_groups", #{{ UserPoolId: "{pool}" }}, |g| ()));"#
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        ["130", "130", "0"],
+        "{text}"
+    );
+    let pages = std::fs::read_to_string(&journal)
+        .expect("journal")
+        .lines()
+        .filter(|l| l.contains("\"cognito::list_users\""))
+        .count();
+    assert_eq!(pages, 3, "60 users a page: three pages, each its own call");
+    let out = run(
+        &script(r#"aws::each("cognito::describe_user_pool", #{ UserPoolId: "x" }, |x| x);"#),
+        &[],
+    );
+    assert!(
+        stderr(&out).contains("does not return pages of items"),
+        "{}",
+        stderr(&out)
+    );
+    delete_pool(&pool);
+}
+
+#[test]
+fn a_retry_that_finds_its_own_creation_says_it_is_uncertain() {
+    let pool = new_pool("uncertain");
+    let app = app_id("uncertain");
+    // The first attempt is carried out, but its answer is held past the attempt's time limit.
+    inject(&format!(
+        r#"{{"app": "{app}", "slow_once": {{"action": "AdminCreateUser", "seconds": 4}}}}"#
+    ));
+    let journal = temp_dir().join("uncertain.jsonl");
+    let out = runbook_as(&app)
+        .args(["--timeout", "6", "run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"try {{
+                   cognito::admin_create_user("{pool}", "frozen", #{{ TemporaryPassword: "Temp#Pass123" }});
+               }} catch (e) {{
+                   print(e.code); print(e.uncertain); print(e.attempts);
+                   throw e;
+               }}"#
+        )))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        ["UsernameExistsException", "true", "2"]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("an earlier attempt of this very call failed or timed out and may have applied the change itself (2 attempts)"),
+        "{err}"
+    );
+    // The message names the request, never its secrets.
+    assert!(
+        err.contains(&format!("(UserPoolId={pool}, Username=frozen)")),
+        "{err}"
+    );
+    assert!(!err.contains("Temp#Pass123"), "{err}");
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(text.contains(r#""outcome":"uncertain""#), "{text}");
+    assert_eq!(usernames(&pool), ["frozen"]);
+    delete_pool(&pool);
+}
+
+/// A server that accepts connections and never answers.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_silent_endpoint_fails_within_the_limit_and_says_so() {
+    let url = silent_endpoint();
+    for (args, limit) in [(vec!["--timeout", "3"], 3), (vec![], 30)] {
+        let started = Instant::now();
+        let out = bare()
+            .args(["--endpoint-url", &url])
+            .args(&args)
+            .args(["run", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(br#"cognito::admin_get_user("ap-northeast-1_x", "u1");"#)?;
+                child.wait_with_output()
+            })
+            .expect("runs");
+        let took = started.elapsed().as_secs_f64();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            took < limit as f64 + 5.0,
+            "took {took:.1} s for a {limit} s limit"
+        );
+        let err = stderr(&out);
+        // As many attempts as fit in the limit (the SDK backs off between them).
+        assert!(
+            err.contains(&format!(
+                "cognito-idp AdminGetUser: no answer from {url} within {limit} s ("
+            )) && err.contains(" attempts)"),
+            "{err}"
+        );
+        assert!(err.contains("--timeout SECONDS"), "{err}");
+    }
+}
+
+#[test]
+fn sigint_during_an_import_stops_the_job_this_run_started() {
+    let pool = new_pool("sigint-import");
+    let role = "arn:aws:iam::123456789012:role/Import";
+    let name = unique("held");
+    inject(&format!(
+        r#"{{"job_name": "{name}", "hold_next_job_seconds": 120}}"#
+    ));
+    let journal = temp_dir().join("sigint.jsonl");
+    let mut child = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::import_users("{pool}", "{}", #{{ CloudWatchLogsRoleArn: "{role}", JobName: "{name}", PollInterval: 0.1 }});"#,
+            repo().join("tests/fixtures/csv/seed.csv").display()
+        )))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let start = Instant::now();
+    for line in lines.by_ref() {
+        if line.expect("line").contains("InProgress") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("waits");
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("stopped import job")),
+        "{rest:?}"
+    );
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(
+        text.contains(r#""function":"cognito::stop_user_import_job""#),
+        "{text}"
+    );
+    let status = ok(&run(
+        &script(&format!(
+            r#"print(cognito::list_user_import_jobs("{pool}").UserImportJobs[0].Status);"#
+        )),
+        &[],
+    ));
+    assert!(["Stopping", "Stopped"].contains(&status.trim()), "{status}");
+    inject(&format!(r#"{{"job_name": "{name}", "release": true}}"#));
+    delete_pool(&pool);
+}
+
+#[test]
+fn response_secrets_never_print_yet_pass_as_themselves() {
+    let out = runbook()
+        .env("RUNBOOK_TEST_PASSWORD", "Sent#AsItself42")
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let pool = cognito::create_user_pool("{}").UserPool.Id;
+               let client = cognito::create_user_pool_client(pool, "app", #{{ GenerateSecret: true, ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }}).UserPoolClient;
+               cognito::admin_create_user(pool, "dana", #{{ MessageAction: "SUPPRESS" }});
+               cognito::admin_set_user_password(pool, "dana", secret("RUNBOOK_TEST_PASSWORD"), true);
+               let auth = cognito::admin_initiate_auth(#{{ UserPoolId: pool, ClientId: client.ClientId,
+                   AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: #{{ USERNAME: "dana", PASSWORD: secret("RUNBOOK_TEST_PASSWORD") }} }});
+               let token = auth.AuthenticationResult.AccessToken;
+               print(token);
+               print(`interpolated ${{token}} and ${{client.ClientSecret}}`);
+               print(to_json(auth));
+               debug(token);
+               print(type_of(token));
+               print(cognito::get_user(#{{ AccessToken: token }}).Username);
+               print(reveal(token).len() > 20);
+               print(reveal(client.ClientSecret) == reveal(cognito::describe_user_pool_client(pool, client.ClientId).UserPoolClient.ClientSecret));
+               cognito::delete_user_pool(pool);"#,
+            unique("secrets")
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "********");
+    assert_eq!(lines[1], "interpolated ******** and ********");
+    let json: Value = serde_json::from_str(lines[2]).expect("json");
+    assert_eq!(json["AuthenticationResult"]["AccessToken"], "********");
+    assert_eq!(json["AuthenticationResult"]["RefreshToken"], "********");
+    assert_eq!(lines[3], "secret");
+    assert_eq!(&lines[4..], ["dana", "true", "true"], "{text}");
+    let all = text + &stderr(&out);
+    assert!(!all.contains("eyJ"), "a token leaked: {all}");
+    assert!(!all.contains("Sent#AsItself42"));
+}
+
+#[test]
+fn a_presigned_url_prints_without_its_signature_and_still_uploads() {
+    let pool = new_pool("presigned");
+    let out = ok(&run(
+        &script(&format!(
+            r#"let job = cognito::create_user_import_job("{pool}", "{}", "arn:aws:iam::123456789012:role/Import").UserImportJob;
+               print(job.PreSignedUrl);
+               print(to_json(job));
+               print(cognito::upload_csv(job.PreSignedUrl, "{}").status);"#,
+            unique("presigned"),
+            repo().join("tests/fixtures/csv/seed.csv").display()
+        )),
+        &[],
+    ));
+    assert!(!out.contains("X-Amz-Signature"), "{out}");
+    assert!(
+        out.lines().next().unwrap_or("").ends_with("?********"),
+        "{out}"
+    );
+    assert_eq!(out.lines().last(), Some("200"));
+    delete_pool(&pool);
+}
