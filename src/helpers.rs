@@ -90,6 +90,15 @@ mod global_helpers {
         to_json(ctx, map.into())
     }
 
+    /// The same for arrays.
+    #[rhai_fn(global, name = "to_json", return_raw)]
+    pub fn array_to_json(
+        ctx: NativeCallContext,
+        array: rhai::Array,
+    ) -> Result<String, Box<EvalAltResult>> {
+        to_json(ctx, array.into())
+    }
+
     /// Serialises a value as JSON text, indented when `pretty` is true.
     #[rhai_fn(name = "to_json", return_raw)]
     pub fn to_json_pretty(

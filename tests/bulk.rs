@@ -455,3 +455,95 @@ fn a_presigned_url_prints_without_its_signature_and_still_uploads() {
     assert_eq!(out.lines().last(), Some("200"));
     delete_pool(&pool);
 }
+
+#[test]
+fn in_the_repl_ctrl_c_interrupts_a_statement_and_the_session_goes_on() {
+    let state = temp_dir();
+    let app = app_id("replc");
+    // Every answer to this session takes 5 s: a slow call to interrupt.
+    inject(&format!(r#"{{"app": "{app}", "latency_ms": 5000}}"#));
+    let state_text = state.display().to_string();
+    let (code, text) = on_a_terminal(
+        "repl",
+        &[
+            (1500, "loop { }\r"),
+            (1000, "\x03"),
+            (800, "print(40 + 2)\r"),
+            (800, "cognito::list_user_pools()\r"),
+            (1000, "\x03"),
+            (800, "print(`after ${6 * 7}`)\r"),
+            (500, "let password = \"Typed#Secret1\";\r"),
+            (
+                500,
+                "let r = #{ \"TemporaryPassword\": `Typed#Secret2` };\r",
+            ),
+            (
+                500,
+                "let a = #{ AuthParameters: #{ PASSWORD: \"Typed#Secret3\", SECRET_HASH: \"Typed#Secret4\" } };\r",
+            ),
+            (500, "let db_token = `Typed#Secret5`;\r"),
+            (500, ":quit\r"),
+        ],
+        &[("XDG_STATE_HOME", &state_text), ("AWS_SDK_UA_APP_ID", &app)],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("42"), "{text}");
+    assert!(text.contains("after 42"), "{text}");
+    assert!(text.matches("stopped by SIGINT").count() >= 2, "{text}");
+    let history = std::fs::read_to_string(state.join("runbook/history")).expect("history");
+    assert!(history.contains("let password"), "{history}");
+    for n in 1..=5 {
+        assert!(!history.contains(&format!("Typed#Secret{n}")), "{history}");
+    }
+}
+
+#[test]
+fn sigint_stops_a_batch_which_reports_what_was_done() {
+    let pool = new_pool("batch-sigint");
+    let app = app_id("batchsigint");
+    inject(&format!(
+        r#"{{"app": "{app}", "throttle": {{"AdminCreateUser": 10}}}}"#
+    ));
+    let journal = temp_dir().join("batch-sigint.jsonl");
+    let child = runbook_as(&app)
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"let requests = [];
+               for i in 0..200 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `s${{i}}`, MessageAction: "SUPPRESS" }}); }}
+               aws::batch("cognito::admin_create_user", requests);
+               print("not reached");"#
+        )))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    std::thread::sleep(Duration::from_secs(3));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().expect("waits");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(!stdout(&out).contains("not reached"));
+    let done: usize = err
+        .split("stopped by SIGINT: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no report: {err}"));
+    assert!(done > 0 && done < 200, "{err}");
+    // What the batch reports done is what the journal holds and the pool has.
+    let journaled = std::fs::read_to_string(&journal)
+        .expect("journal")
+        .lines()
+        .filter(|l| {
+            l.contains(r#""function":"cognito::admin_create_user""#)
+                && l.contains(r#""outcome":"ok""#)
+        })
+        .count();
+    assert_eq!(journaled, done);
+    assert_eq!(usernames(&pool).len(), done);
+    delete_pool(&pool);
+}

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -265,40 +265,6 @@ fn a_destructive_call_without_a_terminal_or_yes_is_refused_before_sending() {
     ));
 }
 
-/// Runs `runbook ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
-fn on_a_terminal(args: &str, input: &str) -> (Option<i32>, String) {
-    let cmd = format!(
-        "{} --endpoint-url {} {args}",
-        env!("CARGO_BIN_EXE_runbook"),
-        endpoint()
-    );
-    let mut child = Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "ap-northeast-1")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("XDG_STATE_HOME", state_home())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        // Typed once the question is up; `script` passes it to the terminal.
-        std::thread::sleep(Duration::from_millis(1500));
-        let _ = stdin.write_all(input.as_bytes());
-        std::thread::sleep(Duration::from_millis(1000));
-    }
-    let out = child.wait_with_output().expect("waits");
-    (out.status.code(), stdout(&out) + &stderr(&out))
-}
-
 #[test]
 fn on_a_terminal_a_destructive_call_is_asked_about() {
     let _one = whole_state();
@@ -322,7 +288,7 @@ fn on_a_terminal_a_destructive_call_is_asked_about() {
     };
     let kept = make(&unique("asked-no"));
     let path = script(&format!(r#"cognito::delete_user_pool("{kept}");"#));
-    let (code, text) = on_a_terminal(&format!("run {}", path.display()), "n\n");
+    let (code, text) = on_a_terminal(&format!("run {}", path.display()), &[(1500, "n\n")], &[]);
     assert!(
         text.contains("cognito::delete_user_pool UserPoolId="),
         "{text}"
@@ -334,7 +300,7 @@ fn on_a_terminal_a_destructive_call_is_asked_about() {
 
     let gone = make(&unique("asked-yes"));
     let path = script(&format!(r#"cognito::delete_user_pool("{gone}");"#));
-    let (code, text) = on_a_terminal(&format!("run {}", path.display()), "y\n");
+    let (code, text) = on_a_terminal(&format!("run {}", path.display()), &[(1500, "y\n")], &[]);
     assert_eq!(code, Some(0), "{text}");
     assert!(!exists(&gone), "answered yes, yet still there");
     ok(&run(

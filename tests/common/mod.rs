@@ -180,3 +180,49 @@ pub fn recorded(app: &str) -> Vec<serde_json::Value> {
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).expect("the emulator's request log is JSON")
 }
+
+/// Runs `runbook --endpoint-url EMULATOR ARGS` on a pseudo-terminal (util-linux `script`), as a
+/// person at a terminal would: each step waits its milliseconds, then types its text (`\x03` is
+/// Ctrl-C). Returns the exit code and everything the terminal showed.
+pub fn on_a_terminal(
+    args: &str,
+    steps: &[(u64, &str)],
+    env: &[(&str, &str)],
+) -> (Option<i32>, String) {
+    let cmd = format!(
+        "{} --endpoint-url {} {args}",
+        env!("CARGO_BIN_EXE_runbook"),
+        endpoint()
+    );
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "ap-northeast-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("XDG_STATE_HOME", state_home());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for (wait, text) in steps {
+            std::thread::sleep(std::time::Duration::from_millis(*wait));
+            let _ = stdin.write_all(text.as_bytes());
+            let _ = stdin.flush();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+    }
+    let out = child.wait_with_output().expect("waits");
+    (out.status.code(), stdout(&out) + &stderr(&out))
+}

@@ -35,6 +35,9 @@ with {"app": ID, …} sets knobs for that app's API requests:
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
 
+POST /_runbook/seed_users with {"pool_id": ID, "count": N, "prefix": "u"} puts N confirmed
+users (u0, u1, …, each with an email) straight into a pool, for benchmarks of large pools.
+
 Stricter than the live service on purpose: any cognito-idp request that carries
 ``UnusedAccountValidityDays`` (deprecated; the live API rejects it next to
 ``PasswordPolicy.TemporaryPasswordValidityDays``, and other tooling reports it rejected whenever
@@ -60,7 +63,7 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
-from moto.cognitoidp.models import UserStatus, cognitoidp_backends
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -468,6 +471,18 @@ class Emulator:
                         if job.name == name:
                             job.in_progress_seconds = 0.0
                 self.jobs.faults.setdefault(name, {}).update(faults)
+            start_response("204 No Content", [])
+            return [b""]
+        if path == "/_runbook/seed_users" and environ["REQUEST_METHOD"] == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            seed = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            pool_id = seed["pool_id"]
+            pool = cognitoidp_backends[DEFAULT_ACCOUNT_ID][pool_id.split("_")[0]].describe_user_pool(pool_id)
+            prefix = seed.get("prefix", "u")
+            for i in range(int(seed["count"])):
+                name = f"{prefix}{i}"
+                user = CognitoIdpUser(pool_id, name, None, UserStatus.CONFIRMED, [{"Name": "email", "Value": f"{name}@example.com"}])
+                pool.users[name] = user
             start_response("204 No Content", [])
             return [b""]
         if path == "/_runbook/requests" and environ["REQUEST_METHOD"] == "GET":
