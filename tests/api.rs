@@ -237,29 +237,9 @@ fn the_upload_needs_the_sse_header_and_a_put() {
 
 /// A PUT over a plain TCP socket, so the test controls every header.
 fn raw_put(url: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest.split_once('/').expect("path");
-    let mut stream = std::net::TcpStream::connect(host).expect("connect");
-    let body = "name\n";
-    let mut request = format!(
-        "PUT /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response)
+    http_request(host, "PUT", &format!("/{path}"), headers, "name\n")
 }
 
 #[test]

@@ -624,14 +624,7 @@ fn a_closed_stdout_neither_panics_nor_stops_the_runbook() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
-    {
-        use std::io::BufRead;
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("reads");
-        assert_eq!(first, "line 0\n");
-    } // stdout closed here, as `| head -1` does
+    assert_eq!(first_line_then_close(&mut child), "line 0\n");
     let out = child.wait_with_output().expect("waits");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -739,13 +732,7 @@ fn ops_into_head_ends_quietly() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
-    {
-        use std::io::BufRead;
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("reads");
-    }
+    first_line_then_close(&mut child);
     let out = child.wait_with_output().expect("waits");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
@@ -811,14 +798,7 @@ fn the_local_emulators_files_are_private_and_removed_even_on_sigint() {
         let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
     }
-    {
-        use std::io::BufRead;
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("reads");
-        assert_eq!(first.trim(), "0");
-    }
+    assert_eq!(first_line_then_close(&mut child).trim(), "0");
     // SAFETY: kill(2) on our own child's pid.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);

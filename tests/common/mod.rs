@@ -131,14 +131,25 @@ pub fn ok(out: &Output) -> String {
     stdout(out)
 }
 
-/// One HTTP/1.1 request to the emulator's own routes; returns the status and the body.
-pub fn emulator_http(method: &str, path: &str, body: &str) -> (u16, String) {
-    let host = endpoint().trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).expect("connect to the emulator");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+/// One HTTP/1.1 request over a plain socket, so the test controls every header; returns the
+/// status and the whole response (headers and body).
+pub fn http_request(
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
     stream.write_all(request.as_bytes()).expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
@@ -147,11 +158,33 @@ pub fn emulator_http(method: &str, path: &str, body: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
+    (status, response)
+}
+
+/// One request to the emulator's own routes; returns the status and the body.
+pub fn emulator_http(method: &str, path: &str, body: &str) -> (u16, String) {
+    let host = endpoint().trim_start_matches("http://");
+    let (status, response) = http_request(
+        host,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        body,
+    );
     let body = response
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// Reads the first line a child prints, then closes its stdout (as `| head -1` does).
+pub fn first_line_then_close(child: &mut Child) -> String {
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("reads");
+    first
 }
 
 /// Tells the emulator to misbehave for the next requests (see tests/emulator/server.py).
