@@ -278,7 +278,16 @@ pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
             Some(aws) => aws.to_string(),
             None => safety::redact(value).to_string(),
         },
-        EvalAltResult::ErrorFunctionNotFound(sig, _) => format!("function not found: {sig}"),
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => {
+            let name = sig.split(['(', ' ']).next().unwrap_or(sig);
+            let catalog = functions::catalog();
+            let names: Vec<String> = catalog.iter().map(|f| f.qualified()).collect();
+            let hint = crate::aws::shape::closest(name, names.iter().map(String::as_str))
+                .and_then(|c| catalog.iter().find(|f| f.qualified() == c))
+                .map(|f| format!("; did you mean {}?", f.signature))
+                .unwrap_or_default();
+            format!("function not found: {sig}{hint}")
+        }
         other => {
             let text = other.to_string();
             // Rhai appends " (line N, position M)"; the location is printed separately.

@@ -442,3 +442,59 @@ fn repl_keeps_variables_prints_json_and_masks_secrets_in_history() {
     assert!(history.contains("admin_set_user_password"), "{history}");
     assert!(!history.contains("Positional#Secret1"), "{history}");
 }
+
+#[test]
+fn check_knows_the_api_and_reports_every_mistake_with_its_place() {
+    // Five different mistakes; nothing is sent (nothing listens on port 9 anyway).
+    let path = script(
+        r#"import "ensure" as ensure;
+let pool = cognito::create_user_pool("p", #{ Policies: #{ PasswordPolicy: #{ MinimumLenght: 8 } } });
+cognito::admin_create_user(#{ Username: "u1" });
+let made = cognito::create_user_pool("q");
+print(made.UserPool.ID);
+ensure::user_pool("x");
+cognito::admin_get_user("p", "u", #{}, 4, 5);
+let req = #{ UserPoolId: "p", Username: "u2", MessageAction: "Suppress" };
+cognito::admin_create_user(req);
+"#,
+    );
+    let out = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "check"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let file = path.display().to_string();
+    for expected in [
+        format!(
+            r#"{file}:2:78: unknown request key "Policies.PasswordPolicy.MinimumLenght" (did you mean "MinimumLength"?) in PasswordPolicyType"#
+        ),
+        format!(r#"{file}:3:28: missing required key "UserPoolId" in AdminCreateUserRequest"#),
+        format!(r#"{file}:5:21: UserPoolType has no member "ID" (did you mean "Id"?)"#),
+        format!(
+            "{file}:6:9: unknown function ensure::user_pool (did you mean ensure::ensure_user_pool?)"
+        ),
+        format!("{file}:7:10: cognito::admin_get_user does not take 5 arguments"),
+        format!(
+            r#"{file}:8:62: request key "MessageAction" has invalid value "Suppress" (did you mean "SUPPRESS"?)"#
+        ),
+    ] {
+        assert!(err.contains(&expected), "missing {expected}\nin:\n{err}");
+    }
+}
+
+#[test]
+fn a_runtime_function_not_found_suggests_the_closest() {
+    let out = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+        .arg(script("cognito::admin_creat_user(\"p\", \"u\");\n"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean cognito::admin_create_user(request) | (user_pool_id, username[, request])?"),
+        "{}",
+        stderr(&out)
+    );
+}

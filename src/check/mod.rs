@@ -1,6 +1,11 @@
 //! `runbook check`: parse runbooks and check every `cognito::`/`iam::`/`sts::` call names a
 //! registered function with an argument count it accepts, and every plain call names a function
-//! that exists (a helper, Rhai's standard library, or one the runbook defines). Nothing is sent.
+//! that exists (a helper, Rhai's standard library, or one the runbook defines); and, knowing the
+//! API ([`schema`]), the request maps written and the response members read. Nothing is sent.
+
+mod schema;
+
+use std::collections::HashMap;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -51,11 +56,15 @@ fn global_names(runbook: &Runbook) -> HashSet<String> {
 
 /// Checks each file; prints `ok` lines to stderr and returns every problem found.
 pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
-    let runbook = Runbook::new(
+    let mut runbook = Runbook::new(
         Settings::default(),
         rhai::Map::new(),
         crate::context::Safety::interactive(false),
     )?;
+    // Literal maps must stay literal (the optimiser would fold them into constants).
+    runbook
+        .engine
+        .set_optimization_level(rhai::OptimizationLevel::None);
     let catalog = functions::catalog();
     let globals = global_names(&runbook);
     let mut problems = Vec::new();
@@ -79,6 +88,70 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         });
         for f in ast.iter_functions() {
             local.extend(f.params.iter().map(|p| p.to_string()));
+        }
+        // Modules the runbook imports: their functions and argument counts.
+        let mut modules: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        let dir = file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last()
+                && let Expr::StringConstant(name, _) = &import.0
+                && let Some(functions) = module_functions(&runbook, &dir, name)
+            {
+                modules.insert(import.1.name.to_string(), functions);
+            }
+            true
+        });
+        // What `let` bound: map literals (requests passed later) and API responses.
+        let mut maps: HashMap<String, Expr> = HashMap::new();
+        let mut vars: HashMap<String, schema::Known> = HashMap::new();
+        let mut findings: Vec<schema::Finding> = Vec::new();
+        ast.walk(&mut |path: &[ASTNode]| {
+            match path.last() {
+                Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
+                    let name = var.0.name.to_string();
+                    maps.remove(&name);
+                    vars.remove(&name);
+                    if matches!(var.1, Expr::Map(..)) {
+                        maps.insert(name, var.1.clone());
+                    } else if let Some(k) = schema::known(&var.1, &vars, &mut Vec::new()) {
+                        vars.insert(name, k);
+                    }
+                }
+                Some(ASTNode::Expr(dot @ Expr::Dot(binary, ..)))
+                    if !matches!(binary.lhs, Expr::Property(..)) =>
+                {
+                    schema::known(dot, &vars, &mut findings);
+                }
+                Some(ASTNode::Expr(call @ Expr::FnCall(c, _))) => {
+                    if let Some(op) = schema::called_operation(call) {
+                        schema::check_call(op, &c.args, &maps, &mut findings);
+                    }
+                }
+                Some(ASTNode::Stmt(Stmt::FnCall(c, pos))) => {
+                    let call = Expr::FnCall(c.clone(), *pos);
+                    if let Some(op) = schema::called_operation(&call) {
+                        schema::check_call(op, &c.args, &maps, &mut findings);
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        let mut seen = std::collections::HashSet::new();
+        for f in findings {
+            if seen.insert((f.pos, f.message.clone())) {
+                problems.push(Error::Script {
+                    location: Location {
+                        file: file.display().to_string(),
+                        line: f.pos.line().unwrap_or(0),
+                        column: f.pos.position().unwrap_or(0),
+                    },
+                    message: f.message,
+                });
+            }
         }
         ast.walk(&mut |path: &[ASTNode]| {
             let found = match path.last() {
@@ -117,6 +190,45 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                 return true;
             }
             let namespace = call.namespace.root();
+            if let Some(functions) = modules.get(namespace) {
+                let name = call.name.as_str();
+                let arities: Vec<usize> = functions
+                    .iter()
+                    .filter(|(f, _)| f == name)
+                    .map(|(_, n)| *n)
+                    .collect();
+                let message = if arities.is_empty() {
+                    let hint =
+                        crate::aws::shape::closest(name, functions.iter().map(|(f, _)| f.as_str()))
+                            .map(|c| format!(" (did you mean {namespace}::{c}?)"))
+                            .unwrap_or_default();
+                    Some(format!("unknown function {namespace}::{name}{hint}"))
+                } else if !arities.contains(&call.args.len()) {
+                    Some(format!(
+                        "{namespace}::{name} does not take {} argument{}; it takes {}",
+                        call.args.len(),
+                        if call.args.len() == 1 { "" } else { "s" },
+                        arities
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = message {
+                    problems.push(Error::Script {
+                        location: Location {
+                            file: file.display().to_string(),
+                            line: pos.line().unwrap_or(0),
+                            column: pos.position().unwrap_or(0),
+                        },
+                        message,
+                    });
+                }
+                return true;
+            }
             if !NAMESPACES.contains(&namespace) {
                 return true;
             }
@@ -151,6 +263,29 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         1 => Err(problems.remove(0)),
         _ => Err(Error::Check(problems)),
     }
+}
+
+/// The functions of a module a runbook imports (beside it first, then the bundled stdlib), with
+/// their argument counts; `None` if it cannot be found or parsed (running it will say why).
+fn module_functions(
+    runbook: &Runbook,
+    dir: &std::path::Path,
+    name: &str,
+) -> Option<Vec<(String, usize)>> {
+    let beside = dir.join(format!("{name}.rhai"));
+    let source = std::fs::read_to_string(&beside).ok().or_else(|| {
+        crate::modules::STDLIB
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.to_string())
+    })?;
+    let ast = runbook.engine.compile(&source).ok()?;
+    Some(
+        ast.iter_functions()
+            .filter(|f| f.access != rhai::FnAccess::Private)
+            .map(|f| (f.name.to_string(), f.params.len()))
+            .collect(),
+    )
 }
 
 /// What is wrong with a call, if anything. `lone_literal`: the only argument is a literal value,
