@@ -87,6 +87,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Evaluate one expression and print its result as JSON (for shell pipelines).
+    Eval {
+        /// The expression, e.g. 'query(cognito::list_user_pools(), "UserPools[].Id")'.
+        expression: String,
+        /// Allow destructive calls without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Explore interactively: variables persist, results print as JSON.
     Repl,
     /// Parse runbooks and check every namespaced call; nothing is sent.
@@ -232,16 +240,32 @@ impl Cli {
                 result
             }),
             Command::Journal { path, json } => show_journal(path, json),
+            Command::Eval { expression, yes } => with_aws(&self.aws, |settings| {
+                interrupt::install();
+                let safety = Safety::interactive(yes || settings.dummy_credentials);
+                let mut runbook = Runbook::new(settings, Map::new(), safety)?;
+                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                runbook.set_module_dir(&cwd);
+                let ast = runbook
+                    .engine
+                    .compile_with_scope(&runbook.scope, &expression)
+                    .map_err(|e| crate::engine::parse_error("<eval>", &e))?;
+                let value = runbook
+                    .engine
+                    .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
+                    .map_err(|e| crate::engine::runtime_error(&e, "<eval>"))?;
+                if !value.is_unit() {
+                    crate::output::print(&crate::helpers::display_json(&value));
+                }
+                Ok(())
+            }),
             Command::Repl => with_aws(&self.aws, crate::repl::run),
             Command::Check { files } => crate::check::check_files(&files),
             Command::Ops {
                 json,
                 members,
                 filter,
-            } => {
-                print_ops(json, members, filter.as_deref());
-                Ok(())
-            }
+            } => print_ops(json, members, filter.as_deref()),
             Command::Csv { command } => with_aws(&self.aws, |settings| {
                 crate::csv_command::run(command, settings)
             }),
@@ -341,11 +365,34 @@ fn with_aws(flags: &AwsFlags, f: impl FnOnce(Settings) -> Result<(), Error>) -> 
     f(settings)
 }
 
-fn print_ops(json: bool, members: bool, filter: Option<&str>) {
-    let all: Vec<_> = functions::catalog()
-        .into_iter()
+fn print_ops(json: bool, members: bool, filter: Option<&str>) -> Result<(), Error> {
+    let catalog = functions::catalog();
+    let all: Vec<_> = catalog
+        .iter()
         .filter(|f| filter.is_none_or(|t| f.matches(t)))
+        .cloned()
         .collect();
+    if let (Some(filter), true) = (filter, all.is_empty()) {
+        // The closest by its own name, written as the script spells it.
+        let wanted = filter
+            .rsplit([':', ' '])
+            .next()
+            .unwrap_or(filter)
+            .replace('-', "_");
+        let wanted = if wanted.contains('_') {
+            wanted
+        } else {
+            functions::snake(&wanted)
+        };
+        let hint = crate::aws::shape::closest(&wanted, catalog.iter().map(|f| f.name))
+            .and_then(|c| catalog.iter().find(|f| f.name == c))
+            .map(|f| format!("; did you mean {}?", f.qualified()))
+            .unwrap_or_default();
+        return Err(Error::Runtime {
+            message: format!("no function matches \"{filter}\"{hint}"),
+            location: None,
+        });
+    }
     if json {
         let items: Vec<serde_json::Value> = all
             .iter()
@@ -377,8 +424,9 @@ fn print_ops(json: bool, members: bool, filter: Option<&str>) {
                 }
             }
             if !crate::output::print_line(&text) {
-                return;
+                return Ok(());
             }
         }
     }
+    Ok(())
 }

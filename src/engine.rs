@@ -178,6 +178,7 @@ impl Runbook {
             None => eprintln!("{text}"),
         });
 
+        crate::helpers::set_caller_values(&vars);
         let mut scope = Scope::new();
         scope.push("vars", vars);
         Ok(Self { engine, scope, ctx })

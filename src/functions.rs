@@ -171,7 +171,8 @@ impl FnInfo {
     }
 
     /// Does `filter` name this function, in the script's spelling or the CLI's
-    /// (`admin_create_user`, `admin-create-user`, `AdminCreateUser`, `cognito::admin_create`)?
+    /// (`admin_create_user`, `admin-create-user`, `AdminCreateUser`, `cognito-idp
+    /// admin-create-user`, `cognito::admin_create`)?
     pub fn matches(&self, filter: &str) -> bool {
         let fold = |s: &str| {
             s.chars()
@@ -179,7 +180,19 @@ impl FnInfo {
                 .flat_map(char::to_lowercase)
                 .collect::<String>()
         };
-        let filter = fold(filter);
+        let filter = filter.trim();
+        let filter = match filter.split_once(char::is_whitespace) {
+            // The CLI's `SERVICE COMMAND`: `cognito-idp admin-create-user`, `iam get-role`.
+            Some((service, command)) => {
+                let namespace = match service {
+                    "cognito-idp" => "cognito",
+                    other => other,
+                };
+                format!("{namespace}::{}", command.trim())
+            }
+            None => filter.to_string(),
+        };
+        let filter = fold(&filter);
         fold(&self.qualified()).contains(&filter)
             || self.op.is_some_and(|op| fold(op.api).contains(&filter))
     }
@@ -393,7 +406,45 @@ pub static HELPERS: &[Helper] = &[
     ),
 ];
 
-/// The whole catalog: every AWS operation and every helper.
+/// The functions of the bundled stdlib modules (`ensure::ensure_user_pool`…), their doc the
+/// first line of their doc comment. Read once from the embedded sources.
+fn stdlib_functions() -> &'static [FnInfo] {
+    static FUNCTIONS: std::sync::OnceLock<Vec<FnInfo>> = std::sync::OnceLock::new();
+    FUNCTIONS.get_or_init(|| {
+        let engine = rhai::Engine::new_raw();
+        let mut out = Vec::new();
+        for (module, source) in crate::modules::STDLIB {
+            let Ok(ast) = engine.compile(source) else {
+                continue;
+            };
+            for f in ast.iter_functions() {
+                if f.access == rhai::FnAccess::Private || f.name.starts_with("anon$") {
+                    continue;
+                }
+                let name: &'static str = Box::leak(f.name.to_string().into_boxed_str());
+                let doc = f
+                    .comments
+                    .iter()
+                    .flat_map(|c| c.lines())
+                    .map(|c| c.trim().trim_start_matches('/').trim())
+                    .find(|c| !c.is_empty())
+                    .unwrap_or("");
+                out.push(FnInfo {
+                    namespace: module,
+                    name,
+                    arities: vec![f.params.len()],
+                    signature: format!("{module}::{name}({})", f.params.join(", ")),
+                    doc: Box::leak(doc.to_string().into_boxed_str()),
+                    op: None,
+                });
+            }
+        }
+        out.sort_by(|a, b| (a.namespace, a.name).cmp(&(b.namespace, b.name)));
+        out
+    })
+}
+
+/// The whole catalog: every AWS operation, every helper, every stdlib function.
 pub fn catalog() -> Vec<FnInfo> {
     let mut out: Vec<FnInfo> = aws::operations()
         .map(|op| FnInfo {
@@ -413,6 +464,7 @@ pub fn catalog() -> Vec<FnInfo> {
         doc: h.doc,
         op: None,
     }));
+    out.extend(stdlib_functions().iter().cloned());
     out
 }
 

@@ -10,11 +10,31 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 use crate::context::{Context, fail, secret_value, throw};
 use crate::safety::{self, Secret};
 
-/// A path given to a helper, resolved beside the runbook that is running (the engine's tag
-/// holds its directory; see [`Runbook::run_file`](crate::engine::Runbook::run_file)).
+thread_local! {
+    /// The `--var` values of this run: paths among them are the caller's.
+    static CALLER_VALUES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes the `--var` values given on the command line: a relative path among them means the
+/// caller's current directory, as any command-line argument does.
+pub fn set_caller_values(vars: &Map) {
+    CALLER_VALUES.with(|v| {
+        *v.borrow_mut() = vars
+            .values()
+            .filter_map(|d| d.clone().into_string().ok())
+            .collect();
+    });
+}
+
+/// A path given to a helper. A relative path written in the runbook resolves beside the
+/// runbook (the engine's tag holds its directory; see
+/// [`Runbook::run_file`](crate::engine::Runbook::run_file)); one that came from the command
+/// line (`--var roster=data/r.csv`, then `param("roster")`) resolves against the current
+/// directory, where the operator typed it.
 pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
+    let from_caller = CALLER_VALUES.with(|v| v.borrow().iter().any(|value| value == path));
     let path = Path::new(path);
-    if path.is_absolute() {
+    if path.is_absolute() || from_caller {
         return path.to_path_buf();
     }
     match ctx.tag().and_then(|t| t.clone().into_string().ok()) {

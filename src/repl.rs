@@ -146,20 +146,29 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
         "help" | "h" => {
             let found: Vec<_> = functions::catalog()
                 .into_iter()
-                .filter(|f| f.qualified() == arg || f.name == arg)
+                .filter(|f| f.qualified() == arg || f.name == arg || f.matches(arg))
                 .collect();
             if found.is_empty() {
                 eprintln!("no function named {arg}; try :ops {arg}");
             }
             for f in found {
                 println!("{}\n    {}", f.signature, f.doc);
+                if let Some(op) = f.op {
+                    for (label, shape) in [("request", op.input), ("response", op.output)] {
+                        println!("    {label} {}:", shape.name);
+                        for line in shape
+                            .outline()
+                            .iter()
+                            .filter(|l| label == "request" || !l.starts_with("  "))
+                        {
+                            println!("      {line}");
+                        }
+                    }
+                }
             }
         }
         "ops" => {
-            for f in functions::catalog()
-                .into_iter()
-                .filter(|f| f.qualified().contains(arg))
-            {
+            for f in functions::catalog().into_iter().filter(|f| f.matches(arg)) {
                 println!("{}", f.signature);
             }
         }
