@@ -291,6 +291,9 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
         maps.push(map);
         checked.push(Some(request));
     }
+    if requests.is_empty() {
+        return Ok(Array::new());
+    }
     let class = aws::facts::of(op).class;
     let function = format!("{}::{}", op.namespace, op.name);
     if class.destructive() && !ctx.dry_run() && !requests.is_empty() {

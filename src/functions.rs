@@ -322,6 +322,13 @@ pub static HELPERS: &[Helper] = &[
     ),
     helper(
         "",
+        "eprint",
+        &[1],
+        "eprint(text)",
+        "Prints a line on stderr (progress, what a step did), keeping stdout for the runbook's data.",
+    ),
+    helper(
+        "",
         "reveal",
         &[1],
         "reveal(value)",

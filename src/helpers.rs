@@ -168,6 +168,11 @@ mod global_helpers {
         std::env::var(name).map(Dynamic::from).unwrap_or(default)
     }
 
+    /// Prints a line on stderr: progress, or what a step did (stdout stays the runbook's data).
+    pub fn eprint(text: &str) {
+        eprintln!("{text}");
+    }
+
     /// Waits `seconds` (fractional allowed).
     #[rhai_fn(name = "sleep", return_raw)]
     pub fn sleep_float(ctx: NativeCallContext, seconds: f64) -> Result<(), Box<EvalAltResult>> {

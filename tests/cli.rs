@@ -203,6 +203,7 @@ fn every_listed_helper_is_callable() {
         r#"aws::batch("cognito::admin_get_user", [], #{ concurrency: 2 })"#,
         r#"aws::each("cognito::list_users", #{ UserPoolId: "p" }, |u| u)"#,
         r#"reveal("x")"#,
+        r#"eprint("x")"#,
     ];
     let body: String = calls
         .iter()
@@ -291,13 +292,29 @@ fn read_csv_and_read_file_resolve_paths_beside_the_runbook() {
 
 #[test]
 fn check_finds_unknown_functions_and_wrong_arities_without_sending() {
-    let good = ok(&bare()
-        .args(["check"])
-        .arg(repo().join("scripts/walkthrough.rhai"))
-        .arg(repo().join("scripts/notebook.rhai"))
+    // Every runbook and stdlib module of the project passes, schema checks included.
+    let mut everything: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["scripts", "stdlib"] {
+        for entry in std::fs::read_dir(repo().join(dir)).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "rhai") {
+                everything.push(path);
+            }
+        }
+    }
+    let out = bare()
+        .arg("check")
+        .args(&everything)
         .output()
-        .expect("runs"));
+        .expect("runs");
+    let good = ok(&out);
     assert!(good.is_empty());
+    assert_eq!(
+        stderr(&out).matches("ok: ").count(),
+        everything.len(),
+        "{}",
+        stderr(&out)
+    );
     let path = script(
         "let pool = \"p\";\ncognito::admin_create_usr(pool, \"u\");\ncognito::describe_user_pool(pool, 1, 2, 3);\niam::create_role(\"r\");\n",
     );

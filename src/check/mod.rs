@@ -123,7 +123,15 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                 Some(ASTNode::Expr(dot @ Expr::Dot(binary, ..)))
                     if !matches!(binary.lhs, Expr::Property(..)) =>
                 {
-                    schema::known(dot, &vars, &mut findings);
+                    // `x.Member = …` writes a member (a map of the runbook's own); only reads
+                    // are checked against the response shape.
+                    let assigned = matches!(
+                        path.len().checked_sub(2).and_then(|i| path.get(i)),
+                        Some(ASTNode::Stmt(Stmt::Assignment(a))) if std::ptr::eq(&a.1.lhs, *dot)
+                    );
+                    if !assigned {
+                        schema::known(dot, &vars, &mut findings);
+                    }
                 }
                 Some(ASTNode::Expr(call @ Expr::FnCall(c, _))) => {
                     if let Some(op) = schema::called_operation(call) {
