@@ -151,14 +151,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         let mut seen = std::collections::HashSet::new();
         for f in findings {
             if seen.insert((f.pos, f.message.clone())) {
-                problems.push(Error::Script {
-                    location: Location {
-                        file: file.display().to_string(),
-                        line: f.pos.line().unwrap_or(0),
-                        column: f.pos.position().unwrap_or(0),
-                    },
-                    message: f.message,
-                });
+                problems.push(problem(file, f.pos, f.message));
             }
         }
         ast.walk(&mut |path: &[ASTNode]| {
@@ -186,14 +179,11 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                     )
                     .map(|c| format!(" (did you mean {c}?)"))
                     .unwrap_or_default();
-                    problems.push(Error::Script {
-                        location: Location {
-                            file: file.display().to_string(),
-                            line: pos.line().unwrap_or(0),
-                            column: pos.position().unwrap_or(0),
-                        },
-                        message: format!("unknown function {name}{hint}"),
-                    });
+                    problems.push(problem(
+                        file,
+                        *pos,
+                        format!("unknown function {name}{hint}"),
+                    ));
                 }
                 return true;
             }
@@ -226,14 +216,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                     None
                 };
                 if let Some(message) = message {
-                    problems.push(Error::Script {
-                        location: Location {
-                            file: file.display().to_string(),
-                            line: pos.line().unwrap_or(0),
-                            column: pos.position().unwrap_or(0),
-                        },
-                        message,
-                    });
+                    problems.push(problem(file, *pos, message));
                 }
                 return true;
             }
@@ -251,14 +234,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                 call.args.len(),
                 lone_literal,
             ) {
-                problems.push(Error::Script {
-                    location: Location {
-                        file: file.display().to_string(),
-                        line: pos.line().unwrap_or(0),
-                        column: pos.position().unwrap_or(0),
-                    },
-                    message,
-                });
+                problems.push(problem(file, *pos, message));
             }
             true
         });
@@ -266,10 +242,34 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
             eprintln!("ok: {}", file.display());
         }
     }
+    // In the order of the files, then of the lines.
+    problems.sort_by_key(|p| match p {
+        Error::Script { location, .. } => (
+            files
+                .iter()
+                .position(|f| f.display().to_string() == location.file)
+                .unwrap_or(0),
+            location.line,
+            location.column,
+        ),
+        _ => (0, 0, 0),
+    });
     match problems.len() {
         0 => Ok(()),
         1 => Err(problems.remove(0)),
         _ => Err(Error::Check(problems)),
+    }
+}
+
+/// A problem at a place in a runbook.
+fn problem(file: &std::path::Path, pos: rhai::Position, message: impl Into<String>) -> Error {
+    Error::Script {
+        location: Location {
+            file: file.display().to_string(),
+            line: pos.line().unwrap_or(0),
+            column: pos.position().unwrap_or(0),
+        },
+        message: message.into(),
     }
 }
 
