@@ -475,9 +475,9 @@ pub fn catalog() -> Vec<FnInfo> {
     out
 }
 
-/// Where shorthands take a secret positionally: (function name, argument index). The REPL
-/// masks string literals there before they reach its history.
-pub fn secret_positions() -> Vec<(&'static str, usize)> {
+/// Where shorthands take a secret positionally: (function name, argument index, member). The
+/// REPL masks string literals there before they reach its history.
+pub fn secret_positions() -> Vec<(&'static str, usize, &'static str)> {
     SHORTHANDS
         .iter()
         .flat_map(|s| {
@@ -485,7 +485,7 @@ pub fn secret_positions() -> Vec<(&'static str, usize)> {
                 form.iter()
                     .enumerate()
                     .filter(|(_, member)| crate::safety::is_secret_key(member))
-                    .flat_map(move |(i, _)| s.names.iter().map(move |n| (*n, i)))
+                    .flat_map(move |(i, member)| s.names.iter().map(move |n| (*n, i, *member)))
             })
         })
         .collect()

@@ -590,3 +590,63 @@ fn a_path_given_with_var_is_the_callers_and_one_written_in_the_runbook_is_beside
         ["beside the runbook", "where the operator is"]
     );
 }
+
+#[test]
+fn the_repl_completes_continues_keeps_imports_and_saves_a_runbook() {
+    let dir = temp_dir();
+    let saved = dir.join("session.rhai");
+    let name = unique("replsave");
+    let (code, text) = on_a_terminal(
+        "repl",
+        &[
+            (
+                1500,
+                &format!("let pool = cognito::create_user_pool(\"{name}\").UserPool.Id;\r"),
+            ),
+            (600, "import \"ensure\" as ensure;\r"),
+            (
+                600,
+                &format!("print(`found: ${{ensure::find_user_pool(\"{name}\") == pool}}`)\r"),
+            ),
+            (600, "let m = #{\r"),
+            (300, "  a: 1,\r"),
+            (300, "  b: [2]\r"),
+            (300, "};\r"),
+            (600, "print(`sum: ${m.a + m.b[0]}`)\r"),
+            (600, "let made = cognito::admin_create_u\t"),
+            (400, "(#{ UserPoolId: pool, Userna\t"),
+            (
+                400,
+                ": \"u9\", TemporaryPassword: \"Secret#Typed9\", MessageAction: \"SUPP\t",
+            ),
+            (400, "\" }).User;\r"),
+            (800, "print(`user: ${made.Username}`)\r"),
+            (600, &format!(":save {}\r", saved.display())),
+            (600, ":quit\r"),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    for expected in ["found: true", "sum: 3", "user: u9", "saved 7 statement(s)"] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+    let file = std::fs::read_to_string(&saved).expect("saved");
+    assert!(!file.contains("Secret#Typed9"), "{file}");
+    assert!(
+        file.contains(r#"TemporaryPassword: secret("TEMPORARY_PASSWORD")"#),
+        "{file}"
+    );
+    assert!(file.contains("import \"ensure\" as ensure;"), "{file}");
+    // The saved session runs as a runbook.
+    let out = runbook()
+        .env("TEMPORARY_PASSWORD", "Another#Secret1")
+        .args(["run", "--yes"])
+        .arg(&saved)
+        .output()
+        .expect("runs");
+    let out_text = ok(&out);
+    assert!(
+        out_text.contains("found: true") && out_text.contains("user: u9"),
+        "{out_text}"
+    );
+}

@@ -163,25 +163,48 @@ pub fn redact(value: &Dynamic) -> Dynamic {
 /// whose key names a secret; a `let` (or assignment) whose variable name says password, secret
 /// or token; and string literals passed positionally where a shorthand takes a secret
 /// (`positional`: function name and argument index, e.g. `("admin_set_user_password", 2)`).
-pub fn mask_line(line: &str, positional: &[(&str, usize)]) -> String {
-    let spans = string_literals(line);
-    let mut masked: Vec<(usize, usize)> = spans
-        .iter()
-        .copied()
-        .filter(|&(start, _)| names_a_secret(&line[..start - 1]))
-        .collect();
-    for (name, index) in positional {
-        masked.extend(positional_literals(line, &spans, name, *index));
-    }
-    masked.sort_unstable();
-    masked.dedup();
+pub fn mask_line(line: &str, positional: &[(&str, usize, &str)]) -> String {
     let mut out = line.to_string();
-    for (start, end) in masked.into_iter().rev() {
+    for (start, end, _) in secret_literals(line, positional).into_iter().rev() {
         if end > start {
             out.replace_range(start..end, MASK);
         }
     }
     out
+}
+
+/// A REPL statement fit to save in a runbook: each secret literal becomes a `secret("NAME")`
+/// call (NAME from its key or variable: `TemporaryPassword` → `TEMPORARY_PASSWORD`), so the
+/// file holds no secret and asks for it (or reads it from the environment) when run.
+pub fn secretize_line(line: &str, positional: &[(&str, usize, &str)]) -> String {
+    let mut out = line.to_string();
+    for (start, end, name) in secret_literals(line, positional).into_iter().rev() {
+        let env = crate::functions::snake(&name).to_ascii_uppercase();
+        out.replace_range(
+            start - 1..(end + 1).min(out.len()),
+            &format!("secret(\"{env}\")"),
+        );
+    }
+    out
+}
+
+/// The secret literals of a line: content byte range and the name they go by.
+fn secret_literals(line: &str, positional: &[(&str, usize, &str)]) -> Vec<(usize, usize, String)> {
+    let spans = string_literals(line);
+    let mut found: Vec<(usize, usize, String)> = spans
+        .iter()
+        .filter_map(|&(start, end)| secret_name(&line[..start - 1]).map(|name| (start, end, name)))
+        .collect();
+    for (function, index, member) in positional {
+        found.extend(
+            positional_literals(line, &spans, function, *index)
+                .into_iter()
+                .map(|(s, e)| (s, e, member.to_string())),
+        );
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    found
 }
 
 /// The byte ranges of the contents of `"…"` and `` `…` `` literals in a line.
@@ -209,19 +232,19 @@ fn string_literals(line: &str) -> Vec<(usize, usize)> {
     spans
 }
 
-/// Does the text before a literal's opening quote make it a secret: `Key:` with a secret key,
-/// or `let name =` / `name =` with a secret-looking name?
-fn names_a_secret(before: &str) -> bool {
+/// Does the text before a literal's opening quote make it a secret — `Key:` with a secret key,
+/// or `let name =` / `name =` with a secret-looking name? The key or name, if so.
+fn secret_name(before: &str) -> Option<String> {
     let before = before.trim_end();
     let (key_end, is_pair) = if let Some(rest) = before.strip_suffix(':') {
         (rest.trim_end(), true)
     } else if let Some(rest) = before.strip_suffix('=') {
         if rest.ends_with(['=', '!', '<', '>']) {
-            return false;
+            return None;
         }
         (rest.trim_end(), false)
     } else {
-        return false;
+        return None;
     };
     let key = if let Some(quoted) = key_end.strip_suffix('"') {
         quoted.rsplit('"').next().unwrap_or("")
@@ -232,9 +255,9 @@ fn names_a_secret(before: &str) -> bool {
         &key_end[start..]
     };
     if key.is_empty() {
-        return false;
+        return None;
     }
-    looks_secret(key) || (is_pair && is_secret_key(key))
+    (looks_secret(key) || (is_pair && is_secret_key(key))).then(|| key.to_string())
 }
 
 /// The literals given as argument `index` of calls to `name(…)`.
@@ -301,10 +324,28 @@ mod tests {
         assert!(masked.contains(r#"Username: "u""#));
         let line =
             r#"cognito::admin_set_user_password(pool, "bob", "Perm#Pass\"1", true); print("ok")"#;
-        let masked = mask_line(line, &[("admin_set_user_password", 2)]);
+        let masked = mask_line(line, &[("admin_set_user_password", 2, "Password")]);
         assert_eq!(
             masked,
             r#"cognito::admin_set_user_password(pool, "bob", "********", true); print("ok")"#
+        );
+    }
+
+    #[test]
+    fn a_saved_line_asks_for_its_secrets() {
+        assert_eq!(
+            secretize_line(
+                r#"cognito::admin_create_user(p, "u", #{ TemporaryPassword: "Tmp#1" }); let db_password = `x`;"#,
+                &[]
+            ),
+            r#"cognito::admin_create_user(p, "u", #{ TemporaryPassword: secret("TEMPORARY_PASSWORD") }); let db_password = secret("DB_PASSWORD");"#
+        );
+        assert_eq!(
+            secretize_line(
+                r#"cognito::admin_set_user_password(p, "u", "Perm#1", true)"#,
+                &[("admin_set_user_password", 2, "Password")]
+            ),
+            r#"cognito::admin_set_user_password(p, "u", secret("PASSWORD"), true)"#
         );
     }
 
@@ -332,7 +373,7 @@ mod tests {
                 Some(r#""bob""#),
             ),
         ] {
-            let masked = mask_line(line, &[("admin_set_user_password", 2)]);
+            let masked = mask_line(line, &[("admin_set_user_password", 2, "Password")]);
             assert!(!masked.contains("s3cret-1"), "{line} -> {masked}");
             assert!(masked.contains(MASK), "{masked}");
             if let Some(kept) = kept {

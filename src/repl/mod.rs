@@ -3,20 +3,25 @@
 //! Variables persist between lines; each result prints as the AWS CLI prints it (pretty JSON,
 //! secrets masked). Incomplete input (an open bracket or string) continues on the next line.
 //! History persists under `$XDG_STATE_HOME/runbook/history` (or `~/.local/state/runbook/`), with
-//! secret literals masked before they are stored.
+//! secret literals masked before they are stored. Tab completes (see [`assist`]); `import`s
+//! stay for the session; `:save FILE` writes the session's successful statements as a runbook
+//! (secret literals become `secret("NAME")` calls), `:load FILE` runs one into the session.
+
+mod assist;
 
 use std::path::PathBuf;
 
-use rhai::{Dynamic, ParseErrorType};
-use rustyline::DefaultEditor;
+use rhai::{ASTNode, Dynamic, ParseErrorType, Stmt};
+use rustyline::Editor;
 use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
 
 use crate::aws::Settings;
 use crate::engine::{Runbook, parse_error, runtime_error};
 use crate::error::Error;
 use crate::functions;
 use crate::helpers::display_json;
-use crate::safety::mask_line;
+use crate::safety::{mask_line, secretize_line};
 
 const HELP: &str = "\
 Type Rhai statements; results print as JSON. Examples:
@@ -27,7 +32,11 @@ Commands:
   :help [function]   this text, or a function's signature and doc
   :ops [filter]      list functions
   :vars              list variables
-  :quit              leave (also Ctrl-D)";
+  :history           this session's statements
+  :save FILE         write this session's successful statements as a runbook
+  :load FILE         run a runbook into this session
+  :quit              leave (also Ctrl-D)
+Tab completes functions, variables, request members and enum values.";
 
 /// Where history is kept.
 pub fn history_path() -> Option<PathBuf> {
@@ -56,8 +65,13 @@ pub fn run(settings: Settings) -> Result<(), Error> {
     )?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     runbook.set_module_dir(&cwd);
-    let mut editor = DefaultEditor::new()
-        .map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
+    let mut editor: Editor<assist::Assist, DefaultHistory> =
+        Editor::new().map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
+    let assist = assist::Assist::new();
+    let vars = assist.vars.clone();
+    editor.set_helper(Some(assist));
+    // The session's successful statements, for :save and :history.
+    let mut session: Vec<String> = Vec::new();
     let history = history_path();
     if let Some(path) = &history {
         let _ = editor.load_history(path);
@@ -93,9 +107,38 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             }
             if let Some(command) = trimmed.strip_prefix(':') {
                 let _ = editor.add_history_entry(trimmed);
-                if !meta_command(&runbook, command) {
-                    break;
+                match command.split_once(char::is_whitespace) {
+                    Some(("save", file)) => save(file.trim(), &session, &secrets),
+                    Some(("load", file)) => {
+                        let path = PathBuf::from(file.trim());
+                        match runbook.compile_file(&path) {
+                            Ok(ast) => {
+                                match runbook.engine.run_ast_with_scope(&mut runbook.scope, &ast) {
+                                    Ok(()) => {
+                                        keep_imports(&mut runbook, &ast);
+                                        eprintln!("loaded {}", path.display());
+                                    }
+                                    Err(e) => eprintln!(
+                                        "{}",
+                                        runtime_error(&e, &path.display().to_string())
+                                    ),
+                                }
+                            }
+                            Err(e) => eprintln!("{e}"),
+                        }
+                    }
+                    _ if command.trim() == "history" => {
+                        for (i, statement) in session.iter().enumerate() {
+                            println!("{:>3}  {}", i + 1, mask_line(statement, &secrets));
+                        }
+                    }
+                    _ => {
+                        if !meta_command(&runbook, command) {
+                            break;
+                        }
+                    }
                 }
+                *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
                 continue;
             }
         }
@@ -114,15 +157,21 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             }
         };
         let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
-        buffer.clear();
+        let statement = std::mem::take(&mut buffer);
         match runbook
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
         {
-            Ok(value) if value.is_unit() => {}
-            Ok(value) => crate::output::print(&display_json(&value)),
+            Ok(value) => {
+                session.push(statement);
+                keep_imports(&mut runbook, &ast);
+                if !value.is_unit() {
+                    crate::output::print(&display_json(&value));
+                }
+            }
             Err(e) => eprintln!("{}", runtime_error(&e, "<repl>")),
         }
+        *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
         crate::safety::interrupt::clear();
         if let Some(path) = &history {
             if let Some(dir) = path.parent() {
@@ -132,6 +181,53 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Keeps the modules a statement imported for the rest of the session (an `import` is scoped
+/// to its own statement otherwise).
+fn keep_imports(runbook: &mut Runbook, ast: &rhai::AST) {
+    let mut imports = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Import(import, pos))) = path.last()
+            && let rhai::Expr::StringConstant(name, _) = &import.0
+        {
+            imports.push((name.to_string(), import.1.name.to_string(), *pos));
+        }
+        true
+    });
+    for (name, alias, pos) in imports {
+        if let Ok(module) =
+            runbook
+                .engine
+                .module_resolver()
+                .resolve(&runbook.engine, None, &name, pos)
+        {
+            runbook.engine.register_static_module(alias, module);
+        }
+    }
+}
+
+/// `:save FILE`: the session's successful statements as a runbook, secrets as `secret()` calls.
+fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)]) {
+    if file.is_empty() {
+        eprintln!("usage: :save FILE");
+        return;
+    }
+    let mut text = format!(
+        "// Saved from a runbook REPL session on {}.\n// Run it with: runbook run {file}\n\n",
+        crate::safety::journal::now()
+    );
+    for statement in session {
+        text.push_str(&secretize_line(statement, secrets));
+        if !statement.trim_end().ends_with([';', '}']) {
+            text.push(';');
+        }
+        text.push('\n');
+    }
+    match std::fs::write(file, text) {
+        Ok(()) => eprintln!("saved {} statement(s) to {file}", session.len()),
+        Err(e) => eprintln!("cannot write {file}: {e}"),
+    }
 }
 
 /// Runs a `:command`; returns false to quit.

@@ -1,0 +1,254 @@
+//! What the REPL's line editor knows: Tab completes namespaces, functions, variables and
+//! `:commands`, and — inside the request map of an operation's call — that operation's member
+//! names (of the structure the cursor is in) and, after `Member: "`, its enum values; a hint
+//! shows the signature and required members of the call being typed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustyline::completion::{Completer, Pair};
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::validate::Validator;
+use rustyline::{Context, Helper};
+
+use crate::aws::shape::{Shape, Ty};
+use crate::aws::{self, Operation};
+use crate::functions;
+
+/// The REPL's `:commands`.
+pub const COMMANDS: &[&str] = &[
+    ":help", ":ops", ":vars", ":history", ":save", ":load", ":quit",
+];
+
+/// The line editor's helper.
+pub struct Assist {
+    /// Every function as a script names it, and the namespaces (`cognito::`).
+    names: Vec<String>,
+    /// The session's variables, refreshed after each statement.
+    pub vars: Rc<RefCell<Vec<String>>>,
+}
+
+impl Assist {
+    pub fn new() -> Self {
+        let mut names: Vec<String> = functions::catalog()
+            .iter()
+            .map(functions::FnInfo::qualified)
+            .collect();
+        for ns in ["cognito::", "iam::", "sts::", "aws::"] {
+            names.push(ns.to_string());
+        }
+        names.sort();
+        names.dedup();
+        Self {
+            names,
+            vars: Rc::default(),
+        }
+    }
+}
+
+/// The innermost operation call whose parentheses are still open before the cursor, and the
+/// text after its `(`.
+fn open_call(before: &str) -> Option<(&'static Operation, &str)> {
+    let mut depth = 0i32;
+    let bytes = before.as_bytes();
+    for i in (0..bytes.len()).rev() {
+        match bytes[i] {
+            b')' => depth += 1,
+            b'(' if depth > 0 => depth -= 1,
+            b'(' => {
+                let head = &before[..i];
+                let start = head
+                    .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                    .map_or(0, |s| s + 1);
+                let (ns, name) = head[start..].split_once("::")?;
+                return aws::find_operation(ns, name).map(|op| (op, &before[i + 1..]));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The structure the cursor is in, inside a call's arguments: follows `Key: #{` and
+/// `Key: [#{` openings that are still open.
+fn structure_at(op: &'static Operation, args: &str) -> Option<&'static Shape> {
+    let mut stack: Vec<Option<&'static Shape>> = Vec::new();
+    let mut last_key = String::new();
+    let mut word = String::new();
+    let mut in_string = false;
+    for c in args.chars() {
+        if in_string {
+            in_string = c != '"';
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' => {
+                let parent = stack.last().copied();
+                let shape = match parent {
+                    None => Some(op.input),
+                    Some(Some(shape)) => shape.member(&last_key).and_then(|m| match &m.ty {
+                        Ty::Struct(s) | Ty::List(Ty::Struct(s)) => Some(*s),
+                        _ => None,
+                    }),
+                    Some(None) => None,
+                };
+                stack.push(shape);
+            }
+            '}' => {
+                stack.pop();
+            }
+            ':' => last_key = std::mem::take(&mut word),
+            c if c.is_alphanumeric() || c == '_' => word.push(c),
+            _ => word.clear(),
+        }
+    }
+    stack.last().copied().flatten()
+}
+
+impl Completer for Assist {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let before = &line[..pos];
+        let pair = |s: &str| Pair {
+            display: s.to_string(),
+            replacement: s.to_string(),
+        };
+        if before.trim_start().starts_with(':') && !before.contains(' ') {
+            let start = before.len() - before.trim_start().len();
+            let found = COMMANDS
+                .iter()
+                .filter(|c| c.starts_with(before.trim_start()))
+                .map(|c| pair(c))
+                .collect();
+            return Ok((start, found));
+        }
+        // An enum value after `Member: "`.
+        if let Some((op, args)) = open_call(before)
+            && let Some(quote) = args.rfind('"')
+            && args[..quote].matches('"').count() % 2 == 0
+        {
+            let key_part = args[..quote].trim_end().strip_suffix(':').unwrap_or("");
+            let key_start = key_part
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            let key = &key_part[key_start..];
+            let prefix = &args[quote + 1..];
+            if let Some(shape) = structure_at(op, &args[..quote])
+                && let Some(Ty::Enum(values)) = shape.member(key).map(|m| &m.ty)
+            {
+                let found = values()
+                    .iter()
+                    .filter(|v| v.starts_with(prefix))
+                    .map(|v| pair(v))
+                    .collect();
+                return Ok((pos - prefix.len(), found));
+            }
+        }
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |i| i + 1);
+        let word = &before[start..];
+        // A member name where a key of a request map is expected.
+        let key_position = before[..start].trim_end().ends_with(['{', ',']);
+        if key_position
+            && let Some((op, args)) = open_call(before)
+            && let Some(shape) = structure_at(op, &args[..args.len() - word.len()])
+        {
+            let found = shape
+                .members
+                .iter()
+                .filter(|m| m.name.starts_with(word))
+                .map(|m| pair(m.name))
+                .collect();
+            return Ok((start, found));
+        }
+        let vars = self.vars.borrow();
+        let found = self
+            .names
+            .iter()
+            .chain(vars.iter())
+            .filter(|n| n.starts_with(word) && !word.is_empty())
+            .map(|n| pair(n))
+            .collect();
+        Ok((start, found))
+    }
+}
+
+impl Hinter for Assist {
+    type Hint = String;
+
+    /// Right after `ns::name(`: the call's forms and the required members.
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        if pos < line.len() {
+            return None;
+        }
+        let (op, args) = open_call(line)?;
+        if !args.trim().is_empty() {
+            return None;
+        }
+        let info = functions::catalog()
+            .into_iter()
+            .find(|f| f.op.is_some_and(|o| std::ptr::eq(o, op)))?;
+        let required: Vec<&str> = op
+            .input
+            .members
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| m.name)
+            .collect();
+        let forms = info
+            .signature
+            .split_once('(')
+            .map_or(String::new(), |(_, rest)| rest.to_string());
+        Some(if required.is_empty() {
+            forms
+        } else {
+            format!("{forms}  required: {}", required.join(", "))
+        })
+    }
+}
+
+impl Highlighter for Assist {}
+impl Validator for Assist {}
+impl Helper for Assist {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete(line: &str) -> Vec<String> {
+        let assist = Assist::new();
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let (_, found) = assist.complete(line, line.len(), &ctx).expect("completes");
+        found.into_iter().map(|p| p.replacement).collect()
+    }
+
+    #[test]
+    fn completes_functions_members_nested_members_and_enum_values() {
+        assert!(
+            complete("cognito::admin_create_u").contains(&"cognito::admin_create_user".to_string())
+        );
+        assert_eq!(
+            complete("cognito::admin_create_user(#{ Userna"),
+            ["Username"]
+        );
+        assert_eq!(
+            complete("cognito::admin_create_user(#{ UserPoolId: p, UserAttributes: [#{ Na"),
+            ["Name"]
+        );
+        assert_eq!(
+            complete(r#"cognito::create_user_pool("p", #{ MfaConfiguration: "OP"#),
+            ["OPTIONAL"]
+        );
+        assert_eq!(complete(":sa"), [":save"]);
+    }
+}
