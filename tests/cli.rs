@@ -621,13 +621,21 @@ fn the_repl_completes_continues_keeps_imports_and_saves_a_runbook() {
             ),
             (400, "\" }).User;\r"),
             (800, "print(`user: ${made.Username}`)\r"),
+            (600, "#{ colour_key: 1 }\r"),
             (600, &format!(":save {}\r", saved.display())),
             (600, ":quit\r"),
         ],
         &[],
     );
     assert_eq!(code, Some(0), "{text}");
-    for expected in ["found: true", "sum: 3", "user: u9", "saved 7 statement(s)"] {
+    // The prompt names the target; results are coloured on a terminal.
+    let endpoint = endpoint().trim_start_matches("http://").to_string();
+    assert!(
+        text.contains(&format!("runbook(ap-northeast-1 {endpoint})> ")),
+        "{text}"
+    );
+    assert!(text.contains("colour_key\u{1b}["), "{text}");
+    for expected in ["found: true", "sum: 3", "user: u9", "saved 8 statement(s)"] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }
     let file = std::fs::read_to_string(&saved).expect("saved");
@@ -649,4 +657,15 @@ fn the_repl_completes_continues_keeps_imports_and_saves_a_runbook() {
         out_text.contains("found: true") && out_text.contains("user: u9"),
         "{out_text}"
     );
+}
+
+#[test]
+fn no_color_keeps_repl_results_plain() {
+    let (code, text) = on_a_terminal(
+        "repl",
+        &[(1500, "#{ plain_key: 1 }\r"), (600, ":quit\r")],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("\"plain_key\": 1"), "{text}");
 }

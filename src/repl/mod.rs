@@ -81,15 +81,34 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         env!("CARGO_PKG_VERSION")
     );
     let secrets = functions::secret_positions();
+    // The prompt names where calls go: `runbook(eu-west-1 profile prod)> `.
+    let region = runbook
+        .ctx
+        .runtime
+        .block_on(runbook.ctx.clients.region())
+        .unwrap_or_else(|_| "no region".into());
+    let source = match &settings.endpoint_url {
+        Some(_) if settings.dummy_credentials => "local".to_string(),
+        Some(url) => url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string(),
+        None => settings.credential_source(),
+    };
+    let main_prompt = format!("runbook({region} {source})> ");
+    let more_prompt = format!("{}> ", " ".repeat(main_prompt.chars().count() - 2));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     // Ctrl-C while a statement runs interrupts that statement (after the call in flight); the
     // session goes on. While a line is edited, Ctrl-C abandons the line.
     crate::safety::interrupt::install();
     let mut buffer = String::new();
     loop {
         let prompt = if buffer.is_empty() {
-            "runbook> "
+            main_prompt.as_str()
         } else {
-            "   ...> "
+            more_prompt.as_str()
         };
         let line = match editor.readline(prompt) {
             Ok(line) => line,
@@ -166,7 +185,15 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                 session.push(statement);
                 keep_imports(&mut runbook, &ast);
                 if !value.is_unit() {
-                    crate::output::print(&display_json(&value));
+                    let text = display_json(&value);
+                    let text = if colour {
+                        use colored_json::ToColoredJson;
+                        text.to_colored_json(colored_json::ColorMode::On)
+                            .unwrap_or(text)
+                    } else {
+                        text
+                    };
+                    crate::output::print(&text);
                 }
             }
             Err(e) => eprintln!("{}", runtime_error(&e, "<repl>")),
