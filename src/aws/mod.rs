@@ -386,6 +386,22 @@ fn take_marker(page: &mut Map, p: &shape::Pagination) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// A request map from `(member, value)` pairs, for helpers that call operations by name.
+pub fn request_map(pairs: &[(&str, Dynamic)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).into(), v.clone()))
+        .collect()
+}
+
+/// A member of a response map (`UserImportJob`, `Status`, …), or `()`.
+pub fn member(value: &Dynamic, key: &str) -> Dynamic {
+    value
+        .read_lock::<Map>()
+        .and_then(|m| m.get(key).cloned())
+        .unwrap_or(Dynamic::UNIT)
+}
+
 /// The string inside a value that may be a [`Secret`] or a plain string.
 pub fn secret_or_string(value: &Dynamic) -> Option<String> {
     if let Some(secret) = value.read_lock::<Secret>() {

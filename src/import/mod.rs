@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use rhai::{Array, Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 
-use crate::aws::AwsError;
+use crate::aws::{AwsError, member, request_map as request};
 use crate::context::{Context, text_arg, throw};
 use crate::helpers::resolve;
 use crate::safety::interrupt;
@@ -35,21 +35,6 @@ const START_RETRY_LIMIT: Duration = Duration::from_secs(3600);
 /// Calls a cognito operation by name with a request map.
 fn cognito(ctx: &Context, name: &str, request: Map) -> Result<Dynamic, AwsError> {
     ctx.call_named("cognito", name, request)
-}
-
-fn request(pairs: &[(&str, Dynamic)]) -> Map {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).into(), v.clone()))
-        .collect()
-}
-
-/// A member of a response map (`UserImportJob`, `Status`, ...).
-fn member(value: &Dynamic, key: &str) -> Dynamic {
-    value
-        .read_lock::<Map>()
-        .and_then(|m| m.get(key).cloned())
-        .unwrap_or(Dynamic::UNIT)
 }
 
 /// A string member, secrets (the pre-signed URL) included as themselves.

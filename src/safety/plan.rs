@@ -265,10 +265,7 @@ fn fill(shape: &Shape, request: &Map, id: &str, depth: usize) -> Map {
 /// A request in one line for plan lines and journal tables: `Key=value …`, secrets masked,
 /// long values shortened.
 pub fn summary_of(request: &Map) -> String {
-    let shown =
-        crate::helpers::to_json_value(&crate::safety::redact(&Dynamic::from(request.clone())))
-            .unwrap_or_default();
-    summary(&shown)
+    summary(&crate::context::masked(request))
 }
 
 /// The same for a journaled (already masked) request.

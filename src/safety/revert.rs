@@ -15,8 +15,8 @@ use std::path::Path;
 use rhai::{Dynamic, Map};
 use serde_json::Value;
 
-use crate::aws::AwsError;
 use crate::aws::facts::{self, Class};
+use crate::aws::{AwsError, member, request_map as request};
 use crate::context::Context;
 use crate::error::Error;
 use crate::safety::confirm::{self, Policy};
@@ -161,22 +161,8 @@ fn undo(ctx: &Context, step: &Step) -> Result<(), AwsError> {
         .map(|_| ())
 }
 
-fn field(value: &Dynamic, key: &str) -> Dynamic {
-    value
-        .read_lock::<Map>()
-        .and_then(|m| m.get(key).cloned())
-        .unwrap_or(Dynamic::UNIT)
-}
-
 fn items(value: &Dynamic, key: &str) -> Vec<Dynamic> {
-    field(value, key).into_array().unwrap_or_default()
-}
-
-fn request(pairs: &[(&str, Dynamic)]) -> Map {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).into(), v.clone()))
-        .collect()
+    member(value, key).into_array().unwrap_or_default()
 }
 
 /// Detaches a role's managed policies and deletes its inline ones.
@@ -190,7 +176,7 @@ fn empty_role(ctx: &Context, role: &Map) -> Result<(), AwsError> {
             "detach_role_policy",
             request(&[
                 ("RoleName", name.clone()),
-                ("PolicyArn", field(&policy, "PolicyArn")),
+                ("PolicyArn", member(&policy, "PolicyArn")),
             ]),
         )?;
     }
@@ -214,7 +200,7 @@ fn empty_policy(ctx: &Context, policy: &Map) -> Result<(), AwsError> {
         request(&[("PolicyArn", arn.clone())]),
     )?;
     for version in items(&versions, "Versions") {
-        if !field(&version, "IsDefaultVersion")
+        if !member(&version, "IsDefaultVersion")
             .as_bool()
             .unwrap_or(true)
         {
@@ -223,18 +209,18 @@ fn empty_policy(ctx: &Context, policy: &Map) -> Result<(), AwsError> {
                 "delete_policy_version",
                 request(&[
                     ("PolicyArn", arn.clone()),
-                    ("VersionId", field(&version, "VersionId")),
+                    ("VersionId", member(&version, "VersionId")),
                 ]),
             )?;
         }
     }
     let described = ctx.call_named("iam", "get_policy", request(&[("PolicyArn", arn.clone())]))?;
-    let attachments = field(&field(&described, "Policy"), "AttachmentCount")
+    let attachments = member(&member(&described, "Policy"), "AttachmentCount")
         .as_int()
         .unwrap_or(0);
     if attachments > 0 {
         for role in items(&ctx.call_named("iam", "list_roles", Map::new())?, "Roles") {
-            let name = field(&role, "RoleName");
+            let name = member(&role, "RoleName");
             let attached = ctx.call_named(
                 "iam",
                 "list_attached_role_policies",
@@ -242,7 +228,7 @@ fn empty_policy(ctx: &Context, policy: &Map) -> Result<(), AwsError> {
             )?;
             if items(&attached, "AttachedPolicies")
                 .iter()
-                .any(|p| field(p, "PolicyArn").to_string() == arn.to_string())
+                .any(|p| member(p, "PolicyArn").to_string() == arn.to_string())
             {
                 let _ = ctx.call_named(
                     "iam",
