@@ -222,14 +222,17 @@ pub fn on_a_terminal(
     steps: &[(u64, &str)],
     env: &[(&str, &str)],
 ) -> (Option<i32>, String) {
+    // `exec`: no shell stays between the pty and runbook (dash, as `sh -c`, would otherwise
+    // take the Ctrl-C too and die of it after runbook exits normally).
     let cmd = format!(
-        "{} --endpoint-url {} {args}",
+        "exec {} --endpoint-url {} {args}",
         env!("CARGO_BIN_EXE_runbook"),
         endpoint()
     );
     let mut command = Command::new("script");
     command
         .args(["-qec", &cmd, "/dev/null"])
+        .env("SHELL", "/bin/sh")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "ap-northeast-1")
