@@ -196,7 +196,17 @@ impl Cli {
                     abandon_calls: false,
                 };
                 let mut runbook = Runbook::new(settings, vars, safety)?;
-                let result = runbook.run_file(&file);
+                let ast = runbook.load(&file)?;
+                // What the API's shapes refute stops the run before anything is sent.
+                let problems = crate::check::schema_problems(&ast, &file);
+                if !problems.is_empty() {
+                    eprintln!(
+                        "runbook: {} refused before running (nothing was sent):",
+                        file.display()
+                    );
+                    return Err(Error::Check(problems));
+                }
+                let result = runbook.run_ast(&file, &ast);
                 if matches!(result, Err(Error::Interrupted(_))) {
                     runbook.ctx.stop_started_imports();
                 }
@@ -250,6 +260,10 @@ impl Cli {
                     .engine
                     .compile_with_scope(&runbook.scope, &expression)
                     .map_err(|e| crate::engine::parse_error("<eval>", &e))?;
+                let problems = crate::check::schema_problems(&ast, std::path::Path::new("<eval>"));
+                if !problems.is_empty() {
+                    return Err(Error::Check(problems));
+                }
                 let value = runbook
                     .engine
                     .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)

@@ -144,6 +144,9 @@ impl Runbook {
         let ctx = Context::new(settings, vars.clone(), safety)?;
         let mut engine = Engine::new();
         engine.set_max_expr_depths(256, 256);
+        // Runbooks are compiled as written: map literals stay literal for the pre-flight check
+        // of request and response members (runbooks wait on AWS, not on constant folding).
+        engine.set_optimization_level(rhai::OptimizationLevel::None);
 
         let mut namespaces: Vec<(&str, Module)> = vec![
             ("cognito", Module::new()),
@@ -209,8 +212,8 @@ impl Runbook {
         Ok(ast)
     }
 
-    /// Runs a runbook file to the end.
-    pub fn run_file(&mut self, path: &Path) -> Result<(), Error> {
+    /// Reads and compiles a runbook; its modules and relative paths resolve beside it.
+    pub fn load(&mut self, path: &Path) -> Result<AST, Error> {
         let dir = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -220,10 +223,14 @@ impl Runbook {
         // Helpers resolve relative paths (read_file, upload_csv) beside the runbook.
         self.engine
             .set_default_tag(Dynamic::from(dir.display().to_string()));
-        let ast = self.compile_file(path)?;
+        self.compile_file(path)
+    }
+
+    /// Runs a loaded runbook to the end.
+    pub fn run_ast(&mut self, path: &Path, ast: &AST) -> Result<(), Error> {
         let result = self
             .engine
-            .run_ast_with_scope(&mut self.scope, &ast)
+            .run_ast_with_scope(&mut self.scope, ast)
             .map_err(|e| runtime_error(&e, &path.display().to_string()));
         // A signal that arrived during the last call still ends the run as interrupted.
         match interrupt::received() {

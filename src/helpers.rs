@@ -28,7 +28,7 @@ pub fn set_caller_values(vars: &Map) {
 
 /// A path given to a helper. A relative path written in the runbook resolves beside the
 /// runbook (the engine's tag holds its directory; see
-/// [`Runbook::run_file`](crate::engine::Runbook::run_file)); one that came from the command
+/// [`Runbook::load`](crate::engine::Runbook::load)); one that came from the command
 /// line (`--var roster=data/r.csv`, then `param("roster")`) resolves against the current
 /// directory, where the operator typed it.
 pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {

@@ -87,7 +87,7 @@ fn bad_requests_are_refused_before_sending() {
         ),
         (
             r#"cognito::admin_create_user(#{ UserPoolId: 42, Username: "u" })"#,
-            r#"request key "UserPoolId" must be a string, not integer"#,
+            r#"request key "UserPoolId" must be a string, not an integer"#,
         ),
         (
             r#"cognito::admin_create_user(#{ Username: "u" })"#,
@@ -102,17 +102,48 @@ fn bad_requests_are_refused_before_sending() {
             r#"request key "AssumeRolePolicyDocument" must be a JSON document"#,
         ),
     ] {
+        // As written, a literal mistake is refused before the runbook starts (exit 2); built at
+        // run time (the map passes through a function), the call itself refuses it (exit 1).
+        let literal = request.contains("#{");
         let out = bare()
             .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
             .arg(script(&format!("{request};\n")))
             .output()
             .expect("runs");
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "{request}: {err}");
-        assert!(err.contains("ParamValidation"), "{request}: {err}");
+        if literal {
+            assert_eq!(out.status.code(), Some(2), "{request}: {err}");
+            assert!(err.contains("nothing was sent"), "{request}: {err}");
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{request}: {err}");
+            assert!(err.contains("ParamValidation"), "{request}: {err}");
+        }
         assert!(
             err.contains(expected),
             "{request}: expected {expected}\n{err}"
+        );
+        if !literal {
+            continue;
+        }
+        let start = request.find("#{").unwrap_or(0);
+        let end = request.rfind('}').unwrap_or(request.len() - 1) + 1;
+        let built = format!(
+            "fn as_is(m) {{ m }}\n{}as_is({}){};\n",
+            &request[..start],
+            &request[start..end],
+            &request[end..]
+        );
+        let out = bare()
+            .args(["--endpoint-url", "http://127.0.0.1:9", "run"])
+            .arg(script(&built))
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{built}: {err}");
+        assert!(err.contains("ParamValidation"), "{built}: {err}");
+        assert!(
+            err.contains(expected),
+            "{built}: expected {expected}\n{err}"
         );
     }
 }

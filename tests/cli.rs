@@ -505,6 +505,128 @@ cognito::admin_create_user(req);
 }
 
 #[test]
+fn run_refuses_a_member_the_api_does_not_have_before_sending_anything() {
+    // The pool would be created first, then `.ID` would give () two calls later: run refuses
+    // the whole runbook up front and the emulator receives nothing.
+    let app = app_id("preflight");
+    let path = script(&format!(
+        r#"let made = cognito::create_user_pool("{}");
+for u in cognito::list_users(made.UserPool.Id).Users {{ print(u.Usrname); }}
+cognito::create_group(made.UserPool.ID, "admins");
+"#,
+        unique("preflight")
+    ));
+    let out = runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    let file = path.display().to_string();
+    assert!(
+        err.contains("refused before running (nothing was sent)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            r#"{file}:2:64: UserType has no member "Usrname" (did you mean "Username"?)"#
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            r#"{file}:3:37: UserPoolType has no member "ID" (did you mean "Id"?)"#
+        )),
+        "{err}"
+    );
+    assert!(recorded(&app).is_empty(), "{:?}", recorded(&app));
+
+    // A value written as () where a request needs it says where () comes from.
+    let out = runbook_as(&app)
+        .args([
+            "eval",
+            "let p = #{}; cognito::create_group(#{ UserPoolId: p.Id, GroupName: \"g\" })",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains(r#"required key "UserPoolId" is () — the value it was given does not exist"#),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_follows_bindings_in_their_scope() {
+    // Rebinding, a map whose members are written before it is sent, and a function parameter
+    // that shadows a response: none of them is judged by what the name held before.
+    let path = script(
+        r#"let r = cognito::describe_user_pool("p");
+r = #{ ID: 1 };
+print(r.ID);
+let req = #{ UserPoolId: "p" };
+req.GroupName = "g";
+cognito::create_group(req);
+let pool = cognito::describe_user_pool("p").UserPool;
+fn shadow(pool) { pool.Anything }
+print(pool.Nmae);
+"#,
+    );
+    let out = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "check"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            r#"{}:9:12: UserPoolType has no member "Nmae" (did you mean "Name"?)"#,
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_repl_remembers_what_a_variable_holds_and_refuses_a_member_it_lacks() {
+    let pool = unique("replbind");
+    let mut child = runbook()
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            format!(
+                "let p = cognito::create_user_pool(\"{pool}\");\np.UserPool.ID\np.UserPool.Name\n"
+            )
+            .as_bytes(),
+        )
+        .expect("writes");
+    let out = child.wait_with_output().expect("waits");
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"<repl>:1:12: UserPoolType has no member "ID" (did you mean "Id"?)"#),
+        "{err}"
+    );
+    assert!(stdout(&out).contains(&pool), "{}", stdout(&out));
+}
+
+#[test]
 fn a_runtime_function_not_found_suggests_the_closest() {
     let out = bare()
         .args(["--endpoint-url", "http://127.0.0.1:9", "run"])

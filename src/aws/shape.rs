@@ -212,17 +212,17 @@ fn did_you_mean(candidate: Option<&str>) -> String {
 
 fn type_name(value: &Dynamic) -> &'static str {
     if value.is_string() {
-        "string"
+        "a string"
     } else if value.is_int() {
-        "integer"
+        "an integer"
     } else if value.is_float() {
-        "float"
+        "a float"
     } else if value.is_bool() {
-        "boolean"
+        "a boolean"
     } else if value.is_map() {
-        "map"
+        "a map"
     } else if value.is_array() {
-        "array"
+        "an array"
     } else if value.is_unit() {
         "()"
     } else {
@@ -272,10 +272,15 @@ fn check_struct(shape: &Shape, map: &Map, path: &str) -> Result<Wire, String> {
         .iter()
         .find(|m| m.required && !out.iter().any(|(k, _)| k == m.name))
     {
-        return Err(format!(
-            "missing required key \"{}\"",
-            join(path, missing.name)
-        ));
+        let key = join(path, missing.name);
+        // A required member written as () is most often a misspelled member read upstream
+        // (`pool.UserPool.ID` gives ()): say so, rather than only "missing".
+        if map.get(missing.name).is_some_and(Dynamic::is_unit) {
+            return Err(format!(
+                "required key \"{key}\" is () — the value it was given does not exist (a misspelled member read, such as .ID for .Id, gives ())"
+            ));
+        }
+        return Err(format!("missing required key \"{key}\""));
     }
     Ok(Wire::Struct(out))
 }
@@ -485,7 +490,7 @@ mod tests {
         let err = check_request(&OUTER, &req).unwrap_err();
         assert_eq!(
             err,
-            "request key \"UserPoolId\" must be a string, not integer"
+            "request key \"UserPoolId\" must be a string, not an integer"
         );
         let err = check_request(&OUTER, &Map::new()).unwrap_err();
         assert_eq!(err, "missing required key \"UserPoolId\"");

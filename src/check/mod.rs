@@ -56,15 +56,11 @@ fn global_names(runbook: &Runbook) -> HashSet<String> {
 
 /// Checks each file; prints `ok` lines to stderr and returns every problem found.
 pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
-    let mut runbook = Runbook::new(
+    let runbook = Runbook::new(
         Settings::default(),
         rhai::Map::new(),
         crate::context::Safety::interactive(false),
     )?;
-    // Literal maps must stay literal (the optimiser would fold them into constants).
-    runbook
-        .engine
-        .set_optimization_level(rhai::OptimizationLevel::None);
     let catalog = functions::catalog();
     let globals = global_names(&runbook);
     let mut problems = Vec::new();
@@ -104,56 +100,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
             }
             true
         });
-        // What `let` bound: map literals (requests passed later) and API responses.
-        let mut maps: HashMap<String, Expr> = HashMap::new();
-        let mut vars: HashMap<String, schema::Known> = HashMap::new();
-        let mut findings: Vec<schema::Finding> = Vec::new();
-        ast.walk(&mut |path: &[ASTNode]| {
-            match path.last() {
-                Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
-                    let name = var.0.name.to_string();
-                    maps.remove(&name);
-                    vars.remove(&name);
-                    if matches!(var.1, Expr::Map(..)) {
-                        maps.insert(name, var.1.clone());
-                    } else if let Some(k) = schema::known(&var.1, &vars, &mut Vec::new()) {
-                        vars.insert(name, k);
-                    }
-                }
-                Some(ASTNode::Expr(dot @ Expr::Dot(binary, ..)))
-                    if !matches!(binary.lhs, Expr::Property(..)) =>
-                {
-                    // `x.Member = …` writes a member (a map of the runbook's own); only reads
-                    // are checked against the response shape.
-                    let assigned = matches!(
-                        path.len().checked_sub(2).and_then(|i| path.get(i)),
-                        Some(ASTNode::Stmt(Stmt::Assignment(a))) if std::ptr::eq(&a.1.lhs, *dot)
-                    );
-                    if !assigned {
-                        schema::known(dot, &vars, &mut findings);
-                    }
-                }
-                Some(ASTNode::Expr(call @ Expr::FnCall(c, _))) => {
-                    if let Some(op) = schema::called_operation(call) {
-                        schema::check_call(op, &c.args, &maps, &mut findings);
-                    }
-                }
-                Some(ASTNode::Stmt(Stmt::FnCall(c, pos))) => {
-                    let call = Expr::FnCall(c.clone(), *pos);
-                    if let Some(op) = schema::called_operation(&call) {
-                        schema::check_call(op, &c.args, &maps, &mut findings);
-                    }
-                }
-                _ => {}
-            }
-            true
-        });
-        let mut seen = std::collections::HashSet::new();
-        for f in findings {
-            if seen.insert((f.pos, f.message.clone())) {
-                problems.push(problem(file, f.pos, f.message));
-            }
-        }
+        problems.extend(schema_problems(&ast, file));
         ast.walk(&mut |path: &[ASTNode]| {
             let found = match path.last() {
                 Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos)),
@@ -258,6 +205,130 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         0 => Ok(()),
         1 => Err(problems.remove(0)),
         _ => Err(Error::Check(problems)),
+    }
+}
+
+/// The request maps written and the response members read that the API's shapes refute, as
+/// problems at their places. `run` refuses a runbook with any of them before sending anything.
+///
+/// Bindings are followed in the order the runbook is written: `let x = <map literal>` (checked
+/// when `x` is passed to an operation), `let r = <call>` / `<part of a response>` (members read
+/// from `r` are checked), `for u in <list of a response>`. A variable assigned again, or a map
+/// whose members are written (`x.Member = …`), is no longer judged; each function body starts
+/// afresh.
+pub fn schema_problems(ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
+    schema_problems_in(ast, file, &mut Bindings::new())
+}
+
+/// What variables are known to hold (API responses and parts of them), kept from one REPL
+/// statement to the next.
+pub type Bindings = HashMap<String, schema::Known>;
+
+/// [`schema_problems`], starting from and updating what `vars` are known to hold.
+pub fn schema_problems_in(
+    ast: &rhai::AST,
+    file: &std::path::Path,
+    vars: &mut Bindings,
+) -> Vec<Error> {
+    // Where each function body lies: a new scope starts in each.
+    let at = |p: rhai::Position| (p.line().unwrap_or(0), p.position().unwrap_or(0));
+    let bodies: Vec<_> = ast
+        .iter_fn_def()
+        .map(|f| (at(f.body.start_position()), at(f.body.end_position())))
+        .collect();
+    let mut body: Option<usize> = None;
+    let mut maps: HashMap<String, Expr> = HashMap::new();
+    let mut findings: Vec<schema::Finding> = Vec::new();
+    // Function bodies are walked after the main body; what the main body bound is kept.
+    let mut main_body: Option<Bindings> = None;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let [ASTNode::Stmt(stmt)] = path {
+            let here = at(stmt.position());
+            let inside = bodies.iter().position(|(a, b)| *a <= here && here <= *b);
+            if inside != body {
+                body = inside;
+                maps.clear();
+                main_body.get_or_insert_with(|| vars.clone());
+                vars.clear();
+            }
+        }
+        match path.last() {
+            Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
+                let name = var.0.name.to_string();
+                maps.remove(&name);
+                vars.remove(&name);
+                if matches!(var.1, Expr::Map(..)) {
+                    maps.insert(name, var.1.clone());
+                } else if let Some(k) = schema::known(&var.1, vars, &mut Vec::new()) {
+                    vars.insert(name, k);
+                }
+            }
+            Some(ASTNode::Stmt(Stmt::For(for_loop, _))) => {
+                let (item, index, flow) = &**for_loop;
+                for name in std::iter::once(item).chain(index.as_ref()) {
+                    maps.remove(name.name.as_str());
+                    vars.remove(name.name.as_str());
+                }
+                if let Some(element) = schema::known(&flow.expr, vars, &mut Vec::new())
+                    .and_then(schema::Known::element)
+                {
+                    vars.insert(item.name.to_string(), element);
+                }
+            }
+            Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
+                // `x = …` rebinds x; `x.Member = …` / `x[k] = …` changes the map x holds.
+                if let Some(root) = root_variable(&assignment.1.lhs) {
+                    maps.remove(root);
+                    if matches!(assignment.1.lhs, Expr::Variable(..)) {
+                        vars.remove(root);
+                    }
+                }
+            }
+            Some(ASTNode::Expr(dot @ Expr::Dot(binary, ..)))
+                if !matches!(binary.lhs, Expr::Property(..)) =>
+            {
+                // `x.Member = …` writes a member (a map of the runbook's own); only reads
+                // are checked against the response shape.
+                let assigned = matches!(
+                    path.len().checked_sub(2).and_then(|i| path.get(i)),
+                    Some(ASTNode::Stmt(Stmt::Assignment(a))) if std::ptr::eq(&a.1.lhs, *dot)
+                );
+                if !assigned {
+                    schema::known(dot, vars, &mut findings);
+                }
+            }
+            Some(ASTNode::Expr(call @ Expr::FnCall(c, _))) => {
+                if let Some(op) = schema::called_operation(call) {
+                    schema::check_call(op, &c.args, &maps, &mut findings);
+                }
+            }
+            Some(ASTNode::Stmt(Stmt::FnCall(c, pos))) => {
+                let call = Expr::FnCall(c.clone(), *pos);
+                if let Some(op) = schema::called_operation(&call) {
+                    schema::check_call(op, &c.args, &maps, &mut findings);
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    if let Some(main) = main_body {
+        *vars = main;
+    }
+    let mut seen = HashSet::new();
+    findings
+        .into_iter()
+        .filter(|f| seen.insert((f.pos, f.message.clone())))
+        .map(|f| problem(file, f.pos, f.message))
+        .collect()
+}
+
+/// The variable an assignment's target starts from (`x`, `x.A.B`, `x[0].A`).
+fn root_variable(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Variable(v, ..) => Some(v.1.as_str()),
+        Expr::Dot(binary, ..) | Expr::Index(binary, ..) => root_variable(&binary.lhs),
+        _ => None,
     }
 }
 

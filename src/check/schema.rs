@@ -42,6 +42,14 @@ impl Known {
             _ => None,
         }
     }
+
+    /// What one element of this value is, if it is a list (`for u in r.Users`).
+    pub fn element(self) -> Option<Known> {
+        match self {
+            Known::Ty(Ty::List(item)) => Some(Known::Ty(item)),
+            _ => None,
+        }
+    }
 }
 
 fn did_you_mean(found: Option<&str>) -> String {

@@ -9,7 +9,7 @@
 
 mod assist;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rhai::{ASTNode, Dynamic, ParseErrorType, Stmt};
 use rustyline::Editor;
@@ -104,6 +104,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
     // session goes on. While a line is edited, Ctrl-C abandons the line.
     crate::safety::interrupt::install();
     let mut buffer = String::new();
+    let mut known = crate::check::Bindings::new();
     loop {
         let prompt = if buffer.is_empty() {
             main_prompt.as_str()
@@ -177,6 +178,15 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         };
         let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
         let statement = std::mem::take(&mut buffer);
+        // Members the API's shapes refute are reported before anything is sent; what earlier
+        // statements bound (`let p = cognito::describe_user_pool(…)`) is remembered.
+        let mut bound = known.clone();
+        let problems = crate::check::schema_problems_in(&ast, Path::new("<repl>"), &mut bound);
+        if !problems.is_empty() {
+            eprintln!("{}", Error::Check(problems));
+            continue;
+        }
+        known = bound;
         match runbook
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
