@@ -418,8 +418,8 @@ fn print_ops(json: bool, members: bool, filter: Option<&str>) -> Result<(), Erro
                     "doc": f.doc,
                 });
                 if let (true, Some(op)) = (members, f.op) {
-                    item["input"] = op.input.describe();
-                    item["output"] = op.output.describe();
+                    item["input"] = op.describe_input();
+                    item["output"] = op.describe_output();
                 }
                 item
             })
@@ -430,9 +430,12 @@ fn print_ops(json: bool, members: bool, filter: Option<&str>) -> Result<(), Erro
         for f in all {
             let mut text = format!("{}\n    {}", f.signature, f.doc);
             if let (true, Some(op)) = (members, f.op) {
-                for (label, shape) in [("request", op.input), ("response", op.output)] {
+                for (label, shape, described) in [
+                    ("request", op.input, op.describe_input()),
+                    ("response", op.output, op.describe_output()),
+                ] {
                     text.push_str(&format!("\n    {label} {}:", shape.name));
-                    for line in shape.outline() {
+                    for line in crate::aws::shape::outline(&described) {
                         text.push_str(&format!("\n      {line}"));
                     }
                 }

@@ -642,6 +642,58 @@ fn a_runtime_function_not_found_suggests_the_closest() {
 }
 
 #[test]
+fn ops_members_show_type_requiredness_values_and_the_sdks_doc_line() {
+    let out = ok(&bare()
+        .args(["ops", "--members", "admin-create-user"])
+        .output()
+        .expect("runs"));
+    for line in [
+        "UserPoolId: string, required — The ID of the user pool where you want to create a user.",
+        "MessageAction: string (RESEND | SUPPRESS) — Set to RESEND",
+        "  Name: string, required — The name of the attribute",
+        "response AdminCreateUserResponse:",
+        "User: structure — The new user's profile details.",
+    ] {
+        assert!(out.contains(line), "missing {line}\n{out}");
+    }
+    let json = ok(&bare()
+        .args(["ops", "--json", "--members", "iam::create_role"])
+        .output()
+        .expect("runs"));
+    let ops: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let role_name = &ops[0]["input"]["RoleName"];
+    assert_eq!(role_name["type"], "string");
+    assert_eq!(role_name["required"], true);
+    assert_eq!(role_name["doc"], "The name of the role to create.");
+    assert_eq!(
+        ops[0]["output"]["Role"]["members"]["RoleId"]["doc"],
+        "The stable and unique string identifying the role."
+    );
+    // :help in the REPL shows the same lines.
+    let mut child = bare()
+        .args(["--endpoint-url", "http://127.0.0.1:9", "repl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b":help cognito::admin_create_user\n")
+        .expect("writes");
+    let out = child.wait_with_output().expect("waits");
+    assert!(
+        stdout(&out).contains(
+            "UserPoolId: string, required — The ID of the user pool where you want to create a user."
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn ops_finds_the_clis_spellings_and_the_stdlib_and_says_when_nothing_matches() {
     for spelling in [
         "admin-create-user",

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exchange;
 pub mod facts;
 pub mod iam;
+pub mod member_docs;
 pub mod response;
 pub mod shape;
 pub mod sts;

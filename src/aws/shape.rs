@@ -75,13 +75,15 @@ impl Shape {
     }
 
     /// The members as data, for `runbook ops --json --members`:
-    /// `{ "UserPoolId": { "type": "string", "required": true }, … }`. Nested structures list
-    /// their members (a structure already being described is named, not repeated).
-    pub fn describe(&self) -> serde_json::Value {
-        self.describe_members(&mut Vec::new())
+    /// `{ "UserPoolId": { "type": "string", "required": true, "doc": "…" }, … }`. Nested
+    /// structures list their members (a structure already being described is named, not
+    /// repeated). `owner` names the SDK struct whose documentation the top level takes: the
+    /// shape itself, or an operation's `<Api>Input` / `<Api>Output` ([`Operation::describe`]).
+    pub fn describe_as(&self, owner: &str) -> serde_json::Value {
+        self.describe_members(owner, &mut Vec::new())
     }
 
-    fn describe_members(&self, stack: &mut Vec<&'static str>) -> serde_json::Value {
+    fn describe_members(&self, owner: &str, stack: &mut Vec<&'static str>) -> serde_json::Value {
         stack.push(self.name);
         let members = self
             .members
@@ -91,19 +93,35 @@ impl Shape {
                 if m.required {
                     d["required"] = true.into();
                 }
+                if let Some(doc) = member_doc(owner, m.name) {
+                    d["doc"] = doc.into();
+                }
                 (m.name.to_string(), d)
             })
             .collect::<serde_json::Map<_, _>>();
         stack.pop();
         members.into()
     }
+}
 
-    /// The members as indented text lines, for `runbook ops --members`.
-    pub fn outline(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        outline_members(&self.describe(), 0, &mut lines);
-        lines
-    }
+/// One line of the SDK's documentation of `member` of `owner` (a nested type such as
+/// `UserPoolType`, or an operation's `AdminCreateUserInput` / `AdminCreateUserOutput`),
+/// from the table `tools/gen-member-docs.py` generates.
+pub fn member_doc(owner: &str, member: &str) -> Option<&'static str> {
+    use super::member_docs::MEMBER_DOCS;
+    let owner = owner.to_ascii_lowercase();
+    MEMBER_DOCS
+        .binary_search_by(|(o, m, _)| (*o, *m).cmp(&(owner.as_str(), member)))
+        .ok()
+        .map(|i| MEMBER_DOCS[i].2)
+}
+
+/// The members described by [`Shape::describe_as`] as indented text lines, for
+/// `runbook ops --members` and `:help`: `UserPoolId: string, required — The ID of …`.
+pub fn outline(described: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    outline_members(described, 0, &mut lines);
+    lines
 }
 
 fn outline_members(members: &serde_json::Value, depth: usize, lines: &mut Vec<String>) {
@@ -126,7 +144,11 @@ fn outline_members(members: &serde_json::Value, depth: usize, lines: &mut Vec<St
         } else {
             ""
         };
-        lines.push(format!("{}{name}: {ty}{required}", "  ".repeat(depth)));
+        let doc = d["doc"]
+            .as_str()
+            .map(|doc| format!(" — {doc}"))
+            .unwrap_or_default();
+        lines.push(format!("{}{name}: {ty}{required}{doc}", "  ".repeat(depth)));
         if let Some(nested) = inner.get("members") {
             outline_members(nested, depth + 1, lines);
         }
@@ -153,7 +175,7 @@ impl Ty {
             Ty::Struct(shape) => json!({
                 "type": "structure",
                 "name": shape.name,
-                "members": shape.describe_members(stack),
+                "members": shape.describe_members(shape.name, stack),
             }),
             Ty::List(item) => json!({ "type": "list", "member": item.describe(stack) }),
             Ty::Map(item) => json!({ "type": "map", "value": item.describe(stack) }),
@@ -191,6 +213,18 @@ pub struct Operation {
     /// Sends the exchange's encoded request body through the SDK client's operation (signing,
     /// retries, endpoint and error parsing stay the SDK's); the raw answer is left in it.
     pub send: for<'a> fn(&'a Clients, &'a Exchange) -> OpFuture<'a>,
+}
+
+impl Operation {
+    /// The request's members with their types and documentation (see [`Shape::describe_as`]).
+    pub fn describe_input(&self) -> serde_json::Value {
+        self.input.describe_as(&format!("{}Input", self.api))
+    }
+
+    /// The response's members with their types and documentation.
+    pub fn describe_output(&self) -> serde_json::Value {
+        self.output.describe_as(&format!("{}Output", self.api))
+    }
 }
 
 /// The closest of `candidates` to `name`, if any is close enough to be a plausible typo.
@@ -521,6 +555,64 @@ mod tests {
         assert_eq!(
             check_request(&OUTER, &req).unwrap().to_json(),
             r#"{"UserPoolId":"p"}"#
+        );
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    use super::{Shape, Ty, member_doc};
+
+    fn walk(
+        owner: &str,
+        shape: &'static Shape,
+        seen: &mut Vec<&'static str>,
+        missing: &mut Vec<String>,
+    ) {
+        for m in shape.members {
+            if member_doc(owner, m.name).is_none() {
+                missing.push(format!("{owner}.{}", m.name));
+            }
+            let mut ty = &m.ty;
+            while let Ty::List(inner) | Ty::Map(inner) = ty {
+                ty = inner;
+            }
+            if let Ty::Struct(nested) = ty
+                && !seen.contains(&nested.name)
+            {
+                seen.push(nested.name);
+                walk(nested.name, nested, seen, missing);
+            }
+        }
+    }
+
+    /// Every member of every operation's request and response, at any depth, has a line of
+    /// the SDK's documentation (the generated table matches the shapes runbook sends).
+    #[test]
+    fn every_member_has_the_sdks_documentation() {
+        let mut missing = Vec::new();
+        let mut seen = Vec::new();
+        let mut total = 0;
+        for op in crate::aws::operations() {
+            total += op.input.members.len() + op.output.members.len();
+            walk(
+                &format!("{}Input", op.api),
+                op.input,
+                &mut seen,
+                &mut missing,
+            );
+            walk(
+                &format!("{}Output", op.api),
+                op.output,
+                &mut seen,
+                &mut missing,
+            );
+        }
+        assert!(total > 500);
+        assert!(
+            missing.is_empty(),
+            "{} undocumented: {missing:?}",
+            missing.len()
         );
     }
 }

@@ -287,10 +287,12 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
             for f in found {
                 println!("{}\n    {}", f.signature, f.doc);
                 if let Some(op) = f.op {
-                    for (label, shape) in [("request", op.input), ("response", op.output)] {
+                    for (label, shape, described) in [
+                        ("request", op.input, op.describe_input()),
+                        ("response", op.output, op.describe_output()),
+                    ] {
                         println!("    {label} {}:", shape.name);
-                        for line in shape
-                            .outline()
+                        for line in crate::aws::shape::outline(&described)
                             .iter()
                             .filter(|l| label == "request" || !l.starts_with("  "))
                         {
