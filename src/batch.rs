@@ -495,8 +495,19 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
         let run = move |call: &NativeCallContext, name: &str, requests: Array, opts: Map| {
             batch(&c, name, &requests, &opts).map_err(|e| throw(e, call.call_position()))
         };
+        let params: &[&str] = if arity == 2 {
+            &["operation: String", "requests: Array", "Array"]
+        } else {
+            &[
+                "operation: String",
+                "requests: Array",
+                "options: Map",
+                "Array",
+            ]
+        };
         let reg = FuncRegistration::new("batch")
             .in_internal_namespace()
+            .with_params_info(params)
             .with_comments(["/// Runs one operation over many requests concurrently, at the service's pace; returns #{ ok, result | error } per request, in order."]);
         if arity == 2 {
             reg.set_into_module(
@@ -517,6 +528,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     let c = ctx.clone();
     FuncRegistration::new("each")
         .in_internal_namespace()
+        .with_params_info(["operation: String", "request: Map", "callback: FnPtr", "int"])
         .with_comments(["/// Calls a function for every item of every page of a list operation, one page in memory at a time; returns the count."])
         .set_into_module(
             module,

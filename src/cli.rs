@@ -19,17 +19,64 @@ use crate::safety::journal::Journal;
 
 /// Amazon Cognito and IAM procedures as versioned Rhai runbooks.
 #[derive(Parser, Debug)]
-#[command(name = "runbook", version, about, propagate_version = true)]
+#[command(
+    name = "runbook",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "AWS flags (--profile, --region, --endpoint-url, --local, --timeout) belong to the \
+commands that talk to AWS: run, eval, repl, revert and csv (see `runbook run --help`)."
+)]
 pub struct Cli {
+    /// The AWS flags written before the command (`runbook --profile prod run …`), as the AWS
+    /// CLI accepts them; help lists them on the commands that talk to AWS.
     #[command(flatten)]
-    pub aws: AwsFlags,
+    pub leading: LeadingAwsFlags,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Where AWS calls go. Without flags, the standard chain applies (environment, profiles, SSO,
-/// IMDS, `AWS_ENDPOINT_URL`).
+/// [`AwsFlags`] written before the command name; hidden from help. Commands that do not talk
+/// to AWS ignore them, so a wrapper that always passes `--endpoint-url` keeps working.
 #[derive(Args, Debug, Clone, Default)]
+pub struct LeadingAwsFlags {
+    #[arg(long, hide = true)]
+    profile: Option<String>,
+    #[arg(long, hide = true)]
+    region: Option<String>,
+    #[arg(long, hide = true, value_name = "URL")]
+    endpoint_url: Option<String>,
+    #[arg(long, hide = true, conflicts_with = "endpoint_url")]
+    local: bool,
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: Option<u64>,
+}
+
+impl LeadingAwsFlags {
+    /// The command's own flags, completed by those written before it.
+    fn under(&self, own: &AwsFlags) -> Result<AwsFlags, Error> {
+        if own.local && self.endpoint_url.is_some() || self.local && own.endpoint_url.is_some() {
+            return Err(Error::Usage(
+                "--local and --endpoint-url cannot be used together".into(),
+            ));
+        }
+        Ok(AwsFlags {
+            profile: own.profile.clone().or_else(|| self.profile.clone()),
+            region: own.region.clone().or_else(|| self.region.clone()),
+            endpoint_url: own
+                .endpoint_url
+                .clone()
+                .or_else(|| self.endpoint_url.clone()),
+            local: own.local || self.local,
+            timeout: own.timeout.or(self.timeout),
+        })
+    }
+}
+
+/// Where AWS calls go. Without flags, the standard chain applies (environment, profiles, SSO,
+/// IMDS, `AWS_ENDPOINT_URL`). Flattened into each command that talks to AWS.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "AWS")]
 pub struct AwsFlags {
     /// Use this named profile from ~/.aws/config.
     #[arg(long, global = true)]
@@ -67,6 +114,8 @@ pub enum Command {
         /// Write the journal here (default: $XDG_STATE_HOME/runbook/journal/<UTC time>-<name>.jsonl).
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
+        #[command(flatten)]
+        aws: AwsFlags,
     },
     /// Undo what a journaled run created, newest first.
     Revert {
@@ -78,6 +127,8 @@ pub enum Command {
         /// Do not ask for confirmation (needed without a terminal).
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        aws: AwsFlags,
     },
     /// Show a run's journal (default: the latest).
     Journal {
@@ -94,12 +145,19 @@ pub enum Command {
         /// Allow destructive calls without asking.
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        aws: AwsFlags,
     },
     /// Explore interactively: variables persist, results print as JSON.
-    Repl,
-    /// Parse runbooks and check every namespaced call; nothing is sent.
+    Repl {
+        #[command(flatten)]
+        aws: AwsFlags,
+    },
+    /// Parse runbooks and check every call, request map and response member against the API;
+    /// nothing is sent.
     Check {
-        #[arg(required = true)]
+        /// The runbooks to check.
+        #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// List every function a runbook can call.
@@ -118,6 +176,14 @@ pub enum Command {
     Csv {
         #[command(subcommand)]
         command: CsvCommand,
+        #[command(flatten)]
+        aws: AwsFlags,
+    },
+    /// Write Rhai definition files (.d.rhai) of every function, for editors with the Rhai
+    /// language server.
+    Definitions {
+        /// The directory to write them into (created if missing).
+        dir: PathBuf,
     },
     /// Run the local emulator (moto + Cognito import jobs) on 127.0.0.1 in the foreground.
     Emulator {
@@ -174,7 +240,8 @@ impl Cli {
                 dry_run,
                 yes,
                 journal,
-            } => with_aws(&self.aws, |settings| {
+                aws,
+            } => with_aws(&self.leading.under(&aws)?, |settings| {
                 interrupt::install();
                 let header = json!({
                     "runbook": crate::safety::journal::runbook_identity(&file),
@@ -223,7 +290,8 @@ impl Cli {
                 journal,
                 dry_run,
                 yes,
-            } => with_aws(&self.aws, |settings| {
+                aws,
+            } => with_aws(&self.leading.under(&aws)?, |settings| {
                 interrupt::install();
                 let policy = Policy::for_run(yes || settings.dummy_credentials);
                 let path = crate::safety::journal::default_dir().map(|dir| {
@@ -250,7 +318,11 @@ impl Cli {
                 result
             }),
             Command::Journal { path, json } => show_journal(path, json),
-            Command::Eval { expression, yes } => with_aws(&self.aws, |settings| {
+            Command::Eval {
+                expression,
+                yes,
+                aws,
+            } => with_aws(&self.leading.under(&aws)?, |settings| {
                 interrupt::install();
                 let safety = Safety::interactive(yes || settings.dummy_credentials);
                 let mut runbook = Runbook::new(settings, Map::new(), safety)?;
@@ -273,16 +345,17 @@ impl Cli {
                 }
                 Ok(())
             }),
-            Command::Repl => with_aws(&self.aws, crate::repl::run),
+            Command::Repl { aws } => with_aws(&self.leading.under(&aws)?, crate::repl::run),
             Command::Check { files } => crate::check::check_files(&files),
             Command::Ops {
                 json,
                 members,
                 filter,
             } => print_ops(json, members, filter.as_deref()),
-            Command::Csv { command } => with_aws(&self.aws, |settings| {
+            Command::Csv { command, aws } => with_aws(&self.leading.under(&aws)?, |settings| {
                 crate::csv_command::run(command, settings)
             }),
+            Command::Definitions { dir } => crate::definitions::write(&dir),
             Command::Emulator { port } => Emulator::run_foreground(port),
         }
     }
@@ -446,4 +519,73 @@ fn print_ops(json: bool, members: bool, filter: Option<&str>) -> Result<(), Erro
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn every_command(cmd: &clap::Command, out: &mut Vec<clap::Command>) {
+        out.push(cmd.clone());
+        for sub in cmd.get_subcommands() {
+            every_command(sub, out);
+        }
+    }
+
+    /// `--help` describes every argument of every command.
+    #[test]
+    fn every_argument_is_described() {
+        let mut root = Cli::command();
+        root.build();
+        let mut commands = Vec::new();
+        every_command(&root, &mut commands);
+        for cmd in &commands {
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} {} has no description",
+                    cmd.get_name(),
+                    arg.get_id()
+                );
+            }
+            if cmd.get_name() != "help" {
+                assert!(cmd.get_about().is_some() || cmd.get_name() == "runbook");
+            }
+        }
+    }
+
+    /// The AWS flags are listed exactly in the help of the commands that talk to AWS.
+    #[test]
+    fn aws_flags_show_only_where_aws_is_called() {
+        let paths: &[(&[&str], bool)] = &[
+            (&[], false),
+            (&["run"], true),
+            (&["revert"], true),
+            (&["eval"], true),
+            (&["repl"], true),
+            (&["csv", "template"], true),
+            (&["csv", "validate"], true),
+            (&["journal"], false),
+            (&["check"], false),
+            (&["ops"], false),
+            (&["emulator"], false),
+            (&["definitions"], false),
+        ];
+        for (path, talks) in paths {
+            let args = std::iter::once("runbook")
+                .chain(path.iter().copied())
+                .chain(["--help"]);
+            let help = match Cli::try_parse_from(args) {
+                Err(e) => e.to_string(),
+                Ok(_) => String::new(),
+            };
+            assert!(help.contains("Usage:"), "{path:?}: {help}");
+            assert_eq!(
+                help.contains("--profile <PROFILE>"),
+                *talks,
+                "{path:?}: {help}"
+            );
+        }
+    }
 }

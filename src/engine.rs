@@ -83,8 +83,11 @@ fn register_operation(module: &mut Module, op: &'static Operation, ctx: &Rc<Cont
                 .map_err(|m| throw(AwsError::validation(op, m), pos))?;
             ctx.call(op, &request, &defaults).map_err(|e| throw(e, pos))
         };
+        let mut params = functions::params(op, arity);
+        params.push("Map".into());
         let reg = FuncRegistration::new(op.name)
             .in_internal_namespace()
+            .with_params_info(params)
             .with_comments([format!("/// {}", op.doc)]);
         match arity {
             0 => {

@@ -235,6 +235,40 @@ pub fn snake(name: &str) -> String {
     out
 }
 
+/// The parameters of `op` called with `arity` arguments, as Rhai's metadata spells them
+/// (`"user_pool_id: String"`, `"request: Map"`), for definition files. When one argument is
+/// either the request or a shorthand's positional member, its name says both.
+pub fn params(op: &Operation, arity: usize) -> Vec<String> {
+    let forms = shorthand(op).map(|s| s.forms).unwrap_or(&[]);
+    let positional = |form: &[&str]| -> Vec<String> {
+        form.iter()
+            .map(|m| {
+                let ty = match op.input.member(m).map(|m| &m.ty) {
+                    Some(crate::aws::shape::Ty::Integer | crate::aws::shape::Ty::Long) => "int",
+                    _ => "String",
+                };
+                format!("{}: {ty}", snake(m))
+            })
+            .collect()
+    };
+    if let Some(form) = forms.iter().find(|f| f.len() == arity) {
+        if arity == 1 {
+            return vec![format!("{}_or_request: ?", snake(form[0]))];
+        }
+        return positional(form);
+    }
+    if let Some(form) = forms.iter().find(|f| f.len() + 1 == arity) {
+        let mut out = positional(form);
+        out.push("request: Map".into());
+        return out;
+    }
+    if arity == 1 {
+        vec!["request: Map".into()]
+    } else {
+        Vec::new()
+    }
+}
+
 fn op_signature(op: &Operation) -> String {
     let mut forms = vec!["request".to_string()];
     if let Some(s) = shorthand(op) {

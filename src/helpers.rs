@@ -293,7 +293,10 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_type_with_name::<Secret>("secret");
     engine.register_global_module(exported_module!(global_helpers).into());
 
-    engine.register_fn("secret", |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+    rhai::FuncRegistration::new("secret")
+        .with_params_info(["name: String", "secret"])
+        .with_comments(["/// The secret in environment variable `name`, else asked for on the terminal without echo."])
+        .register_into_engine(engine, |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
         if let Ok(value) = std::env::var(name) {
             return Ok(secret_value(value));
         }
@@ -309,43 +312,57 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     });
 
     let vars = ctx.vars.clone();
-    engine.register_fn(
-        "param",
-        move |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
-            vars.get(name).cloned().ok_or_else(|| {
-                fail(
-                    format!("missing parameter \"{name}\": pass --var {name}=VALUE"),
-                    call.call_position(),
-                )
-            })
-        },
-    );
+    rhai::FuncRegistration::new("param")
+        .with_params_info(["name: String", "String"])
+        .with_comments([
+            "/// The `--var name=VALUE` given on the command line; an error names it when missing.",
+        ])
+        .register_into_engine(
+            engine,
+            move |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+                vars.get(name).cloned().ok_or_else(|| {
+                    fail(
+                        format!("missing parameter \"{name}\": pass --var {name}=VALUE"),
+                        call.call_position(),
+                    )
+                })
+            },
+        );
     let vars = ctx.vars.clone();
-    engine.register_fn("param", move |name: &str, default: Dynamic| -> Dynamic {
-        vars.get(name).cloned().unwrap_or(default)
-    });
+    rhai::FuncRegistration::new("param")
+        .with_params_info(["name: String", "default: ?", "?"])
+        .with_comments(["/// The `--var name=VALUE` given on the command line, or `default`."])
+        .register_into_engine(engine, move |name: &str, default: Dynamic| -> Dynamic {
+            vars.get(name).cloned().unwrap_or(default)
+        });
 
     let c = ctx.clone();
-    engine.register_fn(
-        "region",
-        move |call: NativeCallContext| -> Result<String, Box<EvalAltResult>> {
-            c.runtime
-                .block_on(c.clients.region())
-                .map_err(|e| throw(e, call.call_position()))
-        },
-    );
+    rhai::FuncRegistration::new("region")
+        .with_params_info(["String"])
+        .with_comments(["/// The region calls go to."])
+        .register_into_engine(
+            engine,
+            move |call: NativeCallContext| -> Result<String, Box<EvalAltResult>> {
+                c.runtime
+                    .block_on(c.clients.region())
+                    .map_err(|e| throw(e, call.call_position()))
+            },
+        );
     let c = ctx.clone();
-    engine.register_fn(
-        "account_id",
-        move |call: NativeCallContext| -> Result<Dynamic, Box<EvalAltResult>> {
-            let pos = call.call_position();
-            let out = c
-                .call_named("sts", "get_caller_identity", Map::new())
-                .map_err(|e| throw(e, pos))?;
-            let account = out
-                .read_lock::<Map>()
-                .and_then(|m| m.get("Account").cloned());
-            account.ok_or_else(|| fail("GetCallerIdentity returned no Account", pos))
-        },
-    );
+    rhai::FuncRegistration::new("account_id")
+        .with_params_info(["String"])
+        .with_comments(["/// The AWS account the credentials belong to (STS GetCallerIdentity)."])
+        .register_into_engine(
+            engine,
+            move |call: NativeCallContext| -> Result<Dynamic, Box<EvalAltResult>> {
+                let pos = call.call_position();
+                let out = c
+                    .call_named("sts", "get_caller_identity", Map::new())
+                    .map_err(|e| throw(e, pos))?;
+                let account = out
+                    .read_lock::<Map>()
+                    .and_then(|m| m.get("Account").cloned());
+                account.ok_or_else(|| fail("GetCallerIdentity returned no Account", pos))
+            },
+        );
 }

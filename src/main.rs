@@ -11,6 +11,7 @@ mod check;
 mod cli;
 mod context;
 mod csv_command;
+mod definitions;
 mod emulator;
 mod engine;
 mod error;

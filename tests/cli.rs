@@ -694,6 +694,94 @@ fn ops_members_show_type_requiredness_values_and_the_sdks_doc_line() {
 }
 
 #[test]
+fn aws_flags_go_with_the_commands_that_talk_to_aws() {
+    // Before or after the command name, as the AWS CLI takes them.
+    for args in [
+        &["--region", "eu-west-1", "eval", "region()"][..],
+        &["eval", "--region", "eu-west-1", "region()"][..],
+    ] {
+        let out = runbook().args(args).output().expect("runs");
+        assert_eq!(ok(&out).trim(), "\"eu-west-1\"", "{args:?}");
+    }
+    // A command that does not talk to AWS takes them before its name and ignores them (a
+    // wrapper that always passes --endpoint-url keeps working), but its help does not list them.
+    let out = bare()
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "ops",
+            "admin-create-user",
+        ])
+        .output()
+        .expect("runs");
+    assert!(ok(&out).starts_with("cognito::admin_create_user("));
+    let help = ok(&bare().args(["check", "--help"]).output().expect("runs"));
+    assert!(!help.contains("--profile"), "{help}");
+    let help = ok(&bare().args(["run", "--help"]).output().expect("runs"));
+    assert!(help.contains("--profile <PROFILE>"), "{help}");
+}
+
+#[test]
+fn definitions_describe_every_function_for_editors() {
+    let dir = temp_dir().join("defs");
+    let out = bare()
+        .args(["definitions"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect(name);
+    let ops: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&bare().args(["ops", "--json"]).output().expect("runs")))
+            .expect("json");
+    for (file, namespace) in [
+        ("cognito.d.rhai", "cognito"),
+        ("iam.d.rhai", "iam"),
+        ("sts.d.rhai", "sts"),
+        ("aws.d.rhai", "aws"),
+        ("ensure.d.rhai", "ensure"),
+        ("import_role.d.rhai", "import_role"),
+    ] {
+        let text = read(file);
+        assert!(text.starts_with(&format!("module {namespace};")), "{file}");
+        let names: Vec<&str> = ops
+            .iter()
+            .filter(|o| o["namespace"] == namespace)
+            .filter_map(|o| o["name"].as_str())
+            .collect();
+        assert!(!names.is_empty(), "{namespace}");
+        for name in names {
+            assert!(text.contains(&format!("fn {name}(")), "{file} lacks {name}");
+        }
+    }
+    let cognito = read("cognito.d.rhai");
+    assert!(
+        cognito.contains(
+            "/// Creates a new user in the specified user pool.\nfn admin_create_user(user_pool_id: String, username: String, request: map) -> map;"
+        ),
+        "{cognito}"
+    );
+    assert!(cognito.contains("fn describe_user_pool(user_pool_id_or_request: ?) -> map;"));
+    // Every form of every operation is documented.
+    assert_eq!(
+        cognito.matches("\nfn ").count(),
+        cognito.matches("///").count(),
+        "{cognito}"
+    );
+    assert!(read("ensure.d.rhai").contains("fn ensure_user_pool(name: ?, request: ?) -> ?;"));
+    let helpers = read("__static__.d.rhai");
+    assert!(
+        helpers.contains("fn param(name: String, default: ?) -> ?;"),
+        "{helpers}"
+    );
+    for file in std::fs::read_dir(&dir).expect("dir").flatten() {
+        let text = std::fs::read_to_string(file.path()).expect("text");
+        assert!(!text.contains("EvalAltResult"), "{}", file.path().display());
+        assert!(!text.contains("-> ;"), "{}", file.path().display());
+    }
+}
+
+#[test]
 fn ops_finds_the_clis_spellings_and_the_stdlib_and_says_when_nothing_matches() {
     for spelling in [
         "admin-create-user",
