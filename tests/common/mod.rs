@@ -214,51 +214,84 @@ pub fn recorded(app: &str) -> Vec<serde_json::Value> {
     serde_json::from_str(&body).expect("the emulator's request log is JSON")
 }
 
-/// Runs `runbook --endpoint-url EMULATOR ARGS` on a pseudo-terminal (util-linux `script`), as a
-/// person at a terminal would: each step waits its milliseconds, then types its text (`\x03` is
-/// Ctrl-C). Returns the exit code and everything the terminal showed.
+/// Runs `runbook --endpoint-url EMULATOR ARGS` on a pseudo-terminal (the `portable-pty`
+/// crate), as a person at a terminal would: each step waits its milliseconds, then types its
+/// text (`\x03` is Ctrl-C, which the terminal turns into SIGINT). Returns the exit code (`None`
+/// if a signal killed it) and everything the terminal showed.
 pub fn on_a_terminal(
     args: &str,
     steps: &[(u64, &str)],
     env: &[(&str, &str)],
 ) -> (Option<i32>, String) {
-    // `exec`: no shell stays between the pty and runbook (dash, as `sh -c`, would otherwise
-    // take the Ctrl-C too and die of it after runbook exits normally).
-    let cmd = format!(
-        "exec {} --endpoint-url {} {args}",
-        env!("CARGO_BIN_EXE_runbook"),
-        endpoint()
-    );
-    let mut command = Command::new("script");
-    command
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("SHELL", "/bin/sh")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "ap-northeast-1")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("XDG_STATE_HOME", state_home());
-    for (k, v) in env {
-        command.env(k, v);
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 50,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("a pseudo-terminal opens");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_runbook"));
+    cmd.args(["--endpoint-url", endpoint()]);
+    cmd.args(args.split_whitespace());
+    cmd.cwd(std::env::current_dir().expect("a current directory"));
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "ap-northeast-1"),
+        ("AWS_CONFIG_FILE", "/nonexistent"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("TERM", "xterm"),
+    ] {
+        cmd.env(k, v);
     }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` runs");
+    cmd.env_remove("AWS_PROFILE");
+    cmd.env_remove("AWS_ENDPOINT_URL");
+    cmd.env("XDG_STATE_HOME", state_home());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = pair.slave.spawn_command(cmd).expect("runbook starts");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    let screen = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Ends with EOF or EIO once runbook has exited and the terminal is closed.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
     {
-        let mut stdin = child.stdin.take().expect("stdin");
+        let mut keyboard = pair.master.take_writer().expect("writer");
         for (wait, text) in steps {
             std::thread::sleep(std::time::Duration::from_millis(*wait));
-            let _ = stdin.write_all(text.as_bytes());
-            let _ = stdin.flush();
+            let _ = keyboard.write_all(text.as_bytes());
+            let _ = keyboard.flush();
         }
         std::thread::sleep(std::time::Duration::from_millis(1000));
     }
-    let out = child.wait_with_output().expect("waits");
-    (out.status.code(), stdout(&out) + &stderr(&out))
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().expect("waits");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(pair.master);
+    let text = screen.join().unwrap_or_default();
+    let code = match status.signal() {
+        Some(_) => None,
+        None => i32::try_from(status.exit_code()).ok(),
+    };
+    (code, text)
 }
