@@ -155,6 +155,7 @@ impl Runbook {
             ("cognito", Module::new()),
             ("iam", Module::new()),
             ("sts", Module::new()),
+            ("logs", Module::new()),
             ("aws", Module::new()),
         ];
         for op in aws::operations() {

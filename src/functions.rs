@@ -316,8 +316,15 @@ pub static HELPERS: &[Helper] = &[
         "cognito",
         "import_users",
         &[3],
-        "cognito::import_users(pool_id, csv_path, #{ CloudWatchLogsRoleArn, JobName, MaxRowsPerJob, PollInterval })",
-        "Checks a CSV against the pool's import rules, splits it into jobs and runs them one after another; returns #{ jobs, ImportedUsers, SkippedUsers, FailedUsers }.",
+        "cognito::import_users(pool_id, csv_path, #{ CloudWatchLogsRoleArn, JobName, MaxRowsPerJob, PollInterval, Validate })",
+        "Checks a CSV against the pool's import rules, splits it into jobs and runs them one after another; returns #{ jobs, ImportedUsers, SkippedUsers, FailedUsers } and, when rows failed or were skipped, report and failed_csv.",
+    ),
+    helper(
+        "cognito",
+        "import_report",
+        &[2, 3],
+        "cognito::import_report(pool_id, job_id[, csv_path])",
+        "Why an import job's rows failed or were skipped, from its CloudWatch Logs; returns #{ succeeded, failed: [#{ line, reason, username }], skipped }.",
     ),
     helper(
         "cognito",
@@ -579,9 +586,11 @@ mod tests {
         let all = catalog();
         assert_eq!(
             all.iter().filter(|f| f.namespace == "cognito").count(),
-            132 + 4
+            132 + 5
         );
         assert_eq!(aws::cognito_ops::OPERATIONS.len(), 132);
         assert_eq!(aws::iam::OPERATIONS.len(), 22);
+        assert_eq!(aws::logs::OPERATIONS.len(), 3);
+        assert_eq!(all.iter().filter(|f| f.namespace == "logs").count(), 3);
     }
 }

@@ -184,6 +184,8 @@ fn every_listed_helper_is_callable() {
         r#"cognito::upload_csv("http://127.0.0.1:9/x", "missing.csv")"#,
         r#"cognito::wait_user_import_job("p", "j")"#,
         r#"cognito::wait_user_import_job("p", "j", #{ timeout: 0 })"#,
+        r#"cognito::import_report("p", "j")"#,
+        r#"cognito::import_report("p", "j", "missing.csv")"#,
         r#"cognito::generate_password("p")"#,
         r#"query(#{ a: 1 }, "a")"#,
         "account_id()",

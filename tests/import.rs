@@ -552,3 +552,117 @@ fn a_failed_job_is_a_catchable_error_with_its_message_and_counts() {
     assert_eq!(lines[3], "0 0 1", "{text}");
     assert!(lines[4].contains("ended Failed: Injected failure: the import job failed. (imported 0, skipped 0, failed 1)"), "{text}");
 }
+
+/// Ten users for a pool that auto-verifies email: rows 4 and 7 verify nothing, row 9 has an
+/// MFA value that is neither true nor false (lines 5, 8 and 10: the header is line 1).
+fn ten_rows_three_bad(header: &str) -> String {
+    let columns: Vec<&str> = header.split(',').collect();
+    let mut text = format!("{header}\n");
+    for i in 1..=10 {
+        let row: Vec<String> = columns
+            .iter()
+            .map(|c| match *c {
+                "cognito:username" => format!("ten{i}"),
+                "email" => format!("ten{i}@example.com"),
+                "email_verified" => (if i == 4 || i == 7 { "false" } else { "true" }).into(),
+                "cognito:mfa_enabled" => (if i == 9 { "maybe" } else { "false" }).into(),
+                _ => String::new(),
+            })
+            .collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn rows_the_service_refuses_are_reported_by_line_and_reason_and_written_aside() {
+    let header = ok(&runbook()
+        .args(["csv", "template", "--pool", &pools().email])
+        .output()
+        .expect("runs"));
+    let dir = temp_dir();
+    let csv = dir.join("ten.csv");
+    std::fs::write(&csv, ten_rows_three_bad(header.trim())).expect("writes");
+    let bad_lines: [i64; 3] = [5, 8, 10];
+    // Split in three jobs (4 + 4 + 2 rows): line numbers still name the original file's lines.
+    for per_job in [10, 4] {
+        let out = import(&format!(
+            r#"cognito::admin_create_user(pool, "ten2", #{{ MessageAction: "SUPPRESS" }});
+               let r = cognito::import_users(pool, "{}", #{{ CloudWatchLogsRoleArn: role, Validate: false, MaxRowsPerJob: {per_job}, PollInterval: 0.1 }});
+               print(`${{r.ImportedUsers}} ${{r.SkippedUsers}} ${{r.FailedUsers}}`);
+               print(to_json(r.report));
+               print(r.failed_csv);
+               let job = r.jobs[0].JobId;
+               print(to_json(cognito::import_report(pool, job, "{}")));"#,
+            csv.display(),
+            csv.display()
+        ));
+        let text = ok(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "6 1 3", "{text}");
+        let report: serde_json::Value = serde_json::from_str(lines[1]).expect("json");
+        assert_eq!(report["succeeded"], 6, "{report}");
+        let failed = report["failed"].as_array().expect("failed");
+        assert_eq!(
+            failed
+                .iter()
+                .map(|f| f["line"].as_i64().unwrap_or(0))
+                .collect::<Vec<_>>(),
+            bad_lines,
+            "{report}"
+        );
+        assert_eq!(failed[0]["username"], "ten4");
+        assert_eq!(
+            failed[0]["reason"],
+            "The User Record does not set any of the auto verified attributes to true."
+        );
+        assert_eq!(failed[2]["username"], "ten9");
+        assert!(
+            failed[2]["reason"]
+                .as_str()
+                .unwrap_or("")
+                .contains("cognito:mfa_enabled"),
+            "{report}"
+        );
+        assert_eq!(report["skipped"][0]["line"], 3);
+        assert_eq!(report["skipped"][0]["username"], "ten2");
+        // The failed rows, header first, exactly as they were.
+        assert_eq!(lines[2], dir.join("ten.failed.csv").display().to_string());
+        let original: Vec<String> = std::fs::read_to_string(&csv)
+            .expect("reads")
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let failed_csv = std::fs::read_to_string(dir.join("ten.failed.csv")).expect("written");
+        let expected: Vec<&str> = std::iter::once(original[0].as_str())
+            .chain(bad_lines.iter().map(|&l| original[l as usize - 1].as_str()))
+            .collect();
+        assert_eq!(failed_csv.lines().collect::<Vec<_>>(), expected);
+        // The reasons, grouped with counts, on stderr.
+        let err = stderr(&out);
+        assert!(err.contains("import: 3 rows failed:"), "{err}");
+        assert!(
+            err.contains(
+                "2 × The User Record does not set any of the auto verified attributes to true."
+            ),
+            "{err}"
+        );
+        // import_report on the first job alone, usernames from the CSV.
+        let first: serde_json::Value = serde_json::from_str(lines[3]).expect("json");
+        let first_lines: Vec<i64> = first["failed"]
+            .as_array()
+            .expect("failed")
+            .iter()
+            .map(|f| f["line"].as_i64().unwrap_or(0))
+            .collect();
+        if per_job == 10 {
+            assert_eq!(first_lines, bad_lines);
+        } else {
+            // The first job held lines 2–5 of the file: line 5 is its own line 5.
+            assert_eq!(first_lines, [5], "{first}");
+            assert_eq!(first["failed"][0]["username"], "ten4");
+        }
+        let _ = std::fs::remove_file(dir.join("ten.failed.csv"));
+    }
+}

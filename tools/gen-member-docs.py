@@ -3,13 +3,13 @@
 
 The SDK crates document every member of every structure with the service model's text
 (`/// <p>The user pool ID ...</p>` above each field). This script reads those comments from
-aws-sdk-cognitoidentityprovider and aws-sdk-iam (and aws-sdk-sts) and writes a sorted table
+aws-sdk-cognitoidentityprovider, aws-sdk-iam, aws-sdk-sts and aws-sdk-cloudwatchlogs and writes a sorted table
 keyed by (owner, member), where owner is the SDK struct: a nested type (`UserPoolType`,
 `Role`) or an operation's `<Api>Input` / `<Api>Output`. `ops --members`, `ops --json` and the
 REPL's `:help` show the first sentence.
 
 Only the structures runbook uses are kept: every cognito-idp structure, and for IAM/STS the
-operations and nested types named in src/aws/iam.rs and src/aws/sts.rs.
+operations and nested types named in src/aws/iam.rs, src/aws/sts.rs and src/aws/logs.rs.
 
 Run it after bumping an SDK:  python3 tools/gen-member-docs.py
 """
@@ -22,7 +22,7 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "src", "aws", "member_docs.rs")
-CRATES = ["aws-sdk-cognitoidentityprovider", "aws-sdk-iam", "aws-sdk-sts"]
+CRATES = ["aws-sdk-cognitoidentityprovider", "aws-sdk-iam", "aws-sdk-sts", "aws-sdk-cloudwatchlogs"]
 
 
 def crate_srcs():
@@ -45,7 +45,7 @@ def squash(s):
 MEMBER_RE = re.compile(r"Schema::new_member\(\s*::aws_smithy_schema::ShapeId::from_parts\([^)]*\),"
                        r"\s*::aws_smithy_schema::ShapeType::\w+,\s*\"([^\"]+)\"")
 STRUCT_RE = re.compile(r"^pub struct (\w+) \{\n(.*?)^\}", re.S | re.M)
-FIELD_RE = re.compile(r"((?:    ///.*\n)+)(?:    #\[.*\n)*    pub ((?:r#)?\w+): ")
+FIELD_RE = re.compile(r"((?:    ///.*\n)+)(?:    #\[[^\]]*\]\n)*    pub ((?:r#)?\w+): ")
 
 
 def first_sentence(doc_lines):
@@ -106,11 +106,12 @@ def main():
             if base.endswith("/types") or "/operation/" in base:
                 files += [os.path.join(base, n) for n in names if n.startswith("_") and n.endswith(".rs")]
         keep, names = None, []
-        bridge = {"aws-sdk-iam": "iam.rs", "aws-sdk-sts": "sts.rs"}.get(crate)
+        bridge = {"aws-sdk-iam": "iam.rs", "aws-sdk-sts": "sts.rs",
+                  "aws-sdk-cloudwatchlogs": "logs.rs"}.get(crate)
         if bridge:
             path = os.path.join(ROOT, "src", "aws", bridge)
             keep = wanted(path)
-            names = sorted(set(re.findall(r'"([A-Z]\w+)"', open(path).read())))
+            names = sorted(set(re.findall(r'"([A-Za-z]\w+)"', open(path).read())))
         for path in sorted(files):
             for owner, members in docs_of(path, names):
                 if keep is not None and owner not in keep:

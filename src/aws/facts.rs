@@ -241,6 +241,9 @@ pub static FACTS: &[Fact] = &[
     fact("iam::untag_role", Update, None),
     fact("iam::update_assume_role_policy", Update, None),
     fact("sts::get_caller_identity", Read, None),
+    fact("logs::describe_log_streams", Read, None),
+    fact("logs::filter_log_events", Read, None),
+    fact("logs::get_log_events", Read, None),
 ];
 
 /// The facts of an operation.
@@ -268,7 +271,7 @@ mod tests {
     #[test]
     fn every_operation_has_exactly_one_fact() {
         let ops: Vec<String> = aws::operations().map(qualified).collect();
-        assert_eq!(ops.len(), 132 + 22 + 1);
+        assert_eq!(ops.len(), 132 + 22 + 1 + 3);
         for op in &ops {
             assert_eq!(
                 FACTS.iter().filter(|f| f.op == op).count(),
@@ -294,9 +297,16 @@ mod tests {
         ];
         for f in FACTS {
             let name = f.op.split("::").nth(1).unwrap_or("");
-            let read_name = ["describe_", "get_", "list_", "admin_get_", "admin_list_"]
-                .iter()
-                .any(|p| name.starts_with(p));
+            let read_name = [
+                "describe_",
+                "get_",
+                "list_",
+                "admin_get_",
+                "admin_list_",
+                "filter_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
             let expected = read_name && !side_effects.contains(&f.op);
             assert_eq!(f.class == Read, expected, "{}", f.op);
         }

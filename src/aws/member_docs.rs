@@ -1951,6 +1951,47 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "The details of the requested IdP.",
     ),
     (
+        "describelogstreamsinput",
+        "descending",
+        "If the value is true, results are returned in descending order.",
+    ),
+    (
+        "describelogstreamsinput",
+        "limit",
+        "The maximum number of items returned.",
+    ),
+    (
+        "describelogstreamsinput",
+        "logGroupIdentifier",
+        "Specify either the name or ARN of the log group to view.",
+    ),
+    (
+        "describelogstreamsinput",
+        "logGroupName",
+        "The name of the log group.",
+    ),
+    (
+        "describelogstreamsinput",
+        "logStreamNamePrefix",
+        "The prefix to match.",
+    ),
+    (
+        "describelogstreamsinput",
+        "nextToken",
+        "The token for the next set of items to return.",
+    ),
+    (
+        "describelogstreamsinput",
+        "orderBy",
+        "If the value is LogStreamName, the results are ordered by log stream name.",
+    ),
+    ("describelogstreamsoutput", "logStreams", "The log streams."),
+    (
+        "describelogstreamsoutput",
+        "nextToken",
+        "The token for the next set of items to return.",
+    ),
+    (
         "describemanagedloginbrandingbyclientinput",
         "ClientId",
         "The app client that's assigned to the branding style that you want more information about.",
@@ -2331,6 +2372,98 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "SecondaryRegion",
         "The secondary Amazon Web Services Region to use for failover when the primary region becomes unavailable.",
     ),
+    ("filteredlogevent", "eventId", "The ID of the event."),
+    (
+        "filteredlogevent",
+        "ingestionTime",
+        "The time the event was ingested, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "filteredlogevent",
+        "logStreamName",
+        "The name of the log stream to which this event belongs.",
+    ),
+    (
+        "filteredlogevent",
+        "message",
+        "The data contained in the log event.",
+    ),
+    (
+        "filteredlogevent",
+        "timestamp",
+        "The time the event occurred, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "filterlogeventsinput",
+        "endTime",
+        "The end of the time range, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "filterlogeventsinput",
+        "filterPattern",
+        "The filter pattern to use.",
+    ),
+    (
+        "filterlogeventsinput",
+        "interleaved",
+        "If the value is true, the operation attempts to provide responses that contain events from multiple log streams within the log group, interleaved in a single response.",
+    ),
+    (
+        "filterlogeventsinput",
+        "limit",
+        "The maximum number of events to return.",
+    ),
+    (
+        "filterlogeventsinput",
+        "logGroupIdentifier",
+        "Specify either the name or ARN of the log group to view log events from.",
+    ),
+    (
+        "filterlogeventsinput",
+        "logGroupName",
+        "The name of the log group to search.",
+    ),
+    (
+        "filterlogeventsinput",
+        "logStreamNamePrefix",
+        "Filters the results to include only events from log streams that have names starting with this prefix.",
+    ),
+    (
+        "filterlogeventsinput",
+        "logStreamNames",
+        "Filters the results to only logs from the log streams in this list.",
+    ),
+    (
+        "filterlogeventsinput",
+        "nextToken",
+        "The token for the next set of events to return.",
+    ),
+    (
+        "filterlogeventsinput",
+        "startFromHead",
+        "If the value is true, the earliest log events are returned first.",
+    ),
+    (
+        "filterlogeventsinput",
+        "startTime",
+        "The start of the time range, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "filterlogeventsinput",
+        "unmask",
+        "Specify true to display the log event fields with all sensitive data unmasked and visible.",
+    ),
+    ("filterlogeventsoutput", "events", "The matched events."),
+    (
+        "filterlogeventsoutput",
+        "nextToken",
+        "The token for the next set of items in the sorting direction specified by the startFromHead parameter in the first request.",
+    ),
+    (
+        "filterlogeventsoutput",
+        "searchedLogStreams",
+        "Important As of May 15, 2020, this parameter is no longer supported.",
+    ),
     (
         "firehoseconfigurationtype",
         "StreamArn",
@@ -2490,6 +2623,62 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "getlogdeliveryconfigurationoutput",
         "LogDeliveryConfiguration",
         "The logging configuration of the requested user pool.",
+    ),
+    (
+        "getlogeventsinput",
+        "endTime",
+        "The end of the time range, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "getlogeventsinput",
+        "limit",
+        "The maximum number of log events returned.",
+    ),
+    (
+        "getlogeventsinput",
+        "logGroupIdentifier",
+        "Specify either the name or ARN of the log group to view events from.",
+    ),
+    (
+        "getlogeventsinput",
+        "logGroupName",
+        "The name of the log group.",
+    ),
+    (
+        "getlogeventsinput",
+        "logStreamName",
+        "The name of the log stream.",
+    ),
+    (
+        "getlogeventsinput",
+        "nextToken",
+        "The token for the next set of items to return.",
+    ),
+    (
+        "getlogeventsinput",
+        "startFromHead",
+        "If the value is true, the earliest log events are returned first.",
+    ),
+    (
+        "getlogeventsinput",
+        "startTime",
+        "The start of the time range, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "getlogeventsinput",
+        "unmask",
+        "Specify true to display the log event fields with all sensitive data unmasked and visible.",
+    ),
+    ("getlogeventsoutput", "events", "The events."),
+    (
+        "getlogeventsoutput",
+        "nextBackwardToken",
+        "The token for the next set of items in the backward direction.",
+    ),
+    (
+        "getlogeventsoutput",
+        "nextForwardToken",
+        "The token for the next set of items in the forward direction.",
     ),
     (
         "getpolicyinput",
@@ -3519,6 +3708,34 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "The ID of the user pool where you configured logging.",
     ),
     (
+        "logstream",
+        "arn",
+        "The Amazon Resource Name (ARN) of the log stream.",
+    ),
+    (
+        "logstream",
+        "creationTime",
+        "The creation time of the stream, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "logstream",
+        "firstEventTimestamp",
+        "The time of the first event, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "logstream",
+        "lastEventTimestamp",
+        "The time of the most recent log event in the log stream in CloudWatch Logs.",
+    ),
+    (
+        "logstream",
+        "lastIngestionTime",
+        "The ingestion time, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC The lastIngestionTime value updates on an eventual consistency basis.",
+    ),
+    ("logstream", "logStreamName", "The name of the log stream."),
+    ("logstream", "storedBytes", "The number of bytes stored."),
+    ("logstream", "uploadSequenceToken", "The sequence token."),
+    (
         "managedloginbrandingtype",
         "Assets",
         "An array of image files that you want to apply to roles like backgrounds, logos, and icons.",
@@ -3642,6 +3859,21 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "numberattributeconstraintstype",
         "MinValue",
         "The minimum value of an attribute that is of the number data type.",
+    ),
+    (
+        "outputlogevent",
+        "ingestionTime",
+        "The time the event was ingested, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
+    ),
+    (
+        "outputlogevent",
+        "message",
+        "The data contained in the log event.",
+    ),
+    (
+        "outputlogevent",
+        "timestamp",
+        "The time the event occurred, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.",
     ),
     (
         "passwordpolicytype",
@@ -4116,6 +4348,16 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "schemaattributetype",
         "StringAttributeConstraints",
         "Specifies the constraints for an attribute of the string type.",
+    ),
+    (
+        "searchedlogstream",
+        "logStreamName",
+        "The name of the log stream.",
+    ),
+    (
+        "searchedlogstream",
+        "searchedCompletely",
+        "Indicates whether all the events in this log stream were searched.",
     ),
     (
         "setlogdeliveryconfigurationinput",

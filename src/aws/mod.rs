@@ -12,6 +12,7 @@ pub mod error;
 pub mod exchange;
 pub mod facts;
 pub mod iam;
+pub mod logs;
 pub mod member_docs;
 pub mod response;
 pub mod shape;
@@ -113,6 +114,7 @@ pub struct Clients {
     cognito: OnceCell<aws_sdk_cognitoidentityprovider::Client>,
     iam: OnceCell<aws_sdk_iam::Client>,
     sts: OnceCell<aws_sdk_sts::Client>,
+    logs: OnceCell<aws_sdk_cloudwatchlogs::Client>,
 }
 
 impl Clients {
@@ -123,6 +125,7 @@ impl Clients {
             cognito: OnceCell::new(),
             iam: OnceCell::new(),
             sts: OnceCell::new(),
+            logs: OnceCell::new(),
         }
     }
 
@@ -220,6 +223,13 @@ impl Clients {
             .await
     }
 
+    pub async fn logs(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        let config = self.config().await;
+        self.logs
+            .get_or_init(|| async { aws_sdk_cloudwatchlogs::Client::new(config) })
+            .await
+    }
+
     /// The region calls go to, or an error a user can act on.
     pub async fn region(&self) -> Result<String, AwsError> {
         self.config()
@@ -236,6 +246,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .iter()
         .chain(iam::OPERATIONS.iter())
         .chain(sts::OPERATIONS.iter())
+        .chain(logs::OPERATIONS.iter())
 }
 
 /// Looks an operation up by namespace and name (`"cognito"`, `"admin_create_user"`).

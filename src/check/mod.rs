@@ -17,7 +17,7 @@ use crate::engine::Runbook;
 use crate::error::{Error, Location};
 use crate::functions::{self, FnInfo};
 
-const NAMESPACES: &[&str] = &["cognito", "iam", "sts"];
+const NAMESPACES: &[&str] = &["cognito", "iam", "sts", "logs"];
 
 /// Calls the parser treats as functions but no module registers.
 const KEYWORDS: &[&str] = &[

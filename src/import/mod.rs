@@ -4,11 +4,15 @@
 //! - `cognito::wait_user_import_job(pool_id, job_id)`: its repeated `describe-user-import-job`.
 //! - `cognito::import_users(pool_id, csv_path, opts)`: check the file against the pool
 //!   ([`validate`]), split it into jobs ([`split`]), and for each: create the job, upload, start
-//!   (waiting while another job is active), wait, and sum the counts.
+//!   (waiting while another job is active), wait, and sum the counts; when rows failed or
+//!   were skipped, read why from the jobs' CloudWatch Logs ([`report`]), write
+//!   `<name>.failed.csv` and print the reasons.
+//! - `cognito::import_report(pool_id, job_id[, csv_path])`: that per-row report for one job.
 //!
 //! `runbook csv template` and `runbook csv validate` use the same pieces from the command line.
 
 pub mod progress;
+pub mod report;
 pub mod split;
 pub mod upload;
 pub mod validate;
@@ -219,6 +223,9 @@ struct ImportOptions {
     job_name: String,
     limits: Limits,
     interval: f64,
+    /// Refuse a file whose rows break the import rules before uploading (default); `false`
+    /// sends it as it is, lets the service judge each row and reports the rows it refused.
+    validate: bool,
 }
 
 const OPTION_KEYS: &[&str] = &[
@@ -226,6 +233,7 @@ const OPTION_KEYS: &[&str] = &[
     "JobName",
     "MaxRowsPerJob",
     "PollInterval",
+    "Validate",
 ];
 
 fn import_options(opts: &Map) -> Result<ImportOptions, String> {
@@ -277,6 +285,12 @@ fn import_options(opts: &Map) -> Result<ImportOptions, String> {
             .filter(|s| (0.05..=60.0).contains(s))
             .ok_or("option \"PollInterval\" must be a number of seconds between 0.05 and 60")?,
     };
+    let validate = match opts.get("Validate") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .map_err(|_| "option \"Validate\" must be true or false")?,
+    };
     Ok(ImportOptions {
         role_arn,
         job_name,
@@ -285,6 +299,7 @@ fn import_options(opts: &Map) -> Result<ImportOptions, String> {
             ..Limits::default()
         },
         interval,
+        validate,
     })
 }
 
@@ -299,7 +314,14 @@ fn import_users(
     let rules = pool_rules(ctx, pool_id)?;
     let report =
         check_file(path, &rules, opts.limits).map_err(|m| Failure::other("CsvUnreadable", m))?;
-    if !report.is_valid() {
+    if !report.is_valid() && !opts.validate {
+        progress.log(&format!(
+            "import: {} has {} problem{}; sending it anyway (Validate: false), the service judges each row",
+            path.display(),
+            report.problem_count(),
+            if report.problem_count() == 1 { "" } else { "s" }
+        ));
+    } else if !report.is_valid() {
         let mut lines: Vec<String> = report
             .problems
             .iter()
@@ -345,14 +367,18 @@ fn import_users(
     };
     let mut jobs = Array::new();
     let (mut imported, mut skipped, mut failed) = (0, 0, 0);
+    // Rows that went to earlier jobs: a job's line numbers plus this are the file's.
+    let mut offset = 0;
+    let mut rows = report::Report::default();
+    let mut unread_logs = Vec::new();
     for index in 1..=report.jobs {
-        let chunk: PathBuf = match &mut splitter {
-            None => path.to_path_buf(),
+        let (chunk, chunk_rows): (PathBuf, u64) = match &mut splitter {
+            None => (path.to_path_buf(), 0),
             Some(s) => match s
                 .next_chunk()
                 .map_err(|e| Failure::other("CsvUnreadable", e.to_string()))?
             {
-                Some((chunk, _)) => chunk,
+                Some(chunk) => chunk,
                 None => break,
             },
         };
@@ -368,6 +394,14 @@ fn import_users(
         imported += count(&job, "ImportedUsers");
         skipped += count(&job, "SkippedUsers");
         failed += count(&job, "FailedUsers");
+        if !ctx.dry_run() && count(&job, "SkippedUsers") + count(&job, "FailedUsers") > 0 {
+            let job_id = text(&job, "JobId");
+            match report::job_report(ctx, pool_id, &job_id, offset, None) {
+                Ok(r) => rows.extend(r),
+                Err(e) => unread_logs.push(format!("{job_id}: {}", e.message)),
+            }
+        }
+        offset += chunk_rows;
         jobs.push(job);
     }
     let mut out = Map::new();
@@ -375,6 +409,42 @@ fn import_users(
     out.insert("ImportedUsers".into(), imported.into());
     out.insert("SkippedUsers".into(), skipped.into());
     out.insert("FailedUsers".into(), failed.into());
+    if skipped + failed > 0 && !ctx.dry_run() {
+        for problem in &unread_logs {
+            progress.log(&format!(
+                "import: the job's CloudWatch log could not be read ({problem}); see the log group /aws/cognito/userpools/{pool_id}/…"
+            ));
+        }
+        report::name_rows(&mut rows, path);
+        if !rows.failed.is_empty() {
+            progress.log(&format!(
+                "import: {} row{} failed:",
+                rows.failed.len(),
+                if rows.failed.len() == 1 { "" } else { "s" }
+            ));
+            for (reason, n) in rows.reasons().iter().take(10) {
+                progress.log(&format!("  {n} × {reason}"));
+            }
+            match report::write_failed_csv(path, &rows) {
+                Ok(failed_csv) => {
+                    progress.log(&format!(
+                        "import: the failed rows, ready to fix and import again: {}",
+                        failed_csv.display()
+                    ));
+                    out.insert("failed_csv".into(), failed_csv.display().to_string().into());
+                }
+                Err(e) => progress.log(&format!("import: cannot write the failed rows: {e}")),
+            }
+        }
+        if !rows.skipped.is_empty() {
+            progress.log(&format!(
+                "import: {} row{} skipped (the user already exists)",
+                rows.skipped.len(),
+                if rows.skipped.len() == 1 { "" } else { "s" }
+            ));
+        }
+        out.insert("report".into(), rows.to_map().into());
+    }
     Ok(out)
 }
 
@@ -529,6 +599,54 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
                 module,
                 move |call: NativeCallContext, pool: Dynamic, job: Dynamic, opts: Map| {
                     wait(&call, pool, job, opts)
+                },
+            );
+        }
+    }
+
+    for arity in [2, 3] {
+        let c = ctx.clone();
+        let run = move |call: &NativeCallContext,
+                        pool: Dynamic,
+                        job: Dynamic,
+                        csv: Option<Dynamic>|
+              -> Result<Map, Box<EvalAltResult>> {
+            let pos = call.call_position();
+            let pool = text_arg(&pool, "import_report: the pool id", pos)?;
+            let job = text_arg(&job, "import_report: the job id", pos)?;
+            let csv = match csv {
+                Some(p) => Some(resolve(
+                    call,
+                    &text_arg(&p, "import_report: the CSV path", pos)?,
+                )),
+                None => None,
+            };
+            report::job_report(&c, &pool, &job, 0, csv.as_deref())
+                .map(|r| r.to_map())
+                .map_err(|e| throw(e, pos))
+        };
+        let reg = FuncRegistration::new("import_report")
+            .in_internal_namespace()
+            .with_comments(["/// Why an import job's rows failed or were skipped, from its CloudWatch Logs: #{ succeeded, failed: [#{ line, reason, username }], skipped }."]);
+        if arity == 2 {
+            reg.with_params_info(["pool_id: String", "job_id: String", "Map"])
+                .set_into_module(
+                    module,
+                    move |call: NativeCallContext, pool: Dynamic, job: Dynamic| {
+                        run(&call, pool, job, None)
+                    },
+                );
+        } else {
+            reg.with_params_info([
+                "pool_id: String",
+                "job_id: String",
+                "csv_path: String",
+                "Map",
+            ])
+            .set_into_module(
+                module,
+                move |call: NativeCallContext, pool: Dynamic, job: Dynamic, csv: Dynamic| {
+                    run(&call, pool, job, Some(csv))
                 },
             );
         }

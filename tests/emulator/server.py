@@ -14,7 +14,12 @@ its WSGI app and adds them as the Cognito developer guide describes them:
   (StartUserImportJob answers LimitExceededException otherwise); a pool without an
   auto-verified attribute cannot start a job;
 * the file is read as the guide formats it: no quoting, `\,` is a comma inside a value,
-  values are trimmed; a header that is not the pool's fails the job, a bad row fails its user.
+  values are trimmed; a header that is not the pool's fails the job, a bad row fails its user,
+  a user that already exists is skipped;
+* each job writes one CloudWatch Logs event per row to moto's logs, where Cognito writes them
+  (group ``/aws/cognito/userpools/<pool id>/<pool name>``, stream ``<job id>/<job name>``):
+  ``[SUCCEEDED] Line Number 2 - The import succeeded.``, ``[SKIPPED] …``, ``[FAILED] Line Number
+  5 - <reason>``, line numbers counting the header as line 1.
 
 Tests can inject faults into the jobs of one name: POST /_runbook/faults with
 {"job_name": NAME, "expired_urls": N} makes the next N such jobs' upload URLs already expired
@@ -65,6 +70,7 @@ from werkzeug.serving import make_server
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -152,22 +158,18 @@ class Job:
             self.status = "Failed"
             self.message = f"The CSV header does not match the user pool: missing {missing}, unknown {unknown}."
             return
-        for row in rows[1:]:
+        events = []
+        for line, row in enumerate(rows[1:], start=2):
             record = dict(zip(header, row))
             username = record.get("cognito:username", "")
-            verified = [record.get(k, "").lower() == "true" for k in ("email_verified", "phone_number_verified")]
-            if (
-                len(row) != len(header)
-                or not username
-                or " " in username
-                or "\t" in username
-                or pool._get_user(username)
-                or record.get("cognito:mfa_enabled", "").lower() not in ("true", "false")
-                or not any(verified)
-                or (verified[0] and not record.get("email"))
-                or (verified[1] and not record.get("phone_number"))
-            ):
+            reason = row_problem(header, row, record, username)
+            if reason is None and pool._get_user(username):
+                self.skipped += 1
+                events.append(f"[SKIPPED] Line Number {line} - The user already exists.")
+                continue
+            if reason is not None:
                 self.failed += 1
+                events.append(f"[FAILED] Line Number {line} - {reason}")
                 continue
             attributes = [
                 {"Name": k, "Value": v}
@@ -178,10 +180,30 @@ class Job:
                 user = backend.admin_create_user(self.pool_id, username, "SUPPRESS", None, attributes)
                 user.status = UserStatus.RESET_REQUIRED
                 self.imported += 1
-            except Exception:
+                events.append(f"[SUCCEEDED] Line Number {line} - The import succeeded.")
+            except Exception as e:
                 self.failed += 1
+                events.append(f"[FAILED] Line Number {line} - {getattr(e, 'message', None) or e}")
+        self.write_log(pool, events)
         self.status = "Succeeded"
         self.message = "Import Job Completed Successfully."
+
+    def write_log(self, pool, events):
+        """One CloudWatch Logs event per row, where Cognito writes them: log group
+        /aws/cognito/userpools/<pool id>/<pool name>, stream <job id>/<job name>."""
+        logs = logs_backends[self.account][self.region]
+        group = f"/aws/cognito/userpools/{self.pool_id}/{pool.name}"
+        stream = f"{self.id}/{self.name}"
+        try:
+            logs.create_log_group(group, {})
+        except Exception:
+            pass  # it already exists: one group per pool
+        logs.create_log_stream(group, stream)
+        now = int(time.time() * 1000)
+        # PutLogEvents takes at most 10,000 events per call.
+        for start in range(0, len(events), 10000):
+            batch = [{"timestamp": now, "message": m} for m in events[start:start + 10000]]
+            logs.put_log_events(group, stream, batch)
 
     def to_json(self):
         out = {
@@ -203,6 +225,26 @@ class Job:
         if self.message:
             out["CompletionMessage"] = self.message
         return out
+
+
+def row_problem(header, row, record, username):
+    """Why the guide's rules refuse a row, in words like Cognito's log; None if they do not."""
+    if len(row) != len(header):
+        return f"The User Record has {len(row)} values; the header has {len(header)} columns."
+    if not username:
+        return "The User Record does not have a cognito:username."
+    if " " in username or "\t" in username:
+        return "The cognito:username contains whitespace."
+    if record.get("cognito:mfa_enabled", "").lower() not in ("true", "false"):
+        return "The value of cognito:mfa_enabled must be true or false."
+    verified = [record.get(k, "").lower() == "true" for k in ("email_verified", "phone_number_verified")]
+    if not any(verified):
+        return "The User Record does not set any of the auto verified attributes to true."
+    if verified[0] and not record.get("email"):
+        return "The User Record sets email_verified to true but has no email."
+    if verified[1] and not record.get("phone_number"):
+        return "The User Record sets phone_number_verified to true but has no phone_number."
+    return None
 
 
 def epoch_millis(seconds):
