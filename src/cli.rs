@@ -204,6 +204,22 @@ pub enum CsvCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Write a pool's users as an import-ready CSV (and its groups to <name>.groups.json),
+    /// one page at a time; users the target's rules refuse are listed, not dropped.
+    Export {
+        /// The pool whose users are exported.
+        #[arg(long)]
+        pool: String,
+        /// The CSV file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The pool the file is for: its header and import rules (default: --pool).
+        #[arg(long, value_name = "ID")]
+        target_pool: Option<String>,
+        /// Only users matching this ListUsers filter (e.g. 'status = "Enabled"').
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// Check a CSV against the pool's import rules; nothing is uploaded.
     Validate {
         /// The CSV file.

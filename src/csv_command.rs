@@ -1,4 +1,4 @@
-//! `runbook csv template` and `runbook csv validate`.
+//! `runbook csv template`, `runbook csv validate` and `runbook csv export`.
 
 use std::io::Write;
 
@@ -31,6 +31,35 @@ pub fn run(command: CsvCommand, settings: Settings) -> Result<(), Error> {
                 })?,
                 None => print!("{header}"),
             }
+            Ok(())
+        }
+        CsvCommand::Export {
+            pool,
+            out,
+            target_pool,
+            filter,
+        } => {
+            let options = crate::import::export::ExportOptions {
+                target_pool,
+                filter,
+                ..Default::default()
+            };
+            let exported = crate::import::export::export_users(&ctx, &pool, &out, &options)
+                .map_err(aws_error)?;
+            for left in &exported.left_out {
+                eprintln!("left out: {}: {}", left.username, left.reason);
+            }
+            eprintln!(
+                "exported {} user{} to {}, groups to {}{}",
+                exported.users,
+                if exported.users == 1 { "" } else { "s" },
+                exported.csv.display(),
+                exported.groups.display(),
+                match exported.left_out.len() {
+                    0 => String::new(),
+                    n => format!("; {n} left out (above)"),
+                }
+            );
             Ok(())
         }
         CsvCommand::Validate {

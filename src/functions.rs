@@ -321,6 +321,20 @@ pub static HELPERS: &[Helper] = &[
     ),
     helper(
         "cognito",
+        "export_users",
+        &[2, 3],
+        "cognito::export_users(pool_id, csv_path[, #{ Attributes, Filter, TargetPoolId, GroupsFile }])",
+        "Writes every user of the pool to an import-ready CSV (the target pool's header, constant memory) and its groups to <name>.groups.json; returns #{ csv, groups, users, left_out: [#{ username, reason }] }.",
+    ),
+    helper(
+        "cognito",
+        "restore_groups",
+        &[2],
+        "cognito::restore_groups(pool_id, groups_file)",
+        "Recreates an export's groups (description, precedence, role) and memberships in the pool, idempotently; returns #{ created, updated, unchanged, memberships_added, missing_users }.",
+    ),
+    helper(
+        "cognito",
         "import_report",
         &[2, 3],
         "cognito::import_report(pool_id, job_id[, csv_path])",
@@ -586,7 +600,7 @@ mod tests {
         let all = catalog();
         assert_eq!(
             all.iter().filter(|f| f.namespace == "cognito").count(),
-            132 + 5
+            132 + 7
         );
         assert_eq!(aws::cognito_ops::OPERATIONS.len(), 132);
         assert_eq!(aws::iam::OPERATIONS.len(), 22);

@@ -8,9 +8,12 @@
 //!   were skipped, read why from the jobs' CloudWatch Logs ([`report`]), write
 //!   `<name>.failed.csv` and print the reasons.
 //! - `cognito::import_report(pool_id, job_id[, csv_path])`: that per-row report for one job.
+//! - `cognito::export_users(pool_id, csv_path[, opts])` and `cognito::restore_groups(pool_id,
+//!   file)`: a pool's users as an import-ready CSV and its groups beside it ([`export`]).
 //!
 //! `runbook csv template` and `runbook csv validate` use the same pieces from the command line.
 
+pub mod export;
 pub mod progress;
 pub mod report;
 pub mod split;
@@ -651,6 +654,74 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
             );
         }
     }
+
+    for arity in [2, 3] {
+        let c = ctx.clone();
+        let run = move |call: &NativeCallContext,
+                        pool: Dynamic,
+                        csv: Dynamic,
+                        opts: Map|
+              -> Result<Map, Box<EvalAltResult>> {
+            let pos = call.call_position();
+            let invalid = |m: String| {
+                throw(
+                    AwsError::local("cognito-idp", "ExportUsers", "ParamValidation", &m),
+                    pos,
+                )
+            };
+            let pool = text_arg(&pool, "export_users: the pool id", pos)?;
+            let csv = resolve(call, &text_arg(&csv, "export_users: the CSV path", pos)?);
+            let mut options = export::ExportOptions::from_map(&opts).map_err(invalid)?;
+            options.groups_file = options
+                .groups_file
+                .map(|g| resolve(call, &g.display().to_string()));
+            export::export_users(&c, &pool, &csv, &options)
+                .map(|e| {
+                    for left in &e.left_out {
+                        eprintln!("export: {} left out: {}", left.username, left.reason);
+                    }
+                    e.to_map()
+                })
+                .map_err(|e| throw(e, pos))
+        };
+        let reg = FuncRegistration::new("export_users")
+            .in_internal_namespace()
+            .with_comments(["/// Writes every user of the pool to an import-ready CSV (the target pool's header) and its groups beside it; returns #{ csv, groups, users, left_out: [#{ username, reason }] }."]);
+        if arity == 2 {
+            reg.with_params_info(["pool_id: String", "csv_path: String", "Map"])
+                .set_into_module(
+                    module,
+                    move |call: NativeCallContext, pool: Dynamic, csv: Dynamic| {
+                        run(&call, pool, csv, Map::new())
+                    },
+                );
+        } else {
+            reg.with_params_info(["pool_id: String", "csv_path: String", "options: Map", "Map"])
+                .set_into_module(
+                    module,
+                    move |call: NativeCallContext, pool: Dynamic, csv: Dynamic, opts: Map| {
+                        run(&call, pool, csv, opts)
+                    },
+                );
+        }
+    }
+
+    let c = ctx.clone();
+    FuncRegistration::new("restore_groups")
+        .in_internal_namespace()
+        .with_params_info(["pool_id: String", "groups_file: String", "Map"])
+        .with_comments(["/// Recreates the groups of an export's companion file and their memberships in the pool, idempotently; returns #{ created, updated, unchanged, memberships_added, missing_users }."])
+        .set_into_module(
+            module,
+            move |call: NativeCallContext, pool: Dynamic, file: Dynamic| -> Result<Map, Box<EvalAltResult>> {
+                let pos = call.call_position();
+                let pool = text_arg(&pool, "restore_groups: the pool id", pos)?;
+                let file = resolve(&call, &text_arg(&file, "restore_groups: the groups file", pos)?);
+                export::restore_groups(&c, &pool, &file)
+                    .map(|r| r.to_map())
+                    .map_err(|e| throw(e, pos))
+            },
+        );
 
     let c = ctx.clone();
     FuncRegistration::new("import_users")

@@ -283,6 +283,13 @@ impl<'a> Validator<'a> {
         self
     }
 
+    /// Takes the problems found so far: an export checks its rows one by one and leaves a
+    /// refused user out instead of listing the problem.
+    pub fn take_problems(&mut self) -> Vec<Problem> {
+        self.report.more_problems = 0;
+        std::mem::take(&mut self.report.problems)
+    }
+
     fn problem(&mut self, line: u64, column: Option<&str>, message: String) {
         if self.report.problems.len() < self.limits.max_problems {
             self.report.problems.push(Problem {

@@ -40,8 +40,9 @@ with {"app": ID, …} sets knobs for that app's API requests:
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
 
-POST /_runbook/seed_users with {"pool_id": ID, "count": N, "prefix": "u"} puts N confirmed
-users (u0, u1, …, each with an email) straight into a pool, for benchmarks of large pools.
+POST /_runbook/seed_users with {"pool_id": ID, "count": N, "prefix": "u", "attributes": [{"Name",
+"Value"}]} puts N confirmed users (u0, u1, …, each with an email, and the given attributes, `{i}`
+in a value replaced by the user's number) straight into a pool, for large pools.
 
 Stricter than the live service on purpose: any cognito-idp request that carries
 ``UnusedAccountValidityDays`` (deprecated; the live API rejects it next to
@@ -521,9 +522,13 @@ class Emulator:
             pool_id = seed["pool_id"]
             pool = cognitoidp_backends[DEFAULT_ACCOUNT_ID][pool_id.split("_")[0]].describe_user_pool(pool_id)
             prefix = seed.get("prefix", "u")
+            extra = seed.get("attributes", [])
             for i in range(int(seed["count"])):
                 name = f"{prefix}{i}"
-                user = CognitoIdpUser(pool_id, name, None, UserStatus.CONFIRMED, [{"Name": "email", "Value": f"{name}@example.com"}])
+                attributes = [{"Name": "email", "Value": f"{name}@example.com"}] + [
+                    {"Name": a["Name"], "Value": a["Value"].replace("{i}", str(i))} for a in extra
+                ]
+                user = CognitoIdpUser(pool_id, name, None, UserStatus.CONFIRMED, attributes)
                 pool.users[name] = user
             start_response("204 No Content", [])
             return [b""]

@@ -1,0 +1,526 @@
+//! Moving users between pools: a pool's users as an import-ready CSV, and its groups beside it.
+//!
+//! - `cognito::export_users(pool_id, csv_path[, #{ Attributes, Filter, TargetPoolId, GroupsFile }])`
+//!   and `runbook csv export`: every user, one `ListUsers` page at a time (constant memory),
+//!   written in the import format whose header is the target pool's `GetCSVHeader` (the
+//!   source's by default). Each row is checked with the same rules `csv validate` applies to
+//!   the target; a user it refuses is left out with the reason, never silently dropped.
+//! - The group memberships go to a companion JSON file (`<name>.groups.json`), which
+//!   `cognito::restore_groups(pool_id, file)` turns back into groups (description, precedence,
+//!   role) and memberships, idempotently.
+//!
+//! What cannot move: passwords (users arrive `RESET_REQUIRED`), MFA secrets (TOTP devices, and
+//! `cognito:mfa_enabled` only says whether MFA was on), `sub` values (the target pool assigns
+//! new ones), and links to federated identities.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rhai::{Array, Dynamic, Map};
+use serde_json::json;
+
+use super::validate::{Limits, Mfa, Validator};
+use super::{count, pool_rules, text};
+use crate::aws::{AwsError, member, request_map as request};
+use crate::context::Context;
+
+/// `export_users` options.
+#[derive(Default)]
+pub struct ExportOptions {
+    /// Only these attributes (the rest of the header's columns stay empty).
+    pub attributes: Option<Vec<String>>,
+    /// A `ListUsers` filter (`status = "Enabled"`, `email ^= "a"`).
+    pub filter: Option<String>,
+    /// The pool the file is for (its header and rules); default the source pool.
+    pub target_pool: Option<String>,
+    /// Where the group memberships go; default `<csv name>.groups.json` beside the CSV.
+    pub groups_file: Option<PathBuf>,
+}
+
+const OPTION_KEYS: &[&str] = &["Attributes", "Filter", "TargetPoolId", "GroupsFile"];
+
+impl ExportOptions {
+    /// Reads a script's options map, naming an unknown key and the closest known one.
+    pub fn from_map(opts: &Map) -> Result<Self, String> {
+        for key in opts.keys() {
+            if !OPTION_KEYS.contains(&key.as_str()) {
+                let hint = crate::aws::shape::closest(key, OPTION_KEYS.iter().copied())
+                    .map(|c| format!(" (did you mean \"{c}\"?)"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "unknown option \"{key}\"{hint}; valid options: {}",
+                    OPTION_KEYS.join(", ")
+                ));
+            }
+        }
+        let string = |key: &str| -> Result<Option<String>, String> {
+            match opts.get(key) {
+                None => Ok(None),
+                Some(v) if v.is_unit() => Ok(None),
+                Some(v) => v
+                    .clone()
+                    .into_string()
+                    .map(Some)
+                    .map_err(|_| format!("option \"{key}\" must be a string")),
+            }
+        };
+        let attributes = match opts.get("Attributes") {
+            None => None,
+            Some(v) => Some(
+                v.clone()
+                    .into_array()
+                    .map_err(|_| "option \"Attributes\" must be an array of attribute names")?
+                    .into_iter()
+                    .map(|a| {
+                        a.into_string().map_err(
+                            |_| "option \"Attributes\" must be an array of attribute names",
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(Self {
+            attributes,
+            filter: string("Filter")?,
+            target_pool: string("TargetPoolId")?,
+            groups_file: string("GroupsFile")?.map(PathBuf::from),
+        })
+    }
+}
+
+/// One user the file does not hold, and why.
+pub struct LeftOut {
+    pub username: String,
+    pub reason: String,
+}
+
+/// What an export wrote.
+pub struct Exported {
+    pub csv: PathBuf,
+    pub groups: PathBuf,
+    pub users: u64,
+    pub left_out: Vec<LeftOut>,
+}
+
+impl Exported {
+    /// `#{ csv, groups, users, left_out: [#{ username, reason }] }`.
+    pub fn to_map(&self) -> Map {
+        let mut out = Map::new();
+        out.insert("csv".into(), self.csv.display().to_string().into());
+        out.insert("groups".into(), self.groups.display().to_string().into());
+        out.insert("users".into(), Dynamic::from(self.users as i64));
+        let left: Array = self
+            .left_out
+            .iter()
+            .map(|l| {
+                let mut m = Map::new();
+                m.insert("username".into(), l.username.clone().into());
+                m.insert("reason".into(), l.reason.clone().into());
+                Dynamic::from_map(m)
+            })
+            .collect();
+        out.insert("left_out".into(), left.into());
+        out
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> AwsError {
+    AwsError::local(
+        "cognito-idp",
+        "ExportUsers",
+        "FileError",
+        &format!("{}: {e}", path.display()),
+    )
+}
+
+/// A value as the import format wants it: `\,` for a comma, booleans lower-case.
+fn import_value(column: &str, value: &str) -> Result<String, String> {
+    if value.contains(['\n', '\r']) {
+        return Err(format!(
+            "its {column} holds a line break, which the import format cannot carry"
+        ));
+    }
+    if column.ends_with("_verified") || column == "cognito:mfa_enabled" {
+        return Ok(value.to_ascii_lowercase());
+    }
+    Ok(value.replace(',', "\\,"))
+}
+
+/// Creates a file only its owner can read (it holds users' personal data).
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// The default companion file: `users.csv` → `users.groups.json`.
+pub fn default_groups_file(csv: &Path) -> PathBuf {
+    let stem = csv
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "users".into());
+    csv.with_file_name(format!("{stem}.groups.json"))
+}
+
+/// Writes every user of `pool_id` to `csv` and its groups to the companion file.
+pub fn export_users(
+    ctx: &Context,
+    pool_id: &str,
+    csv: &Path,
+    opts: &ExportOptions,
+) -> Result<Exported, AwsError> {
+    let target = opts.target_pool.as_deref().unwrap_or(pool_id);
+    let rules = pool_rules(ctx, target)?;
+    let source_mfa = if target == pool_id {
+        rules.mfa
+    } else {
+        pool_rules(ctx, pool_id)?.mfa
+    };
+    let header = rules.header.clone();
+    let mut validator = Validator::new(
+        &rules,
+        Limits {
+            max_problems: usize::MAX,
+            ..Limits::default()
+        },
+    );
+    // A pool-level problem (no auto-verified attribute) is the target's, not a user's.
+    let pool_problems = validator.take_problems();
+    if let Some(problem) = pool_problems.first() {
+        return Err(AwsError::local(
+            "cognito-idp",
+            "ExportUsers",
+            "TargetPoolUnfit",
+            &problem.to_string(),
+        ));
+    }
+    let header_line = header.join(",");
+    validator.header(header_line.as_bytes(), header_line.len() + 1);
+    validator.take_problems();
+
+    // Absolute, so that the paths returned mean the same wherever they are passed next.
+    let csv = &std::path::absolute(csv).map_err(|e| io_error(csv, e))?;
+    let file = private_file(csv).map_err(|e| io_error(csv, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "{header_line}").map_err(|e| io_error(csv, e))?;
+    let mut exported = Exported {
+        csv: csv.to_path_buf(),
+        groups: match &opts.groups_file {
+            Some(path) => std::path::absolute(path).map_err(|e| io_error(path, e))?,
+            None => default_groups_file(csv),
+        },
+        users: 0,
+        left_out: Vec::new(),
+    };
+    let mut line_number = 1;
+    let mut token: Option<Dynamic> = None;
+    loop {
+        let mut req = request(&[("UserPoolId", pool_id.into()), ("Limit", 60.into())]);
+        if let Some(filter) = &opts.filter {
+            req.insert("Filter".into(), filter.clone().into());
+        }
+        if let Some(t) = token.take() {
+            req.insert("PaginationToken".into(), t);
+        }
+        let page = ctx.call_named("cognito", "list_users", req)?;
+        for user in member(&page, "Users").into_array().unwrap_or_default() {
+            let username = text(&user, "Username");
+            let attributes: Map = member(&user, "Attributes")
+                .into_array()
+                .unwrap_or_default()
+                .iter()
+                .map(|a| (text(a, "Name").into(), Dynamic::from(text(a, "Value"))))
+                .collect();
+            let mfa = match source_mfa {
+                Mfa::Off => false,
+                Mfa::On => true,
+                Mfa::Optional => user_has_mfa(ctx, pool_id, &username)?,
+            };
+            let mut values = Vec::with_capacity(header.len());
+            let mut refused = None;
+            for column in &header {
+                let raw = match column.as_str() {
+                    "cognito:username" => username.clone(),
+                    "cognito:mfa_enabled" => mfa.to_string(),
+                    name => {
+                        let wanted = opts
+                            .attributes
+                            .as_ref()
+                            .is_none_or(|list| list.iter().any(|a| a == name))
+                            || name.ends_with("_verified");
+                        if wanted {
+                            attributes
+                                .get(name)
+                                .map(|v| v.to_string())
+                                .unwrap_or_default()
+                        } else {
+                            String::new()
+                        }
+                    }
+                };
+                match import_value(column, &raw) {
+                    Ok(v) => values.push(v),
+                    Err(reason) => {
+                        refused = Some(reason);
+                        break;
+                    }
+                }
+            }
+            let row = values.join(",");
+            if refused.is_none() {
+                line_number += 1;
+                validator.row(line_number, row.as_bytes(), row.len() + 1);
+                let problems = validator.take_problems();
+                if !problems.is_empty() {
+                    line_number -= 1;
+                    refused = Some(
+                        problems
+                            .iter()
+                            .map(|p| match &p.column {
+                                Some(c) => format!("{c}: {}", p.message),
+                                None => p.message.clone(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    );
+                }
+            }
+            match refused {
+                Some(reason) => exported.left_out.push(LeftOut { username, reason }),
+                None => {
+                    writeln!(out, "{row}").map_err(|e| io_error(csv, e))?;
+                    exported.users += 1;
+                }
+            }
+        }
+        match member(&page, "PaginationToken") {
+            t if t.is_unit() => break,
+            t => token = Some(t),
+        }
+    }
+    out.flush().map_err(|e| io_error(csv, e))?;
+    write_groups(ctx, pool_id, &exported.groups)?;
+    Ok(exported)
+}
+
+/// Whether the user has an MFA method set up (`AdminGetUser`'s `UserMFASettingList`, or the
+/// legacy `MFAOptions`).
+fn user_has_mfa(ctx: &Context, pool_id: &str, username: &str) -> Result<bool, AwsError> {
+    let user = ctx.call_named(
+        "cognito",
+        "admin_get_user",
+        request(&[
+            ("UserPoolId", pool_id.into()),
+            ("Username", username.into()),
+        ]),
+    )?;
+    let listed = |key: &str| {
+        member(&user, key)
+            .into_array()
+            .is_ok_and(|list| !list.is_empty())
+    };
+    Ok(listed("UserMFASettingList") || listed("MFAOptions"))
+}
+
+/// The groups of the pool with their settings and members, as JSON:
+/// `{"pool": ID, "groups": [{"GroupName", "Description", "Precedence", "RoleArn", "Members": [...]}]}`.
+fn write_groups(ctx: &Context, pool_id: &str, path: &Path) -> Result<(), AwsError> {
+    let groups = ctx.call_named(
+        "cognito",
+        "list_groups",
+        request(&[("UserPoolId", pool_id.into())]),
+    )?;
+    let file = private_file(path).map_err(|e| io_error(path, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut write = |text: &str| {
+        out.write_all(text.as_bytes())
+            .map_err(|e| io_error(path, e))
+    };
+    write(&format!("{{\"pool\": {}, \"groups\": [", json!(pool_id)))?;
+    for (i, group) in member(&groups, "Groups")
+        .into_array()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let name = text(group, "GroupName");
+        let members = ctx.call_named(
+            "cognito",
+            "list_users_in_group",
+            request(&[
+                ("UserPoolId", pool_id.into()),
+                ("GroupName", name.clone().into()),
+            ]),
+        )?;
+        let usernames: Vec<String> = member(&members, "Users")
+            .into_array()
+            .unwrap_or_default()
+            .iter()
+            .map(|u| text(u, "Username"))
+            .collect();
+        let mut entry = json!({ "GroupName": name, "Members": usernames });
+        for key in ["Description", "RoleArn"] {
+            let value = text(group, key);
+            if !value.is_empty() {
+                entry[key] = value.into();
+            }
+        }
+        if !member(group, "Precedence").is_unit() {
+            entry["Precedence"] = count(group, "Precedence").into();
+        }
+        write(if i == 0 { "\n  " } else { ",\n  " })?;
+        write(&entry.to_string())?;
+    }
+    write("\n]}\n")?;
+    out.flush().map_err(|e| io_error(path, e))
+}
+
+/// What `restore_groups` did.
+#[derive(Default)]
+pub struct Restored {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub added: u64,
+    pub missing: Vec<String>,
+}
+
+impl Restored {
+    /// `#{ created, updated, unchanged, memberships_added, missing_users }`.
+    pub fn to_map(&self) -> Map {
+        let names = |v: &[String]| -> Dynamic {
+            v.iter()
+                .cloned()
+                .map(Dynamic::from)
+                .collect::<Array>()
+                .into()
+        };
+        let mut out = Map::new();
+        out.insert("created".into(), names(&self.created));
+        out.insert("updated".into(), names(&self.updated));
+        out.insert("unchanged".into(), names(&self.unchanged));
+        out.insert("memberships_added".into(), Dynamic::from(self.added as i64));
+        out.insert("missing_users".into(), names(&self.missing));
+        out
+    }
+}
+
+/// Recreates the groups of a companion file in `pool_id` and adds their members, sending only
+/// what differs: a second run changes nothing.
+pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Restored, AwsError> {
+    let text_of = |path: &Path| std::fs::read_to_string(path).map_err(|e| io_error(path, e));
+    let doc: serde_json::Value = serde_json::from_str(&text_of(file)?).map_err(|e| {
+        AwsError::local(
+            "cognito-idp",
+            "RestoreGroups",
+            "FileError",
+            &format!("{}: not a groups file: {e}", file.display()),
+        )
+    })?;
+    let mut done = Restored::default();
+    let existing = ctx.call_named(
+        "cognito",
+        "list_groups",
+        request(&[("UserPoolId", pool_id.into())]),
+    )?;
+    let existing: Vec<Dynamic> = member(&existing, "Groups").into_array().unwrap_or_default();
+    let users_now: std::collections::HashSet<String> = {
+        let mut names = std::collections::HashSet::new();
+        let mut token: Option<Dynamic> = None;
+        loop {
+            let mut req = request(&[("UserPoolId", pool_id.into()), ("Limit", 60.into())]);
+            if let Some(t) = token.take() {
+                req.insert("PaginationToken".into(), t);
+            }
+            let page = ctx.call_named("cognito", "list_users", req)?;
+            for u in member(&page, "Users").into_array().unwrap_or_default() {
+                names.insert(text(&u, "Username"));
+            }
+            match member(&page, "PaginationToken") {
+                t if t.is_unit() => break,
+                t => token = Some(t),
+            }
+        }
+        names
+    };
+    for group in doc["groups"].as_array().cloned().unwrap_or_default() {
+        let name = group["GroupName"].as_str().unwrap_or_default().to_string();
+        if name.is_empty() {
+            continue;
+        }
+        let mut settings = Map::new();
+        for key in ["Description", "RoleArn"] {
+            if let Some(v) = group[key].as_str() {
+                settings.insert(key.into(), v.to_string().into());
+            }
+        }
+        if let Some(p) = group["Precedence"].as_i64() {
+            settings.insert("Precedence".into(), p.into());
+        }
+        let mut req = request(&[
+            ("UserPoolId", pool_id.into()),
+            ("GroupName", name.clone().into()),
+        ]);
+        match existing.iter().find(|g| text(g, "GroupName") == name) {
+            None => {
+                req.extend(settings);
+                let _ = ctx.call_named("cognito", "create_group", req)?;
+                done.created.push(name.clone());
+            }
+            Some(found) => {
+                let differs = settings.iter().any(|(k, v)| {
+                    let now = member(found, k);
+                    now.to_string() != v.to_string()
+                });
+                if differs {
+                    req.extend(settings);
+                    let _ = ctx.call_named("cognito", "update_group", req)?;
+                    done.updated.push(name.clone());
+                } else {
+                    done.unchanged.push(name.clone());
+                }
+            }
+        }
+        let members = ctx.call_named(
+            "cognito",
+            "list_users_in_group",
+            request(&[
+                ("UserPoolId", pool_id.into()),
+                ("GroupName", name.clone().into()),
+            ]),
+        )?;
+        let present: std::collections::HashSet<String> = member(&members, "Users")
+            .into_array()
+            .unwrap_or_default()
+            .iter()
+            .map(|u| text(u, "Username"))
+            .collect();
+        for username in group["Members"].as_array().cloned().unwrap_or_default() {
+            let Some(username) = username.as_str() else {
+                continue;
+            };
+            if present.contains(username) {
+                continue;
+            }
+            if !users_now.contains(username) {
+                done.missing.push(username.to_string());
+                continue;
+            }
+            let _ = ctx.call_named(
+                "cognito",
+                "admin_add_user_to_group",
+                request(&[
+                    ("UserPoolId", pool_id.into()),
+                    ("Username", username.into()),
+                    ("GroupName", name.clone().into()),
+                ]),
+            )?;
+            done.added += 1;
+        }
+    }
+    done.missing.sort();
+    done.missing.dedup();
+    Ok(done)
+}
