@@ -578,6 +578,8 @@ cognito::create_group(req);
 let pool = cognito::describe_user_pool("p").UserPool;
 fn shadow(pool) { pool.Anything }
 print(pool.Nmae);
+let users = cognito::list_users("p").Users;
+print(users[0].Attributes[1].Name + cognito::list_users("p").Users[0].Usrname);
 "#,
     );
     let out = bare()
@@ -589,12 +591,20 @@ print(pool.Nmae);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(
         err.lines().filter(|l| l.starts_with("error:")).count(),
-        1,
+        2,
         "{err}"
     );
     assert!(
         err.contains(&format!(
             r#"{}:9:12: UserPoolType has no member "Nmae" (did you mean "Name"?)"#,
+            path.display()
+        )),
+        "{err}"
+    );
+    // Through an index: `list[0].Member`.
+    assert!(
+        err.contains(&format!(
+            r#"{}:11:71: UserType has no member "Usrname" (did you mean "Username"?)"#,
             path.display()
         )),
         "{err}"

@@ -253,6 +253,11 @@ pub fn known(expr: &Expr, vars: &HashMap<String, Known>, out: &mut Vec<Finding>)
             let base = known(&binary.lhs, vars, out)?;
             follow(base, &binary.rhs, out)
         }
+        // `users[0]`, `users[0].Username`: an element of a known list, and what follows it.
+        Expr::Index(binary, _, _) => {
+            let list = known(&binary.lhs, vars, out)?;
+            after_index(list, &binary.rhs, out)
+        }
         _ => None,
     }
 }
@@ -265,7 +270,23 @@ fn follow(base: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
             let next = follow(base, &binary.lhs, out)?;
             follow(next, &binary.rhs, out)
         }
+        // `.Users[0]`, `.Users[0].Username`: the member, one of its elements, what follows.
+        Expr::Index(binary, _, _) => {
+            let list = follow(base, &binary.lhs, out)?;
+            after_index(list, &binary.rhs, out)
+        }
         _ => None,
+    }
+}
+
+/// Rhai chains `list[i].Rest` as `Index { list, Dot { i, Rest } }`: an element of `list`, then
+/// the members read from it.
+fn after_index(list: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
+    let item = list.element()?;
+    match rhs {
+        Expr::Dot(rest, _, _) => follow(item, &rest.rhs, out),
+        Expr::Index(rest, _, _) => after_index(item, &rest.rhs, out),
+        _ => Some(item),
     }
 }
 
