@@ -397,40 +397,15 @@ mod tests {
     //! The shapes above are written by hand: check each against the SDK's own types, whose
     //! builders list every member of the model (their `Debug` names each field).
     use super::*;
+    use crate::aws::shape::sdk_check::{ours, sdk_fields};
     use aws_sdk_iam::operation;
     use aws_sdk_iam::types;
-
-    /// The member names of an SDK builder, folded (`role_name` → `rolename`).
-    fn sdk_fields(debug: String) -> Vec<String> {
-        let inner = debug
-            .split_once('{')
-            .and_then(|(_, rest)| rest.rsplit_once('}'))
-            .map_or("", |(inner, _)| inner);
-        let mut fields: Vec<String> = inner
-            .split(", ")
-            .filter_map(|f| f.split_once(':').map(|(name, _)| name.trim()))
-            .filter(|name| !name.is_empty() && !name.starts_with('_'))
-            .map(|name| name.replace('_', ""))
-            .collect();
-        fields.sort();
-        fields
-    }
-
-    fn ours(shape: &Shape) -> Vec<String> {
-        let mut names: Vec<String> = shape
-            .members
-            .iter()
-            .map(|m| m.name.to_ascii_lowercase())
-            .collect();
-        names.sort();
-        names
-    }
 
     macro_rules! same {
         ($shape:expr, $builder:expr) => {
             assert_eq!(
                 ours($shape),
-                sdk_fields(format!("{:?}", $builder)),
+                sdk_fields(&format!("{:?}", $builder)),
                 "{} differs from the SDK's {}",
                 $shape.name,
                 stringify!($builder)

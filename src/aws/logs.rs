@@ -143,34 +143,9 @@ send!(get_log_events, "GetLogEvents");
 mod tests {
     //! The shapes above are written by hand: check each against the SDK's own types.
     use super::*;
+    use crate::aws::shape::sdk_check::{ours, sdk_fields};
     use aws_sdk_cloudwatchlogs::operation;
     use aws_sdk_cloudwatchlogs::types;
-
-    /// The member names of an SDK builder, folded (`log_group_name` → `loggroupname`).
-    fn sdk_fields(debug: String) -> Vec<String> {
-        let inner = debug
-            .split_once('{')
-            .and_then(|(_, rest)| rest.rsplit_once('}'))
-            .map_or("", |(inner, _)| inner);
-        let mut fields: Vec<String> = inner
-            .split(", ")
-            .filter_map(|f| f.split_once(':').map(|(name, _)| name.trim()))
-            .filter(|name| !name.is_empty() && !name.starts_with('_'))
-            .map(|name| name.replace('_', ""))
-            .collect();
-        fields.sort();
-        fields
-    }
-
-    fn ours(shape: &Shape) -> Vec<String> {
-        let mut names: Vec<String> = shape
-            .members
-            .iter()
-            .map(|m| m.name.to_ascii_lowercase())
-            .collect();
-        names.sort();
-        names
-    }
 
     #[test]
     fn every_shape_matches_the_sdk() {
@@ -234,7 +209,7 @@ mod tests {
         for (shape, debug) in pairs {
             assert_eq!(
                 ours(shape),
-                sdk_fields(debug),
+                sdk_fields(&debug),
                 "{} differs from the SDK",
                 shape.name
             );

@@ -559,6 +559,40 @@ mod tests {
     }
 }
 
+/// For the tests of hand-written tables (IAM, CloudWatch Logs): the shapes are compared with the
+/// SDK's own builders, whose `Debug` names every member of the model.
+#[cfg(test)]
+pub mod sdk_check {
+    use super::Shape;
+
+    /// The member names of an SDK builder's `Debug`, folded (`role_name` → `rolename`), sorted.
+    pub fn sdk_fields(debug: &str) -> Vec<String> {
+        let inner = debug
+            .split_once('{')
+            .and_then(|(_, rest)| rest.rsplit_once('}'))
+            .map_or("", |(inner, _)| inner);
+        let mut fields: Vec<String> = inner
+            .split(", ")
+            .filter_map(|f| f.split_once(':').map(|(name, _)| name.trim()))
+            .filter(|name| !name.is_empty() && !name.starts_with('_'))
+            .map(|name| name.replace('_', ""))
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    /// A shape's member names, folded the same way.
+    pub fn ours(shape: &Shape) -> Vec<String> {
+        let mut names: Vec<String> = shape
+            .members
+            .iter()
+            .map(|m| m.name.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
 #[cfg(test)]
 mod docs_tests {
     use super::{Shape, Ty, member_doc};

@@ -42,17 +42,7 @@ const OPTION_KEYS: &[&str] = &["Attributes", "Filter", "TargetPoolId", "GroupsFi
 impl ExportOptions {
     /// Reads a script's options map, naming an unknown key and the closest known one.
     pub fn from_map(opts: &Map) -> Result<Self, String> {
-        for key in opts.keys() {
-            if !OPTION_KEYS.contains(&key.as_str()) {
-                let hint = crate::aws::shape::closest(key, OPTION_KEYS.iter().copied())
-                    .map(|c| format!(" (did you mean \"{c}\"?)"))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "unknown option \"{key}\"{hint}; valid options: {}",
-                    OPTION_KEYS.join(", ")
-                ));
-            }
-        }
+        super::check_option_keys(opts, OPTION_KEYS)?;
         let string = |key: &str| -> Result<Option<String>, String> {
             match opts.get(key) {
                 None => Ok(None),
@@ -215,94 +205,108 @@ pub fn export_users(
         left_out: Vec::new(),
     };
     let mut line_number = 1;
+    for_each_user(ctx, pool_id, opts.filter.as_deref(), |user| {
+        let username = text(&user, "Username");
+        let attributes: Map = member(&user, "Attributes")
+            .into_array()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| (text(a, "Name").into(), Dynamic::from(text(a, "Value"))))
+            .collect();
+        let mfa = match source_mfa {
+            Mfa::Off => false,
+            Mfa::On => true,
+            Mfa::Optional => user_has_mfa(ctx, pool_id, &username)?,
+        };
+        let mut values = Vec::with_capacity(header.len());
+        let mut refused = None;
+        for column in &header {
+            let raw = match column.as_str() {
+                "cognito:username" => username.clone(),
+                "cognito:mfa_enabled" => mfa.to_string(),
+                name => {
+                    let wanted = opts
+                        .attributes
+                        .as_ref()
+                        .is_none_or(|list| list.iter().any(|a| a == name))
+                        || name.ends_with("_verified");
+                    if wanted {
+                        attributes
+                            .get(name)
+                            .map(|v| v.to_string())
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }
+            };
+            match import_value(column, &raw) {
+                Ok(v) => values.push(v),
+                Err(reason) => {
+                    refused = Some(reason);
+                    break;
+                }
+            }
+        }
+        let row = values.join(",");
+        if refused.is_none() {
+            line_number += 1;
+            validator.row(line_number, row.as_bytes(), row.len() + 1);
+            let problems = validator.take_problems();
+            if !problems.is_empty() {
+                line_number -= 1;
+                refused = Some(
+                    problems
+                        .iter()
+                        .map(|p| match &p.column {
+                            Some(c) => format!("{c}: {}", p.message),
+                            None => p.message.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+            }
+        }
+        match refused {
+            Some(reason) => exported.left_out.push(LeftOut { username, reason }),
+            None => {
+                writeln!(out, "{row}").map_err(|e| io_error(csv, e))?;
+                exported.users += 1;
+            }
+        }
+        Ok(())
+    })?;
+    out.flush().map_err(|e| io_error(csv, e))?;
+    write_groups(ctx, pool_id, &exported.groups)?;
+    Ok(exported)
+}
+
+/// Calls `f` for every user of the pool (matching a `ListUsers` filter), one page in memory at a
+/// time.
+fn for_each_user(
+    ctx: &Context,
+    pool_id: &str,
+    filter: Option<&str>,
+    mut f: impl FnMut(Dynamic) -> Result<(), AwsError>,
+) -> Result<(), AwsError> {
     let mut token: Option<Dynamic> = None;
     loop {
         let mut req = request(&[("UserPoolId", pool_id.into()), ("Limit", 60.into())]);
-        if let Some(filter) = &opts.filter {
-            req.insert("Filter".into(), filter.clone().into());
+        if let Some(filter) = filter {
+            req.insert("Filter".into(), filter.into());
         }
         if let Some(t) = token.take() {
             req.insert("PaginationToken".into(), t);
         }
         let page = ctx.call_named("cognito", "list_users", req)?;
         for user in member(&page, "Users").into_array().unwrap_or_default() {
-            let username = text(&user, "Username");
-            let attributes: Map = member(&user, "Attributes")
-                .into_array()
-                .unwrap_or_default()
-                .iter()
-                .map(|a| (text(a, "Name").into(), Dynamic::from(text(a, "Value"))))
-                .collect();
-            let mfa = match source_mfa {
-                Mfa::Off => false,
-                Mfa::On => true,
-                Mfa::Optional => user_has_mfa(ctx, pool_id, &username)?,
-            };
-            let mut values = Vec::with_capacity(header.len());
-            let mut refused = None;
-            for column in &header {
-                let raw = match column.as_str() {
-                    "cognito:username" => username.clone(),
-                    "cognito:mfa_enabled" => mfa.to_string(),
-                    name => {
-                        let wanted = opts
-                            .attributes
-                            .as_ref()
-                            .is_none_or(|list| list.iter().any(|a| a == name))
-                            || name.ends_with("_verified");
-                        if wanted {
-                            attributes
-                                .get(name)
-                                .map(|v| v.to_string())
-                                .unwrap_or_default()
-                        } else {
-                            String::new()
-                        }
-                    }
-                };
-                match import_value(column, &raw) {
-                    Ok(v) => values.push(v),
-                    Err(reason) => {
-                        refused = Some(reason);
-                        break;
-                    }
-                }
-            }
-            let row = values.join(",");
-            if refused.is_none() {
-                line_number += 1;
-                validator.row(line_number, row.as_bytes(), row.len() + 1);
-                let problems = validator.take_problems();
-                if !problems.is_empty() {
-                    line_number -= 1;
-                    refused = Some(
-                        problems
-                            .iter()
-                            .map(|p| match &p.column {
-                                Some(c) => format!("{c}: {}", p.message),
-                                None => p.message.clone(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    );
-                }
-            }
-            match refused {
-                Some(reason) => exported.left_out.push(LeftOut { username, reason }),
-                None => {
-                    writeln!(out, "{row}").map_err(|e| io_error(csv, e))?;
-                    exported.users += 1;
-                }
-            }
+            f(user)?;
         }
         match member(&page, "PaginationToken") {
-            t if t.is_unit() => break,
+            t if t.is_unit() => return Ok(()),
             t => token = Some(t),
         }
     }
-    out.flush().map_err(|e| io_error(csv, e))?;
-    write_groups(ctx, pool_id, &exported.groups)?;
-    Ok(exported)
 }
 
 /// Whether the user has an MFA method set up (`AdminGetUser`'s `UserMFASettingList`, or the
@@ -426,25 +430,11 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
         request(&[("UserPoolId", pool_id.into())]),
     )?;
     let existing: Vec<Dynamic> = member(&existing, "Groups").into_array().unwrap_or_default();
-    let users_now: std::collections::HashSet<String> = {
-        let mut names = std::collections::HashSet::new();
-        let mut token: Option<Dynamic> = None;
-        loop {
-            let mut req = request(&[("UserPoolId", pool_id.into()), ("Limit", 60.into())]);
-            if let Some(t) = token.take() {
-                req.insert("PaginationToken".into(), t);
-            }
-            let page = ctx.call_named("cognito", "list_users", req)?;
-            for u in member(&page, "Users").into_array().unwrap_or_default() {
-                names.insert(text(&u, "Username"));
-            }
-            match member(&page, "PaginationToken") {
-                t if t.is_unit() => break,
-                t => token = Some(t),
-            }
-        }
-        names
-    };
+    let mut users_now = std::collections::HashSet::new();
+    for_each_user(ctx, pool_id, None, |user| {
+        users_now.insert(text(&user, "Username"));
+        Ok(())
+    })?;
     for group in doc["groups"].as_array().cloned().unwrap_or_default() {
         let name = group["GroupName"].as_str().unwrap_or_default().to_string();
         if name.is_empty() {

@@ -239,18 +239,24 @@ const OPTION_KEYS: &[&str] = &[
     "Validate",
 ];
 
-fn import_options(opts: &Map) -> Result<ImportOptions, String> {
-    for key in opts.keys() {
-        if !OPTION_KEYS.contains(&key.as_str()) {
-            let hint = crate::aws::shape::closest(key, OPTION_KEYS.iter().copied())
+/// Refuses an options map with a key not in `known`, naming the closest known one.
+pub fn check_option_keys(opts: &Map, known: &[&str]) -> Result<(), String> {
+    match opts.keys().find(|key| !known.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => {
+            let hint = crate::aws::shape::closest(key, known.iter().copied())
                 .map(|c| format!(" (did you mean \"{c}\"?)"))
                 .unwrap_or_default();
-            return Err(format!(
+            Err(format!(
                 "unknown option \"{key}\"{hint}; valid options: {}",
-                OPTION_KEYS.join(", ")
-            ));
+                known.join(", ")
+            ))
         }
     }
+}
+
+fn import_options(opts: &Map) -> Result<ImportOptions, String> {
+    check_option_keys(opts, OPTION_KEYS)?;
     let role_arn = opts
         .get("CloudWatchLogsRoleArn")
         .and_then(|v| v.clone().into_string().ok())
