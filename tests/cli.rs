@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 
-use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -438,25 +437,13 @@ fn garbage_input_never_panics() {
 #[test]
 fn repl_keeps_variables_prints_json_and_masks_secrets_in_history() {
     let state = temp_dir();
-    let mut child = runbook()
-        .arg("repl")
-        .env("XDG_STATE_HOME", &state)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut repl = runbook();
+    repl.arg("repl").env("XDG_STATE_HOME", &state);
     let input = format!(
         "let pool = cognito::create_user_pool(\"{}\").UserPool.Id;\nlet m = #{{\n  a: 1,\n  b: [pool.len() > 0]\n}};\nm\nlet r = #{{ Username: \"u\", TemporaryPassword: \"Hunter2#secret\" }};\nr\ntry {{ cognito::admin_set_user_password(pool, \"nobody\", \"Positional#Secret1\", true) }} catch (e) {{ print(e.code) }}\ncognito::delete_user_pool(pool);\n:quit\n",
         unique("repl")
     );
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("waits");
+    let out = fed(repl, &input);
     let text = ok(&out);
     assert!(text.contains("\"a\": 1"), "{text}");
     assert!(text.contains("true"), "{text}");
@@ -614,25 +601,14 @@ print(users[0].Attributes[1].Name + cognito::list_users("p").Users[0].Usrname);
 #[test]
 fn the_repl_remembers_what_a_variable_holds_and_refuses_a_member_it_lacks() {
     let pool = unique("replbind");
-    let mut child = runbook()
-        .arg("repl")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(
-            format!(
-                "let p = cognito::create_user_pool(\"{pool}\");\np.UserPool.ID\np.UserPool.Name\n"
-            )
-            .as_bytes(),
-        )
-        .expect("writes");
-    let out = child.wait_with_output().expect("waits");
+    let mut repl = runbook();
+    repl.arg("repl");
+    let out = fed(
+        repl,
+        &format!(
+            "let p = cognito::create_user_pool(\"{pool}\");\np.UserPool.ID\np.UserPool.Name\n"
+        ),
+    );
     let err = stderr(&out);
     assert!(
         err.contains(r#"<repl>:1:12: UserPoolType has no member "ID" (did you mean "Id"?)"#),
@@ -685,20 +661,9 @@ fn ops_members_show_type_requiredness_values_and_the_sdks_doc_line() {
         "The stable and unique string identifying the role."
     );
     // :help in the REPL shows the same lines.
-    let mut child = bare()
-        .args(["--endpoint-url", "http://127.0.0.1:9", "repl"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b":help cognito::admin_create_user\n")
-        .expect("writes");
-    let out = child.wait_with_output().expect("waits");
+    let mut repl = bare();
+    repl.args(["--endpoint-url", "http://127.0.0.1:9", "repl"]);
+    let out = fed(repl, ":help cognito::admin_create_user\n");
     assert!(
         stdout(&out).contains(
             "UserPoolId: string, required — The ID of the user pool where you want to create a user."

@@ -199,6 +199,20 @@ pub fn app_id(prefix: &str) -> String {
     unique(prefix).replace('-', "_")
 }
 
+/// Runs `cmd` with `input` on its standard input (a REPL fed from a pipe, say) and waits.
+pub fn fed(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runbook starts");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child.wait_with_output().expect("runbook ends")
+}
+
 /// `runbook()` whose requests carry `app` in their User-Agent.
 pub fn runbook_as(app: &str) -> Command {
     let mut cmd = runbook();
