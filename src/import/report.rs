@@ -115,30 +115,39 @@ pub fn job_report(
     let job_name = text(&member(&member(&job, "UserImportJob"), "JobName"));
     let group = format!("/aws/cognito/userpools/{pool_id}/{pool_name}");
     let stream = format!("{job_id}/{job_name}");
-    let events = ctx.call_named(
-        "logs",
-        "filter_log_events",
-        request(&[
-            ("logGroupName", group.into()),
-            ("logStreamNames", vec![Dynamic::from(stream)].into()),
-        ]),
-    )?;
     let mut report = Report::default();
-    for event in member(&events, "events").into_array().unwrap_or_default() {
-        let message = text(&member(&event, "message"));
-        let Some((status, line, reason)) = parse_event(&message) else {
-            continue;
-        };
-        let row = Row {
-            line: line + offset,
-            reason: reason.to_string(),
-            username: None,
-        };
-        match status {
-            "SUCCEEDED" => report.succeeded += 1,
-            "FAILED" => report.failed.push(row),
-            "SKIPPED" => report.skipped.push(row),
-            _ => {}
+    // One page (up to 10,000 events) in memory at a time: a 500,000-row job logs 500,000 events.
+    let mut token: Option<Dynamic> = None;
+    loop {
+        let mut req = request(&[
+            ("logGroupName", group.clone().into()),
+            ("logStreamNames", vec![Dynamic::from(stream.clone())].into()),
+            ("limit", 10_000.into()),
+        ]);
+        if let Some(t) = token.take() {
+            req.insert("nextToken".into(), t);
+        }
+        let page = ctx.call_named("logs", "filter_log_events", req)?;
+        for event in member(&page, "events").into_array().unwrap_or_default() {
+            let message = text(&member(&event, "message"));
+            let Some((status, line, reason)) = parse_event(&message) else {
+                continue;
+            };
+            let row = Row {
+                line: line + offset,
+                reason: reason.to_string(),
+                username: None,
+            };
+            match status {
+                "SUCCEEDED" => report.succeeded += 1,
+                "FAILED" => report.failed.push(row),
+                "SKIPPED" => report.skipped.push(row),
+                _ => {}
+            }
+        }
+        match member(&page, "nextToken") {
+            t if t.is_unit() => break,
+            t => token = Some(t),
         }
     }
     report.failed.sort_by_key(|r| r.line);
