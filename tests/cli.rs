@@ -534,6 +534,16 @@ cognito::create_group(made.UserPool.ID, "admins");
     );
     assert!(recorded(&app).is_empty(), "{:?}", recorded(&app));
 
+    // Inside `try` the runbook handles the error itself: the run goes ahead and `catch` gets it.
+    let out = runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(script(
+            "try { cognito::admin_create_user(#{ UserPoolID: \"p\", Username: \"u\" }); } catch (e) { print(e.code); }\n",
+        ))
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "ParamValidation");
+
     // A value written as () where a request needs it says where () comes from.
     let out = runbook_as(&app)
         .args([

@@ -217,7 +217,17 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
 /// whose members are written (`x.Member = …`), is no longer judged; each function body starts
 /// afresh.
 pub fn schema_problems(ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
-    schema_problems_in(ast, file, &mut Bindings::new())
+    schema_problems_in(ast, file, &mut Bindings::new(), Within::All)
+}
+
+/// Which calls and reads a schema check judges.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    /// All of them (`runbook check`).
+    All,
+    /// Those outside `try` blocks: before a run, a mistake the runbook catches on purpose (to
+    /// show or handle the error) is left to the call, whose error `catch` receives.
+    OutsideTry,
 }
 
 /// What variables are known to hold (API responses and parts of them), kept from one REPL
@@ -229,6 +239,7 @@ pub fn schema_problems_in(
     ast: &rhai::AST,
     file: &std::path::Path,
     vars: &mut Bindings,
+    within: Within,
 ) -> Vec<Error> {
     // Where each function body lies: a new scope starts in each.
     let at = |p: rhai::Position| (p.line().unwrap_or(0), p.position().unwrap_or(0));
@@ -252,6 +263,15 @@ pub fn schema_problems_in(
                 vars.clear();
             }
         }
+        let in_try = path
+            .iter()
+            .any(|n| matches!(n, ASTNode::Stmt(Stmt::TryCatch(..))));
+        let mut ignored = Vec::new();
+        let findings: &mut Vec<schema::Finding> = if in_try && within == Within::OutsideTry {
+            &mut ignored
+        } else {
+            &mut findings
+        };
         match path.last() {
             Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
                 let name = var.0.name.to_string();
@@ -294,18 +314,18 @@ pub fn schema_problems_in(
                     Some(ASTNode::Stmt(Stmt::Assignment(a))) if std::ptr::eq(&a.1.lhs, *dot)
                 );
                 if !assigned {
-                    schema::known(dot, vars, &mut findings);
+                    schema::known(dot, vars, findings);
                 }
             }
             Some(ASTNode::Expr(call @ Expr::FnCall(c, _))) => {
                 if let Some(op) = schema::called_operation(call) {
-                    schema::check_call(op, &c.args, &maps, &mut findings);
+                    schema::check_call(op, &c.args, &maps, findings);
                 }
             }
             Some(ASTNode::Stmt(Stmt::FnCall(c, pos))) => {
                 let call = Expr::FnCall(c.clone(), *pos);
                 if let Some(op) = schema::called_operation(&call) {
-                    schema::check_call(op, &c.args, &maps, &mut findings);
+                    schema::check_call(op, &c.args, &maps, findings);
                 }
             }
             _ => {}

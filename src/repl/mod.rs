@@ -181,7 +181,12 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         // Members the API's shapes refute are reported before anything is sent; what earlier
         // statements bound (`let p = cognito::describe_user_pool(…)`) is remembered.
         let mut bound = known.clone();
-        let problems = crate::check::schema_problems_in(&ast, Path::new("<repl>"), &mut bound);
+        let problems = crate::check::schema_problems_in(
+            &ast,
+            Path::new("<repl>"),
+            &mut bound,
+            crate::check::Within::OutsideTry,
+        );
         if !problems.is_empty() {
             eprintln!("{}", Error::Check(problems));
             continue;
