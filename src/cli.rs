@@ -281,12 +281,7 @@ impl Cli {
                 let mut runbook = Runbook::new(settings, vars, safety)?;
                 let ast = runbook.load(&file)?;
                 // What the API's shapes refute stops the run before anything is sent.
-                let problems = crate::check::schema_problems_in(
-                    &ast,
-                    &file,
-                    &mut crate::check::Bindings::new(),
-                    crate::check::Within::OutsideTry,
-                );
+                let problems = crate::check::preflight(&ast, &file);
                 if !problems.is_empty() {
                     eprintln!(
                         "runbook: {} refused before running (nothing was sent):",
@@ -353,12 +348,7 @@ impl Cli {
                     .engine
                     .compile_with_scope(&runbook.scope, &expression)
                     .map_err(|e| crate::engine::parse_error("<eval>", &e))?;
-                let problems = crate::check::schema_problems_in(
-                    &ast,
-                    std::path::Path::new("<eval>"),
-                    &mut crate::check::Bindings::new(),
-                    crate::check::Within::OutsideTry,
-                );
+                let problems = crate::check::preflight(&ast, std::path::Path::new("<eval>"));
                 if !problems.is_empty() {
                     return Err(Error::Check(problems));
                 }

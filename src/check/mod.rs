@@ -220,6 +220,11 @@ pub fn schema_problems(ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
     schema_problems_in(ast, file, &mut Bindings::new(), Within::All)
 }
 
+/// What `run` and `eval` check before anything is sent: [`schema_problems`] outside `try`.
+pub fn preflight(ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
+    schema_problems_in(ast, file, &mut Bindings::new(), Within::OutsideTry)
+}
+
 /// Which calls and reads a schema check judges.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Within {

@@ -147,11 +147,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// The default companion file: `users.csv` → `users.groups.json`.
 pub fn default_groups_file(csv: &Path) -> PathBuf {
-    let stem = csv
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "users".into());
-    csv.with_file_name(format!("{stem}.groups.json"))
+    super::beside(csv, "groups.json")
 }
 
 /// Writes every user of `pool_id` to `csv` and its groups to the companion file.
@@ -309,6 +305,21 @@ fn for_each_user(
     }
 }
 
+/// The usernames in a group (every page).
+fn group_members(ctx: &Context, pool_id: &str, group: &str) -> Result<Vec<String>, AwsError> {
+    let members = ctx.call_named(
+        "cognito",
+        "list_users_in_group",
+        request(&[("UserPoolId", pool_id.into()), ("GroupName", group.into())]),
+    )?;
+    Ok(member(&members, "Users")
+        .into_array()
+        .unwrap_or_default()
+        .iter()
+        .map(|u| text(u, "Username"))
+        .collect())
+}
+
 /// Whether the user has an MFA method set up (`AdminGetUser`'s `UserMFASettingList`, or the
 /// legacy `MFAOptions`).
 fn user_has_mfa(ctx: &Context, pool_id: &str, username: &str) -> Result<bool, AwsError> {
@@ -350,20 +361,7 @@ fn write_groups(ctx: &Context, pool_id: &str, path: &Path) -> Result<(), AwsErro
         .enumerate()
     {
         let name = text(group, "GroupName");
-        let members = ctx.call_named(
-            "cognito",
-            "list_users_in_group",
-            request(&[
-                ("UserPoolId", pool_id.into()),
-                ("GroupName", name.clone().into()),
-            ]),
-        )?;
-        let usernames: Vec<String> = member(&members, "Users")
-            .into_array()
-            .unwrap_or_default()
-            .iter()
-            .map(|u| text(u, "Username"))
-            .collect();
+        let usernames = group_members(ctx, pool_id, &name)?;
         let mut entry = json!({ "GroupName": name, "Members": usernames });
         for key in ["Description", "RoleArn"] {
             let value = text(group, key);
@@ -473,20 +471,8 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
                 }
             }
         }
-        let members = ctx.call_named(
-            "cognito",
-            "list_users_in_group",
-            request(&[
-                ("UserPoolId", pool_id.into()),
-                ("GroupName", name.clone().into()),
-            ]),
-        )?;
-        let present: std::collections::HashSet<String> = member(&members, "Users")
-            .into_array()
-            .unwrap_or_default()
-            .iter()
-            .map(|u| text(u, "Username"))
-            .collect();
+        let present: std::collections::HashSet<String> =
+            group_members(ctx, pool_id, &name)?.into_iter().collect();
         for username in group["Members"].as_array().cloned().unwrap_or_default() {
             let Some(username) = username.as_str() else {
                 continue;

@@ -239,6 +239,15 @@ const OPTION_KEYS: &[&str] = &[
     "Validate",
 ];
 
+/// A file beside `path` named after it: `users.csv` + `failed.csv` → `users.failed.csv`.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "users".into());
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
 /// Refuses an options map with a key not in `known`, naming the closest known one.
 pub fn check_option_keys(opts: &Map, known: &[&str]) -> Result<(), String> {
     match opts.keys().find(|key| !known.contains(&key.as_str())) {
@@ -380,6 +389,7 @@ fn import_users(
     let mut offset = 0;
     let mut rows = report::Report::default();
     let mut unread_logs = Vec::new();
+    let mut pool_name: Option<Result<String, AwsError>> = None;
     for index in 1..=report.jobs {
         let (chunk, chunk_rows): (PathBuf, u64) = match &mut splitter {
             None => (path.to_path_buf(), 0),
@@ -405,7 +415,14 @@ fn import_users(
         failed += count(&job, "FailedUsers");
         if !ctx.dry_run() && count(&job, "SkippedUsers") + count(&job, "FailedUsers") > 0 {
             let job_id = text(&job, "JobId");
-            match report::job_report(ctx, pool_id, &job_id, offset, None) {
+            // The pool's name (its log group's) is looked up once, for the first such job.
+            let read = match pool_name.get_or_insert_with(|| report::pool_name(ctx, pool_id)) {
+                Ok(name) => {
+                    report::log_report(ctx, pool_id, name, &job_id, &text(&job, "JobName"), offset)
+                }
+                Err(e) => Err(e.clone()),
+            };
+            match read {
                 Ok(r) => rows.extend(r),
                 Err(e) => unread_logs.push(format!("{job_id}: {}", e.message)),
             }
@@ -630,7 +647,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
                 )),
                 None => None,
             };
-            report::job_report(&c, &pool, &job, 0, csv.as_deref())
+            report::job_report(&c, &pool, &job, csv.as_deref())
                 .map(|r| r.to_map())
                 .map_err(|e| throw(e, pos))
         };

@@ -92,27 +92,48 @@ pub fn parse_event(message: &str) -> Option<(&str, u64, &str)> {
     Some((status, number.trim().parse().ok()?, reason.trim()))
 }
 
-/// The per-row outcomes of one job. `offset`: rows of the original file that went to earlier
-/// jobs (0 for an unsplit import); `csv`: the original file, for usernames.
+/// The per-row outcomes of one job, looked up by its id; `csv`: the file it imported, for
+/// usernames.
 pub fn job_report(
     ctx: &Context,
     pool_id: &str,
     job_id: &str,
-    offset: u64,
     csv: Option<&Path>,
 ) -> Result<Report, AwsError> {
-    let pool = ctx.call_named(
-        "cognito",
-        "describe_user_pool",
-        request(&[("UserPoolId", pool_id.into())]),
-    )?;
-    let pool_name = text(&member(&member(&pool, "UserPool"), "Name"));
+    let pool_name = pool_name(ctx, pool_id)?;
     let job = ctx.call_named(
         "cognito",
         "describe_user_import_job",
         request(&[("UserPoolId", pool_id.into()), ("JobId", job_id.into())]),
     )?;
     let job_name = text(&member(&member(&job, "UserImportJob"), "JobName"));
+    let mut report = log_report(ctx, pool_id, &pool_name, job_id, &job_name, 0)?;
+    if let Some(csv) = csv {
+        name_rows(&mut report, csv);
+    }
+    Ok(report)
+}
+
+/// The pool's name, which names its log group.
+pub fn pool_name(ctx: &Context, pool_id: &str) -> Result<String, AwsError> {
+    let pool = ctx.call_named(
+        "cognito",
+        "describe_user_pool",
+        request(&[("UserPoolId", pool_id.into())]),
+    )?;
+    Ok(text(&member(&member(&pool, "UserPool"), "Name")))
+}
+
+/// Reads a job's log events. `offset`: rows of the original file that went to earlier jobs (0
+/// for an unsplit import), added to each line number.
+pub fn log_report(
+    ctx: &Context,
+    pool_id: &str,
+    pool_name: &str,
+    job_id: &str,
+    job_name: &str,
+    offset: u64,
+) -> Result<Report, AwsError> {
     let group = format!("/aws/cognito/userpools/{pool_id}/{pool_name}");
     let stream = format!("{job_id}/{job_name}");
     let mut report = Report::default();
@@ -152,9 +173,6 @@ pub fn job_report(
     }
     report.failed.sort_by_key(|r| r.line);
     report.skipped.sort_by_key(|r| r.line);
-    if let Some(csv) = csv {
-        name_rows(&mut report, csv);
-    }
     Ok(report)
 }
 
@@ -199,33 +217,21 @@ pub fn name_rows(report: &mut Report, csv: &Path) {
     }
 }
 
-/// Splits an import-format line at commas not escaped as `\,`; values unescaped and trimmed.
+/// An import-format line's values, split where the validator splits them (commas not escaped
+/// as `\,`), unescaped and trimmed.
 fn split_row(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut value = String::new();
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&',') => {
-                value.push(',');
-                chars.next();
-            }
-            ',' => out.push(std::mem::take(&mut value).trim().to_string()),
-            _ => value.push(c),
-        }
-    }
-    out.push(value.trim().to_string());
-    out
+    let mut fields = Vec::new();
+    super::validate::split_fields(line.as_bytes(), &mut fields);
+    fields
+        .iter()
+        .map(|&(start, end)| line[start..end].replace("\\,", ",").trim().to_string())
+        .collect()
 }
 
 /// Writes `<name>.failed.csv` beside `csv`: its header and only the failed rows, as they were,
 /// ready to fix and import again. Returns the path.
 pub fn write_failed_csv(csv: &Path, report: &Report) -> std::io::Result<PathBuf> {
-    let stem = csv
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "import".into());
-    let path = csv.with_file_name(format!("{stem}.failed.csv"));
+    let path = super::beside(csv, "failed.csv");
     let lines: std::collections::HashSet<u64> = report.failed.iter().map(|r| r.line).collect();
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
     let reader = BufReader::new(std::fs::File::open(csv)?);
