@@ -31,7 +31,8 @@ use rhai::{
 };
 
 use crate::aws::{self, AwsError, Operation, Request};
-use crate::context::{Action, Admitted, Context, throw};
+use crate::context::{Action, Admitted, Context};
+use crate::engine::glue::throw;
 use crate::safety::confirm::{self, Policy};
 use crate::safety::interrupt;
 
@@ -54,7 +55,7 @@ fn operation(name: &str) -> Result<&'static Operation, String> {
         let all: Vec<String> = aws::operations()
             .map(|o| format!("{}::{}", o.namespace, o.name))
             .collect();
-        let hint = aws::shape::closest(name, all.iter().map(String::as_str))
+        let hint = aws::names::closest(name, all.iter().map(String::as_str))
             .map(|c| format!(" (did you mean \"{c}\"?)"))
             .unwrap_or_default();
         format!("\"{name}\" is not an operation{hint}; name it as in a script, e.g. \"cognito::admin_create_user\"")
@@ -212,7 +213,7 @@ fn options(opts: &Map) -> Result<Options, String> {
     const KEYS: &[&str] = &["concurrency", "rate"];
     for key in opts.keys() {
         if !KEYS.contains(&key.as_str()) {
-            let hint = aws::shape::closest(key, KEYS.iter().copied())
+            let hint = aws::names::closest(key, KEYS.iter().copied())
                 .map(|c| format!(" (did you mean \"{c}\"?)"))
                 .unwrap_or_default();
             return Err(format!(
@@ -303,7 +304,7 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
             Policy::Ask => confirm::ask(&format!(
                 "{function} × {} in {}: go ahead?",
                 requests.len(),
-                crate::safety::target::describe(&ctx.target().to_json())
+                ctx.target().describe()
             )),
         };
         if !go {

@@ -9,18 +9,17 @@ use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
-use rhai::{Dynamic, EvalAltResult, Map, Position};
-use serde_json::{Value, json};
+use rhai::{Dynamic, Map};
 
 use crate::aws::facts::{self, Class};
 use crate::aws::{self, Answer, AwsError, Clients, Operation, Request};
 use crate::error::Error;
 use crate::safety::confirm::{self, Policy};
 use crate::safety::interrupt;
-use crate::safety::journal::{self, Journal};
+use crate::safety::journal::{self, Journal, Line};
 use crate::safety::plan::Plan;
 use crate::safety::target::Target;
-use crate::safety::{self, Secret};
+use crate::value::{self, is_secret_key};
 
 /// How a run treats writes: the safety flags of `run` (the REPL and other commands use
 /// [`Safety::interactive`]).
@@ -31,8 +30,9 @@ pub struct Safety {
     pub confirm: Policy,
     /// Where calls are recorded, if anywhere.
     pub journal: Option<Journal>,
-    /// What the journal's first line says about the run (runbook, vars).
-    pub header: Value,
+    /// What the journal's first line says about the run (runbook, vars); its time, target and
+    /// dry-run flag are filled in when it is written.
+    pub header: journal::Run,
     /// Abandon the call in flight on Ctrl-C (the REPL) instead of letting it finish (a run).
     pub abandon_calls: bool,
 }
@@ -45,7 +45,7 @@ impl Safety {
             dry_run: false,
             confirm: Policy::for_run(yes),
             journal: None,
-            header: json!({}),
+            header: journal::Run::default(),
             abandon_calls: false,
         }
     }
@@ -59,7 +59,7 @@ pub struct Context {
     dry_run: bool,
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
-    header: Value,
+    header: journal::Run,
     target: OnceCell<Target>,
     announced: OnceCell<()>,
     plan: Plan,
@@ -92,7 +92,7 @@ fn subject(request: &Map) -> Option<String> {
     let parts: Vec<String> = request
         .iter()
         .filter(|(k, _)| {
-            !safety::is_secret_key(k)
+            !is_secret_key(k)
                 && ["Id", "Name", "Username", "Arn", "Identifier", "Domain"]
                     .iter()
                     .any(|end| k.ends_with(end))
@@ -170,49 +170,6 @@ impl Context {
     /// Is this a dry run?
     pub fn dry_run(&self) -> bool {
         self.dry_run
-    }
-
-    /// PUTs a CSV file to an import job's pre-signed URL, through the choke point (planned in a
-    /// dry run, journaled with the URL's signature masked). Returns `#{ status, bytes }`.
-    pub fn upload(
-        &self,
-        url: &str,
-        path: &std::path::Path,
-        progress: Option<(&crate::import::progress::Progress, &str)>,
-    ) -> Result<Map, AwsError> {
-        let size = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
-        let mut request = Map::new();
-        request.insert("PreSignedUrl".into(), url.into());
-        request.insert("File".into(), path.display().to_string().into());
-        request.insert("Bytes".into(), size.into());
-        let mut planned = Map::new();
-        planned.insert("status".into(), 200_i64.into());
-        planned.insert("bytes".into(), size.into());
-        let action = Action {
-            function: "cognito::upload_csv".into(),
-            service: "s3",
-            api: "PutObject",
-            op: None,
-            class: Class::Update,
-            request: &request,
-            planned: Some(planned),
-            cleanup: false,
-            confirmed: false,
-        };
-        let answer = self.guarded(&action, || {
-            let (status, bytes) = self
-                .runtime
-                .block_on(crate::import::upload::upload(url, path, progress))?;
-            let mut response = Map::new();
-            response.insert("status".into(), (status as i64).into());
-            response.insert("bytes".into(), (bytes as i64).into());
-            Ok(Answer {
-                response,
-                attempts: 1,
-                request_id: None,
-            })
-        })?;
-        Ok(answer.try_cast::<Map>().unwrap_or_default())
     }
 
     /// Runs one AWS operation: check the request (`defaults` fill what it does not set), then
@@ -394,8 +351,8 @@ impl Context {
             Policy::Ask => confirm::ask(&format!(
                 "{} {} in {}: go ahead?",
                 action.function,
-                safety::plan::summary_of(action.request),
-                crate::safety::target::describe(&self.target().to_json())
+                crate::safety::plan::summary_of(action.request),
+                self.target().describe()
             )),
         }
     }
@@ -468,37 +425,36 @@ impl Context {
         if ["Timeout", "EndpointUnreachable"].contains(&outcome) {
             self.target_unresolved("the endpoint did not answer");
         }
-        let target = self.target().to_json();
+        let target = self.target().clone();
         let mut journal = self.journal.borrow_mut();
         let Some(journal) = journal.as_mut() else {
             return;
         };
         if !journal.is_open() {
-            let mut first = self.header.clone();
-            first["type"] = "run".into();
-            first["time"] = journal::now().into();
-            first["target"] = target;
-            first["dry_run"] = self.dry_run.into();
-            journal.write(&first);
+            journal.write(&Line::Run(journal::Run {
+                time: journal::now(),
+                target,
+                dry_run: self.dry_run,
+                ..self.header.clone()
+            }));
         }
         let (attempts, request_id) = sent.unwrap_or((0, None));
         let created = answer.and_then(|a| {
             let undo = facts::of(action.op?).undo.as_ref()?;
             undo.request_for(action.request, &a.response)
         });
-        journal.write(&json!({
-            "type": "call",
-            "time": journal::now(),
-            "service": action.service,
-            "operation": action.api,
-            "function": action.function,
-            "class": format!("{:?}", action.class).to_lowercase(),
-            "request": masked(action.request),
-            "outcome": outcome,
-            "attempts": attempts,
-            "duration_ms": elapsed.map(|d| d.as_millis() as u64),
-            "request_id": request_id,
-            "created": created,
+        journal.write(&Line::Call(journal::Call {
+            time: journal::now(),
+            service: action.service.to_string(),
+            operation: action.api.to_string(),
+            function: action.function.clone(),
+            class: action.class,
+            request: value::masked_request(action.request),
+            outcome: outcome.to_string(),
+            attempts,
+            duration_ms: elapsed.map(|d| d.as_millis() as u64),
+            request_id,
+            created,
         }));
     }
 
@@ -511,19 +467,25 @@ impl Context {
         let Some(journal) = journal.as_mut().filter(|j| j.is_open()) else {
             return;
         };
-        let mut end = json!({ "type": "end", "time": journal::now() });
-        match result {
-            Ok(()) => end["outcome"] = "ok".into(),
-            Err(Error::Interrupted(signal)) => {
-                end["outcome"] = "interrupted".into();
-                end["signal"] = interrupt::name(*signal).into();
-            }
+        let (outcome, message, signal) = match result {
+            Ok(()) => ("ok", None, None),
+            Err(Error::Interrupted(signal)) => (
+                "interrupted",
+                None,
+                Some(interrupt::name(*signal).to_string()),
+            ),
             Err(e) => {
-                end["outcome"] = "error".into();
                 let text = e.to_string();
-                end["message"] = text.strip_prefix("error: ").unwrap_or(&text).into();
+                let message = text.strip_prefix("error: ").unwrap_or(&text).to_string();
+                ("error", Some(message), None)
             }
-        }
+        };
+        let end = Line::End(journal::End {
+            time: journal::now(),
+            outcome: outcome.to_string(),
+            message,
+            signal,
+        });
         journal.write(&end);
     }
 
@@ -579,39 +541,4 @@ impl Context {
             .filter(|j| j.is_open())
             .map(|j| j.path().to_path_buf())
     }
-}
-
-/// A request as the journal keeps it: secrets masked.
-pub fn masked(request: &Map) -> Value {
-    crate::helpers::to_json_value(&safety::redact(&Dynamic::from(request.clone())))
-        .unwrap_or(Value::Null)
-}
-
-/// Throws an AWS error into the script as its catchable map. An interrupt is not catchable:
-/// it ends the script.
-pub fn throw(err: AwsError, pos: Position) -> Box<EvalAltResult> {
-    if err.code == aws::error::INTERRUPTED {
-        return Box::new(EvalAltResult::ErrorTerminated(err.to_map().into(), pos));
-    }
-    Box::new(EvalAltResult::ErrorRuntime(err.to_map().into(), pos))
-}
-
-/// A runtime error carrying a plain message.
-pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
-    Box::new(EvalAltResult::ErrorRuntime(message.into().into(), pos))
-}
-
-/// The text of a value that may be a [`Secret`] or a string, for helpers that take either.
-pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
-    aws::secret_or_string(value).ok_or_else(|| {
-        fail(
-            format!("{what} must be a string, not {}", value.type_name()),
-            pos,
-        )
-    })
-}
-
-/// Makes a [`Secret`] script value.
-pub fn secret_value(value: String) -> Dynamic {
-    Dynamic::from(Secret::new(value))
 }

@@ -1,4 +1,4 @@
-//! The bundled local emulator: moto's server plus Cognito import jobs (`tests/emulator/`).
+//! The bundled local emulator: moto's server plus Cognito import jobs (`emulator/server.py`).
 //!
 //! `runbook emulator` runs it in the foreground; `--local` starts it on a free port for one
 //! command, points the SDK at it with dummy credentials, and stops it when the command ends —
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 
 /// The emulator's source, embedded so an installed binary has it.
-const SERVER_PY: &str = include_str!("../tests/emulator/server.py");
+const SERVER_PY: &str = include_str!("../emulator/server.py");
 
 const INSTALL_HINT: &str = "the local emulator needs python3 with moto's server: install it with `pip install 'moto[server]'` (and python3 itself, e.g. `apt-get install python3 python3-pip`)";
 
@@ -129,17 +129,31 @@ impl Emulator {
         )))
     }
 
-    /// Runs the emulator in the foreground (for `runbook emulator`) until it exits.
+    /// Runs the emulator in the foreground (for `runbook emulator`) until it exits or this
+    /// process gets SIGINT/SIGTERM; then it is stopped and its files removed.
     pub fn run_foreground(port: u16) -> Result<(), Error> {
         preflight()?;
+        crate::safety::interrupt::install();
         let (_dir, script) = write_server()?;
-        let status = command(&script, port).status().map_err(|e| {
+        let mut child = command(&script, port).spawn().map_err(|e| {
             Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
         })?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(Error::Emulator(format!("it exited with {status}")))
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => {
+                    return Err(Error::Emulator(format!("it exited with {status}")));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(Error::Emulator(format!("cannot wait for it: {e}"))),
+            }
+            if crate::safety::interrupt::received().is_some() {
+                let _ = child.kill();
+                let _ = child.wait();
+                eprintln!("runbook: local emulator stopped");
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! signature and one line of doc. `runbook ops`, `runbook check` and the REPL read it; the engine
 //! registers the AWS operations from the same data, so the three never disagree.
 
+use crate::aws::names::snake;
 use crate::aws::{self, Operation};
 
 /// Positional forms of an operation (the contract's shorthands): each form lists the request
@@ -213,25 +214,6 @@ pub fn arities(op: &Operation) -> Vec<usize> {
     }
     out.sort_unstable();
     out.dedup();
-    out
-}
-
-/// `UserPoolId` → `user_pool_id`.
-pub fn snake(name: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev_lower = i > 0 && !chars[i - 1].is_uppercase();
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(*c);
-        }
-    }
     out
 }
 
@@ -539,7 +521,7 @@ pub fn secret_positions() -> Vec<(&'static str, usize, &'static str)> {
             s.forms.iter().flat_map(move |form| {
                 form.iter()
                     .enumerate()
-                    .filter(|(_, member)| crate::safety::is_secret_key(member))
+                    .filter(|(_, member)| crate::value::is_secret_key(member))
                     .flat_map(move |(i, member)| s.names.iter().map(move |n| (*n, i, *member)))
             })
         })
@@ -549,13 +531,6 @@ pub fn secret_positions() -> Vec<(&'static str, usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snake_case_follows_the_cli() {
-        assert_eq!(snake("UserPoolId"), "user_pool_id");
-        assert_eq!(snake("CloudWatchLogsRoleArn"), "cloud_watch_logs_role_arn");
-        assert_eq!(snake("CSVHeader"), "csv_header");
-    }
 
     #[test]
     fn every_shorthand_names_real_members() {

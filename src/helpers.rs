@@ -7,8 +7,9 @@ use std::rc::Rc;
 use rhai::plugin::*;
 use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 
-use crate::context::{Context, fail, secret_value, throw};
-use crate::safety::{self, Secret};
+use crate::context::Context;
+use crate::engine::glue::{fail, throw};
+use crate::value::{self, Secret, masked_json, to_json_masked};
 
 thread_local! {
     /// The `--var` values of this run: paths among them are the caller's.
@@ -43,46 +44,6 @@ pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
     }
 }
 
-/// Converts a script value into JSON. A [`Secret`] becomes `********`: JSON text is easily
-/// printed or written, and a secret is only ever meant to be passed to an AWS call.
-pub fn to_json_value(value: &Dynamic) -> Result<serde_json::Value, String> {
-    if let Some(secret) = value.read_lock::<Secret>() {
-        return Ok(serde_json::Value::String(secret.shown()));
-    }
-    if let Some(map) = value.read_lock::<Map>() {
-        return map
-            .iter()
-            .map(|(k, v)| Ok((k.to_string(), to_json_value(v)?)))
-            .collect::<Result<serde_json::Map<_, _>, String>>()
-            .map(serde_json::Value::Object);
-    }
-    if let Some(array) = value.read_lock::<rhai::Array>() {
-        return array
-            .iter()
-            .map(to_json_value)
-            .collect::<Result<Vec<_>, _>>()
-            .map(serde_json::Value::Array);
-    }
-    rhai::serde::from_dynamic(value).map_err(|e| e.to_string())
-}
-
-/// A value as the AWS CLI would print it: pretty JSON, secrets masked.
-pub fn display_json(value: &Dynamic) -> String {
-    shown_json(value, true)
-}
-
-/// A value as JSON fit to show (secrets masked), indented or on one line.
-pub fn shown_json(value: &Dynamic, pretty: bool) -> String {
-    let shown = safety::redact(value);
-    match to_json_value(&shown) {
-        Ok(json) if pretty => {
-            serde_json::to_string_pretty(&json).unwrap_or_else(|_| shown.to_string())
-        }
-        Ok(json) => json.to_string(),
-        Err(_) => shown.to_string(),
-    }
-}
-
 #[export_module]
 mod global_helpers {
     use super::*;
@@ -91,14 +52,14 @@ mod global_helpers {
     #[rhai_fn(return_raw)]
     pub fn json_parse(ctx: NativeCallContext, text: &str) -> Result<Dynamic, Box<EvalAltResult>> {
         serde_json::from_str::<serde_json::Value>(text)
-            .map(|v| crate::aws::json_to_dynamic(&v))
+            .map(|v| value::from_json(&v))
             .map_err(|e| fail(format!("json_parse: {e}"), ctx.call_position()))
     }
 
     /// Serialises a value as compact JSON text.
     #[rhai_fn(return_raw)]
     pub fn to_json(ctx: NativeCallContext, value: Dynamic) -> Result<String, Box<EvalAltResult>> {
-        to_json_value(&value)
+        to_json_masked(&value)
             .map(|v| v.to_string())
             .map_err(|e| fail(format!("to_json: {e}"), ctx.call_position()))
     }
@@ -126,7 +87,7 @@ mod global_helpers {
         value: Dynamic,
         pretty: bool,
     ) -> Result<String, Box<EvalAltResult>> {
-        let json = to_json_value(&value)
+        let json = to_json_masked(&value)
             .map_err(|e| fail(format!("to_json: {e}"), ctx.call_position()))?;
         Ok(if pretty {
             serde_json::to_string_pretty(&json).unwrap_or_default()
@@ -145,14 +106,14 @@ mod global_helpers {
         let pos = ctx.call_position();
         let expr = jmespath::compile(expression)
             .map_err(|e| fail(format!("query: invalid JMESPath expression: {e}"), pos))?;
-        let json = to_json_value(&value).map_err(|e| fail(format!("query: {e}"), pos))?;
+        let json = to_json_masked(&value).map_err(|e| fail(format!("query: {e}"), pos))?;
         let data = jmespath::Variable::from_json(&json.to_string())
             .map_err(|e| fail(format!("query: {e}"), pos))?;
         let result = expr
             .search(data)
             .map_err(|e| fail(format!("query: {e}"), pos))?;
         let back = serde_json::to_value(&*result).map_err(|e| fail(format!("query: {e}"), pos))?;
-        Ok(crate::aws::json_to_dynamic(&back))
+        Ok(value::from_json(&back))
     }
 
     /// An environment variable, or `()` when it is unset.
@@ -184,7 +145,7 @@ mod global_helpers {
         }
         crate::safety::interrupt::sleep(std::time::Duration::from_secs_f64(seconds)).map_err(
             |signal| {
-                crate::context::throw(
+                throw(
                     crate::aws::AwsError::interrupted(signal),
                     ctx.call_position(),
                 )
@@ -266,25 +227,25 @@ mod global_helpers {
     /// Maps print as the AWS CLI prints them: JSON, with secret members masked.
     #[rhai_fn(global, name = "print", name = "debug")]
     pub fn map_print(map: &mut Map) -> String {
-        display_json(&Dynamic::from(map.clone()))
+        masked_json(&Dynamic::from(map.clone()), true)
     }
 
     /// Inside a string (`${map}`), maps are compact JSON, with secret members masked.
     #[rhai_fn(global, name = "to_string", name = "to_debug")]
     pub fn map_to_string(map: &mut Map) -> String {
-        shown_json(&Dynamic::from(map.clone()), false)
+        masked_json(&Dynamic::from(map.clone()), false)
     }
 
     /// Arrays print as JSON, with secret members masked.
     #[rhai_fn(global, name = "print", name = "debug")]
     pub fn array_print(array: &mut rhai::Array) -> String {
-        display_json(&Dynamic::from(array.clone()))
+        masked_json(&Dynamic::from(array.clone()), true)
     }
 
     /// Inside a string (`${array}`), arrays are compact JSON, with secret members masked.
     #[rhai_fn(global, name = "to_string", name = "to_debug")]
     pub fn array_to_string(array: &mut rhai::Array) -> String {
-        shown_json(&Dynamic::from(array.clone()), false)
+        masked_json(&Dynamic::from(array.clone()), false)
     }
 }
 
@@ -298,7 +259,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
         .with_comments(["/// The secret in environment variable `name`, else asked for on the terminal without echo."])
         .register_into_engine(engine, |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
         if let Ok(value) = std::env::var(name) {
-            return Ok(secret_value(value));
+            return Ok(value::secret(value));
         }
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return Err(fail(
@@ -307,7 +268,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
             ));
         }
         rpassword::prompt_password(format!("{name}: "))
-            .map(secret_value)
+            .map(value::secret)
             .map_err(|e| fail(format!("secret(\"{name}\"): {e}"), call.call_position()))
     });
 

@@ -9,9 +9,8 @@ mod aws;
 mod batch;
 mod check;
 mod cli;
+mod commands;
 mod context;
-mod csv_command;
-mod definitions;
 mod emulator;
 mod engine;
 mod error;
@@ -24,6 +23,7 @@ mod password;
 mod repl;
 mod safety;
 mod state;
+mod value;
 
 use clap::Parser;
 

@@ -1,7 +1,7 @@
 //! `cognito::generate_password(pool_id)`: a random password the pool's policy accepts.
 //!
 //! Runbooks that set passwords should not carry them as literals. This reads the pool's
-//! `PasswordPolicy` and returns a [`Secret`](crate::safety::Secret) with at least one character
+//! `PasswordPolicy` and returns a [`Secret`](crate::value::Secret) with at least one character
 //! of every class Cognito knows (so any combination of requirements is met), at least 16
 //! characters long or the policy's minimum if that is longer.
 
@@ -11,7 +11,9 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use rhai::{Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 
-use crate::context::{Context, secret_value, throw};
+use crate::context::Context;
+use crate::engine::glue::throw;
+use crate::value::secret;
 
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -61,7 +63,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
                     .call_named("cognito", "describe_user_pool", request)
                     .map_err(|e| throw(e, pos))?;
                 let min = minimum_length(&pool).unwrap_or(8).clamp(6, 99) as usize;
-                Ok(secret_value(generate(min.max(16))))
+                Ok(secret(generate(min.max(16))))
             },
         );
 }

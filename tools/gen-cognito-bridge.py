@@ -179,7 +179,7 @@ def main():
     w.append("/// request body through the client's operation (see `super::exchange`).")
     w.append("macro_rules! send {")
     w.append("    ($fn:ident, $op:ident, $api:literal) => {")
-    w.append("        fn $fn<'a>(clients: &'a super::Clients, exchange: &'a super::exchange::Exchange) -> super::OpFuture<'a> {")
+    w.append("        fn $fn<'a>(clients: &'a super::clients::Clients, exchange: &'a super::exchange::Exchange) -> super::shape::OpFuture<'a> {")
     w.append("            Box::pin(async move { crate::send_raw!(sdk, clients.cognito().await, $op, \"cognito-idp\", $api, exchange) })")
     w.append("        }")
     w.append("    };")

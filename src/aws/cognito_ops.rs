@@ -13,9 +13,9 @@ use aws_sdk_cognitoidentityprovider as sdk;
 macro_rules! send {
     ($fn:ident, $op:ident, $api:literal) => {
         fn $fn<'a>(
-            clients: &'a super::Clients,
+            clients: &'a super::clients::Clients,
             exchange: &'a super::exchange::Exchange,
-        ) -> super::OpFuture<'a> {
+        ) -> super::shape::OpFuture<'a> {
             Box::pin(async move {
                 crate::send_raw!(
                     sdk,

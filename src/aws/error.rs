@@ -6,8 +6,6 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::request_id::RequestId;
 use rhai::{Dynamic, Map};
 
-use super::Operation;
-
 /// One failed AWS call, local or remote.
 ///
 /// Thrown into scripts as `#{ code, message, operation, service, status, request_id, retryable }`.
@@ -50,8 +48,8 @@ const THROTTLING: &[&str] = &[
 
 impl AwsError {
     /// An error raised before anything was sent: the request does not fit the operation.
-    pub fn validation(op: &Operation, message: String) -> Self {
-        Self::local(op.service, op.api, "ParamValidation", &message)
+    pub fn validation(service: &str, operation: &str, message: String) -> Self {
+        Self::local(service, operation, "ParamValidation", &message)
     }
 
     /// An error raised on this side of the wire.

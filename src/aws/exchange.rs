@@ -26,7 +26,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use bytes::Bytes;
 
-use super::AwsError;
+use super::error::AwsError;
 
 /// One operation call (all its attempts): the body to send, and what came back.
 #[derive(Clone, Debug, Default)]
@@ -160,6 +160,6 @@ macro_rules! send_raw {
         call.send()
             .await
             .map(|_| ())
-            .map_err(|e| $crate::aws::AwsError::from_sdk($service, $api, e))
+            .map_err(|e| $crate::aws::error::AwsError::from_sdk($service, $api, e))
     }};
 }

@@ -13,10 +13,11 @@
 
 use rhai::{Dynamic, Map};
 
-use super::Operation;
+use super::shape::Operation;
 
 /// What a call does to the account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Reads only; sent even in a dry run.
     Read,
@@ -58,7 +59,7 @@ impl Undo {
     /// The undo's request for a call made with `request` that answered `response`: what
     /// identifies what the call made (the journal's `created`). `None` if a path fails.
     pub fn request_for(&self, request: &Map, response: &Map) -> Option<serde_json::Value> {
-        let json = |m: &Map| crate::helpers::to_json_value(&Dynamic::from(m.clone())).ok();
+        let json = |m: &Map| crate::value::to_json_masked(&Dynamic::from(m.clone())).ok();
         let data = serde_json::json!({ "request": json(request)?, "response": json(response)? });
         let data = jmespath::Variable::from_json(&data.to_string()).ok()?;
         let mut out = serde_json::Map::new();

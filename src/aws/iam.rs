@@ -9,9 +9,10 @@
 
 use aws_sdk_iam::types::{PermissionsBoundaryAttachmentType, PolicyScopeType, PolicyUsageType};
 
+use super::clients::Clients;
 use super::exchange::Exchange;
+use super::shape::OpFuture;
 use super::shape::{Operation, Pagination, Shape, Ty};
-use super::{Clients, OpFuture};
 use crate::shape;
 
 static TAG: Shape = shape!("Tag" { "Key": Ty::String, required; "Value": Ty::String, required });

@@ -9,9 +9,10 @@
 
 use aws_sdk_cloudwatchlogs::types::OrderBy;
 
+use super::clients::Clients;
 use super::exchange::Exchange;
+use super::shape::OpFuture;
 use super::shape::{Operation, Pagination, Shape, Ty};
-use super::{Clients, OpFuture};
 use crate::shape;
 
 static LOG_STREAM: Shape = shape!("LogStream" {

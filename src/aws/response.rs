@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::shape::{Shape, Ty};
 use super::timestamp::Timestamp;
-use crate::safety::wrap_member;
+use crate::value::from_response_member;
 
 /// Reads an awsJson response body.
 pub fn from_json(shape: &'static Shape, body: &[u8]) -> Result<Dynamic, String> {
@@ -36,7 +36,7 @@ fn json_value(ty: &Ty, text: &str) -> Result<Dynamic, String> {
                     && raw.get() != "null"
                 {
                     let value = json_value(&member.ty, raw.get())?;
-                    out.insert(member.name.into(), wrap_member(member.name, value));
+                    out.insert(member.name.into(), from_response_member(member.name, value));
                 }
             }
             out.into()
@@ -70,7 +70,7 @@ fn json_value(ty: &Ty, text: &str) -> Result<Dynamic, String> {
             };
             at.to_cli().into()
         }
-        _ => super::json_to_dynamic(&serde_json::from_str(text).map_err(parse_err)?),
+        _ => crate::value::from_json(&serde_json::from_str(text).map_err(parse_err)?),
     })
 }
 
@@ -103,7 +103,7 @@ fn xml_value(ty: &Ty, node: roxmltree::Node) -> Result<Dynamic, String> {
             for child in elements(node) {
                 if let Some(member) = shape.member(child.tag_name().name()) {
                     let value = xml_value(&member.ty, child)?;
-                    out.insert(member.name.into(), wrap_member(member.name, value));
+                    out.insert(member.name.into(), from_response_member(member.name, value));
                 }
             }
             out.into()
@@ -149,12 +149,12 @@ fn xml_value(ty: &Ty, node: roxmltree::Node) -> Result<Dynamic, String> {
                 .map(|s| s.into_owned())
                 .unwrap_or_else(|_| text.to_string());
             match serde_json::from_str::<serde_json::Value>(&decoded) {
-                Ok(value) => super::json_to_dynamic(&value),
+                Ok(value) => crate::value::from_json(&value),
                 Err(_) => decoded.into(),
             }
         }
         Ty::Document => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(value) => super::json_to_dynamic(&value),
+            Ok(value) => crate::value::from_json(&value),
             Err(_) => text.to_string().into(),
         },
         Ty::String | Ty::Blob | Ty::Enum(_) => text.to_string().into(),

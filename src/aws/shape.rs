@@ -12,10 +12,12 @@ use std::pin::Pin;
 
 use rhai::{Array, Dynamic, Map};
 
+use super::clients::Clients;
+use super::error::AwsError;
 use super::exchange::Exchange;
+use super::names::closest;
 use super::timestamp::Timestamp;
 use super::wire::Wire;
-use super::{AwsError, Clients};
 
 /// The type of one member.
 pub enum Ty {
@@ -227,17 +229,6 @@ impl Operation {
     }
 }
 
-/// The closest of `candidates` to `name`, if any is close enough to be a plausible typo.
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_ascii_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 fn did_you_mean(candidate: Option<&str>) -> String {
     candidate
         .map(|c| format!(" (did you mean \"{c}\"?)"))
@@ -329,7 +320,7 @@ fn mismatch(path: &str, expected: &str, value: &Dynamic) -> String {
 fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
     let wire = match ty {
         Ty::String | Ty::Blob => Wire::Str(
-            super::secret_or_string(value).ok_or_else(|| mismatch(path, "a string", value))?,
+            crate::value::text_revealed(value).ok_or_else(|| mismatch(path, "a string", value))?,
         ),
         Ty::Enum(values) => {
             let s = value
@@ -371,8 +362,8 @@ fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
             ),
         },
         Ty::Timestamp => Wire::Time(check_timestamp(value, path)?),
-        Ty::Document => Wire::Json(super::dynamic_to_json(value)),
-        Ty::Json => Wire::Str(super::json_text(value).map_err(|e| {
+        Ty::Document => Wire::Json(crate::value::to_json_revealed(value)),
+        Ty::Json => Wire::Str(crate::value::json_text_revealed(value).map_err(|e| {
             format!("request key \"{path}\" must be a JSON document (a map or a JSON string): {e}")
         })?),
         Ty::Struct(shape) => {

@@ -1,9 +1,10 @@
 //! `sts::*`: who am I. `get_caller_identity` is the one STS call a runbook needs (for
 //! `account_id()`), so its one-line table is written out here.
 
+use super::clients::Clients;
 use super::exchange::Exchange;
+use super::shape::OpFuture;
 use super::shape::{Operation, Shape, Ty};
-use super::{Clients, OpFuture};
 use crate::shape;
 
 static REQUEST: Shape = shape!("GetCallerIdentityRequest" {});

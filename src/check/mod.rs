@@ -120,7 +120,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                         .next()
                         .is_some_and(|c| c.is_alphabetic() || c == '_')
                 {
-                    let hint = crate::aws::shape::closest(
+                    let hint = crate::aws::names::closest(
                         name,
                         globals.iter().chain(local.iter()).map(String::as_str),
                     )
@@ -144,7 +144,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                     .collect();
                 let message = if arities.is_empty() {
                     let hint =
-                        crate::aws::shape::closest(name, functions.iter().map(|(f, _)| f.as_str()))
+                        crate::aws::names::closest(name, functions.iter().map(|(f, _)| f.as_str()))
                             .map(|c| format!(" (did you mean {namespace}::{c}?)"))
                             .unwrap_or_default();
                     Some(format!("unknown function {namespace}::{name}{hint}"))
@@ -406,7 +406,7 @@ fn check_call(
         .filter(|f| f.namespace == namespace)
         .collect();
     let Some(info) = in_ns.iter().find(|f| f.name == name) else {
-        let hint = crate::aws::shape::closest(name, in_ns.iter().map(|f| f.name))
+        let hint = crate::aws::names::closest(name, in_ns.iter().map(|f| f.name))
             .map(|c| format!(" (did you mean {namespace}::{c}?)"))
             .unwrap_or_default();
         return Some(format!("unknown function {namespace}::{name}{hint}"));

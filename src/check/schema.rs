@@ -16,7 +16,8 @@ use std::collections::HashMap;
 
 use rhai::{Expr, Position};
 
-use crate::aws::shape::{Shape, Ty, closest};
+use crate::aws::names::closest;
+use crate::aws::shape::{Shape, Ty};
 use crate::aws::{self, Operation};
 use crate::functions;
 

@@ -19,10 +19,13 @@ use std::path::{Path, PathBuf};
 use rhai::{Array, Dynamic, Map};
 use serde_json::json;
 
+use super::options::check_option_keys;
+use super::report::beside;
+use super::rules::pool_rules;
 use super::validate::{Limits, Mfa, Validator};
-use super::{count, pool_rules, text};
-use crate::aws::{AwsError, member, request_map as request};
+use crate::aws::AwsError;
 use crate::context::Context;
+use crate::value::{map_of as request, member, member_int as count, member_text as text};
 
 /// `export_users` options.
 #[derive(Default)]
@@ -42,7 +45,7 @@ const OPTION_KEYS: &[&str] = &["Attributes", "Filter", "TargetPoolId", "GroupsFi
 impl ExportOptions {
     /// Reads a script's options map, naming an unknown key and the closest known one.
     pub fn from_map(opts: &Map) -> Result<Self, String> {
-        super::check_option_keys(opts, OPTION_KEYS)?;
+        check_option_keys(opts, OPTION_KEYS)?;
         let string = |key: &str| -> Result<Option<String>, String> {
             match opts.get(key) {
                 None => Ok(None),
@@ -147,7 +150,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// The default companion file: `users.csv` → `users.groups.json`.
 pub fn default_groups_file(csv: &Path) -> PathBuf {
-    super::beside(csv, "groups.json")
+    beside(csv, "groups.json")
 }
 
 /// Writes every user of `pool_id` to `csv` and its groups to the companion file.

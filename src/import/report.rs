@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 
 use rhai::{Array, Dynamic, Map};
 
-use crate::aws::{AwsError, member, request_map as request};
+use crate::aws::AwsError;
 use crate::context::Context;
+use crate::value::{map_of as request, member};
 
 /// One row's outcome as the log states it.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +178,7 @@ pub fn log_report(
 }
 
 fn text(value: &Dynamic) -> String {
-    crate::aws::secret_or_string(value).unwrap_or_default()
+    crate::value::text_revealed(value).unwrap_or_default()
 }
 
 /// Fills each failed or skipped row's username from the CSV (its `cognito:username` column),
@@ -228,10 +229,19 @@ fn split_row(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// A file beside `path` named after it: `users.csv` + `failed.csv` → `users.failed.csv`.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "users".into());
+    path.with_file_name(format!("{stem}.{suffix}"))
+}
+
 /// Writes `<name>.failed.csv` beside `csv`: its header and only the failed rows, as they were,
 /// ready to fix and import again. Returns the path.
 pub fn write_failed_csv(csv: &Path, report: &Report) -> std::io::Result<PathBuf> {
-    let path = super::beside(csv, "failed.csv");
+    let path = beside(csv, "failed.csv");
     let lines: std::collections::HashSet<u64> = report.failed.iter().map(|r| r.line).collect();
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
     let reader = BufReader::new(std::fs::File::open(csv)?);

@@ -104,11 +104,10 @@ mod tests {
     const HEADER: &str =
         "email,email_verified,phone_number_verified,cognito:mfa_enabled,cognito:username";
 
-    fn file(rows: usize) -> (PathBuf, PoolRules) {
-        let dir =
-            std::env::temp_dir().join(format!("runbook-split-test-{}-{rows}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("users.csv");
+    /// A file of `rows` users in a directory removed when the returned guard is dropped.
+    fn file(rows: usize) -> (tempfile::TempDir, PathBuf, PoolRules) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.csv");
         let mut text = format!("{HEADER}\r\n");
         for i in 0..rows {
             text.push_str(&format!("u{i}@example.com,true,false,false,user{i}\r\n"));
@@ -121,7 +120,7 @@ mod tests {
             mfa: Mfa::Off,
             auto_verified: vec!["email".into()],
         };
-        (path, rules)
+        (dir, path, rules)
     }
 
     /// The splitter cuts where the validator counted: same number of chunks, every row once,
@@ -145,7 +144,7 @@ mod tests {
             ),
             (5, Limits::default()),
         ] {
-            let (path, rules) = file(rows);
+            let (_dir, path, rules) = file(rows);
             let report = validate(
                 std::io::BufReader::new(File::open(&path).unwrap()),
                 &rules,

@@ -357,7 +357,7 @@ impl<'a> Validator<'a> {
             .collect();
         for name in &self.names.clone() {
             if !expected.contains(name) {
-                let hint = crate::aws::shape::closest(name, missing.iter().copied())
+                let hint = crate::aws::names::closest(name, missing.iter().copied())
                     .map(|c| format!(" (did you mean {c}?)"))
                     .unwrap_or_default();
                 self.problem(

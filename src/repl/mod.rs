@@ -8,6 +8,7 @@
 //! (secret literals become `secret("NAME")` calls), `:load FILE` runs one into the session.
 
 mod assist;
+mod secrets;
 
 use std::path::{Path, PathBuf};
 
@@ -17,11 +18,12 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 
 use crate::aws::Settings;
-use crate::engine::{Runbook, parse_error, runtime_error};
+use crate::engine::Runbook;
+use crate::engine::glue::{parse_error, runtime_error};
 use crate::error::Error;
 use crate::functions;
-use crate::helpers::display_json;
-use crate::safety::{mask_line, secretize_line};
+use crate::value::masked_json;
+use secrets::{mask_line, secretize_line};
 
 const HELP: &str = "\
 Type Rhai statements; results print as JSON. Examples:
@@ -200,7 +202,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                 session.push(statement);
                 keep_imports(&mut runbook, &ast);
                 if !value.is_unit() {
-                    let text = display_json(&value);
+                    let text = masked_json(&value, true);
                     let text = if colour {
                         use colored_json::ToColoredJson;
                         text.to_colored_json(colored_json::ColorMode::On)
@@ -314,7 +316,7 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
         }
         "vars" => {
             for (name, _, value) in runbook.scope.iter() {
-                println!("{name} = {}", display_json(&value));
+                println!("{name} = {}", masked_json(&value, true));
             }
         }
         other => eprintln!("unknown command :{other}; :help lists the commands"),

@@ -15,13 +15,105 @@
 //! - `{"type":"end", …}` last: `ok`, `error` with its message, or `interrupted` with the signal.
 //!
 //! Each line is written and flushed on its own, so a killed run keeps every line it wrote.
+//!
+//! The format is one typed [`Line`]: this file is the only one that writes or reads it;
+//! `Context` records through [`Journal::write`], `runbook revert` and `runbook journal` read
+//! through [`read`].
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use super::target::Target;
+use crate::aws::facts::Class;
+
+/// One line of a journal.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Line {
+    /// The first line: what ran, where.
+    Run(Run),
+    /// One AWS call (or a write planned, refused or abandoned).
+    Call(Call),
+    /// The last line: how the run ended.
+    End(End),
+}
+
+/// The first line of a journal: the runbook run (or the journal reverted), its `--var`s, and
+/// the target.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Run {
+    #[serde(default)]
+    pub time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook: Option<Identity>,
+    /// The `--var`s, values of secret-looking names masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vars: Option<BTreeMap<String, String>>,
+    /// For a revert: the journal it reverts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverts: Option<String>,
+    #[serde(default)]
+    pub target: Target,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Which runbook ran: its path, SHA-256, and git commit.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Identity {
+    pub path: String,
+    pub sha256: Option<String>,
+    pub git: Option<Git>,
+}
+
+/// The commit of the work tree holding the runbook, and whether the runbook differs from it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Git {
+    pub commit: String,
+    pub dirty: Option<bool>,
+}
+
+/// One call: what was asked (secrets masked), how it went, and what it created.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Call {
+    pub time: String,
+    pub service: String,
+    /// The API name: `AdminCreateUser`.
+    pub operation: String,
+    /// As a script names it: `cognito::admin_create_user`.
+    pub function: String,
+    pub class: Class,
+    /// The request, secrets masked.
+    pub request: Value,
+    /// `ok`, the error code, `planned` (a dry run), `refused`, `uncertain`.
+    pub outcome: String,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// What identifies what the call made: the request of its undo.
+    #[serde(default)]
+    pub created: Option<Value>,
+}
+
+/// The last line: `ok`, `error` with its message, or `interrupted` with the signal.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct End {
+    pub time: String,
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+}
 
 /// Where journals go by default: `$XDG_STATE_HOME/runbook/journal` (or `~/.local/state/…`).
 pub fn default_dir() -> Option<PathBuf> {
@@ -140,8 +232,11 @@ impl Journal {
 
     /// Appends one line and flushes it. A journal that cannot be written is reported once on
     /// stderr; the run goes on (its calls are not undone by a full disk).
-    pub fn write(&mut self, line: &Value) {
-        let text = format!("{line}\n");
+    pub fn write(&mut self, line: &Line) {
+        let text = match serde_json::to_string(line) {
+            Ok(text) => format!("{text}\n"),
+            Err(_) => return,
+        };
         let result = self.open().and_then(|f| {
             f.write_all(text.as_bytes())?;
             f.flush()
@@ -166,21 +261,55 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// What the first line says about the runbook: path, SHA-256, and its git commit.
-pub fn runbook_identity(path: &Path) -> Value {
-    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let sha256 = std::fs::read(path)
-        .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
-        .ok();
-    json!({
-        "path": absolute.display().to_string(),
-        "sha256": sha256,
-        "git": git_state(&absolute),
-    })
+impl Run {
+    /// The first line of a run of `runbook` with these `--var`s (their time, target and dry-run
+    /// flag are filled in when the first call is recorded).
+    pub fn of_runbook(path: &Path, vars: &[(String, String)]) -> Self {
+        Self {
+            runbook: Some(Identity::of(path)),
+            vars: Some(
+                vars.iter()
+                    .map(|(k, v)| {
+                        let shown = if crate::value::looks_secret(k) {
+                            crate::value::MASK.to_string()
+                        } else {
+                            v.clone()
+                        };
+                        (k.clone(), shown)
+                    })
+                    .collect(),
+            ),
+            ..Self::default()
+        }
+    }
+
+    /// The first line of a revert of `journal`.
+    pub fn of_revert(journal: &Path) -> Self {
+        let path = std::fs::canonicalize(journal).unwrap_or_else(|_| journal.to_path_buf());
+        Self {
+            reverts: Some(path.display().to_string()),
+            ..Self::default()
+        }
+    }
+}
+
+impl Identity {
+    /// The runbook at `path`: absolute path, SHA-256, and git commit.
+    fn of(path: &Path) -> Self {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let sha256 = std::fs::read(path)
+            .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
+            .ok();
+        Self {
+            path: absolute.display().to_string(),
+            sha256,
+            git: git_state(&absolute),
+        }
+    }
 }
 
 /// The commit of the work tree holding `file`, and whether `file` differs from it.
-fn git_state(file: &Path) -> Value {
+fn git_state(file: &Path) -> Option<Git> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -193,23 +322,19 @@ fn git_state(file: &Path) -> Value {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    let Some(commit) = git(&["rev-parse", "HEAD"]) else {
-        return Value::Null;
-    };
+    let commit = git(&["rev-parse", "HEAD"])?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let dirty = name
         .and_then(|n| git(&["status", "--porcelain", "--", &n]))
         .map(|s| !s.is_empty());
-    json!({ "commit": commit, "dirty": dirty })
+    Some(Git { commit, dirty })
 }
 
-/// Reads a journal's lines (each a JSON object); unreadable lines are reported by number.
-pub fn read(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
-    text.lines()
+/// Reads a journal's lines; a line that is not one is reported by its number.
+pub fn read(path: &Path) -> Result<Vec<Line>, String> {
+    read_text(path)?
+        .iter()
         .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str(l)
                 .map_err(|e| format!("{}:{}: not a journal line: {e}", path.display(), i + 1))
@@ -217,56 +342,69 @@ pub fn read(path: &Path) -> Result<Vec<Value>, String> {
         .collect()
 }
 
+/// A journal's lines as written (for `runbook journal --json`), each checked to be a line.
+pub fn read_text(path: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        serde_json::from_str::<Line>(line)
+            .map_err(|e| format!("{}:{}: not a journal line: {e}", path.display(), i + 1))?;
+    }
+    Ok(lines)
+}
+
 /// A journal as a table for people: one row per call.
-pub fn table(lines: &[Value]) -> Vec<String> {
+pub fn table(lines: &[Line]) -> Vec<String> {
     let mut out = Vec::new();
     let mut calls = 0;
     for line in lines {
-        match line["type"].as_str() {
-            Some("run") => {
-                let target = &line["target"];
+        match line {
+            Line::Run(run) => {
+                let what = match (&run.runbook, &run.reverts) {
+                    (Some(runbook), _) => runbook.path.clone(),
+                    (None, Some(reverted)) => format!("revert of {reverted}"),
+                    (None, None) => "?".into(),
+                };
                 out.push(format!(
-                    "run {} ({}){}",
-                    line["runbook"]["path"].as_str().unwrap_or("?"),
-                    line["time"].as_str().unwrap_or(""),
-                    if line["dry_run"] == true {
-                        ", dry run"
-                    } else {
-                        ""
-                    }
+                    "run {what} ({}){}",
+                    run.time,
+                    if run.dry_run { ", dry run" } else { "" }
                 ));
-                out.push(format!("  target: {}", super::target::describe(target)));
+                out.push(format!("  target: {}", run.target.describe()));
                 out.push(format!(
                     "  {:<4} {:<20} {:<44} {:<12} {:>8}  {}",
                     "#", "time", "call", "outcome", "ms", "request"
                 ));
             }
-            Some("call") => {
+            Line::Call(call) => {
                 calls += 1;
                 out.push(format!(
                     "  {:<4} {:<20} {:<44} {:<12} {:>8}  {}",
                     calls,
-                    line["time"]
-                        .as_str()
-                        .map(|t| t.trim_end_matches('Z').replace('T', " "))
-                        .unwrap_or_default()
+                    call.time
+                        .trim_end_matches('Z')
+                        .replace('T', " ")
                         .chars()
                         .take(19)
                         .collect::<String>(),
-                    line["function"].as_str().unwrap_or("?"),
-                    line["outcome"].as_str().unwrap_or("?"),
-                    line["duration_ms"].as_u64().unwrap_or(0),
-                    super::plan::summary(&line["request"])
+                    call.function,
+                    call.outcome,
+                    call.duration_ms.unwrap_or(0),
+                    super::plan::summary(&call.request)
                 ));
             }
-            Some("end") => {
-                let mut text = format!("end: {}", line["outcome"].as_str().unwrap_or("?"));
-                if let Some(m) = line["message"].as_str() {
+            Line::End(end) => {
+                let mut text = format!("end: {}", end.outcome);
+                if let Some(m) = &end.message {
                     text.push_str(&format!(": {m}"));
                 }
                 out.push(text);
             }
-            _ => {}
         }
     }
     out

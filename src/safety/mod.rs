@@ -4,15 +4,11 @@
 //! [`Context::guarded`](crate::context::Context::guarded), which layers these in order:
 //! the interrupt check ([`interrupt`]), the operation's class ([`crate::aws::facts`]), the
 //! dry-run plan ([`plan`]), the target line ([`target`]), the confirmation of destructive calls
-//! ([`confirm`]), and the journal ([`journal`]). Secrets ([`secret`]) are masked wherever a
-//! value is shown or recorded.
+//! ([`confirm`]), and the journal ([`journal`]). Secrets are masked wherever a value is shown or
+//! recorded by [`crate::value`], the one module that converts values.
 
 pub mod confirm;
 pub mod interrupt;
 pub mod journal;
 pub mod plan;
-pub mod revert;
-pub mod secret;
 pub mod target;
-
-pub use secret::*;

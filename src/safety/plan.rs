@@ -221,7 +221,7 @@ fn fits(ty: &Ty, value: &Dynamic) -> bool {
         Ty::Boolean => value.is_bool(),
         Ty::Integer | Ty::Long => value.is_int(),
         Ty::Double => value.is_float() || value.is_int(),
-        _ => value.is_string() || value.is::<crate::safety::Secret>(),
+        _ => value.is_string() || value.is::<crate::value::Secret>(),
     }
 }
 
@@ -265,7 +265,7 @@ fn fill(shape: &Shape, request: &Map, id: &str, depth: usize) -> Map {
 /// A request in one line for plan lines and journal tables: `Key=value …`, secrets masked,
 /// long values shortened.
 pub fn summary_of(request: &Map) -> String {
-    summary(&crate::context::masked(request))
+    summary(&crate::value::masked_request(request))
 }
 
 /// The same for a journaled (already masked) request.

@@ -7,15 +7,17 @@
 //! runbook: target account 123456789012 (arn:aws:iam::123456789012:user/ops), region eu-west-1, profile prod
 //! ```
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
-/// Who a run acts as, and where.
-#[derive(Clone, Debug, Default)]
+/// Who a run acts as, and where; the journal's `target`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Target {
     pub account: Option<String>,
     pub arn: Option<String>,
     pub region: Option<String>,
     /// `profile NAME`, `env` (credentials from the environment), or `local emulator`.
+    #[serde(rename = "credentials")]
     pub source: String,
     /// The endpoint, when it is not AWS's.
     pub endpoint: Option<String>,
@@ -24,42 +26,31 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "account": self.account,
-            "arn": self.arn,
-            "region": self.region,
-            "credentials": self.source,
-            "endpoint": self.endpoint,
-            "unknown": self.unknown,
-        })
-    }
-
     /// The line printed before the first write.
     pub fn line(&self) -> String {
-        format!("runbook: target {}", describe(&self.to_json()))
+        format!("runbook: target {}", self.describe())
     }
-}
 
-/// A target (as journaled) in words.
-pub fn describe(target: &Value) -> String {
-    let mut text = match (target["account"].as_str(), target["arn"].as_str()) {
-        (Some(account), Some(arn)) => format!("account {account} ({arn})"),
-        (Some(account), None) => format!("account {account}"),
-        _ => format!(
-            "account unknown ({})",
-            target["unknown"].as_str().unwrap_or("not resolved")
-        ),
-    };
-    text.push_str(&format!(
-        ", region {}",
-        target["region"].as_str().unwrap_or("unknown")
-    ));
-    if let Some(source) = target["credentials"].as_str() {
-        text.push_str(&format!(", {source}"));
+    /// The target in words: `account 123456789012 (arn:…), region eu-west-1, profile prod`.
+    pub fn describe(&self) -> String {
+        let mut text = match (&self.account, &self.arn) {
+            (Some(account), Some(arn)) => format!("account {account} ({arn})"),
+            (Some(account), None) => format!("account {account}"),
+            _ => format!(
+                "account unknown ({})",
+                self.unknown.as_deref().unwrap_or("not resolved")
+            ),
+        };
+        text.push_str(&format!(
+            ", region {}",
+            self.region.as_deref().unwrap_or("unknown")
+        ));
+        if !self.source.is_empty() {
+            text.push_str(&format!(", {}", self.source));
+        }
+        if let Some(endpoint) = &self.endpoint {
+            text.push_str(&format!(", endpoint {endpoint}"));
+        }
+        text
     }
-    if let Some(endpoint) = target["endpoint"].as_str() {
-        text.push_str(&format!(", endpoint {endpoint}"));
-    }
-    text
 }

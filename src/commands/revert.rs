@@ -10,17 +10,71 @@
 //! terminal), goes through the same call path as any run — so it is journaled — and with
 //! `--dry-run` lists what it would undo and sends nothing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rhai::{Dynamic, Map};
-use serde_json::Value;
 
+use super::flags::{AwsFlags, LeadingAwsFlags, with_aws};
+use crate::aws::AwsError;
 use crate::aws::facts::{self, Class};
-use crate::aws::{AwsError, member, request_map as request};
-use crate::context::Context;
+use crate::context::{Context, Safety};
 use crate::error::Error;
 use crate::safety::confirm::{self, Policy};
+use crate::safety::interrupt;
+use crate::safety::journal::{self, Journal, Line};
 use crate::safety::plan::summary;
+use crate::value::{map_of as request, member};
+
+// The arguments of `runbook revert`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The run's journal.
+    journal: PathBuf,
+    /// List what would be undone; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for confirmation (needed without a terminal).
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    aws: AwsFlags,
+}
+
+/// Reverts the journal's run; the revert is journaled like a run (`revert-<name>`).
+pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
+    let Args {
+        journal,
+        dry_run,
+        yes,
+        aws,
+    } = args;
+    with_aws(&leading.under(&aws)?, |settings| {
+        interrupt::install();
+        let policy = Policy::for_run(yes || settings.dummy_credentials);
+        let path = journal::default_dir().map(|dir| {
+            let stem = journal
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            journal::default_path(&dir.join(format!("revert-{stem}")))
+        });
+        let safety = Safety {
+            dry_run,
+            // Confirmed once for the whole revert, below.
+            confirm: Policy::Yes,
+            journal: path.flatten().map(Journal::fresh),
+            header: journal::Run::of_revert(&journal),
+            abandon_calls: false,
+        };
+        let ctx = Context::new(settings, Map::new(), safety)?;
+        let result = revert(&ctx, &journal, policy);
+        ctx.finish(&result);
+        if let Some(path) = ctx.journal_path() {
+            eprintln!("runbook: journal {}", path.display());
+        }
+        result
+    })
+}
 
 /// Error codes that mean the thing to undo is already gone.
 const GONE: &[&str] = &[
@@ -43,26 +97,26 @@ struct Step {
 }
 
 /// What a journal's writes come to: the undos, newest first, and what cannot be undone.
-fn steps(lines: &[Value]) -> (Vec<Step>, Vec<String>) {
+fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>) {
     let mut undo = Vec::new();
     let mut irreversible = Vec::new();
-    for line in lines.iter().rev().filter(|l| l["type"] == "call") {
-        let function = line["function"].as_str().unwrap_or("");
-        let Some(fact) = facts::of_name(function) else {
+    for line in lines.iter().rev() {
+        let Line::Call(call) = line else { continue };
+        let Some(fact) = facts::of_name(&call.function) else {
             continue;
         };
-        if line["outcome"] != "ok" || fact.class == Class::Read {
+        if call.outcome != "ok" || fact.class == Class::Read {
             continue; // not sent, failed, or read: nothing changed
         }
-        let done = format!("{function} {}", summary(&line["request"]));
-        match (&fact.undo, line["created"].as_object()) {
-            (Some(u), Some(created)) => undo.push(Step {
+        let done = format!("{} {}", call.function, summary(&call.request));
+        match (&fact.undo, &call.created) {
+            (Some(u), Some(created @ serde_json::Value::Object(members))) => undo.push(Step {
                 done,
-                undo: format!("{} {}", u.op, summary(&line["created"])),
+                undo: format!("{} {}", u.op, summary(created)),
                 function: u.op,
-                request: created
+                request: members
                     .iter()
-                    .map(|(k, v)| (k.as_str().into(), crate::aws::json_to_dynamic(v)))
+                    .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
                     .collect(),
             }),
             _ => irreversible.push(done),
@@ -72,9 +126,9 @@ fn steps(lines: &[Value]) -> (Vec<Step>, Vec<String>) {
 }
 
 /// Undoes the run recorded in `journal`.
-pub fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
-    let lines = crate::safety::journal::read(journal).map_err(Error::Usage)?;
-    if !lines.iter().any(|l| l["type"] == "run") {
+fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
+    let lines = journal::read(journal).map_err(Error::Usage)?;
+    if !lines.iter().any(|l| matches!(l, Line::Run(_))) {
         return Err(Error::Usage(format!(
             "{} is not a runbook journal (it has no run line)",
             journal.display()
@@ -98,7 +152,7 @@ pub fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error
         eprintln!("  {}. {}\n       undoes {}", i + 1, step.undo, step.done);
     }
     if !ctx.dry_run() {
-        let target = crate::safety::target::describe(&ctx.target().to_json());
+        let target = ctx.target().describe();
         let go = match policy {
             Policy::Yes => true,
             Policy::Ask => confirm::ask(&format!("revert these in {target}?")),

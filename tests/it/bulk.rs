@@ -1,8 +1,7 @@
 //! Bulk work at the service's pace, honest under faults, secrets that stay secret — against the
 //! emulator, with its throttling, latency and fault knobs.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

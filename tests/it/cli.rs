@@ -1,7 +1,6 @@
 //! The command line as a user meets it: exit codes, messages, `check`, `ops`, `--local`, REPL.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

@@ -1,8 +1,7 @@
 //! The seed notebook, run the way an operator would: the whole walkthrough, then each section
 //! alone with `--var`s, against the emulator.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn value_after<'a>(text: &'a str, key: &str) -> &'a str {
     text.lines()

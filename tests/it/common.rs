@@ -1,45 +1,90 @@
-//! Shared test support: one emulator per test binary, and a way to run `runbook` against it
-//! the way a user would (the real binary, real SDK clients, HTTP to the emulator).
-#![allow(dead_code)]
+//! Shared test support: the emulator, started once for all tests (the way users start it), and
+//! ways to run `runbook` against it as a user would (the real binary, real SDK clients, HTTP).
 
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub struct Emulator {
-    pub url: String,
-    _child: Child,
+/// The shared emulator's endpoint, started on first use; it stops when the tests end. A test
+/// holding [`whole_state`] talks to an emulator of its own instead.
+pub fn endpoint() -> &'static str {
+    static SHARED: OnceLock<String> = OnceLock::new();
+    static WHOLE: OnceLock<String> = OnceLock::new();
+    let cell = if OWN_EMULATOR.with(Cell::get) {
+        &WHOLE
+    } else {
+        &SHARED
+    };
+    cell.get_or_init(start_emulator)
 }
 
-static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+/// Starts `runbook emulator --port 0`, the way a user starts it, and returns the endpoint URL
+/// it prints. It is spawned from a thread that lives as long as the test process, and told to
+/// stop (SIGTERM, which makes it stop its server and remove its files) when that thread ends
+/// (PR_SET_PDEATHSIG): when the tests end.
+fn start_emulator() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_runbook"));
+        cmd.args(["emulator", "--port", "0"])
+            .env("RUNBOOK_EMULATOR_PENDING_SECONDS", "0.2")
+            .env("RUNBOOK_EMULATOR_IN_PROGRESS_SECONDS", "0.3")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        // SAFETY: prctl is async-signal-safe and only sets this child's parent-death signal.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .expect("python3 with moto must be installed (pip install 'moto[server]')");
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = BufReader::new(out).read_line(&mut line);
+        }
+        let _ = tx.send(line);
+        // This thread waits for the emulator as long as it runs: its end is the tests' end.
+        let _ = child.wait();
+    });
+    let line = rx.recv().expect("the emulator prints its URL");
+    line.trim()
+        .strip_prefix("AWS_ENDPOINT_URL=")
+        .unwrap_or_else(|| panic!("unexpected emulator output: {line}"))
+        .to_string()
+}
 
-/// The emulator's endpoint, started on first use; it exits with the test process.
-pub fn endpoint() -> &'static str {
-    &EMULATOR
-        .get_or_init(|| {
-            let mut child = Command::new("python3")
-                .arg(repo().join("tests/emulator/server.py"))
-                .args(["--port", "0"])
-                .env("RUNBOOK_EMULATOR_PENDING_SECONDS", "0.2")
-                .env("RUNBOOK_EMULATOR_IN_PROGRESS_SECONDS", "0.3")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("python3 with moto must be installed (pip install 'moto[server]')");
-            let mut line = String::new();
-            BufReader::new(child.stdout.take().expect("stdout"))
-                .read_line(&mut line)
-                .expect("emulator prints its URL");
-            let url = line
-                .trim()
-                .strip_prefix("AWS_ENDPOINT_URL=")
-                .unwrap_or_else(|| panic!("unexpected emulator output: {line}"))
-                .to_string();
-            Emulator { url, _child: child }
-        })
-        .url
+thread_local! {
+    /// Does this test talk to the emulator of the whole-state tests?
+    static OWN_EMULATOR: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Held by a test that compares the whole emulator's state (everything in every pool and
+/// role): such tests run one at a time, against an emulator no other test touches.
+pub struct WholeState {
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+pub fn whole_state() -> WholeState {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    OWN_EMULATOR.with(|own| own.set(true));
+    WholeState {
+        _one_at_a_time: guard,
+    }
+}
+
+impl Drop for WholeState {
+    fn drop(&mut self) {
+        OWN_EMULATOR.with(|own| own.set(false));
+    }
 }
 
 pub fn repo() -> PathBuf {
@@ -64,9 +109,29 @@ pub fn bare() -> Command {
 
 /// Where this test binary's runs keep their journals and history (not the user's home).
 pub fn state_home() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("runbook-test-state-{}", std::process::id()));
+    let dir = scratch().join("state");
     std::fs::create_dir_all(&dir).expect("state dir");
     dir
+}
+
+/// The directory every file of this test process lives under, removed when the tests end.
+fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    fn path() -> PathBuf {
+        std::env::temp_dir().join(format!("runbook-tests-{}", std::process::id()))
+    }
+    extern "C" fn remove() {
+        let _ = std::fs::remove_dir_all(path());
+    }
+    DIR.get_or_init(|| {
+        std::fs::create_dir_all(path()).expect("scratch dir");
+        // SAFETY: registers a plain function to run at exit (the test harness exits through
+        // `exit`, which runs it after every test has finished).
+        unsafe {
+            libc::atexit(remove);
+        }
+        path()
+    })
 }
 
 /// A `runbook` command pointed at the test emulator.
@@ -92,7 +157,7 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// A fresh directory for one test's files.
 pub fn temp_dir() -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("runbook-test-{}-{n}", std::process::id()));
+    let dir = scratch().join(n.to_string());
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
@@ -187,7 +252,7 @@ pub fn first_line_then_close(child: &mut Child) -> String {
     first
 }
 
-/// Tells the emulator to misbehave for the next requests (see tests/emulator/server.py).
+/// Tells the emulator to misbehave for the next requests (see emulator/server.py).
 pub fn inject(faults: &str) {
     let (status, body) = emulator_http("POST", "/_runbook/faults", faults);
     assert_eq!(status, 204, "{body}");

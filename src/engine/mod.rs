@@ -9,15 +9,17 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use rhai::{
-    AST, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext,
-    ParseError, Scope,
+    AST, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext, Scope,
 };
 
+pub mod glue;
+
 use crate::aws::{self, AwsError, Operation};
-use crate::context::{Context, Safety, throw};
-use crate::error::{Error, Location};
+use crate::context::{Context, Safety};
+use crate::error::Error;
 use crate::functions;
-use crate::safety::{self, interrupt};
+use crate::safety::interrupt;
+use glue::{parse_error, runtime_error, throw};
 
 /// Builds the request map of an operation from a call's arguments: one map, or a shorthand's
 /// positional values optionally followed by a map of further members.
@@ -80,7 +82,7 @@ fn register_operation(module: &mut Module, op: &'static Operation, ctx: &Rc<Cont
               -> Result<Dynamic, Box<EvalAltResult>> {
             let pos = call.call_position();
             let (request, defaults) = request_from_args(op, &args)
-                .map_err(|m| throw(AwsError::validation(op, m), pos))?;
+                .map_err(|m| throw(AwsError::validation(op.service, op.api, m), pos))?;
             ctx.call(op, &request, &defaults).map_err(|e| throw(e, pos))
         };
         let mut params = functions::params(op, arity);
@@ -167,7 +169,7 @@ impl Runbook {
             crate::batch::register(module, &ctx);
         }
         if let Some((_, cognito)) = namespaces.iter_mut().find(|(n, _)| *n == "cognito") {
-            crate::import::register(cognito, &ctx);
+            crate::import::functions::register(cognito, &ctx);
             crate::password::register(cognito, &ctx);
         }
         for (name, module) in namespaces {
@@ -246,73 +248,6 @@ impl Runbook {
     }
 }
 
-/// A parse error as `file:line:col: message`.
-pub fn parse_error(file: &str, err: &ParseError) -> Error {
-    Error::Script {
-        location: Location {
-            file: file.to_string(),
-            line: err.1.line().unwrap_or(0),
-            column: err.1.position().unwrap_or(0),
-        },
-        message: err.0.to_string(),
-    }
-}
-
 fn is_interrupt(result: &Result<(), Error>) -> bool {
     matches!(result, Err(Error::Interrupted(_)))
-}
-
-/// An uncaught runtime error: the innermost cause, where it happened, and what it says.
-pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
-    let mut source: Option<String> = None;
-    let mut current = err;
-    loop {
-        match current {
-            EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
-                if !src.is_empty() {
-                    source = Some(src.clone());
-                }
-                current = inner;
-            }
-            EvalAltResult::ErrorInModule(path, inner, _) => {
-                source = Some(path.clone());
-                current = inner;
-            }
-            _ => break,
-        }
-    }
-    if let (EvalAltResult::ErrorTerminated(..), Some(signal)) = (current, interrupt::received()) {
-        return Error::Interrupted(signal);
-    }
-    let pos = current.position();
-    let message = match current {
-        EvalAltResult::ErrorRuntime(value, _) => match AwsError::from_dynamic(value) {
-            Some(aws) => aws.to_string(),
-            None => safety::redact(value).to_string(),
-        },
-        EvalAltResult::ErrorFunctionNotFound(sig, _) => {
-            let name = sig.split(['(', ' ']).next().unwrap_or(sig);
-            let catalog = functions::catalog();
-            let names: Vec<String> = catalog.iter().map(|f| f.qualified()).collect();
-            let hint = crate::aws::shape::closest(name, names.iter().map(String::as_str))
-                .and_then(|c| catalog.iter().find(|f| f.qualified() == c))
-                .map(|f| format!("; did you mean {}?", f.signature))
-                .unwrap_or_default();
-            format!("function not found: {sig}{hint}")
-        }
-        other => {
-            let text = other.to_string();
-            // Rhai appends " (line N, position M)"; the location is printed separately.
-            match text.rfind(" (line ") {
-                Some(at) => text[..at].to_string(),
-                None => text,
-            }
-        }
-    };
-    let location = pos.line().map(|line| Location {
-        file: source.unwrap_or_else(|| main_file.to_string()),
-        line,
-        column: pos.position().unwrap_or(0),
-    });
-    Error::Runtime { message, location }
 }

@@ -1,161 +1,8 @@
-//! Keeping secrets out of output.
-//!
-//! Passwords, client secrets and tokens never reach stdout, stderr or history: values obtained
-//! through `secret()` are [`Secret`]s that print as `********`, and every value printed by a
-//! runbook or the REPL goes through [`redact`], which masks members named like secrets and the
-//! query string (the signature) of pre-signed URLs.
+//! Secrets typed at the REPL: masked before a line reaches the history file, and turned into
+//! `secret("NAME")` calls when a session is saved as a runbook.
 
-use rhai::{Array, Dynamic, Map};
-
-/// What a masked value prints as.
-pub const MASK: &str = "********";
-
-/// A string that must not be shown: it prints as `********` (a pre-signed URL as itself
-/// without its query string) but is sent as itself. `reveal(value)` shows it in a script.
-#[derive(Clone)]
-pub struct Secret {
-    value: String,
-    url: bool,
-}
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            url: false,
-        }
-    }
-
-    /// A pre-signed URL: its signature (the query string) is the secret part.
-    pub fn url(value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            url: true,
-        }
-    }
-
-    /// The value itself, for sending to AWS.
-    pub fn expose(&self) -> &str {
-        &self.value
-    }
-
-    /// What is shown wherever it is printed, interpolated, serialised or journaled.
-    pub fn shown(&self) -> String {
-        if self.url {
-            redact_url(&self.value)
-        } else {
-            MASK.to_string()
-        }
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.shown())
-    }
-}
-
-impl std::fmt::Display for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.shown())
-    }
-}
-
-/// The response member that holds a secret, as a script value: tokens, client secrets,
-/// sessions and passwords become [`Secret`]s, a pre-signed URL a URL secret; other members
-/// stay as they are.
-pub fn wrap_member(name: &str, value: rhai::Dynamic) -> rhai::Dynamic {
-    if !value.is_string() {
-        return value;
-    }
-    if name == "PreSignedUrl" {
-        return rhai::Dynamic::from(Secret::url(value.into_string().unwrap_or_default()));
-    }
-    if is_secret_key(name) {
-        return rhai::Dynamic::from(Secret::new(value.into_string().unwrap_or_default()));
-    }
-    value
-}
-
-/// Member names whose values are secrets, as the Cognito and IAM APIs name them.
-const SECRET_KEYS: &[&str] = &[
-    "Password",
-    "TemporaryPassword",
-    "ProposedPassword",
-    "PreviousPassword",
-    "ClientSecret",
-    "SecretHash",
-    "AccessToken",
-    "IdToken",
-    "RefreshToken",
-    "Session",
-    "SecretCode",
-    "SecretString",
-    "ClientSecretValue",
-    "AuthParameters",
-    "ChallengeResponses",
-    "password",
-    "secret",
-    "token",
-];
-
-/// Is a map key the name of a secret?
-pub fn is_secret_key(key: &str) -> bool {
-    SECRET_KEYS.contains(&key)
-}
-
-/// Does a free-form name (a `--var`, a variable) look like it holds a secret?
-pub fn looks_secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "credential",
-        "private_key",
-    ]
-    .iter()
-    .any(|w| name.contains(w))
-}
-
-/// A pre-signed URL without its query string (which carries the signature).
-pub fn redact_url(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?{MASK}"),
-        None => url.to_string(),
-    }
-}
-
-/// A copy of `value` fit to print: secret members masked, pre-signed URLs cut.
-pub fn redact(value: &Dynamic) -> Dynamic {
-    if let Some(secret) = value.read_lock::<Secret>() {
-        return secret.shown().into();
-    }
-    if let Some(map) = value.read_lock::<Map>() {
-        return map
-            .iter()
-            .map(|(k, v)| {
-                let shown = if is_secret_key(k) && !v.is_unit() {
-                    MASK.into()
-                } else if k.as_str() == "PreSignedUrl" {
-                    v.clone()
-                        .into_string()
-                        .map(|s| Dynamic::from(redact_url(&s)))
-                        .unwrap_or_else(|_| redact(v))
-                } else {
-                    redact(v)
-                };
-                (k.clone(), shown)
-            })
-            .collect::<Map>()
-            .into();
-    }
-    if let Some(array) = value.read_lock::<Array>() {
-        return array.iter().map(redact).collect::<Array>().into();
-    }
-    value.clone()
-}
+use crate::aws::names::snake;
+use crate::value::{MASK, is_secret_key, looks_secret};
 
 /// Masks what looks like a secret literal in a line of REPL input before it is stored in
 /// history, in every form a person types: the value of a `Key: "…"` pair (quoted or unquoted
@@ -179,7 +26,7 @@ pub fn mask_line(line: &str, positional: &[(&str, usize, &str)]) -> String {
 pub fn secretize_line(line: &str, positional: &[(&str, usize, &str)]) -> String {
     let mut out = line.to_string();
     for (start, end, name) in secret_literals(line, positional).into_iter().rev() {
-        let env = crate::functions::snake(&name).to_ascii_uppercase();
+        let env = snake(&name).to_ascii_uppercase();
         out.replace_range(
             start - 1..(end + 1).min(out.len()),
             &format!("secret(\"{env}\")"),
@@ -299,21 +146,6 @@ fn positional_literals(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_secret_members_and_presigned_queries() {
-        let mut map = Map::new();
-        map.insert("Username".into(), "u1".into());
-        map.insert("TemporaryPassword".into(), "hunter2".into());
-        map.insert(
-            "PreSignedUrl".into(),
-            "https://bucket.s3.amazonaws.com/key?X-Amz-Signature=abc".into(),
-        );
-        let shown = redact(&map.into()).to_string();
-        assert!(shown.contains("u1"));
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(!shown.contains("X-Amz-Signature"), "{shown}");
-    }
 
     #[test]
     fn masks_secret_literals_in_repl_lines() {

@@ -1,8 +1,7 @@
 //! The stdlib that converges: `ensure` finds, creates or brings things to the requested values,
 //! and a second run of `scripts/onboard.rhai` sends no write and leaves the emulator as it was.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use serde_json::Value;
 

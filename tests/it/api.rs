@@ -1,7 +1,6 @@
 //! The AWS bridge as a runbook author meets it, against the emulator over HTTP.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Runs a runbook body against the emulator; returns stdout or panics with the output.
 fn eval(body: &str) -> String {

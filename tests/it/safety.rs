@@ -1,23 +1,13 @@
 //! Safe to point at production: the right target, a plan before, a journal after, a way back,
 //! confirmations — each checked on the emulator's side.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-/// Some tests compare the whole emulator's state, so this binary's tests run one at a time
-/// (the binary has its own emulator: only its own tests can change that state).
-static WHOLE_STATE: Mutex<()> = Mutex::new(());
-
-fn whole_state() -> std::sync::MutexGuard<'static, ()> {
-    WHOLE_STATE.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Everything a runbook could have created: pools with their users, clients and groups, roles
 /// with their attached and inline policies, customer managed policies.

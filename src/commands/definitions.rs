@@ -6,15 +6,26 @@
 //! carries its one-line doc and its parameter names (`user_pool_id`, `request`), so an editor
 //! with the Rhai language server completes and documents them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::aws::Settings;
 use crate::context::Safety;
 use crate::engine::Runbook;
 use crate::error::Error;
 
+// The arguments of `runbook definitions`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The directory to write them into (created if missing).
+    dir: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<(), Error> {
+    write(&args.dir)
+}
+
 /// Writes the definition files into `dir` (created if missing) and names them on stderr.
-pub fn write(dir: &Path) -> Result<(), Error> {
+fn write(dir: &Path) -> Result<(), Error> {
     let runbook = Runbook::new(
         Settings::default(),
         rhai::Map::new(),
@@ -38,7 +49,7 @@ pub fn write(dir: &Path) -> Result<(), Error> {
         let ast = runbook
             .engine
             .compile(source)
-            .map_err(|e| crate::engine::parse_error(name, &e))?;
+            .map_err(|e| crate::engine::glue::parse_error(name, &e))?;
         let path = dir.join(format!("{name}.d.rhai"));
         std::fs::write(&path, module_definitions(name, &ast))
             .map_err(|source| Error::Read { path, source })?;

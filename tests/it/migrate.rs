@@ -1,7 +1,6 @@
 //! Moving users between pools: export, import into a new pool, restore groups, compare.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use serde_json::Value;
 

@@ -1,16 +1,80 @@
 //! `runbook csv template`, `runbook csv validate` and `runbook csv export`.
 
 use std::io::Write;
+use std::path::PathBuf;
 
+use clap::Subcommand;
+
+use super::flags::{AwsFlags, LeadingAwsFlags, with_aws};
 use crate::aws::Settings;
-use crate::cli::CsvCommand;
 use crate::context::Context;
 use crate::error::Error;
+use crate::import::rules::{check_file, pool_rules};
 use crate::import::validate::{Limits, Report};
-use crate::import::{check_file, pool_rules};
+
+// The arguments of `runbook csv`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: CsvCommand,
+    #[command(flatten)]
+    aws: AwsFlags,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CsvCommand {
+    /// Print (or write) the pool's import CSV header, ready to fill in.
+    Template {
+        /// The user pool id.
+        #[arg(long)]
+        pool: String,
+        /// Write the header to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Write a pool's users as an import-ready CSV (and its groups to <name>.groups.json),
+    /// one page at a time; users the target's rules refuse are listed, not dropped.
+    Export {
+        /// The pool whose users are exported.
+        #[arg(long)]
+        pool: String,
+        /// The CSV file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The pool the file is for: its header and import rules (default: --pool).
+        #[arg(long, value_name = "ID")]
+        target_pool: Option<String>,
+        /// Only users matching this ListUsers filter (e.g. 'status = "Enabled"').
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Check a CSV against the pool's import rules; nothing is uploaded.
+    Validate {
+        /// The CSV file.
+        file: PathBuf,
+        /// The user pool id.
+        #[arg(long)]
+        pool: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Rows per import job when counting the jobs the file needs (Cognito's limit: 500000).
+        #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..=500_000))]
+        max_rows_per_job: u64,
+        /// How many problems to list (the rest are counted).
+        #[arg(long, default_value_t = 100)]
+        max_problems: usize,
+    },
+}
 
 /// Runs a `csv` subcommand. A file with problems exits 1 (the report is the output).
-pub fn run(command: CsvCommand, settings: Settings) -> Result<(), Error> {
+pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
+    with_aws(&leading.under(&args.aws)?, |settings| {
+        run_command(args.command, settings)
+    })
+}
+
+fn run_command(command: CsvCommand, settings: Settings) -> Result<(), Error> {
     let ctx = Context::new(
         settings,
         rhai::Map::new(),

@@ -2,8 +2,7 @@
 //! service returned, as the AWS CLI does. Requests are read back on the emulator's side, and
 //! responses are compared with the AWS CLI's own output for the same calls.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use serde_json::{Value, json};
 
@@ -535,9 +534,14 @@ fn sends_what_it_writes(file: &str, vars: &[(&str, &str)]) -> usize {
 
 #[test]
 fn every_cognito_call_of_the_scripts_sends_exactly_the_request_written() {
+    // Its own names: the walkthrough test runs the seed's (fixed) ones on the same emulator.
     let n = sends_what_it_writes(
         "scripts/walkthrough.rhai",
-        &[("pool_name", &unique("wired"))],
+        &[
+            ("pool_name", &unique("wired")),
+            ("role_name", &unique("WiredImportRole")),
+            ("policy_name", &unique("WiredLogsPolicy")),
+        ],
     );
     assert!(n > 20, "{n} calls");
     // The import runbook, on a pool and role made for it.

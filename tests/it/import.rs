@@ -1,8 +1,7 @@
 //! Importing users: every documented CSV rule checked before upload (one fixture per rule, exact
 //! line and column), `csv template`, and `cognito::import_users` against the emulator.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -1,0 +1,51 @@
+//! `runbook eval 'EXPR'`: one expression, its result printed as JSON (for shell pipelines).
+
+use std::path::{Path, PathBuf};
+
+use rhai::{Dynamic, Map};
+
+use super::flags::{AwsFlags, LeadingAwsFlags, with_aws};
+use crate::context::Safety;
+use crate::engine::Runbook;
+use crate::engine::glue::{parse_error, runtime_error};
+use crate::error::Error;
+use crate::safety::interrupt;
+
+// The arguments of `runbook eval`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The expression, e.g. 'query(cognito::list_user_pools(), "UserPools[].Id")'.
+    expression: String,
+    /// Allow destructive calls without asking.
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    aws: AwsFlags,
+}
+
+/// Evaluates the expression (after the same pre-flight check as a run) and prints its value.
+pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
+    with_aws(&leading.under(&args.aws)?, |settings| {
+        interrupt::install();
+        let safety = Safety::interactive(args.yes || settings.dummy_credentials);
+        let mut runbook = Runbook::new(settings, Map::new(), safety)?;
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        runbook.set_module_dir(&cwd);
+        let ast = runbook
+            .engine
+            .compile_with_scope(&runbook.scope, &args.expression)
+            .map_err(|e| parse_error("<eval>", &e))?;
+        let problems = crate::check::preflight(&ast, Path::new("<eval>"));
+        if !problems.is_empty() {
+            return Err(Error::Check(problems));
+        }
+        let value = runbook
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
+            .map_err(|e| runtime_error(&e, "<eval>"))?;
+        if !value.is_unit() {
+            crate::output::print(&crate::value::masked_json(&value, true));
+        }
+        Ok(())
+    })
+}

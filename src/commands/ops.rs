@@ -1,0 +1,95 @@
+//! `runbook ops [--json] [--members] [FILTER]`: every function a runbook can call, with its
+//! signature and doc; `--members` adds each operation's request and response members.
+
+use crate::error::Error;
+use crate::functions;
+
+// The arguments of `runbook ops`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print a JSON array of {namespace, name, signature, doc, input, output}.
+    #[arg(long)]
+    json: bool,
+    /// Also list each operation's request and response members.
+    #[arg(long)]
+    members: bool,
+    /// Only functions whose name contains this text (also as the CLI spells it:
+    /// admin-create-user, AdminCreateUser).
+    filter: Option<String>,
+}
+
+/// Lists the functions (matching the filter), or says what is closest when none matches.
+pub fn run(args: Args) -> Result<(), Error> {
+    let Args {
+        json,
+        members,
+        filter,
+    } = args;
+    let filter = filter.as_deref();
+    let catalog = functions::catalog();
+    let all: Vec<_> = catalog
+        .iter()
+        .filter(|f| filter.is_none_or(|t| f.matches(t)))
+        .cloned()
+        .collect();
+    if let (Some(filter), true) = (filter, all.is_empty()) {
+        // The closest by its own name, written as the script spells it.
+        let wanted = filter
+            .rsplit([':', ' '])
+            .next()
+            .unwrap_or(filter)
+            .replace('-', "_");
+        let wanted = if wanted.contains('_') {
+            wanted
+        } else {
+            crate::aws::names::snake(&wanted)
+        };
+        let hint = crate::aws::names::closest(&wanted, catalog.iter().map(|f| f.name))
+            .and_then(|c| catalog.iter().find(|f| f.name == c))
+            .map(|f| format!("; did you mean {}?", f.qualified()))
+            .unwrap_or_default();
+        return Err(Error::Runtime {
+            message: format!("no function matches \"{filter}\"{hint}"),
+            location: None,
+        });
+    }
+    if json {
+        let items: Vec<serde_json::Value> = all
+            .iter()
+            .map(|f| {
+                let mut item = serde_json::json!({
+                    "namespace": f.namespace,
+                    "name": f.name,
+                    "signature": f.signature,
+                    "doc": f.doc,
+                });
+                if let (true, Some(op)) = (members, f.op) {
+                    item["input"] = op.describe_input();
+                    item["output"] = op.describe_output();
+                }
+                item
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&items).unwrap_or_default();
+        crate::output::print_line(&text);
+    } else {
+        for f in all {
+            let mut text = format!("{}\n    {}", f.signature, f.doc);
+            if let (true, Some(op)) = (members, f.op) {
+                for (label, shape, described) in [
+                    ("request", op.input, op.describe_input()),
+                    ("response", op.output, op.describe_output()),
+                ] {
+                    text.push_str(&format!("\n    {label} {}:", shape.name));
+                    for line in crate::aws::shape::outline(&described) {
+                        text.push_str(&format!("\n      {line}"));
+                    }
+                }
+            }
+            if !crate::output::print_line(&text) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}

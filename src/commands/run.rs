@@ -1,0 +1,97 @@
+//! `runbook run FILE`: run a runbook, its writes guarded (dry run, confirmations, journal).
+
+use std::path::PathBuf;
+
+use rhai::{Dynamic, Map};
+
+use super::flags::{AwsFlags, LeadingAwsFlags, with_aws};
+use crate::context::Safety;
+use crate::engine::Runbook;
+use crate::error::Error;
+use crate::safety::confirm::Policy;
+use crate::safety::interrupt;
+use crate::safety::journal::{self, Journal};
+
+// The arguments of `runbook run` (the command's help is its doc in `cli.rs`).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The runbook (.rhai).
+    file: PathBuf,
+    /// Set vars.KEY in the runbook (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// Send reads only: print the plan of every write, numbered, and answer it with a
+    /// placeholder response so the runbook keeps planning. Nothing is changed.
+    #[arg(long)]
+    dry_run: bool,
+    /// Answer yes to the confirmation of every destructive call (needed without a terminal).
+    #[arg(long)]
+    yes: bool,
+    /// Write the journal here (default: $XDG_STATE_HOME/runbook/journal/<UTC time>-<name>.jsonl).
+    #[arg(long, value_name = "PATH")]
+    journal: Option<PathBuf>,
+    #[command(flatten)]
+    aws: AwsFlags,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got \"{text}\"")),
+    }
+}
+
+/// Runs the runbook: load, refuse what the API's shapes refute before anything is sent, run,
+/// and end the journal (stopping the import jobs it started when interrupted).
+pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
+    let Args {
+        file,
+        vars,
+        dry_run,
+        yes,
+        journal,
+        aws,
+    } = args;
+    with_aws(&leading.under(&aws)?, |settings| {
+        interrupt::install();
+        let header = journal::Run::of_runbook(&file, &vars);
+        let vars: Map = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), Dynamic::from(v)))
+            .collect();
+        let journal = match journal {
+            Some(path) => Some(Journal::at(path)),
+            None => journal::default_path(&file).map(Journal::fresh),
+        };
+        let safety = Safety {
+            dry_run,
+            confirm: Policy::for_run(yes || settings.dummy_credentials),
+            journal,
+            header,
+            abandon_calls: false,
+        };
+        let mut runbook = Runbook::new(settings, vars, safety)?;
+        let ast = runbook.load(&file)?;
+        // What the API's shapes refute stops the run before anything is sent.
+        let problems = crate::check::preflight(&ast, &file);
+        if !problems.is_empty() {
+            eprintln!(
+                "runbook: {} refused before running (nothing was sent):",
+                file.display()
+            );
+            return Err(Error::Check(problems));
+        }
+        let result = runbook.run_ast(&file, &ast);
+        if matches!(result, Err(Error::Interrupted(_))) {
+            runbook.ctx.stop_started_imports();
+        }
+        runbook.ctx.finish(&result);
+        if let Some(path) = runbook.ctx.journal_path().filter(|_| runbook.ctx.wrote()) {
+            eprintln!(
+                "runbook: journal {} (runbook revert {0} undoes it)",
+                path.display()
+            );
+        }
+        result
+    })
+}

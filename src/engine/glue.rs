@@ -1,0 +1,102 @@
+//! Glue between Rust and Rhai errors: AWS errors thrown into scripts as catchable maps, plain
+//! runtime errors, and the other way, Rhai's errors as the [`Error`] a user reads
+//! (`file:line:col`, the innermost cause, the closest function for a typo).
+
+use rhai::{Dynamic, EvalAltResult, ParseError, Position};
+
+use crate::aws::AwsError;
+use crate::error::{Error, Location};
+use crate::functions;
+use crate::safety::interrupt;
+
+/// Throws an AWS error into the script as its catchable map. An interrupt is not catchable:
+/// it ends the script.
+pub fn throw(err: AwsError, pos: Position) -> Box<EvalAltResult> {
+    if err.code == crate::aws::error::INTERRUPTED {
+        return Box::new(EvalAltResult::ErrorTerminated(err.to_map().into(), pos));
+    }
+    Box::new(EvalAltResult::ErrorRuntime(err.to_map().into(), pos))
+}
+
+/// A runtime error carrying a plain message.
+pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into().into(), pos))
+}
+
+/// The text of an argument that may be a secret or a string (its real text: it is sent), for
+/// helpers that take either.
+pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
+    crate::value::text_revealed(value).ok_or_else(|| {
+        fail(
+            format!("{what} must be a string, not {}", value.type_name()),
+            pos,
+        )
+    })
+}
+
+/// A parse error as `file:line:col: message`.
+pub fn parse_error(file: &str, err: &ParseError) -> Error {
+    Error::Script {
+        location: Location {
+            file: file.to_string(),
+            line: err.1.line().unwrap_or(0),
+            column: err.1.position().unwrap_or(0),
+        },
+        message: err.0.to_string(),
+    }
+}
+
+/// An uncaught runtime error: the innermost cause, where it happened, and what it says.
+pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
+    let mut source: Option<String> = None;
+    let mut current = err;
+    loop {
+        match current {
+            EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
+                if !src.is_empty() {
+                    source = Some(src.clone());
+                }
+                current = inner;
+            }
+            EvalAltResult::ErrorInModule(path, inner, _) => {
+                source = Some(path.clone());
+                current = inner;
+            }
+            _ => break,
+        }
+    }
+    if let (EvalAltResult::ErrorTerminated(..), Some(signal)) = (current, interrupt::received()) {
+        return Error::Interrupted(signal);
+    }
+    let pos = current.position();
+    let message = match current {
+        EvalAltResult::ErrorRuntime(value, _) => match AwsError::from_dynamic(value) {
+            Some(aws) => aws.to_string(),
+            None => crate::value::masked(value).to_string(),
+        },
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => {
+            let name = sig.split(['(', ' ']).next().unwrap_or(sig);
+            let catalog = functions::catalog();
+            let names: Vec<String> = catalog.iter().map(|f| f.qualified()).collect();
+            let hint = crate::aws::names::closest(name, names.iter().map(String::as_str))
+                .and_then(|c| catalog.iter().find(|f| f.qualified() == c))
+                .map(|f| format!("; did you mean {}?", f.signature))
+                .unwrap_or_default();
+            format!("function not found: {sig}{hint}")
+        }
+        other => {
+            let text = other.to_string();
+            // Rhai appends " (line N, position M)"; the location is printed separately.
+            match text.rfind(" (line ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    };
+    let location = pos.line().map(|line| Location {
+        file: source.unwrap_or_else(|| main_file.to_string()),
+        line,
+        column: pos.position().unwrap_or(0),
+    });
+    Error::Runtime { message, location }
+}

@@ -1,0 +1,335 @@
+//! Script values and JSON, and the one place that decides what a secret looks like.
+//!
+//! A [`Secret`] is a string that must not be shown: it prints as `********` (a pre-signed URL
+//! as itself without its query string, which carries the signature) but is sent as itself.
+//! Every conversion between Rhai values and JSON lives here and is named for how it treats
+//! secrets, so a caller cannot pick the wrong one by accident:
+//!
+//! - [`to_json_revealed`], [`text_revealed`], [`json_text_revealed`]: secrets as themselves,
+//!   for what is *sent* to AWS (a `Document` member, a policy document, a password);
+//! - [`masked`], [`to_json_masked`], [`masked_json`], [`masked_request`]: secrets masked, for
+//!   everything *shown or kept*: print, `to_json`, the REPL, plan lines, the journal;
+//! - [`from_json`]: JSON into a script value (nothing in JSON is a secret yet);
+//! - [`secret`], [`from_response_member`]: values that become secrets.
+//!
+//! This module is a leaf: it knows Rhai and JSON, nothing of AWS calls or the run.
+
+use rhai::{Array, Dynamic, Map};
+use serde_json::Value;
+
+/// What a masked value prints as.
+pub const MASK: &str = "********";
+
+/// A string that must not be shown, sent as itself. `reveal(value)` shows it in a script.
+#[derive(Clone)]
+pub struct Secret {
+    value: String,
+    url: bool,
+}
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            url: false,
+        }
+    }
+
+    /// A pre-signed URL: its signature (the query string) is the secret part.
+    pub fn url(value: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            url: true,
+        }
+    }
+
+    /// The value itself, for sending to AWS.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+
+    /// What is shown wherever it is printed, interpolated, serialised or journaled.
+    pub fn shown(&self) -> String {
+        if self.url {
+            redact_url(&self.value)
+        } else {
+            MASK.to_string()
+        }
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+/// Member names whose values are secrets, as the Cognito and IAM APIs name them.
+const SECRET_KEYS: &[&str] = &[
+    "Password",
+    "TemporaryPassword",
+    "ProposedPassword",
+    "PreviousPassword",
+    "ClientSecret",
+    "SecretHash",
+    "AccessToken",
+    "IdToken",
+    "RefreshToken",
+    "Session",
+    "SecretCode",
+    "SecretString",
+    "ClientSecretValue",
+    "AuthParameters",
+    "ChallengeResponses",
+    "password",
+    "secret",
+    "token",
+];
+
+/// Is a map key the name of a secret?
+pub fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.contains(&key)
+}
+
+/// Does a free-form name (a `--var`, a variable) look like it holds a secret?
+pub fn looks_secret(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "credential",
+        "private_key",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+}
+
+/// A pre-signed URL without its query string (which carries the signature).
+pub fn redact_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?{MASK}"),
+        None => url.to_string(),
+    }
+}
+
+/// A [`Secret`] script value.
+pub fn secret(value: String) -> Dynamic {
+    Dynamic::from(Secret::new(value))
+}
+
+/// A response member as a script value: tokens, client secrets, sessions and passwords become
+/// [`Secret`]s, a pre-signed URL a URL secret; other members stay as they are.
+pub fn from_response_member(name: &str, value: Dynamic) -> Dynamic {
+    if !value.is_string() {
+        return value;
+    }
+    if name == "PreSignedUrl" {
+        return Dynamic::from(Secret::url(value.into_string().unwrap_or_default()));
+    }
+    if is_secret_key(name) {
+        return Dynamic::from(Secret::new(value.into_string().unwrap_or_default()));
+    }
+    value
+}
+
+/// The text of a value that is a string or a [`Secret`] (the secret's real text), for what is
+/// sent; `None` for any other value.
+pub fn text_revealed(value: &Dynamic) -> Option<String> {
+    if let Some(secret) = value.read_lock::<Secret>() {
+        return Some(secret.expose().to_string());
+    }
+    value.clone().into_string().ok()
+}
+
+/// A value as JSON with secrets as themselves, for `Document` members and policy documents,
+/// which are sent. Untyped: numbers as they are, anything else as its text.
+pub fn to_json_revealed(value: &Dynamic) -> Value {
+    if value.is_unit() {
+        Value::Null
+    } else if let Ok(b) = value.as_bool() {
+        Value::Bool(b)
+    } else if let Ok(i) = value.as_int() {
+        Value::from(i)
+    } else if let Ok(f) = value.as_float() {
+        Value::from(f)
+    } else if let Some(array) = value.read_lock::<Array>() {
+        Value::Array(array.iter().map(to_json_revealed).collect())
+    } else if let Some(map) = value.read_lock::<Map>() {
+        Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.to_string(), to_json_revealed(v)))
+                .collect(),
+        )
+    } else {
+        Value::String(text_revealed(value).unwrap_or_else(|| value.to_string()))
+    }
+}
+
+/// The JSON text of a value that is sent as JSON text: a string (or secret) is checked to be
+/// JSON and passed through; a map or array is serialised, secrets as themselves.
+pub fn json_text_revealed(value: &Dynamic) -> Result<String, String> {
+    if let Some(s) = text_revealed(value) {
+        serde_json::from_str::<Value>(&s).map_err(|e| e.to_string())?;
+        return Ok(s);
+    }
+    if value.is_map() || value.is_array() {
+        return Ok(to_json_revealed(value).to_string());
+    }
+    Err(format!("got {}", value.type_name()))
+}
+
+/// A value as JSON with every [`Secret`] as its shown text (`********`), for `to_json`,
+/// `query` and anything written out. Fails on values JSON cannot hold (a function pointer).
+pub fn to_json_masked(value: &Dynamic) -> Result<Value, String> {
+    if let Some(secret) = value.read_lock::<Secret>() {
+        return Ok(Value::String(secret.shown()));
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return map
+            .iter()
+            .map(|(k, v)| Ok((k.to_string(), to_json_masked(v)?)))
+            .collect::<Result<serde_json::Map<_, _>, String>>()
+            .map(Value::Object);
+    }
+    if let Some(array) = value.read_lock::<Array>() {
+        return array
+            .iter()
+            .map(to_json_masked)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    rhai::serde::from_dynamic(value).map_err(|e| e.to_string())
+}
+
+/// A copy of `value` fit to show: [`Secret`]s as their shown text, members named like secrets
+/// (`TemporaryPassword`, even as a plain string) masked, pre-signed URLs cut.
+pub fn masked(value: &Dynamic) -> Dynamic {
+    if let Some(secret) = value.read_lock::<Secret>() {
+        return secret.shown().into();
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return map
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret_key(k) && !v.is_unit() {
+                    MASK.into()
+                } else if k.as_str() == "PreSignedUrl" {
+                    v.clone()
+                        .into_string()
+                        .map(|s| Dynamic::from(redact_url(&s)))
+                        .unwrap_or_else(|_| masked(v))
+                } else {
+                    masked(v)
+                };
+                (k.clone(), shown)
+            })
+            .collect::<Map>()
+            .into();
+    }
+    if let Some(array) = value.read_lock::<Array>() {
+        return array.iter().map(masked).collect::<Array>().into();
+    }
+    value.clone()
+}
+
+/// A value as JSON text fit to show ([`masked`]), indented as the AWS CLI prints it or on one
+/// line (inside a string).
+pub fn masked_json(value: &Dynamic, pretty: bool) -> String {
+    let shown = masked(value);
+    match to_json_masked(&shown) {
+        Ok(json) if pretty => {
+            serde_json::to_string_pretty(&json).unwrap_or_else(|_| shown.to_string())
+        }
+        Ok(json) => json.to_string(),
+        Err(_) => shown.to_string(),
+    }
+}
+
+/// A request as plan lines and the journal keep it: JSON, secrets masked.
+pub fn masked_request(request: &Map) -> Value {
+    to_json_masked(&masked(&Dynamic::from(request.clone()))).unwrap_or(Value::Null)
+}
+
+/// JSON as a script value (numbers as INT where they fit, else FLOAT).
+pub fn from_json(value: &Value) -> Dynamic {
+    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
+}
+
+/// A member of a map value (`UserImportJob`, `Status`, …), or `()`.
+pub fn member(value: &Dynamic, key: &str) -> Dynamic {
+    value
+        .read_lock::<Map>()
+        .and_then(|m| m.get(key).cloned())
+        .unwrap_or(Dynamic::UNIT)
+}
+
+/// A string member as its text, a secret's real text included (a pre-signed URL to upload
+/// to); `""` when it is missing or not text.
+pub fn member_text(value: &Dynamic, key: &str) -> String {
+    text_revealed(&member(value, key)).unwrap_or_default()
+}
+
+/// An integer member, `0` when it is missing.
+pub fn member_int(value: &Dynamic, key: &str) -> i64 {
+    member(value, key).as_int().unwrap_or(0)
+}
+
+/// A map from `(member, value)` pairs, for helpers that build requests.
+pub fn map_of(pairs: &[(&str, Dynamic)]) -> Map {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).into(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secret_members_and_presigned_queries() {
+        let mut map = Map::new();
+        map.insert("Username".into(), "u1".into());
+        map.insert("TemporaryPassword".into(), "hunter2".into());
+        map.insert(
+            "PreSignedUrl".into(),
+            "https://bucket.s3.amazonaws.com/key?X-Amz-Signature=abc".into(),
+        );
+        let shown = masked(&map.into()).to_string();
+        assert!(shown.contains("u1"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("X-Amz-Signature"), "{shown}");
+    }
+
+    #[test]
+    fn what_is_sent_keeps_secrets_and_what_is_shown_masks_them() {
+        let mut map = Map::new();
+        map.insert("Password".into(), secret("hunter2".into()));
+        map.insert("Note".into(), Dynamic::from(Secret::new("s3")));
+        let value = Dynamic::from(map.clone());
+        let sent = to_json_revealed(&value).to_string();
+        assert!(sent.contains("hunter2") && sent.contains("s3"), "{sent}");
+        for shown in [
+            to_json_masked(&value)
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            masked_json(&value, false),
+            masked_request(&map).to_string(),
+        ] {
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("\"s3\""),
+                "{shown}"
+            );
+            assert!(shown.contains(MASK), "{shown}");
+        }
+        assert_eq!(text_revealed(&secret("x".into())).as_deref(), Some("x"));
+    }
+}

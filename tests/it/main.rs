@@ -1,0 +1,17 @@
+//! runbook's integration tests: one binary, so the local emulator starts once for all of them.
+//!
+//! Each module is an area a user meets, tested the way a user runs it (the real binary, real
+//! SDK clients, HTTP to the emulator); `common` holds the shared set-ups.
+
+mod common;
+
+mod api;
+mod bulk;
+mod cli;
+mod ensure;
+mod import;
+mod layout;
+mod migrate;
+mod safety;
+mod walkthrough;
+mod wire;
