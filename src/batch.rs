@@ -509,7 +509,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
         let reg = FuncRegistration::new("batch")
             .in_internal_namespace()
             .with_params_info(params)
-            .with_comments(["/// Runs one operation over many requests concurrently, at the service's pace; returns #{ ok, result | error } per request, in order."]);
+            .with_comments(["/// Runs one operation (\"cognito::admin_create_user\") over many request maps concurrently, pacing itself to the service's throttling; returns #{ ok, result | error } per request, in order. Options: concurrency, rate (requests per second)."]);
         if arity == 2 {
             reg.set_into_module(
                 module,
@@ -530,7 +530,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     FuncRegistration::new("each")
         .in_internal_namespace()
         .with_params_info(["operation: String", "request: Map", "callback: FnPtr", "int"])
-        .with_comments(["/// Calls a function for every item of every page of a list operation, one page in memory at a time; returns the count."])
+        .with_comments(["/// Calls the function for every item of every page of a list operation (\"cognito::list_users\"), holding one page at a time; returns the number of items."])
         .set_into_module(
             module,
             move |call: NativeCallContext, name: &str, request: Map, f: FnPtr| each(&c, &call, name, &request, &f),

@@ -2,6 +2,8 @@
 //! signature and one line of doc. `runbook ops`, `runbook check` and the REPL read it; the engine
 //! registers the AWS operations from the same data, so the three never disagree.
 
+use rhai::Engine;
+
 use crate::aws::names::snake;
 use crate::aws::{self, Operation};
 
@@ -251,7 +253,8 @@ pub fn params(op: &Operation, arity: usize) -> Vec<String> {
     }
 }
 
-fn op_signature(op: &Operation) -> String {
+/// How an operation can be called: `cognito::admin_get_user(request) | (user_pool_id, username[, request])`.
+pub fn op_signature(op: &Operation) -> String {
     let mut forms = vec!["request".to_string()];
     if let Some(s) = shorthand(op) {
         for form in s.forms {
@@ -267,188 +270,115 @@ fn op_signature(op: &Operation) -> String {
     format!("{}::{}({})", op.namespace, op.name, forms.join(") | ("))
 }
 
-/// A function beyond the API: namespace (empty for globals), name, argument counts, signature, doc.
-pub struct Helper {
-    pub namespace: &'static str,
-    pub name: &'static str,
-    pub arities: &'static [usize],
-    pub signature: &'static str,
-    pub doc: &'static str,
+/// The namespaces scripts call functions in (the global one is `""`).
+pub const NAMESPACES: &[&str] = &["cognito", "iam", "sts", "logs", "aws"];
+
+/// Rhai's function metadata (`Engine::gen_fn_metadata_to_json`), the part read here.
+#[derive(serde::Deserialize, Default)]
+struct Metadata {
+    #[serde(default)]
+    modules: std::collections::BTreeMap<String, Metadata>,
+    #[serde(default)]
+    functions: Vec<FnMetadata>,
 }
 
-const fn helper(
-    namespace: &'static str,
-    name: &'static str,
-    arities: &'static [usize],
-    signature: &'static str,
-    doc: &'static str,
-) -> Helper {
-    Helper {
-        namespace,
-        name,
-        arities,
-        signature,
-        doc,
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FnMetadata {
+    name: String,
+    num_params: usize,
+    #[serde(default)]
+    params: Vec<ParamMetadata>,
+    #[serde(default)]
+    doc_comments: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ParamMetadata {
+    name: Option<String>,
+}
+
+/// The functions beyond the API that an engine has registered (`cognito::import_users`,
+/// `aws::batch`, `query`, `secret`…), read from Rhai's own metadata: each function's doc is its
+/// own doc comment, its parameters its own. Overloads without a doc comment (`print` of a
+/// secret, `to_json` of a map) refine a Rhai built-in and are not listed.
+pub fn helpers(engine: &Engine) -> Vec<FnInfo> {
+    let metadata: Metadata = engine
+        .gen_fn_metadata_to_json(false)
+        .ok()
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    let mut by_name: std::collections::BTreeMap<(&str, &str), Vec<&FnMetadata>> =
+        std::collections::BTreeMap::new();
+    let empty = Vec::new();
+    for namespace in std::iter::once("").chain(NAMESPACES.iter().copied()) {
+        let functions = match namespace {
+            "" => &metadata.functions,
+            ns => metadata.modules.get(ns).map_or(&empty, |m| &m.functions),
+        };
+        for f in functions {
+            if aws::find_operation(namespace, &f.name).is_none() {
+                by_name.entry((namespace, &f.name)).or_default().push(f);
+            }
+        }
     }
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let mut out = Vec::new();
+    for ((namespace, name), mut overloads) in by_name {
+        overloads.sort_by_key(|f| f.num_params);
+        let Some(doc) = overloads
+            .iter()
+            .map(|f| doc_line(&f.doc_comments))
+            .find(|d| !d.is_empty())
+        else {
+            continue;
+        };
+        let mut arities: Vec<usize> = overloads.iter().map(|f| f.num_params).collect();
+        arities.dedup();
+        let longest = overloads.last().map_or(&[][..], |f| &f.params[..]);
+        let params: Vec<String> = longest
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.name.clone().unwrap_or_else(|| format!("arg{}", i + 1)))
+            .collect();
+        let fewest = arities.first().copied().unwrap_or(0).min(params.len());
+        let mut shown = params[..fewest].join(", ");
+        if fewest < params.len() {
+            let rest = params[fewest..].join(", ");
+            shown = if fewest == 0 {
+                format!("[{rest}]")
+            } else {
+                format!("{shown}[, {rest}]")
+            };
+        }
+        let qualified = if namespace.is_empty() {
+            name.to_string()
+        } else {
+            format!("{namespace}::{name}")
+        };
+        out.push(FnInfo {
+            namespace,
+            name: leak(name.to_string()),
+            arities,
+            signature: format!("{qualified}({shown})"),
+            doc: leak(doc),
+            op: None,
+        });
+    }
+    out
 }
 
-/// Functions beyond the API, with their docs.
-pub static HELPERS: &[Helper] = &[
-    helper(
-        "cognito",
-        "import_users",
-        &[3],
-        "cognito::import_users(pool_id, csv_path, #{ CloudWatchLogsRoleArn, JobName, MaxRowsPerJob, PollInterval, Validate })",
-        "Checks a CSV against the pool's import rules, splits it into jobs and runs them one after another; returns #{ jobs, ImportedUsers, SkippedUsers, FailedUsers } and, when rows failed or were skipped, report and failed_csv.",
-    ),
-    helper(
-        "cognito",
-        "export_users",
-        &[2, 3],
-        "cognito::export_users(pool_id, csv_path[, #{ Attributes, Filter, TargetPoolId, GroupsFile }])",
-        "Writes every user of the pool to an import-ready CSV (the target pool's header, constant memory) and its groups to <name>.groups.json; returns #{ csv, groups, users, left_out: [#{ username, reason }] }.",
-    ),
-    helper(
-        "cognito",
-        "restore_groups",
-        &[2],
-        "cognito::restore_groups(pool_id, groups_file)",
-        "Recreates an export's groups (description, precedence, role) and memberships in the pool, idempotently; returns #{ created, updated, unchanged, memberships_added, missing_users }.",
-    ),
-    helper(
-        "cognito",
-        "import_report",
-        &[2, 3],
-        "cognito::import_report(pool_id, job_id[, csv_path])",
-        "Why an import job's rows failed or were skipped, from its CloudWatch Logs; returns #{ succeeded, failed: [#{ line, reason, username }], skipped }.",
-    ),
-    helper(
-        "cognito",
-        "upload_csv",
-        &[2],
-        "cognito::upload_csv(presigned_url, csv_path)",
-        "PUT a CSV file to an import job's pre-signed URL with x-amz-server-side-encryption: aws:kms; returns #{ status, bytes }.",
-    ),
-    helper(
-        "cognito",
-        "wait_user_import_job",
-        &[2, 3],
-        "cognito::wait_user_import_job(pool_id, job_id[, #{ interval, timeout }])",
-        "Polls an import job until it is Succeeded, Failed, Stopped or Expired (or the timeout, default 3600 s, passes); returns the final UserImportJob map.",
-    ),
-    helper(
-        "cognito",
-        "generate_password",
-        &[1],
-        "cognito::generate_password(pool_id)",
-        "A random password that satisfies the pool's password policy; prints as ********.",
-    ),
-    helper(
-        "aws",
-        "batch",
-        &[2, 3],
-        "aws::batch(operation, requests[, #{ concurrency, rate }])",
-        "Runs one operation (\"cognito::admin_create_user\") over many request maps concurrently, pacing itself to the service's throttling; returns #{ ok, result | error } per request, in order.",
-    ),
-    helper(
-        "aws",
-        "each",
-        &[3],
-        "aws::each(operation, request, |item| …)",
-        "Calls the function for every item of every page of a list operation (\"cognito::list_users\"), holding one page at a time; returns the number of items.",
-    ),
-    helper(
-        "",
-        "eprint",
-        &[1],
-        "eprint(text)",
-        "Prints a line on stderr (progress, what a step did), keeping stdout for the runbook's data.",
-    ),
-    helper(
-        "",
-        "reveal",
-        &[1],
-        "reveal(value)",
-        "The plain text of a secret value (a token, a generated password) for when it must be seen; use with care.",
-    ),
-    helper(
-        "",
-        "query",
-        &[2],
-        "query(value, jmespath)",
-        "Applies a JMESPath expression, the AWS CLI's --query language.",
-    ),
-    helper(
-        "",
-        "account_id",
-        &[0],
-        "account_id()",
-        "The AWS account id of the credentials in use (sts:GetCallerIdentity).",
-    ),
-    helper(
-        "",
-        "region",
-        &[0],
-        "region()",
-        "The AWS region calls go to.",
-    ),
-    helper(
-        "",
-        "env",
-        &[1, 2],
-        "env(name[, default])",
-        "An environment variable, or the default (or ()) when it is unset.",
-    ),
-    helper(
-        "",
-        "secret",
-        &[1],
-        "secret(name)",
-        "A secret from the environment variable NAME, or asked for without echo; prints as ********.",
-    ),
-    helper(
-        "",
-        "param",
-        &[1, 2],
-        "param(name[, default])",
-        "A --var KEY=VALUE given to `runbook run`, or the default; an error when missing without one.",
-    ),
-    helper(
-        "",
-        "read_file",
-        &[1],
-        "read_file(path)",
-        "A file's text; a relative path is resolved beside the runbook.",
-    ),
-    helper(
-        "",
-        "read_csv",
-        &[1],
-        "read_csv(path)",
-        "A CSV file as an array of maps keyed by its header row; a relative path is resolved beside the runbook.",
-    ),
-    helper(
-        "",
-        "json_parse",
-        &[1],
-        "json_parse(text)",
-        "Parses JSON text into maps, arrays and values.",
-    ),
-    helper(
-        "",
-        "to_json",
-        &[1, 2],
-        "to_json(value[, pretty])",
-        "Serialises a value as JSON text (secret() values as ********).",
-    ),
-    helper(
-        "",
-        "sleep",
-        &[1],
-        "sleep(seconds)",
-        "Waits; seconds may be fractional.",
-    ),
-];
+/// A doc comment's first paragraph on one line, without its `///`.
+fn doc_line(comments: &[String]) -> String {
+    comments
+        .iter()
+        .flat_map(|c| c.lines())
+        .map(|l| l.trim().trim_start_matches('/').trim())
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// The functions of the bundled stdlib modules (`ensure::ensure_user_pool`…), their doc the
 /// first line of their doc comment. Read once from the embedded sources.
@@ -488,28 +418,26 @@ fn stdlib_functions() -> &'static [FnInfo] {
     })
 }
 
-/// The whole catalog: every AWS operation, every helper, every stdlib function.
-pub fn catalog() -> Vec<FnInfo> {
-    let mut out: Vec<FnInfo> = aws::operations()
-        .map(|op| FnInfo {
-            namespace: op.namespace,
-            name: op.name,
-            arities: arities(op),
-            signature: op_signature(op),
-            doc: op.doc,
-            op: Some(op),
-        })
-        .collect();
-    out.extend(HELPERS.iter().map(|h| FnInfo {
-        namespace: h.namespace,
-        name: h.name,
-        arities: h.arities.to_vec(),
-        signature: h.signature.to_string(),
-        doc: h.doc,
-        op: None,
-    }));
-    out.extend(stdlib_functions().iter().cloned());
-    out
+/// The whole catalog: every AWS operation, every helper the engine registered (see
+/// [`helpers`]), every stdlib function. Read once per process: every engine registers the same
+/// functions.
+pub fn catalog(engine: &Engine) -> &'static [FnInfo] {
+    static CATALOG: std::sync::OnceLock<Vec<FnInfo>> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut out: Vec<FnInfo> = aws::operations()
+            .map(|op| FnInfo {
+                namespace: op.namespace,
+                name: op.name,
+                arities: arities(op),
+                signature: op_signature(op),
+                doc: op.doc,
+                op: Some(op),
+            })
+            .collect();
+        out.extend(helpers(engine));
+        out.extend(stdlib_functions().iter().cloned());
+        out
+    })
 }
 
 /// Where shorthands take a secret positionally: (function name, argument index, member). The
@@ -531,6 +459,100 @@ pub fn secret_positions() -> Vec<(&'static str, usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+
+    fn engine() -> Engine {
+        crate::engine::Runbook::new(
+            aws::Settings::default(),
+            rhai::Map::new(),
+            crate::context::Safety::interactive(false),
+        )
+        .expect("an engine")
+        .engine
+    }
+
+    /// Every function registered beyond the API is listed with its doc, unless it is an
+    /// undocumented refinement of one of Rhai's own functions (`print` of a secret). The other
+    /// direction, that every listed helper can be called as listed, is
+    /// `cli::every_listed_helper_is_callable` (tests/it).
+    #[test]
+    fn every_registered_helper_is_listed() {
+        let engine = engine();
+        let listed: BTreeSet<(String, String)> = helpers(&engine)
+            .iter()
+            .map(|f| (f.namespace.to_string(), f.name.to_string()))
+            .collect();
+        // What Rhai itself defines, in an engine with nothing of ours.
+        let rhai_own: BTreeSet<String> = rhai::Engine::new()
+            .gen_fn_metadata_to_json(true)
+            .ok()
+            .and_then(|j| serde_json::from_str::<Metadata>(&j).ok())
+            .unwrap_or_default()
+            .functions
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        assert!(rhai_own.contains("to_string"), "{rhai_own:?}");
+        let metadata: Metadata = engine
+            .gen_fn_metadata_to_json(false)
+            .ok()
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        let mut registered = 0;
+        for namespace in std::iter::once("").chain(NAMESPACES.iter().copied()) {
+            let functions = match namespace {
+                "" => &metadata.functions,
+                ns => &metadata.modules[ns].functions,
+            };
+            for f in functions {
+                if aws::find_operation(namespace, &f.name).is_some() {
+                    continue;
+                }
+                registered += 1;
+                let refines_builtin = namespace.is_empty()
+                    && doc_line(&f.doc_comments).is_empty()
+                    && (rhai_own.contains(&f.name)
+                        // Rhai's statements print and debug call these for a value's text.
+                        || ["print", "debug"].contains(&f.name.as_str())
+                        || listed.contains(&(String::new(), f.name.clone())));
+                assert!(
+                    listed.contains(&(namespace.to_string(), f.name.clone())) || refines_builtin,
+                    "{namespace}::{} is registered but not listed (no doc comment?)",
+                    f.name
+                );
+            }
+        }
+        assert!(registered > 25, "only {registered} helpers registered?");
+        for (namespace, name) in [
+            ("cognito", "import_users"),
+            ("aws", "batch"),
+            ("", "secret"),
+            ("", "query"),
+        ] {
+            assert!(
+                listed.contains(&(namespace.to_string(), name.to_string())),
+                "{namespace}::{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_helpers_signature_and_doc_are_its_own() {
+        let all = helpers(&engine());
+        let find = |q: &str| all.iter().find(|f| f.qualified() == q).expect(q);
+        assert_eq!(find("env").signature, "env(name[, default])");
+        assert_eq!(find("to_json").arities, [1, 2]);
+        assert_eq!(
+            find("cognito::export_users").signature,
+            "cognito::export_users(pool_id, csv_path[, options])"
+        );
+        assert!(find("aws::batch").doc.contains("pacing itself"));
+        assert!(
+            find("cognito::import_users")
+                .doc
+                .contains("Options: CloudWatchLogsRoleArn")
+        );
+    }
 
     #[test]
     fn every_shorthand_names_real_members() {
@@ -553,7 +575,7 @@ mod tests {
 
     #[test]
     fn filters_match_the_cli_spellings() {
-        let all = catalog();
+        let all = catalog(&engine());
         let find = |f: &str| -> Vec<String> {
             all.iter()
                 .filter(|i| i.matches(f))
@@ -572,7 +594,7 @@ mod tests {
 
     #[test]
     fn catalog_has_every_operation() {
-        let all = catalog();
+        let all = catalog(&engine());
         assert_eq!(
             all.iter().filter(|f| f.namespace == "cognito").count(),
             132 + 7

@@ -56,7 +56,7 @@ mod global_helpers {
             .map_err(|e| fail(format!("json_parse: {e}"), ctx.call_position()))
     }
 
-    /// Serialises a value as compact JSON text.
+    /// Serialises a value as JSON text (secret() values as ********).
     #[rhai_fn(return_raw)]
     pub fn to_json(ctx: NativeCallContext, value: Dynamic) -> Result<String, Box<EvalAltResult>> {
         to_json_masked(&value)
@@ -64,14 +64,14 @@ mod global_helpers {
             .map_err(|e| fail(format!("to_json: {e}"), ctx.call_position()))
     }
 
-    /// Rhai's own `to_json(map)` would serialise a secret by its type name: this one, taking
-    /// maps (more specific than `Dynamic`), masks secrets like every other path.
+    // Rhai's own `to_json(map)` would serialise a secret by its type name: this one, taking
+    // maps (more specific than `Dynamic`), masks secrets like every other path.
     #[rhai_fn(global, name = "to_json", return_raw)]
     pub fn map_to_json(ctx: NativeCallContext, map: Map) -> Result<String, Box<EvalAltResult>> {
         to_json(ctx, map.into())
     }
 
-    /// The same for arrays.
+    // The same for arrays.
     #[rhai_fn(global, name = "to_json", return_raw)]
     pub fn array_to_json(
         ctx: NativeCallContext,
@@ -116,7 +116,7 @@ mod global_helpers {
         Ok(value::from_json(&back))
     }
 
-    /// An environment variable, or `()` when it is unset.
+    /// An environment variable, or the default (or `()`) when it is unset.
     pub fn env(name: &str) -> Dynamic {
         std::env::var(name)
             .map(Dynamic::from)
@@ -134,7 +134,7 @@ mod global_helpers {
         eprintln!("{text}");
     }
 
-    /// Waits `seconds` (fractional allowed).
+    /// Waits; seconds may be fractional.
     #[rhai_fn(name = "sleep", return_raw)]
     pub fn sleep_float(ctx: NativeCallContext, seconds: f64) -> Result<(), Box<EvalAltResult>> {
         if !(0.0..=86_400.0).contains(&seconds) {
@@ -153,7 +153,7 @@ mod global_helpers {
         )
     }
 
-    /// Waits `seconds`.
+    // Waits `seconds`.
     #[rhai_fn(name = "sleep", return_raw)]
     pub fn sleep_int(ctx: NativeCallContext, seconds: i64) -> Result<(), Box<EvalAltResult>> {
         sleep_float(ctx, seconds as f64)
@@ -203,7 +203,7 @@ mod global_helpers {
         Ok(rows)
     }
 
-    /// A secret prints as `********`.
+    // A secret prints as `********`.
     #[rhai_fn(
         global,
         name = "print",
@@ -224,25 +224,25 @@ mod global_helpers {
         }
     }
 
-    /// Maps print as the AWS CLI prints them: JSON, with secret members masked.
+    // Maps print as the AWS CLI prints them: JSON, with secret members masked.
     #[rhai_fn(global, name = "print", name = "debug")]
     pub fn map_print(map: &mut Map) -> String {
         masked_json(&Dynamic::from(map.clone()), true)
     }
 
-    /// Inside a string (`${map}`), maps are compact JSON, with secret members masked.
+    // Inside a string (`${map}`), maps are compact JSON, with secret members masked.
     #[rhai_fn(global, name = "to_string", name = "to_debug")]
     pub fn map_to_string(map: &mut Map) -> String {
         masked_json(&Dynamic::from(map.clone()), false)
     }
 
-    /// Arrays print as JSON, with secret members masked.
+    // Arrays print as JSON, with secret members masked.
     #[rhai_fn(global, name = "print", name = "debug")]
     pub fn array_print(array: &mut rhai::Array) -> String {
         masked_json(&Dynamic::from(array.clone()), true)
     }
 
-    /// Inside a string (`${array}`), arrays are compact JSON, with secret members masked.
+    // Inside a string (`${array}`), arrays are compact JSON, with secret members masked.
     #[rhai_fn(global, name = "to_string", name = "to_debug")]
     pub fn array_to_string(array: &mut rhai::Array) -> String {
         masked_json(&Dynamic::from(array.clone()), false)
@@ -256,7 +256,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
 
     rhai::FuncRegistration::new("secret")
         .with_params_info(["name: String", "secret"])
-        .with_comments(["/// The secret in environment variable `name`, else asked for on the terminal without echo."])
+        .with_comments(["/// A secret from the environment variable NAME, or asked for without echo; prints as ********."])
         .register_into_engine(engine, |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
         if let Ok(value) = std::env::var(name) {
             return Ok(value::secret(value));
@@ -276,7 +276,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     rhai::FuncRegistration::new("param")
         .with_params_info(["name: String", "String"])
         .with_comments([
-            "/// The `--var name=VALUE` given on the command line; an error names it when missing.",
+            "/// A --var KEY=VALUE given to `runbook run`, or the default; an error names it when missing without one.",
         ])
         .register_into_engine(
             engine,
@@ -300,7 +300,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     let c = ctx.clone();
     rhai::FuncRegistration::new("region")
         .with_params_info(["String"])
-        .with_comments(["/// The region calls go to."])
+        .with_comments(["/// The AWS region calls go to."])
         .register_into_engine(
             engine,
             move |call: NativeCallContext| -> Result<String, Box<EvalAltResult>> {
@@ -312,7 +312,9 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     let c = ctx.clone();
     rhai::FuncRegistration::new("account_id")
         .with_params_info(["String"])
-        .with_comments(["/// The AWS account the credentials belong to (STS GetCallerIdentity)."])
+        .with_comments([
+            "/// The AWS account id of the credentials in use (sts:GetCallerIdentity).",
+        ])
         .register_into_engine(
             engine,
             move |call: NativeCallContext| -> Result<Dynamic, Box<EvalAltResult>> {

@@ -50,7 +50,10 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     let c = ctx.clone();
     FuncRegistration::new("generate_password")
         .in_internal_namespace()
-        .with_comments(["/// A random password that satisfies the pool's password policy."])
+        .with_params_info(["pool_id: String", "secret"])
+        .with_comments([
+            "/// A random password that satisfies the pool's password policy; prints as ********.",
+        ])
         .set_into_module(
             module,
             move |call: NativeCallContext,

@@ -46,10 +46,10 @@ fn global_names(runbook: &Runbook) -> HashSet<String> {
     names.extend(KEYWORDS.iter().map(|k| k.to_string()));
     // Helpers registered with context closures are not in the signature list.
     names.extend(
-        functions::HELPERS
+        functions::catalog(&runbook.engine)
             .iter()
-            .filter(|h| h.namespace.is_empty())
-            .map(|h| h.name.to_string()),
+            .filter(|f| f.namespace.is_empty())
+            .map(|f| f.name.to_string()),
     );
     names
 }
@@ -61,7 +61,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         rhai::Map::new(),
         crate::context::Safety::interactive(false),
     )?;
-    let catalog = functions::catalog();
+    let catalog = functions::catalog(&runbook.engine);
     let globals = global_names(&runbook);
     let mut problems = Vec::new();
     for file in files {
@@ -175,7 +175,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
                 [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
             );
             if let Some(message) = check_call(
-                &catalog,
+                catalog,
                 namespace,
                 &call.name,
                 call.args.len(),

@@ -42,7 +42,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         let value = runbook
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
-            .map_err(|e| runtime_error(&e, "<eval>"))?;
+            .map_err(|e| runtime_error(&runbook.engine, &e, "<eval>"))?;
         if !value.is_unit() {
             crate::output::print(&crate::value::masked_json(&value, true));
         }

@@ -1,6 +1,11 @@
 //! `runbook ops [--json] [--members] [FILTER]`: every function a runbook can call, with its
 //! signature and doc; `--members` adds each operation's request and response members.
 
+use rhai::Map;
+
+use crate::aws::Settings;
+use crate::context::Safety;
+use crate::engine::Runbook;
 use crate::error::Error;
 use crate::functions;
 
@@ -26,7 +31,9 @@ pub fn run(args: Args) -> Result<(), Error> {
         filter,
     } = args;
     let filter = filter.as_deref();
-    let catalog = functions::catalog();
+    // The engine registers the helpers: the catalog reads their docs from it.
+    let runbook = Runbook::new(Settings::default(), Map::new(), Safety::interactive(false))?;
+    let catalog = functions::catalog(&runbook.engine);
     let all: Vec<_> = catalog
         .iter()
         .filter(|f| filter.is_none_or(|t| f.matches(t)))

@@ -2,7 +2,7 @@
 //! runtime errors, and the other way, Rhai's errors as the [`Error`] a user reads
 //! (`file:line:col`, the innermost cause, the closest function for a typo).
 
-use rhai::{Dynamic, EvalAltResult, ParseError, Position};
+use rhai::{Dynamic, Engine, EvalAltResult, ParseError, Position};
 
 use crate::aws::AwsError;
 use crate::error::{Error, Location};
@@ -47,7 +47,7 @@ pub fn parse_error(file: &str, err: &ParseError) -> Error {
 }
 
 /// An uncaught runtime error: the innermost cause, where it happened, and what it says.
-pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
+pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> Error {
     let mut source: Option<String> = None;
     let mut current = err;
     loop {
@@ -76,7 +76,7 @@ pub fn runtime_error(err: &EvalAltResult, main_file: &str) -> Error {
         },
         EvalAltResult::ErrorFunctionNotFound(sig, _) => {
             let name = sig.split(['(', ' ']).next().unwrap_or(sig);
-            let catalog = functions::catalog();
+            let catalog = functions::catalog(engine);
             let names: Vec<String> = catalog.iter().map(|f| f.qualified()).collect();
             let hint = crate::aws::names::closest(name, names.iter().map(String::as_str))
                 .and_then(|c| catalog.iter().find(|f| f.qualified() == c))

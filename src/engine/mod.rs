@@ -52,15 +52,12 @@ fn request_from_args(op: &Operation, args: &[Dynamic]) -> Result<(Map, Map), Str
         _ => (args, None),
     };
     let Some(form) = forms.iter().find(|f| f.len() == positional.len()) else {
-        let info = functions::catalog()
-            .into_iter()
-            .find(|f| f.namespace == op.namespace && f.name == op.name);
         return Err(format!(
             "{}::{} does not take {} arguments; call it as {}",
             op.namespace,
             op.name,
             args.len(),
-            info.map(|i| i.signature).unwrap_or_default()
+            functions::op_signature(op)
         ));
     };
     let mut request: Map = form
@@ -237,7 +234,7 @@ impl Runbook {
         let result = self
             .engine
             .run_ast_with_scope(&mut self.scope, ast)
-            .map_err(|e| runtime_error(&e, &path.display().to_string()));
+            .map_err(|e| runtime_error(&self.engine, &e, &path.display().to_string()));
         // A signal that arrived during the last call still ends the run as interrupted.
         match interrupt::received() {
             Some(signal) if result.is_ok() || is_interrupt(&result) => {

@@ -20,7 +20,8 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     let c = ctx.clone();
     FuncRegistration::new("upload_csv")
         .in_internal_namespace()
-        .with_comments(["/// PUT a CSV file to an import job's pre-signed URL (x-amz-server-side-encryption: aws:kms)."])
+        .with_params_info(["presigned_url: String", "csv_path: String", "Map"])
+        .with_comments(["/// PUT a CSV file to an import job's pre-signed URL with x-amz-server-side-encryption: aws:kms; returns #{ status, bytes }."])
         .set_into_module(
             module,
             move |call: NativeCallContext, url: Dynamic, path: Dynamic| -> Result<Map, Box<EvalAltResult>> {
@@ -50,9 +51,17 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
             wait_for_job(&c, &pool, &job, interval, timeout, &Progress::new())
                 .map_err(|e| e.into_rhai(pos))
         };
-        let reg = FuncRegistration::new("wait_user_import_job").in_internal_namespace().with_comments([
-            "/// Polls an import job until Succeeded, Failed, Stopped or Expired (options: interval, timeout in seconds).",
-        ]);
+        let params: &[&str] = if arity == 2 {
+            &["pool_id: String", "job_id: String", "Map"]
+        } else {
+            &["pool_id: String", "job_id: String", "options: Map", "Map"]
+        };
+        let reg = FuncRegistration::new("wait_user_import_job")
+            .in_internal_namespace()
+            .with_params_info(params)
+            .with_comments([
+                "/// Polls an import job until it is Succeeded, Failed, Stopped or Expired (or the timeout, default 3600 s, passes); returns the final UserImportJob map. Options: interval, timeout (seconds).",
+            ]);
         if arity == 2 {
             reg.set_into_module(
                 module,
@@ -93,7 +102,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
         };
         let reg = FuncRegistration::new("import_report")
             .in_internal_namespace()
-            .with_comments(["/// Why an import job's rows failed or were skipped, from its CloudWatch Logs: #{ succeeded, failed: [#{ line, reason, username }], skipped }."]);
+            .with_comments(["/// Why an import job's rows failed or were skipped, from its CloudWatch Logs; returns #{ succeeded, failed: [#{ line, reason, username }], skipped }."]);
         if arity == 2 {
             reg.with_params_info(["pool_id: String", "job_id: String", "Map"])
                 .set_into_module(
@@ -149,7 +158,9 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
         };
         let reg = FuncRegistration::new("export_users")
             .in_internal_namespace()
-            .with_comments(["/// Writes every user of the pool to an import-ready CSV (the target pool's header) and its groups beside it; returns #{ csv, groups, users, left_out: [#{ username, reason }] }."]);
+            .with_comments([
+                "/// Writes every user of the pool to an import-ready CSV (the target pool's header, constant memory) and its groups to <name>.groups.json; returns #{ csv, groups, users, left_out: [#{ username, reason }] }. Options: Attributes, Filter, TargetPoolId, GroupsFile.",
+            ]);
         if arity == 2 {
             reg.with_params_info(["pool_id: String", "csv_path: String", "Map"])
                 .set_into_module(
@@ -173,7 +184,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     FuncRegistration::new("restore_groups")
         .in_internal_namespace()
         .with_params_info(["pool_id: String", "groups_file: String", "Map"])
-        .with_comments(["/// Recreates the groups of an export's companion file and their memberships in the pool, idempotently; returns #{ created, updated, unchanged, memberships_added, missing_users }."])
+        .with_comments(["/// Recreates an export's groups (description, precedence, role) and memberships in the pool, idempotently; returns #{ created, updated, unchanged, memberships_added, missing_users }."])
         .set_into_module(
             module,
             move |call: NativeCallContext, pool: Dynamic, file: Dynamic| -> Result<Map, Box<EvalAltResult>> {
@@ -189,7 +200,10 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     let c = ctx.clone();
     FuncRegistration::new("import_users")
         .in_internal_namespace()
-        .with_comments(["/// Validate a CSV against the pool, split it into jobs, and run them one after another."])
+        .with_params_info(["pool_id: String", "csv_path: String", "options: Map", "Map"])
+        .with_comments([
+            "/// Checks a CSV against the pool's import rules, splits it into jobs and runs them one after another; returns #{ jobs, ImportedUsers, SkippedUsers, FailedUsers } and, when rows failed or were skipped, report and failed_csv. Options: CloudWatchLogsRoleArn (required), JobName, MaxRowsPerJob, PollInterval, Validate.",
+        ])
         .set_into_module(
             module,
             move |call: NativeCallContext, pool: Dynamic, path: Dynamic, opts: Map| -> Result<Map, Box<EvalAltResult>> {

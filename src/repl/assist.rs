@@ -30,11 +30,8 @@ pub struct Assist {
 }
 
 impl Assist {
-    pub fn new() -> Self {
-        let mut names: Vec<String> = functions::catalog()
-            .iter()
-            .map(functions::FnInfo::qualified)
-            .collect();
+    pub fn new(catalog: &[functions::FnInfo]) -> Self {
+        let mut names: Vec<String> = catalog.iter().map(functions::FnInfo::qualified).collect();
         for ns in ["cognito::", "iam::", "sts::", "aws::"] {
             names.push(ns.to_string());
         }
@@ -194,9 +191,6 @@ impl Hinter for Assist {
         if !args.trim().is_empty() {
             return None;
         }
-        let info = functions::catalog()
-            .into_iter()
-            .find(|f| f.op.is_some_and(|o| std::ptr::eq(o, op)))?;
         let required: Vec<&str> = op
             .input
             .members
@@ -204,8 +198,7 @@ impl Hinter for Assist {
             .filter(|m| m.required)
             .map(|m| m.name)
             .collect();
-        let forms = info
-            .signature
+        let forms = functions::op_signature(op)
             .split_once('(')
             .map_or(String::new(), |(_, rest)| rest.to_string());
         Some(if required.is_empty() {
@@ -225,7 +218,13 @@ mod tests {
     use super::*;
 
     fn complete(line: &str) -> Vec<String> {
-        let assist = Assist::new();
+        let runbook = crate::engine::Runbook::new(
+            crate::aws::Settings::default(),
+            rhai::Map::new(),
+            crate::context::Safety::interactive(false),
+        )
+        .expect("an engine");
+        let assist = Assist::new(functions::catalog(&runbook.engine));
         let history = rustyline::history::DefaultHistory::new();
         let ctx = Context::new(&history);
         let (_, found) = assist.complete(line, line.len(), &ctx).expect("completes");

@@ -69,7 +69,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
     runbook.set_module_dir(&cwd);
     let mut editor: Editor<assist::Assist, DefaultHistory> =
         Editor::new().map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
-    let assist = assist::Assist::new();
+    let assist = assist::Assist::new(functions::catalog(&runbook.engine));
     let vars = assist.vars.clone();
     editor.set_helper(Some(assist));
     // The session's successful statements, for :save and :history.
@@ -142,7 +142,11 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                                     }
                                     Err(e) => eprintln!(
                                         "{}",
-                                        runtime_error(&e, &path.display().to_string())
+                                        runtime_error(
+                                            &runbook.engine,
+                                            &e,
+                                            &path.display().to_string()
+                                        )
                                     ),
                                 }
                             }
@@ -213,7 +217,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                     crate::output::print(&text);
                 }
             }
-            Err(e) => eprintln!("{}", runtime_error(&e, "<repl>")),
+            Err(e) => eprintln!("{}", runtime_error(&runbook.engine, &e, "<repl>")),
         }
         *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
         crate::safety::interrupt::clear();
@@ -284,8 +288,8 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
         "quit" | "q" | "exit" => return false,
         "help" | "h" if arg.is_empty() => println!("{HELP}"),
         "help" | "h" => {
-            let found: Vec<_> = functions::catalog()
-                .into_iter()
+            let found: Vec<_> = functions::catalog(&runbook.engine)
+                .iter()
                 .filter(|f| f.qualified() == arg || f.name == arg || f.matches(arg))
                 .collect();
             if found.is_empty() {
@@ -310,7 +314,10 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
             }
         }
         "ops" => {
-            for f in functions::catalog().into_iter().filter(|f| f.matches(arg)) {
+            for f in functions::catalog(&runbook.engine)
+                .iter()
+                .filter(|f| f.matches(arg))
+            {
                 println!("{}", f.signature);
             }
         }
