@@ -35,7 +35,7 @@ N = 300
 
 def start_emulator():
     proc = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "emulator", "server.py"), "--port", "0"],
+        [os.path.join(ROOT, "target", "release", "runbook"), "emulator", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     url = proc.stdout.readline().strip().split("=", 1)[1]

@@ -48,7 +48,7 @@ def main():
     size = os.path.getsize(csv_path)
 
     emulator = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "emulator", "server.py"), "--port", "0"],
+        [os.path.join(ROOT, "target", "release", "runbook"), "emulator", "--port", "0"],
         stdout=subprocess.PIPE, text=True)
     try:
         url = emulator.stdout.readline().strip().split("=", 1)[1]

@@ -27,7 +27,7 @@ def main():
     parser.add_argument("--users", type=int, default=100_000)
     args = parser.parse_args()
     emulator = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "emulator", "server.py"), "--port", "0"],
+        [os.path.join(ROOT, "target", "release", "runbook"), "emulator", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     url = emulator.stdout.readline().strip().split("=", 1)[1]

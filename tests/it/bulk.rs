@@ -183,11 +183,7 @@ fn a_batch_plans_in_a_dry_run_and_journals_one_line_per_request() {
         .output()
         .expect("runs");
     assert_eq!(ok(&out).trim(), "20");
-    let lines: Vec<Value> = std::fs::read_to_string(&journal)
-        .expect("journal")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let lines = journal_lines(&journal);
     let calls: Vec<&Value> = lines
         .iter()
         .filter(|l| l["function"] == "cognito::admin_create_user")
@@ -302,24 +298,11 @@ fn a_silent_endpoint_fails_within_the_limit_and_says_so() {
     let url = silent_endpoint();
     for (args, limit) in [(vec!["--timeout", "3"], 3), (vec![], 30)] {
         let started = Instant::now();
-        let out = bare()
-            .args(["--endpoint-url", &url])
+        let mut cmd = bare();
+        cmd.args(["--endpoint-url", &url])
             .args(&args)
-            .args(["run", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(br#"cognito::admin_get_user("ap-northeast-1_x", "u1");"#)?;
-                child.wait_with_output()
-            })
-            .expect("runs");
+            .args(["run", "-"]);
+        let out = fed(cmd, r#"cognito::admin_get_user("ap-northeast-1_x", "u1");"#);
         let took = started.elapsed().as_secs_f64();
         assert_eq!(out.status.code(), Some(1));
         assert!(

@@ -278,6 +278,15 @@ pub fn fed(mut cmd: Command, input: &str) -> Output {
     child.wait_with_output().expect("runbook ends")
 }
 
+/// A journal's lines, each parsed as JSON (a missing journal has none).
+pub fn journal_lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("journal lines are JSON"))
+        .collect()
+}
+
 /// `runbook()` whose requests carry `app` in their User-Agent.
 pub fn runbook_as(app: &str) -> Command {
     let mut cmd = runbook();

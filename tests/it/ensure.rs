@@ -41,10 +41,8 @@ fn onboard(
 }
 
 fn writes(journal: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(journal)
-        .expect("journal")
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    journal_lines(journal)
+        .into_iter()
         .filter(|l| l["type"] == "call" && l["class"] != "read")
         .map(|l| l["function"].as_str().unwrap_or("").to_string())
         .collect()

@@ -45,14 +45,6 @@ fn is_read(action: &str) -> bool {
         .any(|p| action.starts_with(p))
 }
 
-fn journal_lines(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("journal lines are JSON"))
-        .collect()
-}
-
 fn calls<'a>(lines: &'a [Value], function: &str) -> Vec<&'a Value> {
     lines
         .iter()
@@ -323,8 +315,8 @@ fn an_explicit_profile_beats_the_environment() {
     let (config, credentials) = profile_files();
     let signed = |extra: &[&str]| {
         let app = app_id("profile");
-        let out = runbook_as(&app)
-            .env("AWS_CONFIG_FILE", &config)
+        let mut cmd = runbook_as(&app);
+        cmd.env("AWS_CONFIG_FILE", &config)
             .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
             .env("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT")
             .env("AWS_SECRET_ACCESS_KEY", "e")
@@ -332,19 +324,8 @@ fn an_explicit_profile_beats_the_environment() {
             .env("AWS_PROFILE", "staging")
             .env("AWS_REGION", "us-west-1")
             .args(extra)
-            .args(["run", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(b"cognito::list_user_pools();")?;
-                child.wait_with_output()
-            })
-            .expect("runs");
+            .args(["run", "-"]);
+        let out = fed(cmd, "cognito::list_user_pools();");
         ok(&out);
         let seen = recorded(&app);
         let call = seen

@@ -500,11 +500,9 @@ fn sends_what_it_writes(file: &str, vars: &[(&str, &str)]) -> usize {
         cmd.arg("--var").arg(format!("{k}={v}"));
     }
     ok(&cmd.output().expect("runs"));
-    let journaled: Vec<Value> = std::fs::read_to_string(&journal)
-        .expect("journal")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .filter(|l: &Value| l["type"] == "call" && l["service"] == "cognito-idp")
+    let journaled: Vec<Value> = journal_lines(&journal)
+        .into_iter()
+        .filter(|l| l["type"] == "call" && l["service"] == "cognito-idp")
         .collect();
     let sent: Vec<Value> = recorded(&app)
         .into_iter()
