@@ -1,5 +1,5 @@
 //! The Rhai engine a runbook runs in: wires the namespaces, helpers and modules to one
-//! [`Context`], and reports errors.
+//! [`Context`]; [`glue`] turns errors between Rust and Rhai.
 //!
 //! One engine and one tokio runtime per process. Script functions run on the main thread and
 //! block on the async SDK calls through the runtime, so there is never a runtime inside a
