@@ -500,9 +500,15 @@ fn sends_what_it_writes(file: &str, vars: &[(&str, &str)]) -> usize {
         cmd.arg("--var").arg(format!("{k}={v}"));
     }
     ok(&cmd.output().expect("runs"));
+    // One request on the wire per attempt the journal counts (the SDK retries a request that
+    // failed in transit or with a 5xx, sending the same body again).
     let journaled: Vec<Value> = journal_lines(&journal)
         .into_iter()
         .filter(|l| l["type"] == "call" && l["service"] == "cognito-idp")
+        .flat_map(|l| {
+            let attempts = l["attempts"].as_u64().unwrap_or(0).max(1) as usize;
+            std::iter::repeat_n(l, attempts)
+        })
         .collect();
     let sent: Vec<Value> = recorded(&app)
         .into_iter()
@@ -512,10 +518,15 @@ fn sends_what_it_writes(file: &str, vars: &[(&str, &str)]) -> usize {
                 .is_some_and(|ua| ua.contains("cognitoidentityprovider"))
         })
         .collect();
+    let actions = |v: &[Value], key: &str| -> Vec<String> {
+        v.iter().map(|x| x[key].as_str().unwrap_or("?").to_string()).collect()
+    };
     assert_eq!(
         sent.len(),
         journaled.len(),
-        "{file}: one request per journaled call"
+        "{file}: one request per journaled attempt\nsent:      {:?}\njournaled: {:?}",
+        actions(&sent, "action"),
+        actions(&journaled, "operation")
     );
     for (wire, line) in sent.iter().zip(&journaled) {
         assert_eq!(wire["action"], line["operation"], "{file}: in order");
