@@ -519,7 +519,9 @@ fn sends_what_it_writes(file: &str, vars: &[(&str, &str)]) -> usize {
         })
         .collect();
     let actions = |v: &[Value], key: &str| -> Vec<String> {
-        v.iter().map(|x| x[key].as_str().unwrap_or("?").to_string()).collect()
+        v.iter()
+            .map(|x| x[key].as_str().unwrap_or("?").to_string())
+            .collect()
     };
     assert_eq!(
         sent.len(),
