@@ -231,8 +231,9 @@ impl Context {
     /// Everything before a call is sent.
     ///
     /// 1. After SIGINT/SIGTERM nothing more is sent (but a run's own clean-up).
-    /// 2. In a dry run a write is planned (and answered synthetically), and a read of a
-    ///    planned resource is answered as that resource; other reads are sent.
+    /// 2. In a dry run a write is planned (and answered synthetically), and a read answers
+    ///    from the planned state where it knows ([`planned`](crate::safety::planned)); other
+    ///    reads are sent, and their answers brought to the planned state in `settle`.
     /// 3. Before the run's first write, the target is named on stderr.
     /// 4. A destructive call is confirmed, or refused before sending (and journaled so).
     pub fn admit(&self, action: &Action) -> Result<Admitted, AwsError> {
@@ -253,8 +254,19 @@ impl Context {
                 self.record(action, "planned", None, None, None);
                 return Ok(Admitted::Answered(response.into()));
             }
-            if let Some(response) = action.op.and_then(|op| self.plan.read(op, action.request)) {
-                return Ok(Admitted::Answered(response.into()));
+            if let Some(op) = action.op {
+                // The account as it will be: planned creates exist, what is under them does not.
+                match self.plan.planned.read(&action.function, op, action.request) {
+                    Some(Ok(response)) => return Ok(Admitted::Answered(response.into())),
+                    Some(Err(e)) => return Err(e),
+                    None => {}
+                }
+                if let Some(response) = self.plan.read(op, action.request) {
+                    return Ok(Admitted::Answered(response.into()));
+                }
+                self.plan
+                    .planned
+                    .unmodelled(&action.function, self.plan.total());
             }
         }
         if action.class.writes() {
@@ -287,7 +299,18 @@ impl Context {
         result: Result<Answer, AwsError>,
         elapsed: std::time::Duration,
     ) -> Result<Dynamic, AwsError> {
-        let result = result.map_err(|e| self.explain(action, e));
+        let mut result = result.map_err(|e| self.explain(action, e));
+        if self.dry_run
+            && !action.class.writes()
+            && let (Ok(answer), Some(op)) = (&mut result, action.op)
+        {
+            self.plan.planned.after_read(
+                &action.function,
+                op,
+                action.request,
+                &mut answer.response,
+            );
+        }
         match &result {
             Ok(answer) => {
                 if action.api == "StartUserImportJob" {

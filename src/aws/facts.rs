@@ -252,6 +252,232 @@ pub fn of(op: &Operation) -> &'static Fact {
     of_name(&format!("{}::{}", op.namespace, op.name)).unwrap_or(&UNKNOWN)
 }
 
+/// A kind of thing an account holds, and the operations that create, read, list, change and
+/// remove one: what a dry run's planned state is made of (see
+/// [`planned`](crate::safety::planned)). Operations are named as in a script.
+#[derive(Debug)]
+pub struct Resource {
+    pub kind: &'static str,
+    /// The request members that identify one (`UserPoolId`, `Username`). Another resource whose
+    /// key is part of this one's (a pool's `UserPoolId`) is its parent.
+    pub key: &'static [&'static str],
+    /// Key members a create's answer assigns (`UserPoolId` ← `response.UserPool.Id`), as
+    /// JMESPath over `{ request, response }`.
+    pub assigned: &'static [(&'static str, &'static str)],
+    pub create: &'static [&'static str],
+    /// Reads of one, by its key.
+    pub get: &'static [&'static str],
+    /// Changes: the operation, and the members it sets beyond its request's, as JMESPath over
+    /// `{ request }` (`Enabled` ← `` `false` `` for `admin_disable_user`).
+    pub update: &'static [(&'static str, &'static [(&'static str, &'static str)])],
+    pub delete: &'static [&'static str],
+    /// Lists of them under a parent (or of all of them).
+    pub list: &'static [Listing],
+    /// The error code a read of a missing one answers with; `None`: an empty answer.
+    pub not_found: Option<&'static str>,
+    /// Members a new one has that its create request need not say, as JSON.
+    pub fresh: &'static [(&'static str, &'static str)],
+}
+
+/// A list operation of a resource: its items member, and how an item names a resource's
+/// members (`Id` ← `UserPoolId`; an empty item field: the item is the member's value).
+#[derive(Debug)]
+pub struct Listing {
+    pub op: &'static str,
+    pub items: &'static str,
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+const fn listing(
+    op: &'static str,
+    items: &'static str,
+    fields: &'static [(&'static str, &'static str)],
+) -> Listing {
+    Listing { op, items, fields }
+}
+
+const NOT_FOUND: Option<&str> = Some("ResourceNotFoundException");
+const NO_SUCH_ENTITY: Option<&str> = Some("NoSuchEntity");
+
+/// The resources a runbook manages, Cognito's and IAM's.
+#[rustfmt::skip]
+pub static RESOURCES: &[Resource] = &[
+    Resource {
+        kind: "user pool", key: &["UserPoolId"],
+        assigned: &[("UserPoolId", "response.UserPool.Id")],
+        create: &["cognito::create_user_pool"],
+        get: &["cognito::describe_user_pool", "cognito::get_user_pool_mfa_config"],
+        update: &[("cognito::update_user_pool", &[]), ("cognito::set_user_pool_mfa_config", &[])],
+        delete: &["cognito::delete_user_pool"],
+        list: &[listing("cognito::list_user_pools", "UserPools", &[("Id", "UserPoolId"), ("Name", "PoolName")])],
+        not_found: NOT_FOUND, fresh: &[],
+    },
+    Resource {
+        kind: "user", key: &["UserPoolId", "Username"], assigned: &[],
+        create: &["cognito::admin_create_user"],
+        get: &["cognito::admin_get_user"],
+        update: &[
+            ("cognito::admin_update_user_attributes", &[]),
+            ("cognito::admin_enable_user", &[("Enabled", "`true`")]),
+            ("cognito::admin_disable_user", &[("Enabled", "`false`")]),
+            ("cognito::admin_set_user_password", &[("UserStatus", "request.Permanent && 'CONFIRMED' || 'FORCE_CHANGE_PASSWORD'")]),
+        ],
+        delete: &["cognito::admin_delete_user"],
+        list: &[listing("cognito::list_users", "Users", &[("Username", "Username"), ("Attributes", "UserAttributes"), ("Enabled", "Enabled"), ("UserStatus", "UserStatus")])],
+        not_found: Some("UserNotFoundException"),
+        fresh: &[("Enabled", "true"), ("UserStatus", "\"FORCE_CHANGE_PASSWORD\"")],
+    },
+    Resource {
+        kind: "group", key: &["UserPoolId", "GroupName"], assigned: &[],
+        create: &["cognito::create_group"],
+        get: &["cognito::get_group"],
+        update: &[("cognito::update_group", &[])],
+        delete: &["cognito::delete_group"],
+        list: &[listing("cognito::list_groups", "Groups", &[("GroupName", "GroupName"), ("UserPoolId", "UserPoolId"), ("Description", "Description"), ("Precedence", "Precedence"), ("RoleArn", "RoleArn")])],
+        not_found: NOT_FOUND, fresh: &[],
+    },
+    Resource {
+        kind: "group membership", key: &["UserPoolId", "Username", "GroupName"], assigned: &[],
+        create: &["cognito::admin_add_user_to_group"],
+        get: &[], update: &[],
+        delete: &["cognito::admin_remove_user_from_group"],
+        list: &[
+            listing("cognito::admin_list_groups_for_user", "Groups", &[("GroupName", "GroupName"), ("UserPoolId", "UserPoolId")]),
+            listing("cognito::list_users_in_group", "Users", &[("Username", "Username")]),
+        ],
+        not_found: NOT_FOUND, fresh: &[],
+    },
+    Resource {
+        kind: "app client", key: &["UserPoolId", "ClientId"],
+        assigned: &[("ClientId", "response.UserPoolClient.ClientId")],
+        create: &["cognito::create_user_pool_client"],
+        get: &["cognito::describe_user_pool_client"],
+        update: &[("cognito::update_user_pool_client", &[])],
+        delete: &["cognito::delete_user_pool_client"],
+        list: &[listing("cognito::list_user_pool_clients", "UserPoolClients", &[("ClientId", "ClientId"), ("ClientName", "ClientName"), ("UserPoolId", "UserPoolId")])],
+        not_found: NOT_FOUND, fresh: &[],
+    },
+    Resource {
+        kind: "user pool domain", key: &["Domain"], assigned: &[],
+        create: &["cognito::create_user_pool_domain"],
+        get: &["cognito::describe_user_pool_domain"],
+        update: &[("cognito::update_user_pool_domain", &[])],
+        delete: &["cognito::delete_user_pool_domain"],
+        list: &[],
+        // DescribeUserPoolDomain answers an empty description for a domain that is not there.
+        not_found: None, fresh: &[],
+    },
+    Resource {
+        kind: "identity provider", key: &["UserPoolId", "ProviderName"], assigned: &[],
+        create: &["cognito::create_identity_provider"],
+        get: &["cognito::describe_identity_provider"],
+        update: &[("cognito::update_identity_provider", &[])],
+        delete: &["cognito::delete_identity_provider"],
+        list: &[listing("cognito::list_identity_providers", "Providers", &[("ProviderName", "ProviderName"), ("ProviderType", "ProviderType")])],
+        not_found: NOT_FOUND, fresh: &[],
+    },
+    Resource {
+        kind: "resource server", key: &["UserPoolId", "Identifier"], assigned: &[],
+        create: &["cognito::create_resource_server"],
+        get: &["cognito::describe_resource_server"],
+        update: &[("cognito::update_resource_server", &[])],
+        delete: &["cognito::delete_resource_server"],
+        list: &[listing("cognito::list_resource_servers", "ResourceServers", &[("Identifier", "Identifier"), ("Name", "Name"), ("UserPoolId", "UserPoolId")])],
+        not_found: NOT_FOUND, fresh: &[],
+    },
+    Resource {
+        // Starting a job whose CSV was uploaded creates that CSV's users (see planned.rs).
+        kind: "user import job", key: &["UserPoolId", "JobId"],
+        assigned: &[("JobId", "response.UserImportJob.JobId")],
+        create: &["cognito::create_user_import_job"],
+        get: &["cognito::describe_user_import_job"],
+        update: &[
+            ("cognito::start_user_import_job", &[("Status", "'Succeeded'")]),
+            ("cognito::stop_user_import_job", &[("Status", "'Stopped'")]),
+        ],
+        delete: &[],
+        list: &[listing("cognito::list_user_import_jobs", "UserImportJobs", &[("JobId", "JobId"), ("JobName", "JobName"), ("UserPoolId", "UserPoolId")])],
+        not_found: NOT_FOUND, fresh: &[("Status", "\"Created\"")],
+    },
+    Resource {
+        kind: "role", key: &["RoleName"], assigned: &[],
+        create: &["iam::create_role"],
+        get: &["iam::get_role"],
+        update: &[("iam::update_assume_role_policy", &[])],
+        delete: &["iam::delete_role"],
+        list: &[listing("iam::list_roles", "Roles", &[("RoleName", "RoleName"), ("AssumeRolePolicyDocument", "AssumeRolePolicyDocument")])],
+        not_found: NO_SUCH_ENTITY, fresh: &[],
+    },
+    Resource {
+        kind: "policy", key: &["PolicyArn"],
+        assigned: &[("PolicyArn", "response.Policy.Arn")],
+        create: &["iam::create_policy"],
+        get: &["iam::get_policy"],
+        update: &[],
+        delete: &["iam::delete_policy"],
+        list: &[listing("iam::list_policies", "Policies", &[("Arn", "PolicyArn"), ("PolicyName", "PolicyName")])],
+        not_found: NO_SUCH_ENTITY, fresh: &[("DefaultVersionId", "\"v1\"")],
+    },
+    Resource {
+        kind: "policy version", key: &["PolicyArn", "VersionId"],
+        assigned: &[("VersionId", "response.PolicyVersion.VersionId")],
+        create: &["iam::create_policy_version"],
+        get: &["iam::get_policy_version"],
+        update: &[],
+        delete: &["iam::delete_policy_version"],
+        list: &[listing("iam::list_policy_versions", "Versions", &[("VersionId", "VersionId")])],
+        not_found: NO_SUCH_ENTITY, fresh: &[],
+    },
+    Resource {
+        kind: "role policy attachment", key: &["RoleName", "PolicyArn"], assigned: &[],
+        create: &["iam::attach_role_policy"],
+        get: &[], update: &[],
+        delete: &["iam::detach_role_policy"],
+        list: &[listing("iam::list_attached_role_policies", "AttachedPolicies", &[("PolicyArn", "PolicyArn")])],
+        not_found: NO_SUCH_ENTITY, fresh: &[],
+    },
+    Resource {
+        kind: "inline role policy", key: &["RoleName", "PolicyName"], assigned: &[],
+        create: &["iam::put_role_policy"],
+        get: &["iam::get_role_policy"],
+        update: &[],
+        delete: &["iam::delete_role_policy"],
+        list: &[listing("iam::list_role_policies", "PolicyNames", &[("", "PolicyName")])],
+        not_found: NO_SUCH_ENTITY, fresh: &[],
+    },
+];
+
+/// What an operation does to a resource of the planned state.
+#[derive(Clone, Copy, Debug)]
+pub enum Effect {
+    Create,
+    Get,
+    Update(&'static [(&'static str, &'static str)]),
+    Delete,
+    List(&'static Listing),
+}
+
+/// The resource an operation (named as in a script) acts on, and how; `None` for what the
+/// planned state does not model.
+pub fn resource_of(qualified: &str) -> Option<(&'static Resource, Effect)> {
+    RESOURCES.iter().find_map(|r| {
+        let effect = if r.create.contains(&qualified) {
+            Effect::Create
+        } else if r.get.contains(&qualified) {
+            Effect::Get
+        } else if let Some((_, sets)) = r.update.iter().find(|(op, _)| *op == qualified) {
+            Effect::Update(sets)
+        } else if r.delete.contains(&qualified) {
+            Effect::Delete
+        } else if let Some(l) = r.list.iter().find(|l| l.op == qualified) {
+            Effect::List(l)
+        } else {
+            return None;
+        };
+        Some((r, effect))
+    })
+}
+
 /// The facts of an operation named as in a script.
 pub fn of_name(qualified: &str) -> Option<&'static Fact> {
     FACTS.iter().find(|f| f.op == qualified)
@@ -361,6 +587,62 @@ mod tests {
             for (key, path) in undo.request {
                 assert!(inverse.input.member(key).is_some(), "{}: {key}", f.op);
                 assert!(jmespath::compile(path).is_ok(), "{}: {path}", f.op);
+            }
+        }
+    }
+
+    /// Every operation the resource table names is real, with the members it relies on; every
+    /// write of a modelled resource kind is in it or said to be unmodelled by the planned state.
+    #[test]
+    fn the_resource_table_names_real_operations_and_members() {
+        let find = |q: &str| {
+            let (ns, name) = q.split_once("::").unwrap_or_default();
+            aws::find_operation(ns, name).unwrap_or_else(|| panic!("{q} is not an operation"))
+        };
+        let mut seen = std::collections::HashSet::new();
+        for r in RESOURCES {
+            let ops = r
+                .create
+                .iter()
+                .chain(r.get)
+                .chain(r.delete)
+                .copied()
+                .chain(r.update.iter().map(|(op, _)| *op))
+                .chain(r.list.iter().map(|l| l.op));
+            for q in ops {
+                assert!(seen.insert(q), "{q} is in the table twice");
+                let op = find(q);
+                let listed = r.list.iter().find(|l| l.op == q);
+                match listed {
+                    Some(l) => {
+                        let items = op
+                            .output
+                            .member(l.items)
+                            .unwrap_or_else(|| panic!("{q}: {}", l.items));
+                        if let (
+                            super::super::shape::Ty::List(super::super::shape::Ty::Struct(item)),
+                            false,
+                        ) = (&items.ty, l.fields.iter().any(|(f, _)| f.is_empty()))
+                        {
+                            for (field, _) in l.fields {
+                                assert!(item.member(field).is_some(), "{q}: item has no {field}");
+                            }
+                        }
+                    }
+                    None => {
+                        for key in r.key {
+                            let assigned =
+                                r.create.contains(&q) && r.assigned.iter().any(|(k, _)| k == key);
+                            assert!(
+                                assigned || op.input.member(key).is_some(),
+                                "{q} lacks {key}"
+                            );
+                        }
+                    }
+                }
+                if r.create.contains(&q) {
+                    assert_eq!(of_name(q).map(|f| f.class), Some(Create), "{q}");
+                }
             }
         }
     }

@@ -86,11 +86,14 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             runbook.ctx.stop_started_imports();
         }
         runbook.ctx.finish(&result);
-        if let Some(path) = runbook.ctx.journal_path().filter(|_| runbook.ctx.wrote()) {
-            eprintln!(
+        match runbook.ctx.journal_path() {
+            // A dry run changed nothing: its journal holds the plan, with nothing to undo.
+            Some(path) if dry_run => eprintln!("runbook: journal {} (the plan)", path.display()),
+            Some(path) if runbook.ctx.wrote() => eprintln!(
                 "runbook: journal {} (runbook revert {0} undoes it)",
                 path.display()
-            );
+            ),
+            _ => {}
         }
         result
     })

@@ -3,7 +3,7 @@
 //! Every AWS call of a script, helper or revert passes through one choke point,
 //! [`Context::guarded`](crate::context::Context::guarded), which layers these in order:
 //! the interrupt check ([`interrupt`]), the operation's class ([`crate::aws::facts`]), the
-//! dry-run plan ([`plan`]), the target line ([`target`]), the confirmation of destructive calls
+//! dry-run plan ([`plan`], its reads answered from the [`planned`] state), the target line ([`target`]), the confirmation of destructive calls
 //! ([`confirm`]), and the journal ([`journal`]). Secrets are masked wherever a value is shown or
 //! recorded by [`crate::value`], the one module that converts values.
 
@@ -11,4 +11,5 @@ pub mod confirm;
 pub mod interrupt;
 pub mod journal;
 pub mod plan;
+pub mod planned;
 pub mod target;

@@ -12,10 +12,10 @@ use std::cell::{Cell, RefCell};
 
 use rhai::{Array, Dynamic, Map};
 
+use super::planned::{Planned, fill};
 use crate::aws::Operation;
 use crate::aws::facts::Class;
-use crate::aws::shape::{Shape, Ty};
-use crate::aws::timestamp::Timestamp;
+use crate::aws::shape::Ty;
 
 /// What placeholders start with.
 pub const PLACEHOLDER: &str = "dry-run:";
@@ -45,7 +45,7 @@ const STANDARD_HEADER: &[&str] = &[
 ];
 
 /// A resource a planned call would have made.
-struct Planned {
+struct Made {
     id: String,
     shape: &'static str,
     value: Dynamic,
@@ -58,10 +58,9 @@ pub struct Plan {
     creates: Cell<usize>,
     updates: Cell<usize>,
     deletes: Cell<usize>,
-    made: RefCell<Vec<Planned>>,
-    /// What identifies each planned creation (`RoleName`: `r1`, `UserPoolId`: …), so that a
-    /// read naming it by name rather than by placeholder is answered too.
-    names: RefCell<Vec<(String, String)>>,
+    made: RefCell<Vec<Made>>,
+    /// The account as it will be after the planned writes.
+    pub planned: Planned,
 }
 
 impl Plan {
@@ -87,25 +86,22 @@ impl Plan {
         };
         eprintln!("plan {n}: {sign} {function} {}", summary_of(request));
         let Some(op) = op else {
+            // Not an API operation (an upload): the planned state may still follow it.
+            self.planned.record(function, request, &Map::new(), "");
             return Map::new();
         };
         let id = format!("{PLACEHOLDER}{}:{n}", op.api);
-        let response = fill(op.output, request, &id, 0);
-        if class == Class::Create
-            && let Some(undo) = &crate::aws::facts::of(op).undo
-            && let Some(serde_json::Value::Object(created)) = undo.request_for(request, &response)
-        {
-            let mut names = self.names.borrow_mut();
-            for (key, value) in created {
-                if let serde_json::Value::String(value) = value {
-                    names.push((key, value));
-                }
-            }
-        }
+        let response = fill(
+            op.output,
+            &self.planned.with_fresh(function, request),
+            &id,
+            0,
+        );
+        self.planned.record(function, request, &response, &id);
         let mut made = self.made.borrow_mut();
         for member in op.output.members {
             if let (Ty::Struct(shape), Some(value)) = (&member.ty, response.get(member.name)) {
-                made.push(Planned {
+                made.push(Made {
                     id: id.clone(),
                     shape: shape.name,
                     value: value.clone(),
@@ -116,24 +112,13 @@ impl Plan {
         response
     }
 
-    /// The answer to a read that names a placeholder, or `None` to send it.
+    /// The answer to a read that names a placeholder and that the planned state does not
+    /// answer (a placeholder cannot be sent), or `None` to send it.
     pub fn read(&self, op: &Operation, request: &Map) -> Option<Map> {
         let ids = placeholders(request);
-        let named = request.iter().any(|(k, v)| {
-            let v = v.to_string();
-            self.names
-                .borrow()
-                .iter()
-                .any(|(key, value)| key == k.as_str() && *value == v)
-        });
-        if ids.is_empty() && !named {
+        if ids.is_empty() {
             return None;
         }
-        let ids = if ids.is_empty() {
-            vec![format!("{PLACEHOLDER}{}", op.api)]
-        } else {
-            ids
-        };
         let made = self.made.borrow();
         if op.api == "GetCSVHeader" {
             let pool = made
@@ -210,55 +195,6 @@ fn placeholders(request: &Map) -> Vec<String> {
     }
     let mut out = Vec::new();
     request.values().for_each(|v| walk(v, &mut out));
-    out
-}
-
-/// Does a request value fit a member of this type (so it can be echoed)?
-fn fits(ty: &Ty, value: &Dynamic) -> bool {
-    match ty {
-        Ty::Struct(_) | Ty::Map(_) => value.is_map(),
-        Ty::List(_) => value.is_array(),
-        Ty::Boolean => value.is_bool(),
-        Ty::Integer | Ty::Long => value.is_int(),
-        Ty::Double => value.is_float() || value.is_int(),
-        _ => value.is_string() || value.is::<crate::value::Secret>(),
-    }
-}
-
-/// A synthetic value of `shape` for a request: echo what the request set under the same
-/// names, placeholders for identifiers, the time for timestamps, empty lists for a list call.
-fn fill(shape: &Shape, request: &Map, id: &str, depth: usize) -> Map {
-    let mut out = Map::new();
-    for member in shape.members {
-        let name = member.name;
-        let echoed = request
-            .get(name)
-            .filter(|v| !v.is_unit() && fits(&member.ty, v))
-            .cloned();
-        let value = echoed.or_else(|| match &member.ty {
-            Ty::Struct(inner) if depth < 2 => Some(fill(inner, request, id, depth + 1).into()),
-            Ty::String if name.ends_with("Id") => Some(id.into()),
-            Ty::String if name.ends_with("Arn") => {
-                Some(format!("arn:aws:iam::000000000000:{id}").into())
-            }
-            Ty::String if name.ends_with("Url") => {
-                Some(format!("https://{}.invalid/", id.replace(':', "-")).into())
-            }
-            Ty::String if name == "Name" => request
-                .iter()
-                .find(|(k, v)| k.ends_with("Name") && v.is_string())
-                .map(|(_, v)| v.clone()),
-            Ty::Timestamp => {
-                Timestamp::from_epoch_seconds(time::OffsetDateTime::now_utc().unix_timestamp())
-                    .map(|t| t.to_cli().into())
-            }
-            Ty::List(_) if depth == 0 => Some(Array::new().into()),
-            _ => None,
-        });
-        if let Some(value) = value {
-            out.insert(name.into(), value);
-        }
-    }
     out
 }
 

@@ -12,6 +12,7 @@ mod ensure;
 mod import;
 mod layout;
 mod migrate;
+mod plan;
 mod safety;
 mod walkthrough;
 mod wire;

@@ -1,0 +1,595 @@
+//! The account as it will be: a dry run's reads answer from the planned state.
+//!
+//! Every write a dry run plans is recorded against the resource it acts on, as the resource
+//! table ([`RESOURCES`](crate::aws::facts::RESOURCES)) says: which kind of thing it creates,
+//! changes or removes, and which request members identify it. Reads are then answered as the
+//! account will be after those writes:
+//!
+//! - a planned create exists: a get returns it with the planned members, a list includes it;
+//! - anything under a planned resource that the plan did not create does not exist: a get
+//!   answers the service's not-found error, a list is empty (a new pool has no groups);
+//! - a planned delete is gone, also what was under it;
+//! - a planned update reads back updated (user attributes merged by name).
+//!
+//! Reads of what the table does not model are sent as they are, and said once on stderr.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use rhai::{Array, Dynamic, Map};
+
+use crate::aws::facts::{Effect, Listing, Resource, resource_of};
+use crate::aws::shape::{Shape, Ty};
+use crate::aws::timestamp::Timestamp;
+use crate::aws::{AwsError, Operation};
+use crate::value::{Secret, from_json, to_json_masked};
+
+/// One resource of the planned state: its kind, key, and members.
+struct Entry {
+    resource: &'static Resource,
+    key: Map,
+    members: Map,
+    /// The placeholder of the write that created it (for identifiers it did not name).
+    id: String,
+}
+
+impl Entry {
+    fn same(&self, resource: &Resource, key: &Map) -> bool {
+        std::ptr::eq(self.resource, resource) && self.key.len() == key.len() && self.named_in(key)
+    }
+
+    /// Does `request` name this one (every member of its key, with the same values)?
+    fn named_in(&self, request: &Map) -> bool {
+        self.key.iter().all(|(k, v)| {
+            request
+                .get(k)
+                .is_some_and(|r| r.to_string() == v.to_string())
+        })
+    }
+
+    /// Does this one belong to what `request` lists (each key member the request names agrees)?
+    fn listed_by(&self, request: &Map) -> bool {
+        self.key.iter().all(|(k, v)| {
+            request
+                .get(k)
+                .is_none_or(|r| r.to_string() == v.to_string())
+        })
+    }
+}
+
+/// The planned state of a dry run.
+#[derive(Default)]
+pub struct Planned {
+    created: RefCell<Vec<Entry>>,
+    /// Resources that exist now and the plan deletes (key only).
+    deleted: RefCell<Vec<Entry>>,
+    /// Resources that exist now and the plan changes: the members it sets.
+    changed: RefCell<Vec<Entry>>,
+    /// Reads said to answer from the account as it is now.
+    said: RefCell<HashSet<String>>,
+}
+
+/// Uploading a CSV to an import job's pre-signed URL, and starting the job: the planned state
+/// follows a CSV from the one to the other, so that the users it imports exist.
+const UPLOAD: &str = "cognito::upload_csv";
+const START_IMPORT: &str = "cognito::start_user_import_job";
+
+/// The members of a create's answer: those of its one structure (`UserPool`,
+/// `UserImportJob`), or its top level.
+fn answered(response: &Map) -> Map {
+    let structs: Vec<Map> = response
+        .values()
+        .filter_map(|v| v.clone().try_cast::<Map>())
+        .collect();
+    match <[Map; 1]>::try_from(structs) {
+        Ok([one]) => one,
+        Err(_) => response.clone(),
+    }
+}
+
+/// The users of an import CSV: `cognito:username` and the attributes each row sets.
+fn csv_users(path: &std::path::Path) -> Vec<(String, Array)> {
+    let Ok(mut reader) = csv::Reader::from_path(path) else {
+        return Vec::new();
+    };
+    let Ok(header) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .filter_map(|row| {
+            let mut username = None;
+            let mut attributes = Array::new();
+            for (name, value) in header.iter().zip(row.iter()) {
+                if name == "cognito:username" {
+                    username = Some(value.to_string());
+                } else if !value.is_empty() && !name.starts_with("cognito:") {
+                    let mut attribute = Map::new();
+                    attribute.insert("Name".into(), name.into());
+                    attribute.insert("Value".into(), value.into());
+                    attributes.push(attribute.into());
+                }
+            }
+            username.filter(|u| !u.is_empty()).map(|u| (u, attributes))
+        })
+        .collect()
+}
+
+/// The key of a resource in a request (and, for a create, in its answer): `None` when a member
+/// is missing.
+fn key_of(resource: &Resource, request: &Map, response: Option<&Map>) -> Option<Map> {
+    let mut key = Map::new();
+    for member in resource.key {
+        let value = match request.get(*member) {
+            Some(v) if !v.is_unit() => v.clone(),
+            _ => {
+                let (_, path) = resource.assigned.iter().find(|(k, _)| k == member)?;
+                assigned(path, request, response?)?
+            }
+        };
+        key.insert((*member).into(), value);
+    }
+    Some(key)
+}
+
+/// A key member a create's answer assigns (`response.UserPool.Id`).
+fn assigned(path: &str, request: &Map, response: &Map) -> Option<Dynamic> {
+    let data = serde_json::json!({
+        "request": to_json_masked(&Dynamic::from(request.clone())).ok()?,
+        "response": to_json_masked(&Dynamic::from(response.clone())).ok()?,
+    });
+    let data = jmespath::Variable::from_json(&data.to_string()).ok()?;
+    let found = jmespath::compile(path).ok()?.search(data).ok()?;
+    let value = serde_json::to_value(&*found).ok()?;
+    (!value.is_null()).then(|| from_json(&value))
+}
+
+/// Sets `patch`'s members on `members`: lists of `{ Name, Value }` (user attributes) merge by
+/// name, anything else is replaced.
+fn merge(members: &mut Map, patch: &Map) {
+    for (k, v) in patch {
+        match (members.get_mut(k.as_str()), v.read_lock::<Array>()) {
+            (Some(current), Some(new)) if is_named_list(current) && is_named_list(v) => {
+                let mut list = current.clone().into_array().unwrap_or_default();
+                for item in new.iter() {
+                    let name = field(item, "Name");
+                    list.retain(|old| field(old, "Name") != name);
+                    list.push(item.clone());
+                }
+                *current = list.into();
+            }
+            _ => {
+                members.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn is_named_list(value: &Dynamic) -> bool {
+    value.read_lock::<Array>().is_some_and(|a| {
+        a.iter()
+            .all(|i| i.read_lock::<Map>().is_some_and(|m| m.contains_key("Name")))
+    })
+}
+
+fn field(value: &Dynamic, name: &str) -> String {
+    value
+        .read_lock::<Map>()
+        .and_then(|m| m.get(name).map(ToString::to_string))
+        .unwrap_or_default()
+}
+
+impl Planned {
+    /// A write's request with what a new resource of its kind has that the request need not
+    /// say (`UserStatus` of a new user), for its synthetic answer.
+    pub fn with_fresh(&self, function: &str, request: &Map) -> Map {
+        let mut out = request.clone();
+        if let Some((resource, Effect::Create)) = resource_of(function) {
+            for (name, json) in resource.fresh {
+                if !out.contains_key(*name)
+                    && let Ok(value) = serde_json::from_str(json)
+                {
+                    out.insert((*name).into(), from_json(&value));
+                }
+            }
+        }
+        out
+    }
+
+    /// Records a planned write (`response` is its synthetic answer, `id` its placeholder).
+    pub fn record(&self, function: &str, request: &Map, response: &Map, id: &str) {
+        if function == UPLOAD {
+            self.uploaded(request);
+            return;
+        }
+        let Some((resource, effect)) = resource_of(function) else {
+            return;
+        };
+        if function == START_IMPORT {
+            self.imported(request, id);
+        }
+        let Some(key) = key_of(resource, request, Some(response)) else {
+            return;
+        };
+        match effect {
+            Effect::Create => {
+                // What its answer says of it (a pool's `Id`, a job's `PreSignedUrl`), then what
+                // the request set, then what a new one has.
+                let mut members = answered(response);
+                members.extend(request.clone());
+                members.extend(key.clone());
+                for (name, json) in resource.fresh {
+                    if !members.contains_key(*name)
+                        && let Ok(value) = serde_json::from_str(json)
+                    {
+                        members.insert((*name).into(), from_json(&value));
+                    }
+                }
+                self.deleted
+                    .borrow_mut()
+                    .retain(|e| !e.same(resource, &key));
+                let mut created = self.created.borrow_mut();
+                created.retain(|e| !e.same(resource, &key));
+                created.push(Entry {
+                    resource,
+                    key,
+                    members,
+                    id: id.to_string(),
+                });
+            }
+            Effect::Update(sets) => {
+                let mut patch: Map = request
+                    .iter()
+                    .filter(|(k, _)| !key.contains_key(k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                for (name, path) in sets {
+                    if let Some(value) = assigned(path, request, &Map::new()) {
+                        patch.insert((*name).into(), value);
+                    }
+                }
+                if let Some(entry) = self
+                    .created
+                    .borrow_mut()
+                    .iter_mut()
+                    .find(|e| e.same(resource, &key))
+                {
+                    merge(&mut entry.members, &patch);
+                    return;
+                }
+                let mut changed = self.changed.borrow_mut();
+                match changed.iter_mut().find(|e| e.same(resource, &key)) {
+                    Some(entry) => merge(&mut entry.members, &patch),
+                    None => changed.push(Entry {
+                        resource,
+                        key,
+                        members: patch,
+                        id: id.to_string(),
+                    }),
+                }
+            }
+            Effect::Delete => {
+                let was_planned = self.created.borrow().iter().any(|e| e.same(resource, &key));
+                // It goes, and whatever the plan made or changed under it (whose key holds its).
+                let under = |e: &Entry| {
+                    key.iter().all(|(k, v)| {
+                        e.key
+                            .get(k)
+                            .is_some_and(|own| own.to_string() == v.to_string())
+                    })
+                };
+                self.created.borrow_mut().retain(|e| !under(e));
+                self.changed.borrow_mut().retain(|e| !under(e));
+                if !was_planned {
+                    self.deleted.borrow_mut().push(Entry {
+                        resource,
+                        key,
+                        members: Map::new(),
+                        id: id.to_string(),
+                    });
+                }
+            }
+            Effect::Get | Effect::List(_) => {}
+        }
+    }
+
+    /// A CSV uploaded to a planned import job's pre-signed URL: remembered with the job.
+    fn uploaded(&self, request: &Map) {
+        let (Some(url), Some(file)) = (request.get("PreSignedUrl"), request.get("File")) else {
+            return;
+        };
+        let url = crate::value::text_revealed(url).unwrap_or_default();
+        if let Some(job) = self.created.borrow_mut().iter_mut().find(|e| {
+            e.members
+                .get("PreSignedUrl")
+                .and_then(crate::value::text_revealed)
+                .is_some_and(|u| u == url)
+        }) {
+            job.members.insert("File".into(), file.clone());
+        }
+    }
+
+    /// A planned import job started: the users of its CSV will exist (`RESET_REQUIRED`).
+    fn imported(&self, request: &Map, id: &str) {
+        let file = self
+            .created
+            .borrow()
+            .iter()
+            .find(|e| e.named_in(request) && e.members.contains_key("File"))
+            .and_then(|e| e.members.get("File").map(ToString::to_string));
+        let (Some(file), Some(pool)) = (file, request.get("UserPoolId")) else {
+            return;
+        };
+        for (username, attributes) in csv_users(std::path::Path::new(&file)) {
+            let mut user = Map::new();
+            user.insert("UserPoolId".into(), pool.clone());
+            user.insert("Username".into(), username.into());
+            user.insert("UserAttributes".into(), attributes.into());
+            user.insert("UserStatus".into(), "RESET_REQUIRED".into());
+            self.record("cognito::admin_create_user", &user, &Map::new(), id);
+        }
+    }
+
+    /// The answer to a read from the planned state, or `None` to send it (then
+    /// [`after_read`](Self::after_read) brings its answer to the planned state).
+    pub fn read(
+        &self,
+        function: &str,
+        op: &Operation,
+        request: &Map,
+    ) -> Option<Result<Map, AwsError>> {
+        let (resource, effect) = resource_of(function)?;
+        let created = self.created.borrow();
+        let deleted = self.deleted.borrow();
+        match effect {
+            Effect::Get => {
+                let key = key_of(resource, request, None)?;
+                if let Some(entry) = created.iter().find(|e| e.same(resource, &key)) {
+                    return Some(Ok(fill(op.output, &entry.members, &entry.id, 0)));
+                }
+                let why = if deleted.iter().any(|e| e.named_in(request)) {
+                    "the plan deletes it"
+                } else if created.iter().any(|e| e.named_in(request)) {
+                    "it is under a resource the plan creates, and the plan does not create it"
+                } else {
+                    return None;
+                };
+                Some(not_found(resource, op, &key, why))
+            }
+            Effect::List(listing) => {
+                if let Some(gone) = deleted.iter().find(|e| e.named_in(request)) {
+                    return Some(not_found(
+                        gone.resource,
+                        op,
+                        &gone.key,
+                        "the plan deletes it",
+                    ));
+                }
+                let under_new = created
+                    .iter()
+                    .any(|e| !std::ptr::eq(e.resource, resource) && e.named_in(request));
+                if !under_new {
+                    return None;
+                }
+                let mut response = fill(op.output, &Map::new(), "", 0);
+                response.insert(
+                    listing.items.into(),
+                    self.items(op, listing, resource, request).into(),
+                );
+                Some(Ok(response))
+            }
+            _ => None,
+        }
+    }
+
+    /// Brings the answer of a read that was sent to the planned state: changes merged into a
+    /// get, planned creates added to (and deletes taken from) the last page of a list.
+    pub fn after_read(&self, function: &str, op: &Operation, request: &Map, response: &mut Map) {
+        let Some((resource, effect)) = resource_of(function) else {
+            return;
+        };
+        match effect {
+            Effect::Get => {
+                let Some(key) = key_of(resource, request, None) else {
+                    return;
+                };
+                if let Some(entry) = self
+                    .changed
+                    .borrow()
+                    .iter()
+                    .find(|e| e.same(resource, &key))
+                {
+                    patch_answer(op.output, response, &entry.members);
+                }
+            }
+            Effect::List(listing) => {
+                let last_page = op.pagination.is_none_or(|p| {
+                    response
+                        .get(p.output_token)
+                        .is_none_or(|t| t.is_unit() || t.to_string().is_empty())
+                });
+                let mut items = response
+                    .remove(listing.items)
+                    .and_then(|v| v.try_cast::<Array>())
+                    .unwrap_or_default();
+                let (item_field, member) = listing.fields.first().copied().unwrap_or(("", ""));
+                for gone in self
+                    .deleted
+                    .borrow()
+                    .iter()
+                    .filter(|e| std::ptr::eq(e.resource, resource))
+                {
+                    let Some(value) = gone.key.get(member).map(ToString::to_string) else {
+                        continue;
+                    };
+                    items.retain(|item| item_value(item, item_field) != value);
+                }
+                if last_page {
+                    let known: Vec<String> =
+                        items.iter().map(|i| item_value(i, item_field)).collect();
+                    for item in self.items(op, listing, resource, request) {
+                        if !known.contains(&item_value(&item, item_field)) {
+                            items.push(item);
+                        }
+                    }
+                }
+                response.insert(listing.items.into(), items.into());
+            }
+            _ => {}
+        }
+    }
+
+    /// Says once that reads of `function` answer from the account as it is now (the planned
+    /// state does not model them), when the plan has changed anything.
+    pub fn unmodelled(&self, function: &str, planned_writes: usize) {
+        if planned_writes > 0
+            && resource_of(function).is_none()
+            && self.said.borrow_mut().insert(function.to_string())
+        {
+            eprintln!("plan: reads of {function} answer from the account as it is now");
+        }
+    }
+
+    /// The planned creates a list request lists, as its items.
+    fn items(
+        &self,
+        op: &Operation,
+        listing: &Listing,
+        resource: &Resource,
+        request: &Map,
+    ) -> Array {
+        let item_shape = match op.output.member(listing.items).map(|m| &m.ty) {
+            Some(Ty::List(Ty::Struct(shape))) => Some(*shape),
+            _ => None,
+        };
+        self.created
+            .borrow()
+            .iter()
+            .filter(|e| std::ptr::eq(e.resource, resource) && e.listed_by(request))
+            .filter_map(|e| {
+                // The first field names it; the others are shown when the plan knows them.
+                let mut named = Map::new();
+                for (i, (item_field, member)) in listing.fields.iter().enumerate() {
+                    let value = match e.members.get(*member) {
+                        Some(value) => value.clone(),
+                        None if i == 0 => return None,
+                        None => continue,
+                    };
+                    if item_field.is_empty() {
+                        return Some(value);
+                    }
+                    named.insert((*item_field).into(), value);
+                }
+                let mut item = item_shape
+                    .map(|s| fill(s, &named, &e.id, 1))
+                    .unwrap_or_default();
+                item.extend(named);
+                Some(item.into())
+            })
+            .collect()
+    }
+}
+
+/// The value an item of a list names a resource by (`Username`, or the item itself).
+fn item_value(item: &Dynamic, field_name: &str) -> String {
+    if field_name.is_empty() {
+        item.to_string()
+    } else {
+        field(item, field_name)
+    }
+}
+
+/// The service's error for a read of something that will not exist.
+fn not_found(resource: &Resource, op: &Operation, key: &Map, why: &str) -> Result<Map, AwsError> {
+    let Some(code) = resource.not_found else {
+        return Ok(Map::new());
+    };
+    let named: Vec<String> = key.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    Err(AwsError::local(
+        op.service,
+        op.api,
+        code,
+        &format!(
+            "{} {} does not exist in the planned state (dry run: {why})",
+            resource.kind,
+            named.join(", ")
+        ),
+    ))
+}
+
+/// Merges a planned change into a get's answer: each member where the output names it, at
+/// the top or in the structure that holds it (`Group.Description`).
+fn patch_answer(shape: &Shape, response: &mut Map, patch: &Map) {
+    let mut top = Map::new();
+    for (k, v) in patch {
+        if shape.member(k).is_some() {
+            top.insert(k.clone(), v.clone());
+            continue;
+        }
+        let holder = shape.members.iter().find_map(|m| match &m.ty {
+            Ty::Struct(inner) if inner.member(k).is_some() => Some(m.name),
+            _ => None,
+        });
+        if let Some(holder) = holder
+            && let Some(mut inner) = response
+                .get(holder)
+                .and_then(|v| v.clone().try_cast::<Map>())
+        {
+            let mut one = Map::new();
+            one.insert(k.clone(), v.clone());
+            merge(&mut inner, &one);
+            response.insert(holder.into(), inner.into());
+        }
+    }
+    merge(response, &top);
+}
+
+/// Does a request value fit a member of this type (so it can be echoed)?
+fn fits(ty: &Ty, value: &Dynamic) -> bool {
+    match ty {
+        Ty::Struct(_) | Ty::Map(_) => value.is_map(),
+        Ty::List(_) => value.is_array(),
+        Ty::Boolean => value.is_bool(),
+        Ty::Integer | Ty::Long => value.is_int(),
+        Ty::Double => value.is_float() || value.is_int(),
+        _ => value.is_string() || value.is::<Secret>(),
+    }
+}
+
+/// A synthetic value of `shape` for a request: echo what the request set under the same
+/// names, placeholders for identifiers, the time for timestamps, empty lists for a list call.
+pub fn fill(shape: &Shape, request: &Map, id: &str, depth: usize) -> Map {
+    let mut out = Map::new();
+    for member in shape.members {
+        let name = member.name;
+        let echoed = request
+            .get(name)
+            .filter(|v| !v.is_unit() && fits(&member.ty, v))
+            .cloned();
+        let value = echoed.or_else(|| match &member.ty {
+            Ty::Struct(inner) if depth < 2 => Some(fill(inner, request, id, depth + 1).into()),
+            Ty::String if name.ends_with("Id") && !id.is_empty() => Some(id.into()),
+            Ty::String if name.ends_with("Arn") && !id.is_empty() => {
+                Some(format!("arn:aws:iam::000000000000:{id}").into())
+            }
+            Ty::String if name.ends_with("Url") && !id.is_empty() => {
+                Some(format!("https://{}.invalid/", id.replace(':', "-")).into())
+            }
+            Ty::String if name == "Name" => request
+                .iter()
+                .find(|(k, v)| k.ends_with("Name") && v.is_string())
+                .map(|(_, v)| v.clone()),
+            Ty::Timestamp => {
+                Timestamp::from_epoch_seconds(time::OffsetDateTime::now_utc().unix_timestamp())
+                    .map(|t| t.to_cli().into())
+            }
+            Ty::List(_) if depth == 0 => Some(Array::new().into()),
+            _ => None,
+        });
+        if let Some(value) = value {
+            out.insert(name.into(), value);
+        }
+    }
+    out
+}
