@@ -14,6 +14,12 @@ use crate::error::Error;
 /// The emulator's source, embedded so an installed binary has it.
 const SERVER_PY: &str = include_str!("../emulator/server.py");
 
+/// The credentials `--local` uses, and that `runbook emulator` says to use: any will do.
+pub const DUMMY_CREDENTIAL: &str = "runbook-local";
+
+/// The region `--local` uses when none is given.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
 const INSTALL_HINT: &str = "the local emulator needs python3 with moto's server: install it with `pip install 'moto[server]'` (and python3 itself, e.g. `apt-get install python3 python3-pip`)";
 
 /// A running emulator; dropping it stops the process.
@@ -135,9 +141,33 @@ impl Emulator {
         preflight()?;
         crate::safety::interrupt::install();
         let (_dir, script) = write_server()?;
-        let mut child = command(&script, port).spawn().map_err(|e| {
-            Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
-        })?;
+        let mut child = command(&script, port)
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
+            })?;
+        // Its first line is the endpoint; the credentials and region to use with it follow,
+        // then whatever else the server prints.
+        if let Some(out) = child.stdout.take() {
+            let mut out = BufReader::new(out);
+            let mut first = String::new();
+            let _ = out.read_line(&mut first);
+            let mut text = first.clone();
+            if first.starts_with("AWS_ENDPOINT_URL=") {
+                for (name, value) in [
+                    ("AWS_ACCESS_KEY_ID", DUMMY_CREDENTIAL),
+                    ("AWS_SECRET_ACCESS_KEY", DUMMY_CREDENTIAL),
+                    ("AWS_REGION", DEFAULT_REGION),
+                ] {
+                    text.push_str(&format!("{name}={value}\n"));
+                }
+            }
+            crate::output::print(text.trim_end());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut out, &mut std::io::stdout());
+            });
+        }
         loop {
             match child.try_wait() {
                 Ok(Some(status)) if status.success() => return Ok(()),

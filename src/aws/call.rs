@@ -95,6 +95,15 @@ pub struct Answer {
 /// Sends a checked request and, for a list, every following page, merging the items into the
 /// first page's result. As in the AWS CLI, a merged result carries no pagination markers.
 pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result<Answer, AwsError> {
+    // Without a region nothing can be signed: say that, not that the endpoint is unreachable.
+    if clients.config().await.region().is_none() {
+        return Err(AwsError::local(
+            op.service,
+            op.api,
+            "NoRegion",
+            super::error::NO_REGION,
+        ));
+    }
     let mut attempts = 0;
     let Request {
         mut wire,

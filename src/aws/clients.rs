@@ -8,6 +8,7 @@ use tokio::sync::OnceCell;
 
 use super::error::{self, AwsError};
 use super::names::closest;
+use crate::emulator::{DEFAULT_REGION, DUMMY_CREDENTIAL};
 
 /// Where AWS calls go: the global `--profile`, `--region` and `--endpoint-url` flags, and
 /// whether `--local` asked for dummy credentials.
@@ -140,14 +141,14 @@ impl Clients {
                 if s.dummy_credentials {
                     loader = loader
                         .credentials_provider(aws_credential_types::Credentials::new(
-                            "runbook-local",
-                            "runbook-local",
+                            DUMMY_CREDENTIAL,
+                            DUMMY_CREDENTIAL,
                             None,
                             None,
                             "runbook-local",
                         ))
                         .region(Region::new(
-                            s.region.clone().unwrap_or_else(|| "us-east-1".into()),
+                            s.region.clone().unwrap_or_else(|| DEFAULT_REGION.into()),
                         ));
                 }
                 let config = loader.load().await;

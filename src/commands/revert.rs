@@ -125,14 +125,52 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>) {
     (undo, irreversible)
 }
 
+/// Refuses to revert in an account or region other than the run's: nothing is sent there.
+fn same_target(ctx: &Context, journaled: &crate::safety::target::Target) -> Result<(), Error> {
+    let now = ctx.target();
+    let refuse = |what: &str| Error::Runtime {
+        message: format!(
+            "revert refused, nothing was sent: {what}\n  the run: {}\n  now:     {}",
+            journaled.describe(),
+            now.describe()
+        ),
+        location: None,
+    };
+    if let (Some(then), Some(here)) = (&journaled.account, &now.account)
+        && then != here
+    {
+        return Err(refuse("the journal's run was in another account"));
+    }
+    if journaled.account.is_some() && now.account.is_none() {
+        return Err(refuse("the account these credentials act in is unknown"));
+    }
+    if let (Some(then), Some(here)) = (&journaled.region, &now.region)
+        && then != here
+    {
+        return Err(refuse("the journal's run was in another region"));
+    }
+    Ok(())
+}
+
 /// Undoes the run recorded in `journal`.
 fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
-    let lines = journal::read(journal).map_err(Error::Usage)?;
-    if !lines.iter().any(|l| matches!(l, Line::Run(_))) {
+    let mut lines = journal::read(journal).map_err(Error::Usage)?;
+    // A journal appended to by several runs: the last one is reverted.
+    let Some(start) = lines.iter().rposition(|l| matches!(l, Line::Run(_))) else {
         return Err(Error::Usage(format!(
             "{} is not a runbook journal (it has no run line)",
             journal.display()
         )));
+    };
+    if start > 0 {
+        eprintln!(
+            "revert: {} holds several runs; reverting the last one",
+            journal.display()
+        );
+    }
+    let lines = lines.split_off(start);
+    if let Some(Line::Run(run)) = lines.first() {
+        same_target(ctx, &run.target)?;
     }
     let (steps, irreversible) = steps(&lines);
     for done in &irreversible {

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -919,4 +920,63 @@ fn no_color_keeps_repl_results_plain() {
     );
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("\"plain_key\": 1"), "{text}");
+}
+
+#[test]
+fn without_a_region_a_call_says_so_and_sends_nothing() {
+    let app = app_id("noregion");
+    let out = runbook_as(&app)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .args(["eval", "cognito::list_user_pools()"])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("NoRegion: no AWS region is configured: pass --region"),
+        "{err}"
+    );
+    assert!(!err.contains("EndpointUnreachable"), "{err}");
+    assert!(recorded(&app).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn the_emulator_says_what_to_export_and_stops_cleanly() {
+    let mut child = bare()
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    for _ in 0..4 {
+        let mut line = String::new();
+        out.read_line(&mut line).expect("reads");
+        lines.push(line.trim().to_string());
+    }
+    assert!(
+        lines[0].starts_with("AWS_ENDPOINT_URL=http://127.0.0.1:"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            "AWS_ACCESS_KEY_ID=runbook-local",
+            "AWS_SECRET_ACCESS_KEY=runbook-local",
+            "AWS_REGION=us-east-1"
+        ]
+    );
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let done = child.wait_with_output().expect("waits");
+    assert_eq!(done.status.code(), Some(0));
+    assert!(
+        stderr(&done).contains("local emulator stopped"),
+        "{}",
+        stderr(&done)
+    );
 }

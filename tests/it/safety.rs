@@ -778,3 +778,94 @@ fn the_local_emulators_files_are_private_and_removed_even_on_sigint() {
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(!dir.exists(), "{} is left behind", dir.display());
 }
+
+/// A journal is reverted only where its run acted: another region, or another account, is
+/// refused with nothing sent; of a journal several runs appended to, the last run is reverted.
+#[test]
+fn revert_acts_only_in_the_runs_own_account_and_region_and_on_one_run() {
+    let _one = whole_state();
+    let journal = temp_dir().join("two-runs.jsonl");
+    let first = unique("first-run");
+    let second = unique("second-run");
+    for name in [&first, &second] {
+        ok(&runbook()
+            .args(["run", "--yes", "--journal"])
+            .arg(&journal)
+            .arg(script(&format!(r#"cognito::create_user_pool("{name}");"#)))
+            .output()
+            .expect("runs"));
+    }
+    let pools = || {
+        ok(&run(
+            &script(r#"print(to_json(query(cognito::list_user_pools(), "UserPools[].Name")));"#),
+            &[],
+        ))
+    };
+    // Another region: refused before anything is sent.
+    let app = app_id("otherregion");
+    let out = runbook_as(&app)
+        .args(["--region", "eu-west-1", "revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("revert refused, nothing was sent: the journal's run was in another region"),
+        "{err}"
+    );
+    assert!(
+        err.contains("region ap-northeast-1") && err.contains("region eu-west-1"),
+        "{err}"
+    );
+    assert!(
+        recorded(&app)
+            .iter()
+            .all(|r| is_read(r["action"].as_str().unwrap_or(""))),
+        "only reads were sent"
+    );
+    // Another account (the journal says so): refused too.
+    let elsewhere = temp_dir().join("elsewhere.jsonl");
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    std::fs::write(&elsewhere, text.replace("123456789012", "210987654321")).expect("write");
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&elsewhere)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the journal's run was in another account"),
+        "{err}"
+    );
+    assert!(
+        err.contains("account 210987654321") && err.contains("account 123456789012"),
+        "{err}"
+    );
+    let names = pools();
+    assert!(names.contains(&first) && names.contains(&second), "{names}");
+    // The right target: only the last run is undone.
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("holds several runs; reverting the last one"),
+        "{err}"
+    );
+    let names = pools();
+    assert!(
+        names.contains(&first) && !names.contains(&second),
+        "{names}"
+    );
+    ok(&run(
+        &script(&format!(
+            r#"cognito::delete_user_pool(query(cognito::list_user_pools(), "UserPools[?Name=='{first}'].Id | [0]"));"#
+        )),
+        &[],
+    ));
+}
