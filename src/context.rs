@@ -59,7 +59,9 @@ pub struct Context {
     dry_run: bool,
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
-    header: journal::Run,
+    header: RefCell<journal::Run>,
+    /// `--var`s said to be sent as secrets (warned about once each).
+    secret_vars: RefCell<std::collections::BTreeSet<String>>,
     target: OnceCell<Target>,
     announced: OnceCell<()>,
     plan: Plan,
@@ -153,7 +155,8 @@ impl Context {
             dry_run: safety.dry_run,
             confirm: safety.confirm,
             journal: RefCell::new(safety.journal),
-            header: safety.header,
+            header: RefCell::new(safety.header),
+            secret_vars: RefCell::default(),
             target: OnceCell::new(),
             announced: OnceCell::new(),
             plan: Plan::default(),
@@ -432,6 +435,47 @@ impl Context {
         });
     }
 
+    /// `--var`s the runbook sends as secret members: masked in the journal's first line (when
+    /// it is not written yet), and a warning for each, once.
+    pub fn secret_vars(&self, names: impl IntoIterator<Item = String>) {
+        for name in names {
+            if !self.vars.contains_key(name.as_str())
+                || !self.secret_vars.borrow_mut().insert(name.clone())
+            {
+                continue;
+            }
+            self.header.borrow_mut().mask_var(&name);
+            eprintln!(
+                "runbook: warning: --var {name} is sent as a secret; pass it with secret(\"{}\") (from the environment or a prompt) so that it is on no command line",
+                name.to_ascii_uppercase()
+            );
+        }
+    }
+
+    /// The `--var`s whose values a request sends as secret members (at any depth).
+    fn vars_sent_as_secrets(&self, request: &Map) -> Vec<String> {
+        fn secrets(value: &Dynamic, under_secret: bool, out: &mut Vec<String>) {
+            if let Some(map) = value.read_lock::<Map>() {
+                for (k, v) in map.iter() {
+                    secrets(v, under_secret || is_secret_key(k), out);
+                }
+            } else if let Some(array) = value.read_lock::<rhai::Array>() {
+                array.iter().for_each(|v| secrets(v, under_secret, out));
+            } else if under_secret && let Some(text) = value::text_revealed(value) {
+                out.push(text);
+            }
+        }
+        let mut sent = Vec::new();
+        secrets(&Dynamic::from(request.clone()), false, &mut sent);
+        self.vars
+            .iter()
+            .filter(|(_, v)| {
+                value::text_revealed(v).is_some_and(|t| !t.is_empty() && sent.contains(&t))
+            })
+            .map(|(k, _)| k.to_string())
+            .collect()
+    }
+
     /// Appends a call to the journal (writing its first line first).
     fn record(
         &self,
@@ -444,6 +488,8 @@ impl Context {
         if self.journal.borrow().is_none() {
             return;
         }
+        // A `--var` this call sends as a secret is masked before the first line is written.
+        self.secret_vars(self.vars_sent_as_secrets(action.request));
         // A call that found no endpoint answering: do not wait for it a second time.
         if ["Timeout", "EndpointUnreachable"].contains(&outcome) {
             self.target_unresolved("the endpoint did not answer");
@@ -458,7 +504,7 @@ impl Context {
                 time: journal::now(),
                 target,
                 dry_run: self.dry_run,
-                ..self.header.clone()
+                ..self.header.borrow().clone()
             }));
         }
         let (attempts, request_id) = sent.unwrap_or((0, None));

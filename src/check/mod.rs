@@ -4,6 +4,9 @@
 //! API ([`schema`]), the request maps written and the response members read. Nothing is sent.
 
 mod schema;
+mod secrets;
+
+pub use secrets::secret_vars;
 
 use std::collections::HashMap;
 

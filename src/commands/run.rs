@@ -72,6 +72,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         };
         let mut runbook = Runbook::new(settings, vars, safety)?;
         let ast = runbook.load(&file)?;
+        runbook.ctx.secret_vars(crate::check::secret_vars(&ast));
         // What the API's shapes refute stops the run before anything is sent.
         let problems = crate::check::preflight(&ast, &file);
         if !problems.is_empty() {

@@ -283,6 +283,13 @@ impl Run {
         }
     }
 
+    /// Masks a `--var`'s value (one the runbook sends as a secret).
+    pub fn mask_var(&mut self, name: &str) {
+        if let Some(value) = self.vars.as_mut().and_then(|v| v.get_mut(name)) {
+            *value = crate::value::MASK.to_string();
+        }
+    }
+
     /// The first line of a revert of `journal`.
     pub fn of_revert(journal: &Path) -> Self {
         let path = std::fs::canonicalize(journal).unwrap_or_else(|_| journal.to_path_buf());

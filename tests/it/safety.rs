@@ -869,3 +869,52 @@ fn revert_acts_only_in_the_runs_own_account_and_region_and_on_one_run() {
         &[],
     ));
 }
+
+/// A password given with `--var` is in no journal line and no output, however the runbook
+/// passes it on (positionally, through a `let`, through a function of its own), and the run
+/// says to pass it with `secret()` instead.
+#[test]
+fn a_password_passed_with_var_is_in_no_journal_and_no_output() {
+    let _one = whole_state();
+    let journal = temp_dir().join("vars.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"fn set(pool, user, pw) {{ cognito::admin_set_user_password(pool, user, pw, true); }}
+               let pool = cognito::create_user_pool("{}").UserPool.Id;
+               let first = param("initial");
+               cognito::admin_create_user(#{{ UserPoolId: pool, Username: "u1", TemporaryPassword: first, MessageAction: "SUPPRESS" }});
+               cognito::admin_set_user_password(pool, "u1", param("permanent"), true);
+               set(pool, "u1", vars.later);
+               cognito::delete_user_pool(pool);"#,
+            unique("var-secrets")
+        )))
+        .args(["--var", "initial=Initial#Plain1", "--var", "permanent=Permanent#Plain2"])
+        .args(["--var", "later=Later#Plain3", "--var", "note=shown"])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let journaled = std::fs::read_to_string(&journal).expect("journal");
+    for secret in ["Initial#Plain1", "Permanent#Plain2", "Later#Plain3"] {
+        assert!(
+            !journaled.contains(secret),
+            "{secret} in the journal:\n{journaled}"
+        );
+        assert!(
+            !err.contains(secret) && !stdout(&out).contains(secret),
+            "{err}"
+        );
+    }
+    assert!(journaled.contains(r#""note":"shown""#), "{journaled}");
+    for name in ["initial", "permanent", "later"] {
+        assert!(
+            err.contains(&format!(
+                "--var {name} is sent as a secret; pass it with secret(\"{}\")",
+                name.to_ascii_uppercase()
+            )),
+            "{err}"
+        );
+    }
+}
