@@ -18,6 +18,7 @@ use crate::safety::confirm::{self, Policy};
 use crate::safety::interrupt;
 use crate::safety::journal::{self, Journal, Line};
 use crate::safety::plan::Plan;
+use crate::safety::planned;
 use crate::safety::target::Target;
 use crate::value::{self, is_secret_key};
 
@@ -60,6 +61,8 @@ pub struct Context {
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
     header: RefCell<journal::Run>,
+    /// What the updates in flight change, as it was before them (see `before`).
+    befores: RefCell<std::collections::HashMap<String, (Map, Map)>>,
     /// `--var`s said to be sent as secrets (warned about once each).
     secret_vars: RefCell<std::collections::BTreeSet<String>>,
     target: OnceCell<Target>,
@@ -156,6 +159,7 @@ impl Context {
             confirm: safety.confirm,
             journal: RefCell::new(safety.journal),
             header: RefCell::new(safety.header),
+            befores: RefCell::default(),
             secret_vars: RefCell::default(),
             target: OnceCell::new(),
             announced: OnceCell::new(),
@@ -245,12 +249,26 @@ impl Context {
         {
             return Err(AwsError::interrupted(signal));
         }
+        // What an update is about to change, read first (from the planned state in a dry run):
+        // shown in its plan line, journaled so that a revert can put it back.
+        let before = if action.class.writes() && !action.cleanup {
+            self.before(action)
+        } else {
+            None
+        };
         if self.dry_run {
             if action.class.writes() {
                 self.announce();
-                let mut response =
-                    self.plan
-                        .write(&action.function, action.op, action.class, action.request);
+                let diff = before
+                    .as_ref()
+                    .map(|(before, patch)| planned::diff(before, patch));
+                let mut response = self.plan.write(
+                    &action.function,
+                    action.op,
+                    action.class,
+                    action.request,
+                    diff.as_deref(),
+                );
                 if let Some(planned) = &action.planned {
                     response.extend(planned.clone());
                 }
@@ -292,6 +310,21 @@ impl Context {
             }
         }
         Ok(Admitted::Send)
+    }
+
+    /// The members an update changes, as they are now (and what it sets), stashed for the
+    /// call's journal line.
+    fn before(&self, action: &Action) -> Option<(Map, Map)> {
+        let update = planned::update_of(&action.function, action.request)?;
+        let response = self
+            .call(update.get, &update.get_request, &Map::new())
+            .ok()?
+            .try_cast::<Map>()?;
+        let before = planned::before_of(update.get.output, &response, &update.patch);
+        self.befores
+            .borrow_mut()
+            .insert(stash_key(action), (before.clone(), update.patch.clone()));
+        Some((before, update.patch))
     }
 
     /// Everything after a call came back: explain the error a user sees (which request, an
@@ -512,6 +545,14 @@ impl Context {
             let undo = facts::of(action.op?).undo.as_ref()?;
             undo.request_for(action.request, &a.response)
         });
+        let stashed = self.befores.borrow_mut().remove(&stash_key(action));
+        let (before, changed) = match stashed {
+            Some((before, patch)) => (
+                Some(value::masked_request(&before)),
+                Some(!planned::diff(&before, &patch).is_empty()),
+            ),
+            None => (None, None),
+        };
         journal.write(&Line::Call(journal::Call {
             time: journal::now(),
             service: action.service.to_string(),
@@ -524,6 +565,8 @@ impl Context {
             duration_ms: elapsed.map(|d| d.as_millis() as u64),
             request_id,
             created,
+            before,
+            changed,
         }));
     }
 
@@ -610,4 +653,13 @@ impl Context {
             .filter(|j| j.is_open())
             .map(|j| j.path().to_path_buf())
     }
+}
+
+/// Which call a stashed `before` belongs to: its function and request.
+fn stash_key(action: &Action) -> String {
+    format!(
+        "{} {}",
+        action.function,
+        value::to_json_revealed(&Dynamic::from(action.request.clone()))
+    )
 }

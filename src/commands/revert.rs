@@ -23,6 +23,7 @@ use crate::safety::confirm::{self, Policy};
 use crate::safety::interrupt;
 use crate::safety::journal::{self, Journal, Line};
 use crate::safety::plan::summary;
+use crate::safety::planned::{self, Update};
 use crate::value::{map_of as request, member};
 
 // The arguments of `runbook revert`.
@@ -36,6 +37,9 @@ pub struct Args {
     /// Do not ask for confirmation (needed without a terminal).
     #[arg(long)]
     yes: bool,
+    /// Put back also what changed again since the run (left as it is otherwise).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     aws: AwsFlags,
 }
@@ -46,6 +50,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         journal,
         dry_run,
         yes,
+        force,
         aws,
     } = args;
     with_aws(&leading.under(&aws)?, |settings| {
@@ -67,7 +72,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             abandon_calls: false,
         };
         let ctx = Context::new(settings, Map::new(), safety)?;
-        let result = revert(&ctx, &journal, policy);
+        let result = revert(&ctx, &journal, policy, force);
         ctx.finish(&result);
         if let Some(path) = ctx.journal_path() {
             eprintln!("runbook: journal {}", path.display());
@@ -94,13 +99,19 @@ struct Step {
     /// The undo: its function and request.
     function: &'static str,
     request: Map,
+    /// For an update put back: how to read what it set, and what the run left there; the
+    /// undo is made only while that is still so (or with `--force`).
+    left: Option<Update>,
+    /// The journal line it undoes (an update may take two steps, decided together).
+    line: usize,
 }
 
 /// What a journal's writes come to: the undos, newest first, and what cannot be undone.
-fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>) {
+fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>, Vec<String>) {
     let mut undo = Vec::new();
     let mut irreversible = Vec::new();
-    for line in lines.iter().rev() {
+    let mut unchanged = Vec::new();
+    for (at, line) in lines.iter().enumerate().rev() {
         let Line::Call(call) = line else { continue };
         let Some(fact) = facts::of_name(&call.function) else {
             continue;
@@ -109,6 +120,10 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>) {
             continue; // not sent, failed, or read: nothing changed
         }
         let done = format!("{} {}", call.function, summary(&call.request));
+        if call.changed == Some(false) {
+            unchanged.push(done);
+            continue;
+        }
         match (&fact.undo, &call.created) {
             (Some(u), Some(created @ serde_json::Value::Object(members))) => undo.push(Step {
                 done,
@@ -118,11 +133,99 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>) {
                     .iter()
                     .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
                     .collect(),
+                left: None,
+                line: at,
             }),
-            _ => irreversible.push(done),
+            _ => match put_back(call, &done, at) {
+                Some(steps) => undo.extend(steps),
+                None => irreversible.push(done),
+            },
         }
     }
-    (undo, irreversible)
+    (undo, irreversible, unchanged)
+}
+
+/// The undo of an update whose journal line says what it changed, as it was before: the same
+/// operation with those values (user attributes that had none are deleted).
+fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> {
+    let before = call.before.as_ref().and_then(|b| b.as_object())?;
+    let request: Map = call
+        .request
+        .as_object()?
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
+        .collect();
+    let update = planned::update_of(&call.function, &request)?;
+    let fact = facts::of_name(&call.function)?;
+    let (ns, name) = call.function.split_once("::")?;
+    let op = crate::aws::find_operation(ns, name)?;
+    let mut restore = update.get_request.clone();
+    let mut absent = Vec::new();
+    for (name, was) in before {
+        op.input.member(name)?;
+        let was = crate::value::from_json(was);
+        match was.clone().into_array() {
+            Ok(items) if items.iter().all(|i| i.is_map()) => {
+                let (had, had_not): (Vec<Dynamic>, Vec<Dynamic>) = items
+                    .into_iter()
+                    .partition(|i| !member(i, "Value").is_unit());
+                absent.extend(had_not.iter().map(|i| member(i, "Name")));
+                if !had.is_empty() {
+                    restore.insert(name.as_str().into(), had.into());
+                }
+            }
+            _ => {
+                restore.insert(name.as_str().into(), was);
+            }
+        }
+    }
+    let mut steps = Vec::new();
+    if restore.len() > update.get_request.len() {
+        steps.push(Step {
+            done: done.to_string(),
+            undo: format!(
+                "{} {}",
+                call.function,
+                summary(&crate::value::masked_request(&restore))
+            ),
+            function: fact.op,
+            request: restore,
+            left: planned::update_of(&call.function, &request),
+            line,
+        });
+    }
+    if !absent.is_empty() && call.function == "cognito::admin_update_user_attributes" {
+        let mut delete = update.get_request.clone();
+        delete.insert("UserAttributeNames".into(), absent.into());
+        steps.push(Step {
+            done: done.to_string(),
+            undo: format!(
+                "cognito::admin_delete_user_attributes {}",
+                summary(&crate::value::masked_request(&delete))
+            ),
+            function: "cognito::admin_delete_user_attributes",
+            request: delete,
+            left: planned::update_of(&call.function, &request),
+            line,
+        });
+    }
+    (!steps.is_empty()).then_some(steps)
+}
+
+/// Is what an update set still there? `Err` lists what changed since the run.
+fn still_left(ctx: &Context, left: &Update) -> Result<(), String> {
+    let now = ctx
+        .call(left.get, &left.get_request, &Map::new())
+        .map_err(|e| e.to_string())?
+        .try_cast::<Map>()
+        .unwrap_or_default();
+    let current = planned::before_of(left.get.output, &now, &left.patch);
+    let changed = planned::diff(&current, &left.patch);
+    if changed.is_empty() {
+        Ok(())
+    } else {
+        Err(changed.join(", "))
+    }
 }
 
 /// Refuses to revert in an account or region other than the run's: nothing is sent there.
@@ -153,7 +256,7 @@ fn same_target(ctx: &Context, journaled: &crate::safety::target::Target) -> Resu
 }
 
 /// Undoes the run recorded in `journal`.
-fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
+fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<(), Error> {
     let mut lines = journal::read(journal).map_err(Error::Usage)?;
     // A journal appended to by several runs: the last one is reverted.
     let Some(start) = lines.iter().rposition(|l| matches!(l, Line::Run(_))) else {
@@ -172,9 +275,12 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
     if let Some(Line::Run(run)) = lines.first() {
         same_target(ctx, &run.target)?;
     }
-    let (steps, irreversible) = steps(&lines);
+    let (steps, irreversible, unchanged) = steps(&lines);
     for done in &irreversible {
         eprintln!("irreversible, left as it is: {done}");
+    }
+    for done in &unchanged {
+        eprintln!("changed nothing, nothing to undo: {done}");
     }
     if steps.is_empty() {
         eprintln!("revert: nothing to undo in {}", journal.display());
@@ -209,7 +315,31 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy) -> Result<(), Error> {
         }
     }
     let mut failed = 0;
+    // Whether each update is put back, decided at its first step (before that step changes it).
+    let mut kept: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
     for step in &steps {
+        if kept.get(&step.line) == Some(&true) {
+            continue;
+        }
+        if !ctx.dry_run()
+            && !kept.contains_key(&step.line)
+            && let Some(left) = &step.left
+            && let Err(since) = still_left(ctx, left)
+        {
+            kept.insert(step.line, !force);
+            if !force {
+                eprintln!(
+                    "changed since the run, left as it is (--force puts it back): {} (now → as the run left it: {since})",
+                    step.done
+                );
+                continue;
+            }
+            eprintln!(
+                "changed since the run, put back anyway (--force): {}",
+                step.done
+            );
+        }
+        kept.entry(step.line).or_insert(false);
         match undo(ctx, step) {
             Ok(()) if ctx.dry_run() => {}
             Ok(()) => eprintln!("undone: {}", step.done),
@@ -242,15 +372,43 @@ fn undo(ctx: &Context, step: &Step) -> Result<(), AwsError> {
         .function
         .split_once("::")
         .unwrap_or(("", step.function));
+    let mut request = step.request.clone();
     if !ctx.dry_run() {
         match step.function {
             "iam::delete_role" => empty_role(ctx, &step.request)?,
             "iam::delete_policy" => empty_policy(ctx, &step.request)?,
+            // Only the attributes the user has now: deleting one it lacks is an error.
+            "cognito::admin_delete_user_attributes" => {
+                let user = ctx.call_named(
+                    "cognito",
+                    "admin_get_user",
+                    request_of(&step.request, &["UserPoolId", "Username"]),
+                )?;
+                let has: Vec<String> = items(&user, "UserAttributes")
+                    .iter()
+                    .map(|a| member(a, "Name").to_string())
+                    .collect();
+                let names: rhai::Array =
+                    items(&Dynamic::from(step.request.clone()), "UserAttributeNames")
+                        .into_iter()
+                        .filter(|n| has.contains(&n.to_string()))
+                        .collect();
+                if names.is_empty() {
+                    return Ok(());
+                }
+                request.insert("UserAttributeNames".into(), names.into());
+            }
             _ => {}
         }
     }
-    ctx.call_named(namespace, name, step.request.clone())
-        .map(|_| ())
+    ctx.call_named(namespace, name, request).map(|_| ())
+}
+
+/// The members `keys` of a request.
+fn request_of(from: &Map, keys: &[&str]) -> Map {
+    keys.iter()
+        .filter_map(|k| Some(((*k).into(), from.get(*k)?.clone())))
+        .collect()
 }
 
 fn items(value: &Dynamic, key: &str) -> Vec<Dynamic> {

@@ -102,6 +102,12 @@ pub struct Call {
     /// What identifies what the call made: the request of its undo.
     #[serde(default)]
     pub created: Option<Value>,
+    /// For an update: the members it sets, as they were just before it (secrets masked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    /// For an update read first: whether it changed anything (`false`: nothing to undo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<bool>,
 }
 
 /// The last line: `ok`, `error` with its message, or `interrupted` with the signal.

@@ -71,6 +71,7 @@ impl Plan {
         op: Option<&Operation>,
         class: Class,
         request: &Map,
+        diff: Option<&[String]>,
     ) -> Map {
         let counter = match class {
             Class::Create => &self.creates,
@@ -84,7 +85,27 @@ impl Plan {
             Class::Delete => '-',
             _ => '~',
         };
-        eprintln!("plan {n}: {sign} {function} {}", summary_of(request));
+        let what = match diff {
+            // An update shows what identifies it, then each member it changes.
+            Some(diff) => {
+                let key = crate::aws::facts::resource_of(function)
+                    .map(|(r, _)| r.key)
+                    .unwrap_or(&[]);
+                let named: Map = request
+                    .iter()
+                    .filter(|(k, _)| key.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let changes = if diff.is_empty() {
+                    "(no change)".to_string()
+                } else {
+                    diff.join(" ")
+                };
+                format!("{} {changes}", summary_of(&named))
+            }
+            None => summary_of(request),
+        };
+        eprintln!("plan {n}: {sign} {function} {what}");
         let Some(op) = op else {
             // Not an API operation (an upload): the planned state may still follow it.
             self.planned.record(function, request, &Map::new(), "");

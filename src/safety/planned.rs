@@ -116,6 +116,142 @@ fn csv_users(path: &std::path::Path) -> Vec<(String, Array)> {
         .collect()
 }
 
+/// What an update sets: its request's members beyond the key, and what the table says it
+/// sets besides (`Enabled: false`).
+fn patch_of(key: &Map, sets: &[(&str, &str)], request: &Map) -> Map {
+    let mut patch: Map = request
+        .iter()
+        .filter(|(k, _)| !key.contains_key(k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (name, path) in sets {
+        if let Some(value) = assigned(path, request, &Map::new()) {
+            patch.insert((*name).into(), value);
+        }
+    }
+    patch
+}
+
+/// An update of a modelled resource: the operation that reads it (with the request for that
+/// read) and what the update sets.
+pub struct Update {
+    pub get: &'static Operation,
+    pub get_request: Map,
+    pub patch: Map,
+}
+
+/// The [`Update`] a write makes, when the resource table knows how to read what it changes.
+pub fn update_of(function: &str, request: &Map) -> Option<Update> {
+    let (resource, Effect::Update(sets)) = resource_of(function)? else {
+        return None;
+    };
+    let key = key_of(resource, request, None)?;
+    let get = resource.get.iter().find_map(|q| {
+        let (ns, name) = q.split_once("::")?;
+        crate::aws::find_operation(ns, name)
+            .filter(|op| key.keys().all(|k| op.input.member(k).is_some()))
+    })?;
+    Some(Update {
+        get,
+        get_request: key.clone(),
+        patch: patch_of(&key, sets, request),
+    })
+}
+
+/// What a read of a resource says of the members an update sets, as they are before it: for
+/// a list of `{ Name, Value }` (user attributes), the items of the names it sets (`Value`
+/// missing where the name has none). Members the read does not show are left out.
+pub fn before_of(shape: &Shape, response: &Map, patch: &Map) -> Map {
+    let holder = |k: &str| -> Option<Dynamic> {
+        if shape.member(k).is_some() {
+            return Some(response.get(k).cloned().unwrap_or(Dynamic::UNIT));
+        }
+        shape.members.iter().find_map(|m| match &m.ty {
+            Ty::Struct(inner) if inner.member(k).is_some() => Some(
+                response
+                    .get(m.name)
+                    .and_then(|v| v.read_lock::<Map>().and_then(|s| s.get(k).cloned()))
+                    .unwrap_or(Dynamic::UNIT),
+            ),
+            _ => None,
+        })
+    };
+    let mut before = Map::new();
+    for (k, wanted) in patch {
+        let Some(current) = holder(k) else { continue };
+        if is_named_list(wanted) {
+            let items: Array = wanted
+                .clone()
+                .into_array()
+                .unwrap_or_default()
+                .iter()
+                .map(|item| {
+                    let name = field(item, "Name");
+                    let mut was = Map::new();
+                    was.insert("Name".into(), name.clone().into());
+                    if let Some(old) = current
+                        .read_lock::<Array>()
+                        .and_then(|a| a.iter().find(|i| field(i, "Name") == name).cloned())
+                        && let Some(value) =
+                            old.read_lock::<Map>().and_then(|m| m.get("Value").cloned())
+                    {
+                        was.insert("Value".into(), value);
+                    }
+                    was.into()
+                })
+                .collect();
+            before.insert(k.clone(), items.into());
+        } else {
+            before.insert(k.clone(), current);
+        }
+    }
+    before
+}
+
+/// Each member an update changes, before → after, secrets masked: `email: "a@old" → "a@new"`.
+/// Empty when it changes nothing.
+pub fn diff(before: &Map, patch: &Map) -> Vec<String> {
+    let shown = |v: &Dynamic| {
+        if v.is_unit() {
+            "(none)".to_string()
+        } else {
+            crate::value::masked_json(v, false)
+        }
+    };
+    let same = |a: &Dynamic, b: &Dynamic| {
+        crate::value::to_json_revealed(a) == crate::value::to_json_revealed(b)
+    };
+    let mut out = Vec::new();
+    for (k, was) in before {
+        let Some(now) = patch.get(k) else { continue };
+        if is_named_list(now) {
+            for item in now.clone().into_array().unwrap_or_default() {
+                let name = field(&item, "Name");
+                let new = crate::value::member(&item, "Value");
+                let old = was
+                    .read_lock::<Array>()
+                    .and_then(|a| a.iter().find(|i| field(i, "Name") == name).cloned())
+                    .map(|i| crate::value::member(&i, "Value"))
+                    .unwrap_or(Dynamic::UNIT);
+                if !same(&old, &new) {
+                    out.push(format!("{name}: {} → {}", shown(&old), shown(&new)));
+                }
+            }
+        } else if !same(was, now) {
+            let (old, new) = if crate::value::is_secret_key(k) {
+                (
+                    crate::value::MASK.to_string(),
+                    crate::value::MASK.to_string(),
+                )
+            } else {
+                (shown(was), shown(now))
+            };
+            out.push(format!("{k}: {old} → {new}"));
+        }
+    }
+    out
+}
+
 /// The key of a resource in a request (and, for a create, in its answer): `None` when a member
 /// is missing.
 fn key_of(resource: &Resource, request: &Map, response: Option<&Map>) -> Option<Map> {
@@ -239,16 +375,7 @@ impl Planned {
                 });
             }
             Effect::Update(sets) => {
-                let mut patch: Map = request
-                    .iter()
-                    .filter(|(k, _)| !key.contains_key(k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                for (name, path) in sets {
-                    if let Some(value) = assigned(path, request, &Map::new()) {
-                        patch.insert((*name).into(), value);
-                    }
-                }
+                let patch = patch_of(&key, sets, request);
                 if let Some(entry) = self
                     .created
                     .borrow_mut()

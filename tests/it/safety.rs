@@ -918,3 +918,104 @@ fn a_password_passed_with_var_is_in_no_journal_and_no_output() {
         );
     }
 }
+
+/// An update is journaled with what it changed, as it was; a revert puts that back — unless
+/// someone changed it again since (then it is left, and `--force` puts it back) — and a call
+/// that changed nothing has nothing to undo.
+#[test]
+fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
+    let _one = whole_state();
+    let name = unique("update-revert");
+    let pool = ok(&run(
+        &script(&format!(
+            r#"let p = cognito::create_user_pool("{name}").UserPool.Id;
+               for u in [["u1", "a@old.example"], ["u2", "b@old.example"], ["u3", "c@old.example"]] {{
+                   cognito::admin_create_user(p, u[0], #{{ MessageAction: "SUPPRESS", UserAttributes: [#{{ Name: "email", Value: u[1] }}] }});
+               }}
+               cognito::admin_disable_user(p, "u2");
+               cognito::create_group(#{{ UserPoolId: p, GroupName: "g", Description: "old" }});
+               print(p);"#
+        )),
+        &[],
+    ));
+    let pool = pool.trim();
+    let state = || {
+        ok(&run(
+            &script(&format!(
+                r#"let out = #{{}};
+                   for u in ["u1", "u2", "u3"] {{
+                       let user = cognito::admin_get_user("{pool}", u);
+                       let attrs = #{{}};
+                       for a in user.UserAttributes {{ if a.Name != "sub" {{ attrs[a.Name] = a.Value; }} }}
+                       out[u] = #{{ enabled: user.Enabled, attributes: attrs }};
+                   }}
+                   out.group = cognito::get_group(#{{ UserPoolId: "{pool}", GroupName: "g" }}).Group.Description;
+                   print(to_json(out));"#
+            )),
+            &[],
+        ))
+    };
+    let before = state();
+    let journal = temp_dir().join("updates.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "u1", UserAttributes: [#{{ Name: "email", Value: "a@new.example" }}, #{{ Name: "name", Value: "Ann" }}] }});
+               cognito::update_group(#{{ UserPoolId: "{pool}", GroupName: "g", Description: "new" }});
+               cognito::admin_disable_user("{pool}", "u2");
+               cognito::admin_disable_user("{pool}", "u1");
+               cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "u3", UserAttributes: [#{{ Name: "email", Value: "c@new.example" }}] }});"#
+        )))
+        .output()
+        .expect("runs");
+    ok(&out);
+    let lines = journal_lines(&journal);
+    let disables: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["function"] == "cognito::admin_disable_user")
+        .collect();
+    assert_eq!(disables[0]["changed"], false, "u2 was disabled already");
+    assert_eq!(disables[1]["before"]["Enabled"], true);
+    // A colleague changes u3 again after the run.
+    ok(&run(
+        &script(&format!(
+            r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "u3", UserAttributes: [#{{ Name: "email", Value: "c@colleague.example" }}] }});"#
+        )),
+        &[],
+    ));
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("changed nothing, nothing to undo: cognito::admin_disable_user")
+            && err.contains("Username=u2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("changed since the run, left as it is (--force puts it back)")
+            && err.contains(r#"email: "c@colleague.example" → "c@new.example""#),
+        "{err}"
+    );
+    let now: serde_json::Value = serde_json::from_str(state().trim()).expect("json");
+    let was: serde_json::Value = serde_json::from_str(before.trim()).expect("json");
+    assert_eq!(
+        now["u1"], was["u1"],
+        "u1's attributes and enabled state are back"
+    );
+    assert_eq!(now["u2"], was["u2"], "u2 stays disabled");
+    assert_eq!(now["group"], "old");
+    assert_eq!(now["u3"]["attributes"]["email"], "c@colleague.example");
+    // --force puts it back anyway; what is already back stays so.
+    let out = runbook()
+        .args(["revert", "--yes", "--force"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    ok(&out);
+    assert_eq!(state(), before);
+}
