@@ -545,6 +545,8 @@ impl Context {
             let undo = facts::of(action.op?).undo.as_ref()?;
             undo.request_for(action.request, &a.response)
         });
+        let identity = answer
+            .and_then(|a| planned::identity_of(&action.function, action.request, &a.response));
         let stashed = self.befores.borrow_mut().remove(&stash_key(action));
         let (before, changed) = match stashed {
             Some((before, patch)) => (
@@ -567,6 +569,7 @@ impl Context {
             created,
             before,
             changed,
+            identity,
         }));
     }
 

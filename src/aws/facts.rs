@@ -277,6 +277,10 @@ pub struct Resource {
     pub not_found: Option<&'static str>,
     /// Members a new one has that its create request need not say, as JSON.
     pub fresh: &'static [(&'static str, &'static str)],
+    /// What tells the one a run created from one made again later under the same name (its
+    /// creation date, role id): JMESPath over the create's `{ request, response }`, and over
+    /// a get's `{ response }`. A revert deletes only the one the run made.
+    pub identity: Option<(&'static str, &'static str)>,
 }
 
 /// A list operation of a resource: its items member, and how an item names a resource's
@@ -311,6 +315,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_user_pool"],
         list: &[listing("cognito::list_user_pools", "UserPools", &[("Id", "UserPoolId"), ("Name", "PoolName")])],
         not_found: NOT_FOUND, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "user", key: &["UserPoolId", "Username"], assigned: &[],
@@ -326,6 +331,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_users", "Users", &[("Username", "Username"), ("Attributes", "UserAttributes"), ("Enabled", "Enabled"), ("UserStatus", "UserStatus")])],
         not_found: Some("UserNotFoundException"),
         fresh: &[("Enabled", "true"), ("UserStatus", "\"FORCE_CHANGE_PASSWORD\"")],
+        identity: Some(("response.User.UserCreateDate", "response.UserCreateDate")),
     },
     Resource {
         kind: "group", key: &["UserPoolId", "GroupName"], assigned: &[],
@@ -335,6 +341,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_group"],
         list: &[listing("cognito::list_groups", "Groups", &[("GroupName", "GroupName"), ("UserPoolId", "UserPoolId"), ("Description", "Description"), ("Precedence", "Precedence"), ("RoleArn", "RoleArn")])],
         not_found: NOT_FOUND, fresh: &[],
+        identity: Some(("response.Group.CreationDate", "response.Group.CreationDate")),
     },
     Resource {
         kind: "group membership", key: &["UserPoolId", "Username", "GroupName"], assigned: &[],
@@ -346,6 +353,7 @@ pub static RESOURCES: &[Resource] = &[
             listing("cognito::list_users_in_group", "Users", &[("Username", "Username")]),
         ],
         not_found: NOT_FOUND, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "app client", key: &["UserPoolId", "ClientId"],
@@ -356,6 +364,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_user_pool_client"],
         list: &[listing("cognito::list_user_pool_clients", "UserPoolClients", &[("ClientId", "ClientId"), ("ClientName", "ClientName"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "user pool domain", key: &["Domain"], assigned: &[],
@@ -366,6 +375,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[],
         // DescribeUserPoolDomain answers an empty description for a domain that is not there.
         not_found: None, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "identity provider", key: &["UserPoolId", "ProviderName"], assigned: &[],
@@ -375,6 +385,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_identity_provider"],
         list: &[listing("cognito::list_identity_providers", "Providers", &[("ProviderName", "ProviderName"), ("ProviderType", "ProviderType")])],
         not_found: NOT_FOUND, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "resource server", key: &["UserPoolId", "Identifier"], assigned: &[],
@@ -384,6 +395,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_resource_server"],
         list: &[listing("cognito::list_resource_servers", "ResourceServers", &[("Identifier", "Identifier"), ("Name", "Name"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[],
+        identity: None,
     },
     Resource {
         // Starting a job whose CSV was uploaded creates that CSV's users (see planned.rs).
@@ -398,6 +410,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &[],
         list: &[listing("cognito::list_user_import_jobs", "UserImportJobs", &[("JobId", "JobId"), ("JobName", "JobName"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[("Status", "\"Created\"")],
+        identity: None,
     },
     Resource {
         kind: "role", key: &["RoleName"], assigned: &[],
@@ -407,6 +420,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["iam::delete_role"],
         list: &[listing("iam::list_roles", "Roles", &[("RoleName", "RoleName"), ("AssumeRolePolicyDocument", "AssumeRolePolicyDocument")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
+        identity: Some(("response.Role.RoleId", "response.Role.RoleId")),
     },
     Resource {
         kind: "policy", key: &["PolicyArn"],
@@ -417,6 +431,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["iam::delete_policy"],
         list: &[listing("iam::list_policies", "Policies", &[("Arn", "PolicyArn"), ("PolicyName", "PolicyName")])],
         not_found: NO_SUCH_ENTITY, fresh: &[("DefaultVersionId", "\"v1\"")],
+        identity: Some(("response.Policy.PolicyId", "response.Policy.PolicyId")),
     },
     Resource {
         kind: "policy version", key: &["PolicyArn", "VersionId"],
@@ -427,6 +442,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["iam::delete_policy_version"],
         list: &[listing("iam::list_policy_versions", "Versions", &[("VersionId", "VersionId")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "role policy attachment", key: &["RoleName", "PolicyArn"], assigned: &[],
@@ -435,6 +451,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["iam::detach_role_policy"],
         list: &[listing("iam::list_attached_role_policies", "AttachedPolicies", &[("PolicyArn", "PolicyArn")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
+        identity: None,
     },
     Resource {
         kind: "inline role policy", key: &["RoleName", "PolicyName"], assigned: &[],
@@ -444,6 +461,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["iam::delete_role_policy"],
         list: &[listing("iam::list_role_policies", "PolicyNames", &[("", "PolicyName")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
+        identity: None,
     },
 ];
 

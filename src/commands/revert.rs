@@ -23,7 +23,7 @@ use crate::safety::confirm::{self, Policy};
 use crate::safety::interrupt;
 use crate::safety::journal::{self, Journal, Line};
 use crate::safety::plan::summary;
-use crate::safety::planned::{self, Update};
+use crate::safety::planned::{self, Made, Update};
 use crate::value::{map_of as request, member};
 
 // The arguments of `runbook revert`.
@@ -104,6 +104,8 @@ struct Step {
     left: Option<Update>,
     /// The journal line it undoes (an update may take two steps, decided together).
     line: usize,
+    /// For a create undone: how to tell it is still the one the run made.
+    made: Option<Made>,
 }
 
 /// What a journal's writes come to: the undos, newest first, and what cannot be undone.
@@ -135,6 +137,19 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>, Vec<String>) {
                     .collect(),
                 left: None,
                 line: at,
+                made: call.identity.clone().and_then(|identity| {
+                    let request: Map = call
+                        .request
+                        .as_object()?
+                        .iter()
+                        .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
+                        .collect();
+                    let created: Map = members
+                        .iter()
+                        .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
+                        .collect();
+                    Made::of(&call.function, &request, &created, identity)
+                }),
             }),
             _ => match put_back(call, &done, at) {
                 Some(steps) => undo.extend(steps),
@@ -192,6 +207,7 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
             request: restore,
             left: planned::update_of(&call.function, &request),
             line,
+            made: None,
         });
     }
     if !absent.is_empty() && call.function == "cognito::admin_update_user_attributes" {
@@ -207,6 +223,7 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
             request: delete,
             left: planned::update_of(&call.function, &request),
             line,
+            made: None,
         });
     }
     (!steps.is_empty()).then_some(steps)
@@ -340,6 +357,29 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
             );
         }
         kept.entry(step.line).or_insert(false);
+        if !ctx.dry_run()
+            && let Some(made) = &step.made
+        {
+            match ctx.call(made.get, &made.get_request, &Map::new()) {
+                Ok(now) if made.is_it(&now.clone().try_cast::<Map>().unwrap_or_default()) => {}
+                Ok(_) if force => eprintln!(
+                    "made again since the run, undone anyway (--force): {}",
+                    step.done
+                ),
+                Ok(_) => {
+                    eprintln!(
+                        "made again since the run (not the one it created), left as it is: {}",
+                        step.done
+                    );
+                    continue;
+                }
+                Err(e) if GONE.contains(&e.code.as_str()) => {
+                    eprintln!("already gone, skipped: {} ({})", step.done, e.code);
+                    continue;
+                }
+                Err(_) => {}
+            }
+        }
         match undo(ctx, step) {
             Ok(()) if ctx.dry_run() => {}
             Ok(()) => eprintln!("undone: {}", step.done),

@@ -108,6 +108,10 @@ pub struct Call {
     /// For an update read first: whether it changed anything (`false`: nothing to undo).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<bool>,
+    /// For a create: what tells the resource it made from one made again later under the same
+    /// name (a user's creation date, a role's id); a revert deletes only that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Value>,
 }
 
 /// The last line: `ok`, `error` with its message, or `interrupted` with the signal.

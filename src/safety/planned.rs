@@ -158,6 +158,60 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
     })
 }
 
+/// What tells the resource a create made from one made again later under the same name (see
+/// [`Resource::identity`](crate::aws::facts::Resource)), from the create's answer.
+pub fn identity_of(function: &str, request: &Map, response: &Map) -> Option<serde_json::Value> {
+    let (resource, Effect::Create) = resource_of(function)? else {
+        return None;
+    };
+    let (path, _) = resource.identity?;
+    assigned(path, request, response).and_then(|v| to_json_masked(&v).ok())
+}
+
+/// How to read again the resource a create made, to tell whether it is still that one.
+pub struct Made {
+    pub get: &'static Operation,
+    pub get_request: Map,
+    pub identity: serde_json::Value,
+    path: &'static str,
+}
+
+impl Made {
+    /// For a journaled create (`request`, what it `created` and its `identity`).
+    pub fn of(
+        function: &str,
+        request: &Map,
+        created: &Map,
+        identity: serde_json::Value,
+    ) -> Option<Self> {
+        let (resource, Effect::Create) = resource_of(function)? else {
+            return None;
+        };
+        let (_, path) = resource.identity?;
+        let mut named = request.clone();
+        named.extend(created.clone());
+        let key = key_of(resource, &named, None)?;
+        let get = resource.get.iter().find_map(|q| {
+            let (ns, name) = q.split_once("::")?;
+            crate::aws::find_operation(ns, name)
+                .filter(|op| key.keys().all(|k| op.input.member(k).is_some()))
+        })?;
+        Some(Self {
+            get,
+            get_request: key,
+            identity,
+            path,
+        })
+    }
+
+    /// Is the resource a get answered with the one the run made?
+    pub fn is_it(&self, response: &Map) -> bool {
+        assigned(self.path, &Map::new(), response)
+            .and_then(|v| to_json_masked(&v).ok())
+            .is_some_and(|now| now == self.identity)
+    }
+}
+
 /// What a read of a resource says of the members an update sets, as they are before it: for
 /// a list of `{ Name, Value }` (user attributes), the items of the names it sets (`Value`
 /// missing where the name has none). Members the read does not show are left out.

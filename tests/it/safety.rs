@@ -1019,3 +1019,76 @@ fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
     ok(&out);
     assert_eq!(state(), before);
 }
+
+/// A revert deletes what its run created, not what someone made again later under the same
+/// name: a user re-created by a colleague survives a revert (and a second one).
+#[test]
+fn a_user_made_again_since_the_run_survives_a_revert() {
+    let _one = whole_state();
+    let pool = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
+            unique("made-again")
+        )),
+        &[],
+    ));
+    let pool = pool.trim();
+    let journal = temp_dir().join("made.jsonl");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::admin_create_user("{pool}", "u1", #{{ MessageAction: "SUPPRESS" }});
+               cognito::admin_create_user("{pool}", "u2", #{{ MessageAction: "SUPPRESS" }});
+               cognito::create_group(#{{ UserPoolId: "{pool}", GroupName: "g1" }});"#
+        )))
+        .output()
+        .expect("runs"));
+    let created = journal_lines(&journal);
+    assert!(
+        created
+            .iter()
+            .filter(|l| l["function"] == "cognito::admin_create_user")
+            .all(|l| l["identity"].is_string()),
+        "{created:?}"
+    );
+    // A colleague deletes u1 and makes it again; the run's u2 and g1 are untouched.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&run(
+        &script(&format!(
+            r#"cognito::admin_delete_user("{pool}", "u1");
+               cognito::admin_create_user("{pool}", "u1", #{{ MessageAction: "SUPPRESS", UserAttributes: [#{{ Name: "name", Value: "the colleague's" }}] }});"#
+        )),
+        &[],
+    ));
+    for _ in 0..2 {
+        let out = runbook()
+            .args(["revert", "--yes"])
+            .arg(&journal)
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains("made again since the run (not the one it created), left as it is: cognito::admin_create_user")
+                && err.contains("Username=u1"),
+            "{err}"
+        );
+    }
+    let users = ok(&run(
+        &script(&format!(
+            r#"print(to_json(query(cognito::list_users("{pool}"), "Users[].Username")));
+               print(cognito::list_groups(#{{ UserPoolId: "{pool}" }}).Groups.len());"#
+        )),
+        &[],
+    ));
+    assert_eq!(
+        users.trim(),
+        "[\"u1\"]\n0",
+        "u1 is the colleague's; u2 and g1 are undone"
+    );
+    ok(&run(
+        &script(&format!(r#"cognito::delete_user_pool("{pool}");"#)),
+        &[],
+    ));
+}
