@@ -158,7 +158,10 @@ impl Context {
             dry_run: safety.dry_run,
             confirm: safety.confirm,
             journal: RefCell::new(safety.journal),
-            header: RefCell::new(safety.header),
+            header: RefCell::new(journal::Run {
+                id: journal::new_id(),
+                ..safety.header
+            }),
             befores: RefCell::default(),
             secret_vars: RefCell::default(),
             target: OnceCell::new(),
@@ -555,7 +558,9 @@ impl Context {
             ),
             None => (None, None),
         };
+        let run = Some(self.header.borrow().id.clone());
         journal.write(&Line::Call(journal::Call {
+            run,
             time: journal::now(),
             service: action.service.to_string(),
             operation: action.api.to_string(),
@@ -596,6 +601,7 @@ impl Context {
             }
         };
         let end = Line::End(journal::End {
+            run: Some(self.header.borrow().id.clone()),
             time: journal::now(),
             outcome: outcome.to_string(),
             message,

@@ -288,9 +288,17 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
             journal.display()
         );
     }
-    let lines = lines.split_off(start);
+    let mut lines = lines.split_off(start);
     if let Some(Line::Run(run)) = lines.first() {
         same_target(ctx, &run.target)?;
+        // Only that run's own lines (another run may have appended to the file meanwhile).
+        if !run.id.is_empty() {
+            let id = run.id.clone();
+            lines.retain(|l| match l {
+                Line::Call(call) => call.run.as_deref().is_none_or(|r| r == id),
+                _ => true,
+            });
+        }
     }
     let (steps, irreversible, unchanged) = steps(&lines);
     for done in &irreversible {

@@ -27,9 +27,13 @@ pub struct Args {
     /// Answer yes to the confirmation of every destructive call (needed without a terminal).
     #[arg(long)]
     yes: bool,
-    /// Write the journal here (default: $XDG_STATE_HOME/runbook/journal/<UTC time>-<name>.jsonl).
+    /// Write the journal here, a new file (default: $XDG_STATE_HOME/runbook/journal/<UTC
+    /// time>-<name>.jsonl).
     #[arg(long, value_name = "PATH")]
     journal: Option<PathBuf>,
+    /// Add this run to the --journal file if it exists already.
+    #[arg(long, requires = "journal")]
+    append: bool,
     #[command(flatten)]
     aws: AwsFlags,
 }
@@ -50,6 +54,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         dry_run,
         yes,
         journal,
+        append,
         aws,
     } = args;
     with_aws(&leading.under(&aws)?, |settings| {
@@ -60,7 +65,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             .map(|(k, v)| (k.into(), Dynamic::from(v)))
             .collect();
         let journal = match journal {
-            Some(path) => Some(Journal::at(path)),
+            Some(path) => Some(Journal::named(path, append, &file).map_err(Error::Usage)?),
             None => journal::default_path(&file).map(Journal::fresh),
         };
         let safety = Safety {

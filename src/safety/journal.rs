@@ -48,6 +48,9 @@ pub enum Line {
 /// the target.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Run {
+    /// This run's id: every line of the run carries it.
+    #[serde(default)]
+    pub id: String,
     #[serde(default)]
     pub time: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +65,11 @@ pub struct Run {
     pub target: Target,
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// A new run id: 16 random hex digits.
+pub fn new_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// Which runbook ran: its path, SHA-256, and git commit.
@@ -82,6 +90,9 @@ pub struct Git {
 /// One call: what was asked (secrets masked), how it went, and what it created.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Call {
+    /// The run it belongs to (its first line's `id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     pub time: String,
     pub service: String,
     /// The API name: `AdminCreateUser`.
@@ -117,6 +128,8 @@ pub struct Call {
 /// The last line: `ok`, `error` with its message, or `interrupted` with the signal.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct End {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     pub time: String,
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,41 +176,87 @@ pub fn latest() -> Option<PathBuf> {
         .map(|(_, path)| path)
 }
 
-/// A journal being written. The file is created on the first line.
+/// A journal being written. A default one is created on its first line; one the operator
+/// named is opened (and checked) before the run starts ([`Journal::named`]).
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
     failed: bool,
     /// A default path: never append to another run's journal (`-2`, `-3`… instead).
     fresh: bool,
+    /// Lines written by this run.
+    lines: usize,
+    /// The file was made by this run (removed again if the run writes nothing to it).
+    made: bool,
 }
 
 impl Journal {
-    /// A journal at `path`, appended to if it exists (`--journal PATH`).
-    pub fn at(path: PathBuf) -> Self {
+    fn at(path: PathBuf) -> Self {
         Self {
             path,
             file: None,
             failed: false,
             fresh: false,
+            lines: 0,
+            made: false,
         }
+    }
+
+    /// The journal the operator named (`--journal PATH`), opened now so that a path that
+    /// cannot hold it stops the run before anything is sent: a new file, or with `append` an
+    /// existing one (a regular file, not a link); never the runbook itself.
+    pub fn named(path: PathBuf, append: bool, runbook: &Path) -> Result<Self, String> {
+        let same = |a: &Path, b: &Path| {
+            std::fs::canonicalize(a)
+                .ok()
+                .zip(std::fs::canonicalize(b).ok())
+                .is_some_and(|(a, b)| a == b)
+        };
+        if same(&path, runbook) {
+            return Err(format!(
+                "--journal {} is the runbook itself",
+                path.display()
+            ));
+        }
+        let mut journal = Self::at(path);
+        let existing = std::fs::symlink_metadata(&journal.path).ok();
+        match existing {
+            Some(_) if !append => {
+                return Err(format!(
+                    "--journal {}: the file exists; a journal is a new file (pass --append to add this run to it, or another path)",
+                    journal.path.display()
+                ));
+            }
+            Some(meta) if !meta.file_type().is_file() => {
+                return Err(format!(
+                    "--journal {}: not a regular file (a link or a directory); refused",
+                    journal.path.display()
+                ));
+            }
+            _ => {}
+        }
+        journal.made = existing.is_none();
+        let shown = journal.path.display().to_string();
+        journal
+            .open()
+            .map_err(|e| format!("--journal {shown}: cannot write it: {e}"))?;
+        Ok(journal)
     }
 
     /// A journal at a default path, in a file of its own.
     pub fn fresh(path: PathBuf) -> Self {
-        Self {
-            fresh: true,
-            ..Self::at(path)
-        }
+        let mut journal = Self::at(path);
+        journal.fresh = true;
+        journal
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Has anything been written?
+    /// Has this run written anything?
     pub fn is_open(&self) -> bool {
-        self.file.is_some()
+        self.lines > 0
     }
 
     fn open(&mut self) -> std::io::Result<&mut File> {
@@ -207,7 +266,7 @@ impl Journal {
             }
             let mut options = OpenOptions::new();
             options.append(true);
-            if self.fresh {
+            if self.fresh || self.made {
                 options.create_new(true);
             } else {
                 options.create(true);
@@ -251,6 +310,9 @@ impl Journal {
             f.write_all(text.as_bytes())?;
             f.flush()
         });
+        if result.is_ok() {
+            self.lines += 1;
+        }
         if let Err(e) = result
             && !self.failed
         {
@@ -345,6 +407,16 @@ fn git_state(file: &Path) -> Option<Git> {
         .and_then(|n| git(&["status", "--porcelain", "--", &n]))
         .map(|s| !s.is_empty());
     Some(Git { commit, dirty })
+}
+
+impl Drop for Journal {
+    /// A journal this run made and wrote nothing to is removed: a run that calls nothing
+    /// leaves none.
+    fn drop(&mut self) {
+        if self.made && self.lines == 0 {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// Reads a journal's lines; a line that is not one is reported by its number.

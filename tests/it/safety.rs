@@ -789,12 +789,28 @@ fn revert_acts_only_in_the_runs_own_account_and_region_and_on_one_run() {
     let second = unique("second-run");
     for name in [&first, &second] {
         ok(&runbook()
-            .args(["run", "--yes", "--journal"])
+            .args(["run", "--yes", "--append", "--journal"])
             .arg(&journal)
             .arg(script(&format!(r#"cognito::create_user_pool("{name}");"#)))
             .output()
             .expect("runs"));
     }
+    // Every line carries its run's id; two runs, two ids.
+    let lines = journal_lines(&journal);
+    let ids: std::collections::BTreeSet<String> = lines
+        .iter()
+        .map(|l| {
+            let id = if l["type"] == "run" {
+                &l["id"]
+            } else {
+                &l["run"]
+            };
+            id.as_str()
+                .expect("every line has its run's id")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "{lines:?}");
     let pools = || {
         ok(&run(
             &script(r#"print(to_json(query(cognito::list_user_pools(), "UserPools[].Name")));"#),
@@ -1091,4 +1107,50 @@ fn a_user_made_again_since_the_run_survives_a_revert() {
         &script(&format!(r#"cognito::delete_user_pool("{pool}");"#)),
         &[],
     ));
+}
+
+/// A journal the operator names is a new file, checked before anything is sent: an existing
+/// one needs --append, the runbook itself and a path that cannot be written are refused (exit
+/// 2), and a run that calls nothing leaves none.
+#[test]
+fn a_named_journal_is_a_new_file_checked_before_anything_is_sent() {
+    let _one = whole_state();
+    let dir = temp_dir();
+    let existing = dir.join("existing.jsonl");
+    std::fs::write(&existing, "").expect("write");
+    let body = format!(r#"cognito::create_user_pool("{}");"#, unique("never-made"));
+    let runbook_file = script(&body);
+    for (journal, says) in [
+        (
+            existing.clone(),
+            "the file exists; a journal is a new file (pass --append",
+        ),
+        (runbook_file.clone(), "is the runbook itself"),
+        (
+            PathBuf::from("/proc/version/journal.jsonl"),
+            "cannot write it",
+        ),
+    ] {
+        let app = app_id("journalcheck");
+        let out = runbook_as(&app)
+            .args(["run", "--yes", "--journal"])
+            .arg(&journal)
+            .arg(&runbook_file)
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(recorded(&app).is_empty(), "nothing was sent: {err}");
+    }
+    assert_eq!(std::fs::read_to_string(&existing).expect("read"), "");
+    // A run that calls nothing leaves no journal.
+    let quiet = dir.join("quiet.jsonl");
+    ok(&runbook()
+        .args(["run", "--journal"])
+        .arg(&quiet)
+        .arg(script("print(1);"))
+        .output()
+        .expect("runs"));
+    assert!(!quiet.exists());
 }
