@@ -39,6 +39,20 @@ pub struct Safety {
 }
 
 impl Safety {
+    /// An `eval` or REPL session: journaled like a run (default journal path, named after
+    /// `name`), `command` saying what ran; destructive calls as in [`Safety::interactive`].
+    pub fn journaled(yes: bool, name: &str, command: String) -> Self {
+        Self {
+            journal: journal::default_path(std::path::Path::new(name))
+                .map(|path| Journal::fresh(path).writes_only()),
+            header: journal::Run {
+                command: Some(command),
+                ..journal::Run::default()
+            },
+            ..Self::interactive(yes)
+        }
+    }
+
     /// No journal, no dry run; destructive calls asked about on a terminal, refused without
     /// one, allowed with `yes` (the emulator of `--local`).
     pub fn interactive(yes: bool) -> Self {
@@ -521,7 +535,12 @@ impl Context {
         elapsed: Option<std::time::Duration>,
         sent: Option<(u32, Option<String>)>,
     ) {
-        if self.journal.borrow().is_none() {
+        if !self
+            .journal
+            .borrow()
+            .as_ref()
+            .is_some_and(|j| j.records(action.class))
+        {
             return;
         }
         // A `--var` this call sends as a secret is masked before the first line is written.
@@ -646,6 +665,22 @@ impl Context {
                 Err(e) if e.code == "PreconditionNotMetException" => {}
                 Err(e) => eprintln!("runbook: could not stop an import job this run started: {e}"),
             }
+        }
+    }
+
+    /// Ends the run's journal and says where it is: the plan of a dry run, or the way back
+    /// from a run that wrote (nothing for one that did not).
+    pub fn close(&self, result: &Result<(), Error>) {
+        self.finish(result);
+        match self.journal_path() {
+            Some(path) if self.dry_run => {
+                eprintln!("runbook: journal {} (the plan)", path.display())
+            }
+            Some(path) if self.wrote() => eprintln!(
+                "runbook: journal {} (runbook revert {0} undoes it)",
+                path.display()
+            ),
+            _ => {}
         }
     }
 

@@ -97,19 +97,40 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)
 }
 
-/// Does a free-form name (a `--var`, a variable) look like it holds a secret?
+/// Does a free-form name (a `--var`, a variable) look like it holds a secret? Either it
+/// contains a word that always means one (`password`, `secret`, `token`, `credential`), or
+/// one of its words — split at `_` and case changes: `db_pw`, `apiKey` — is a short name for
+/// one (`pw`, `pwd`, `pass`, `key`, `otp`, `pin`…).
 pub fn looks_secret(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
+    const CONTAINED: &[&str] = &[
         "password",
         "passwd",
         "secret",
         "token",
         "credential",
-        "private_key",
-    ]
-    .iter()
-    .any(|w| name.contains(w))
+        "passphrase",
+    ];
+    const WORDS: &[&str] = &[
+        "pw", "pwd", "pass", "key", "apikey", "otp", "pin", "totp", "mfa", "creds",
+    ];
+    let lower = name.to_ascii_lowercase();
+    if CONTAINED.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' || (c.is_uppercase() && previous_lower) {
+            words.push(std::mem::take(&mut word));
+        }
+        if c != '_' && c != '-' {
+            word.push(c.to_ascii_lowercase());
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    words.push(word);
+    words.iter().any(|w| WORDS.contains(&w.as_str()))
 }
 
 /// A pre-signed URL without its query string (which carries the signature).
@@ -307,6 +328,34 @@ mod tests {
         assert!(shown.contains("u1"));
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("X-Amz-Signature"), "{shown}");
+    }
+
+    #[test]
+    fn secret_sounding_names_are_known_by_their_words() {
+        for name in [
+            "pw",
+            "pwd",
+            "db_pass",
+            "apiKey",
+            "API_KEY",
+            "user_password",
+            "mfa_secret",
+            "otp",
+            "session_token",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in [
+            "pool",
+            "monkey",
+            "keyboard_layout",
+            "username",
+            "passage",
+            "pinned",
+            "pool_name",
+        ] {
+            assert!(!looks_secret(name), "{name}");
+        }
     }
 
     #[test]

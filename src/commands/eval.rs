@@ -27,7 +27,15 @@ pub struct Args {
 pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     with_aws(&leading.under(&args.aws)?, |settings| {
         interrupt::install();
-        let safety = Safety::interactive(args.yes || settings.dummy_credentials);
+        let shown = crate::repl::secrets::mask_line(
+            &args.expression,
+            &crate::functions::secret_positions(),
+        );
+        let safety = Safety::journaled(
+            args.yes || settings.dummy_credentials,
+            "eval",
+            format!("eval {shown}"),
+        );
         let mut runbook = Runbook::new(settings, Map::new(), safety)?;
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         runbook.set_module_dir(&cwd);
@@ -39,13 +47,16 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         if !problems.is_empty() {
             return Err(Error::Check(problems));
         }
-        let value = runbook
+        let result = runbook
             .engine
             .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
-            .map_err(|e| runtime_error(&runbook.engine, &e, "<eval>"))?;
-        if !value.is_unit() {
-            crate::output::print(&crate::value::masked_json(&value, true));
-        }
-        Ok(())
+            .map_err(|e| runtime_error(&runbook.engine, &e, "<eval>"))
+            .map(|value| {
+                if !value.is_unit() {
+                    crate::output::print(&crate::value::masked_json(&value, true));
+                }
+            });
+        runbook.ctx.close(&result);
+        result
     })
 }

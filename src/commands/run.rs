@@ -91,16 +91,8 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         if matches!(result, Err(Error::Interrupted(_))) {
             runbook.ctx.stop_started_imports();
         }
-        runbook.ctx.finish(&result);
-        match runbook.ctx.journal_path() {
-            // A dry run changed nothing: its journal holds the plan, with nothing to undo.
-            Some(path) if dry_run => eprintln!("runbook: journal {} (the plan)", path.display()),
-            Some(path) if runbook.ctx.wrote() => eprintln!(
-                "runbook: journal {} (runbook revert {0} undoes it)",
-                path.display()
-            ),
-            _ => {}
-        }
+        // A dry run's journal holds the plan, with nothing to undo.
+        runbook.ctx.close(&result);
         result
     })
 }

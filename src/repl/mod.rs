@@ -8,7 +8,7 @@
 //! (secret literals become `secret("NAME")` calls), `:load FILE` runs one into the session.
 
 mod assist;
-mod secrets;
+pub mod secrets;
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         rhai::Map::new(),
         crate::context::Safety {
             abandon_calls: true,
-            ..crate::context::Safety::interactive(settings.dummy_credentials)
+            ..crate::context::Safety::journaled(settings.dummy_credentials, "repl", "repl".into())
         },
     )?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -228,6 +228,8 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             let _ = editor.save_history(path);
         }
     }
+    // The session's writes are journaled like a run's: say how to undo them.
+    runbook.ctx.close(&Ok(()));
     Ok(())
 }
 

@@ -195,6 +195,9 @@ mod tests {
                 None,
             ),
             (r#"let password = "s3cret-1";"#, None),
+            ("let pw = `s3cret-1`;", None),
+            (r#"let apiKey = "s3cret-1";"#, None),
+            (r#"db_pass = "s3cret-1""#, None),
             (
                 r#"let db_token="s3cret-1"; let name = "bob";"#,
                 Some(r#"name = "bob""#),

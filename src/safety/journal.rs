@@ -61,6 +61,9 @@ pub struct Run {
     /// For a revert: the journal it reverts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reverts: Option<String>,
+    /// For `eval` and the REPL: what ran (`eval <expression>`, secrets masked; `repl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
     #[serde(default)]
     pub target: Target,
     #[serde(default)]
@@ -188,6 +191,8 @@ pub struct Journal {
     lines: usize,
     /// The file was made by this run (removed again if the run writes nothing to it).
     made: bool,
+    /// Record writes only (an `eval` or REPL session: its reads are the operator's looking).
+    writes_only: bool,
 }
 
 impl Journal {
@@ -199,7 +204,19 @@ impl Journal {
             fresh: false,
             lines: 0,
             made: false,
+            writes_only: false,
         }
+    }
+
+    /// This journal records writes only (and refusals), not reads.
+    pub fn writes_only(mut self) -> Self {
+        self.writes_only = true;
+        self
+    }
+
+    /// Does it record calls of this class?
+    pub fn records(&self, class: Class) -> bool {
+        !self.writes_only || class.writes()
     }
 
     /// The journal the operator named (`--journal PATH`), opened now so that a path that
@@ -454,10 +471,11 @@ pub fn table(lines: &[Line]) -> Vec<String> {
     for line in lines {
         match line {
             Line::Run(run) => {
-                let what = match (&run.runbook, &run.reverts) {
-                    (Some(runbook), _) => runbook.path.clone(),
-                    (None, Some(reverted)) => format!("revert of {reverted}"),
-                    (None, None) => "?".into(),
+                let what = match (&run.runbook, &run.reverts, &run.command) {
+                    (Some(runbook), ..) => runbook.path.clone(),
+                    (None, Some(reverted), _) => format!("revert of {reverted}"),
+                    (None, None, Some(command)) => command.clone(),
+                    (None, None, None) => "?".into(),
                 };
                 out.push(format!(
                     "run {what} ({}){}",

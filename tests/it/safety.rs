@@ -1154,3 +1154,51 @@ fn a_named_journal_is_a_new_file_checked_before_anything_is_sent() {
         .expect("runs"));
     assert!(!quiet.exists());
 }
+
+/// `eval` writes are journaled like a run's and can be reverted; one that only reads offers
+/// nothing to undo. The expression is kept with its secrets masked.
+#[test]
+fn eval_writes_are_journaled_and_revertible() {
+    let _one = whole_state();
+    let home = temp_dir();
+    let name = unique("eval-journal");
+    let out = runbook()
+        .env("XDG_STATE_HOME", &home)
+        .arg("eval")
+        .arg(format!(
+            r#"let p = cognito::create_user_pool("{name}").UserPool.Id; cognito::admin_create_user(p, "u1", #{{ TemporaryPassword: "Eval#Secret1", MessageAction: "SUPPRESS" }}); p"#
+        ))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let journal = err
+        .lines()
+        .find_map(|l| l.strip_prefix("runbook: journal "))
+        .and_then(|l| l.strip_suffix(" undoes it)"))
+        .and_then(|l| l.split(" (runbook revert ").next())
+        .unwrap_or_else(|| panic!("no revert offered: {err}"))
+        .to_string();
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    assert!(
+        text.contains(r#""command":"eval "#) && !text.contains("Eval#Secret1"),
+        "{text}"
+    );
+    let out = runbook()
+        .env("XDG_STATE_HOME", &home)
+        .args(["revert", "--yes", &journal])
+        .output()
+        .expect("runs");
+    ok(&out);
+    let pools = ok(&run(
+        &script(r#"print(to_json(query(cognito::list_user_pools(), "UserPools[].Name")));"#),
+        &[],
+    ));
+    assert!(!pools.contains(&name), "{pools}");
+    let out = runbook()
+        .env("XDG_STATE_HOME", &home)
+        .args(["eval", "cognito::list_user_pools().UserPools.len()"])
+        .output()
+        .expect("runs");
+    assert!(!stderr(&out).contains("undoes it"), "{}", stderr(&out));
+}
