@@ -75,6 +75,10 @@ pub struct Context {
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
     header: RefCell<journal::Run>,
+    /// The number of the last write journaled ahead of sending.
+    seq: std::cell::Cell<u64>,
+    /// The `sending` lines of writes in flight, by call.
+    sending: RefCell<std::collections::HashMap<String, u64>>,
     /// What the updates in flight change, as it was before them (see `before`).
     befores: RefCell<std::collections::HashMap<String, (Map, Map)>>,
     /// `--var`s said to be sent as secrets (warned about once each).
@@ -177,6 +181,8 @@ impl Context {
                 ..safety.header
             }),
             befores: RefCell::default(),
+            seq: std::cell::Cell::new(0),
+            sending: RefCell::default(),
             secret_vars: RefCell::default(),
             target: OnceCell::new(),
             announced: OnceCell::new(),
@@ -289,7 +295,7 @@ impl Context {
                 if let Some(planned) = &action.planned {
                     response.extend(planned.clone());
                 }
-                self.record(action, "planned", None, None, None);
+                self.record(action, "planned", None, None, None, None);
                 return Ok(Admitted::Answered(response.into()));
             }
             if let Some(op) = action.op {
@@ -314,7 +320,7 @@ impl Context {
                 && !action.confirmed
                 && !self.confirmed(action)
             {
-                self.record(action, "refused", None, None, None);
+                self.record(action, "refused", None, None, None, None);
                 return Err(AwsError::local(
                     action.service,
                     action.api,
@@ -326,7 +332,54 @@ impl Context {
                 ));
             }
         }
+        if action.class.writes() {
+            self.write_ahead(action);
+        }
         Ok(Admitted::Send)
+    }
+
+    /// Journals a write before it is sent.
+    fn write_ahead(&self, action: &Action) {
+        if !self
+            .journal
+            .borrow()
+            .as_ref()
+            .is_some_and(|j| j.records(action.class))
+        {
+            return;
+        }
+        self.secret_vars(self.vars_sent_as_secrets(action.request));
+        let target = self.target().clone();
+        let mut journal = self.journal.borrow_mut();
+        let Some(journal) = journal.as_mut() else {
+            return;
+        };
+        self.open_journal(journal, target);
+        let seq = self.seq.get() + 1;
+        self.seq.set(seq);
+        self.sending.borrow_mut().insert(stash_key(action), seq);
+        journal.write(&Line::Sending(journal::Sending {
+            run: Some(self.header.borrow().id.clone()),
+            seq,
+            time: journal::now(),
+            service: action.service.to_string(),
+            operation: action.api.to_string(),
+            function: action.function.clone(),
+            class: action.class,
+            request: value::masked_request(action.request),
+        }));
+    }
+
+    /// Writes the journal's first line, once.
+    fn open_journal(&self, journal: &mut Journal, target: Target) {
+        if !journal.is_open() {
+            journal.write(&Line::Run(journal::Run {
+                time: journal::now(),
+                target,
+                dry_run: self.dry_run,
+                ..self.header.borrow().clone()
+            }));
+        }
     }
 
     /// The members an update changes, as they are now (and what it sets), stashed for the
@@ -377,15 +430,30 @@ impl Context {
                     Some(answer),
                     Some(elapsed),
                     Some((answer.attempts, answer.request_id.clone())),
+                    None,
                 )
             }
-            Err(e) => self.record(
-                action,
-                if e.uncertain { "uncertain" } else { &e.code },
-                None,
-                Some(elapsed),
-                e.attempts.map(|a| (a, e.request_id.clone())),
-            ),
+            Err(e) => {
+                // No answer in time, a server error, or a retry that found it done: the write
+                // may have been made.
+                let unknown = e.uncertain
+                    || e.code == "Timeout"
+                    || (e.code == aws::error::INTERRUPTED && self.abandon_calls)
+                    || (e.status.is_some_and(|s| s >= 500) && e.code != aws::error::INTERRUPTED);
+                let why = if e.uncertain {
+                    "uncertain"
+                } else {
+                    e.code.as_str()
+                };
+                self.record(
+                    action,
+                    why,
+                    None,
+                    Some(elapsed),
+                    e.attempts.map(|a| (a, e.request_id.clone())),
+                    unknown.then_some(why),
+                )
+            }
         }
         result.map(|answer| answer.response.into())
     }
@@ -534,6 +602,7 @@ impl Context {
         answer: Option<&Answer>,
         elapsed: Option<std::time::Duration>,
         sent: Option<(u32, Option<String>)>,
+        error: Option<&str>,
     ) {
         if !self
             .journal
@@ -554,19 +623,25 @@ impl Context {
         let Some(journal) = journal.as_mut() else {
             return;
         };
-        if !journal.is_open() {
-            journal.write(&Line::Run(journal::Run {
-                time: journal::now(),
-                target,
-                dry_run: self.dry_run,
-                ..self.header.borrow().clone()
-            }));
-        }
+        self.open_journal(journal, target);
         let (attempts, request_id) = sent.unwrap_or((0, None));
-        let created = answer.and_then(|a| {
-            let undo = facts::of(action.op?).undo.as_ref()?;
-            undo.request_for(action.request, &a.response)
-        });
+        // A write whose outcome is unknown: what identifies it comes from its request.
+        let (outcome, error) = match error {
+            Some(code) if action.class.writes() => ("maybe", Some(code.to_string())),
+            _ => (outcome, None),
+        };
+        let empty = Answer {
+            response: Map::new(),
+            attempts: 0,
+            request_id: None,
+        };
+        let created = answer
+            .or((outcome == "maybe").then_some(&empty))
+            .and_then(|a| {
+                let undo = facts::of(action.op?).undo.as_ref()?;
+                undo.request_for(action.request, &a.response)
+            });
+        let seq = self.sending.borrow_mut().remove(&stash_key(action));
         let identity = answer
             .and_then(|a| planned::identity_of(&action.function, action.request, &a.response));
         let stashed = self.befores.borrow_mut().remove(&stash_key(action));
@@ -587,6 +662,8 @@ impl Context {
             class: action.class,
             request: value::masked_request(action.request),
             outcome: outcome.to_string(),
+            error,
+            seq,
             attempts,
             duration_ms: elapsed.map(|d| d.as_millis() as u64),
             request_id,

@@ -113,15 +113,36 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>, Vec<String>) {
     let mut undo = Vec::new();
     let mut irreversible = Vec::new();
     let mut unchanged = Vec::new();
+    // A write journaled as sending whose outcome never followed (the run was killed while it
+    // was in flight) may have been made: it is undone like one whose outcome is unknown.
+    let answered: std::collections::HashSet<u64> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Call(call) => call.seq,
+            _ => None,
+        })
+        .collect();
+    let lines: Vec<Line> = lines
+        .iter()
+        .map(|l| match l {
+            Line::Sending(s) if !answered.contains(&s.seq) => Line::Call(in_flight(s)),
+            other => other.clone(),
+        })
+        .collect();
     for (at, line) in lines.iter().enumerate().rev() {
         let Line::Call(call) = line else { continue };
         let Some(fact) = facts::of_name(&call.function) else {
             continue;
         };
-        if call.outcome != "ok" || fact.class == Class::Read {
+        if !["ok", "maybe"].contains(&call.outcome.as_str()) || fact.class == Class::Read {
             continue; // not sent, failed, or read: nothing changed
         }
-        let done = format!("{} {}", call.function, summary(&call.request));
+        let maybe = if call.outcome == "maybe" {
+            "maybe made: "
+        } else {
+            ""
+        };
+        let done = format!("{maybe}{} {}", call.function, summary(&call.request));
         if call.changed == Some(false) {
             unchanged.push(done);
             continue;
@@ -158,6 +179,42 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>, Vec<String>) {
         }
     }
     (undo, irreversible, unchanged)
+}
+
+/// A write that was in flight when its run was killed, as a call whose outcome is unknown;
+/// what it made is named by its request.
+fn in_flight(sending: &journal::Sending) -> journal::Call {
+    let request: Map = sending
+        .request
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let created = facts::of_name(&sending.function)
+        .and_then(|f| f.undo.as_ref())
+        .and_then(|u| u.request_for(&request, &Map::new()));
+    journal::Call {
+        run: sending.run.clone(),
+        time: sending.time.clone(),
+        service: sending.service.clone(),
+        operation: sending.operation.clone(),
+        function: sending.function.clone(),
+        class: sending.class,
+        request: sending.request.clone(),
+        outcome: "maybe".into(),
+        error: Some("no outcome journaled (the run was killed while it was in flight)".into()),
+        seq: Some(sending.seq),
+        attempts: 0,
+        duration_ms: None,
+        request_id: None,
+        created,
+        before: None,
+        changed: None,
+        identity: None,
+    }
 }
 
 /// The undo of an update whose journal line says what it changed, as it was before: the same
@@ -296,6 +353,7 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
             let id = run.id.clone();
             lines.retain(|l| match l {
                 Line::Call(call) => call.run.as_deref().is_none_or(|r| r == id),
+                Line::Sending(sending) => sending.run.as_deref().is_none_or(|r| r == id),
                 _ => true,
             });
         }
@@ -391,6 +449,9 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
         match undo(ctx, step) {
             Ok(()) if ctx.dry_run() => {}
             Ok(()) => eprintln!("undone: {}", step.done),
+            Err(e) if GONE.contains(&e.code.as_str()) && step.done.starts_with("maybe made: ") => {
+                eprintln!("was not made, nothing to undo: {} ({})", step.done, e.code)
+            }
             Err(e) if GONE.contains(&e.code.as_str()) => {
                 eprintln!("already gone, skipped: {} ({})", step.done, e.code)
             }

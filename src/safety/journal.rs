@@ -38,6 +38,9 @@ use crate::aws::facts::Class;
 pub enum Line {
     /// The first line: what ran, where.
     Run(Run),
+    /// A write about to be sent, written before it is (its outcome follows as a `call` line of
+    /// the same `seq`): a run killed meanwhile leaves an honest record.
+    Sending(Sending),
     /// One AWS call (or a write planned, refused or abandoned).
     Call(Call),
     /// The last line: how the run ended.
@@ -90,6 +93,20 @@ pub struct Git {
     pub dirty: Option<bool>,
 }
 
+/// A write about to be sent.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Sending {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    pub seq: u64,
+    pub time: String,
+    pub service: String,
+    pub operation: String,
+    pub function: String,
+    pub class: Class,
+    pub request: Value,
+}
+
 /// One call: what was asked (secrets masked), how it went, and what it created.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Call {
@@ -105,8 +122,15 @@ pub struct Call {
     pub class: Class,
     /// The request, secrets masked.
     pub request: Value,
-    /// `ok`, the error code, `planned` (a dry run), `refused`, `uncertain`.
+    /// `ok`, the error code, `planned` (a dry run), `refused`, or `maybe`: a write whose
+    /// outcome is unknown (no answer in time, a server error, a retry that found it done).
     pub outcome: String,
+    /// For `maybe`: why (`Timeout`, the server's error code, `uncertain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its `sending` line's number, for a write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
     #[serde(default)]
     pub attempts: u32,
     #[serde(default)]
@@ -505,6 +529,7 @@ pub fn table(lines: &[Line]) -> Vec<String> {
                     super::plan::summary(&call.request)
                 ));
             }
+            Line::Sending(_) => {}
             Line::End(end) => {
                 let mut text = format!("end: {}", end.outcome);
                 if let Some(m) = &end.message {

@@ -228,3 +228,56 @@ fn reads_answer_from_the_account_as_it_will_be() {
     );
     assert!(lines[7].starts_with("as-it-will-be"), "{text}");
 }
+
+#[test]
+fn an_import_and_a_migration_plan_what_they_then_do() {
+    // The import runbook, into a pool of its own.
+    let pool = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id);"#,
+            unique("planned-import")
+        )),
+        &[],
+    ));
+    let role = "arn:aws:iam::123456789012:role/Import-Cognito-Userpool";
+    let (plan, done) = plan_then_run(
+        &repo().join("scripts/import_users.rhai"),
+        &[
+            ("pool_id", pool.trim()),
+            ("role_arn", role),
+            ("job_name", &unique("planned")),
+        ],
+    );
+    assert_eq!(plan, done);
+    assert!(count(&done) >= 4, "{done:?}");
+    // A migration of a small onboarded pool: the new pool, the import, groups, memberships.
+    let source_name = unique("planned-source");
+    let source = ok(&run(
+        &repo().join("scripts/onboard.rhai"),
+        &[("pool_name", &source_name)],
+    ));
+    let source = source
+        .lines()
+        .find_map(|l| l.strip_prefix("pool_id="))
+        .expect("onboard prints the pool id")
+        .to_string();
+    let csv = temp_dir().join("moved.csv");
+    let (plan, done) = plan_then_run(
+        &repo().join("scripts/migrate_pool.rhai"),
+        &[
+            ("source", &source),
+            ("role_arn", role),
+            ("csv", &csv.display().to_string()),
+        ],
+    );
+    assert_eq!(plan, done);
+    let functions: Vec<&str> = done.iter().map(|(f, _)| f.as_str()).collect();
+    for expected in [
+        "cognito::create_user_pool",
+        "cognito::start_user_import_job",
+        "cognito::create_group",
+        "cognito::admin_add_user_to_group",
+    ] {
+        assert!(functions.contains(&expected), "{expected}: {done:?}");
+    }
+}

@@ -541,7 +541,7 @@ fn a_run_killed_with_sigterm_leaves_a_journal_that_matches_what_was_done() {
         .spawn()
         .expect("spawns");
     wait_for_lines(&journal, 10, |l| {
-        l["function"] == "cognito::admin_create_user"
+        l["type"] == "call" && l["function"] == "cognito::admin_create_user"
     });
     // SAFETY: kill(2) on our own child's pid.
     unsafe {
@@ -989,7 +989,7 @@ fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
     let lines = journal_lines(&journal);
     let disables: Vec<&serde_json::Value> = lines
         .iter()
-        .filter(|l| l["function"] == "cognito::admin_disable_user")
+        .filter(|l| l["type"] == "call" && l["function"] == "cognito::admin_disable_user")
         .collect();
     assert_eq!(disables[0]["changed"], false, "u2 was disabled already");
     assert_eq!(disables[1]["before"]["Enabled"], true);
@@ -1064,7 +1064,7 @@ fn a_user_made_again_since_the_run_survives_a_revert() {
     assert!(
         created
             .iter()
-            .filter(|l| l["function"] == "cognito::admin_create_user")
+            .filter(|l| l["type"] == "call" && l["function"] == "cognito::admin_create_user")
             .all(|l| l["identity"].is_string()),
         "{created:?}"
     );
@@ -1201,4 +1201,76 @@ fn eval_writes_are_journaled_and_revertible() {
         .output()
         .expect("runs");
     assert!(!stderr(&out).contains("undoes it"), "{}", stderr(&out));
+}
+
+/// The journal is written ahead: a run killed (SIGKILL) while a write is in flight leaves a
+/// `sending` line for it, and a revert undoes that write, which the service did make.
+#[test]
+fn a_write_in_flight_when_the_run_is_killed_is_on_record_and_undone() {
+    let _one = whole_state();
+    let pool = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
+            unique("killed")
+        )),
+        &[],
+    ));
+    let pool = pool.trim();
+    let app = app_id("killed");
+    // The create is carried out, and its answer held for 20 s.
+    inject(&format!(
+        r#"{{"app": "{app}", "slow_once": {{"action": "AdminCreateUser", "seconds": 20}}}}"#
+    ));
+    let journal = temp_dir().join("killed.jsonl");
+    let mut child = runbook_as(&app)
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::admin_create_user("{pool}", "inflight", #{{ MessageAction: "SUPPRESS" }});"#
+        )))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    wait_for_lines(&journal, 1, |l| l["type"] == "sending");
+    // Until the emulator has made it.
+    let start = Instant::now();
+    while !recorded(&app)
+        .iter()
+        .any(|r| r["action"] == "AdminCreateUser")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the create never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let lines = journal_lines(&journal);
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l["type"] == "call" && l["function"] == "cognito::admin_create_user"),
+        "its outcome never came: {lines:?}"
+    );
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("undone: maybe made: cognito::admin_create_user"),
+        "{err}"
+    );
+    let users = ok(&run(
+        &script(&format!(
+            r#"print(cognito::list_users("{pool}").Users.len()); cognito::delete_user_pool("{pool}");"#
+        )),
+        &[],
+    ));
+    assert_eq!(users.trim(), "0");
 }
