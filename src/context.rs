@@ -75,6 +75,8 @@ pub struct Context {
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
     header: RefCell<journal::Run>,
+    /// The texts requests sent as secret members.
+    sent_secrets: RefCell<std::collections::BTreeSet<String>>,
     /// The number of the last write journaled ahead of sending.
     seq: std::cell::Cell<u64>,
     /// The `sending` lines of writes in flight, by call.
@@ -182,6 +184,7 @@ impl Context {
             }),
             befores: RefCell::default(),
             seq: std::cell::Cell::new(0),
+            sent_secrets: RefCell::default(),
             sending: RefCell::default(),
             secret_vars: RefCell::default(),
             target: OnceCell::new(),
@@ -267,6 +270,9 @@ impl Context {
     /// 3. Before the run's first write, the target is named on stderr.
     /// 4. A destructive call is confirmed, or refused before sending (and journaled so).
     pub fn admit(&self, action: &Action) -> Result<Admitted, AwsError> {
+        self.sent_secrets
+            .borrow_mut()
+            .extend(Self::secret_texts(action.request));
         if !action.cleanup
             && let Some(signal) = interrupt::received()
         {
@@ -570,8 +576,8 @@ impl Context {
         }
     }
 
-    /// The `--var`s whose values a request sends as secret members (at any depth).
-    fn vars_sent_as_secrets(&self, request: &Map) -> Vec<String> {
+    /// The texts a request sends as secret members (at any depth).
+    fn secret_texts(request: &Map) -> Vec<String> {
         fn secrets(value: &Dynamic, under_secret: bool, out: &mut Vec<String>) {
             if let Some(map) = value.read_lock::<Map>() {
                 for (k, v) in map.iter() {
@@ -579,12 +585,27 @@ impl Context {
                 }
             } else if let Some(array) = value.read_lock::<rhai::Array>() {
                 array.iter().for_each(|v| secrets(v, under_secret, out));
-            } else if under_secret && let Some(text) = value::text_revealed(value) {
+            } else if under_secret
+                && let Some(text) = value::text_revealed(value)
+                && !text.is_empty()
+            {
                 out.push(text);
             }
         }
         let mut sent = Vec::new();
         secrets(&Dynamic::from(request.clone()), false, &mut sent);
+        sent
+    }
+
+    /// Every text this context has sent as a secret member (the REPL masks them in its
+    /// history, wherever they were typed).
+    pub fn secrets_sent(&self) -> Vec<String> {
+        self.sent_secrets.borrow().iter().cloned().collect()
+    }
+
+    /// The `--var`s whose values a request sends as secret members (at any depth).
+    fn vars_sent_as_secrets(&self, request: &Map) -> Vec<String> {
+        let sent = Self::secret_texts(request);
         self.vars
             .iter()
             .filter(|(_, v)| {

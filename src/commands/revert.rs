@@ -251,6 +251,14 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
             }
         }
     }
+    // DescribeUserPool still reports the deprecated UnusedAccountValidityDays, which
+    // UpdateUserPool refuses: a pool's settings go back without it.
+    if let Some(config) = restore.get_mut("AdminCreateUserConfig")
+        && let Some(mut map) = config.clone().try_cast::<Map>()
+    {
+        map.remove("UnusedAccountValidityDays");
+        *config = map.into();
+    }
     let mut steps = Vec::new();
     if restore.len() > update.get_request.len() {
         steps.push(Step {

@@ -23,7 +23,7 @@ use crate::engine::glue::{parse_error, runtime_error};
 use crate::error::Error;
 use crate::functions;
 use crate::value::masked_json;
-use secrets::{mask_line, secretize_line};
+use secrets::{mask_line, mask_values, secretize_line};
 
 const HELP: &str = "\
 Type Rhai statements; results print as JSON. Examples:
@@ -130,7 +130,9 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             if let Some(command) = trimmed.strip_prefix(':') {
                 let _ = editor.add_history_entry(trimmed);
                 match command.split_once(char::is_whitespace) {
-                    Some(("save", file)) => save(file.trim(), &session, &secrets),
+                    Some(("save", file)) => {
+                        save(file.trim(), &session, &secrets, &runbook.ctx.secrets_sent())
+                    }
                     Some(("load", file)) => {
                         let path = PathBuf::from(file.trim());
                         match runbook.compile_file(&path) {
@@ -221,6 +223,19 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         }
         *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
         crate::safety::interrupt::clear();
+        // A literal typed earlier and sent as a secret since is masked where it was typed.
+        let sent = runbook.ctx.secrets_sent();
+        if !sent.is_empty() {
+            let lines: Vec<String> = editor.history().iter().cloned().collect();
+            let masked: Vec<String> = lines.iter().map(|l| mask_values(l, &sent, false)).collect();
+            if masked != lines {
+                let history = editor.history_mut();
+                let _ = rustyline::history::History::clear(history);
+                for line in &masked {
+                    let _ = rustyline::history::History::add(history, line);
+                }
+            }
+        }
         if let Some(path) = &history {
             if let Some(dir) = path.parent() {
                 let _ = std::fs::create_dir_all(dir);
@@ -258,7 +273,7 @@ fn keep_imports(runbook: &mut Runbook, ast: &rhai::AST) {
 }
 
 /// `:save FILE`: the session's successful statements as a runbook, secrets as `secret()` calls.
-fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)]) {
+fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)], sent: &[String]) {
     if file.is_empty() {
         eprintln!("usage: :save FILE");
         return;
@@ -268,7 +283,12 @@ fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)]) {
         crate::safety::journal::now()
     );
     for statement in session {
-        text.push_str(&secretize_line(statement, secrets));
+        // Then a literal the session sent as a secret under another name.
+        text.push_str(&mask_values(
+            &secretize_line(statement, secrets),
+            sent,
+            true,
+        ));
         if !statement.trim_end().ends_with([';', '}']) {
             text.push(';');
         }

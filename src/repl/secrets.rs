@@ -107,6 +107,24 @@ fn secret_name(before: &str) -> Option<String> {
     (looks_secret(key) || (is_pair && is_secret_key(key))).then(|| key.to_string())
 }
 
+/// A line with every string literal that holds one of `values` (texts the session has sent
+/// as secrets since it was typed, e.g. `let x = "…"` then `Password: x`) masked; in a saved
+/// runbook (`as_calls`) such a literal becomes a `secret("SECRET")` call instead.
+pub fn mask_values(line: &str, values: &[String], as_calls: bool) -> String {
+    let mut out = line.to_string();
+    for (start, end) in string_literals(line).into_iter().rev() {
+        let text = &line[start..end.min(line.len())];
+        if values.iter().any(|v| v == text) {
+            if as_calls {
+                out.replace_range(start - 1..(end + 1).min(out.len()), "secret(\"SECRET\")");
+            } else {
+                out.replace_range(start..end.min(out.len()), MASK);
+            }
+        }
+    }
+    out
+}
+
 /// The literals given as argument `index` of calls to `name(…)`.
 fn positional_literals(
     line: &str,
@@ -160,6 +178,19 @@ mod tests {
         assert_eq!(
             masked,
             r#"cognito::admin_set_user_password(pool, "bob", "********", true); print("ok")"#
+        );
+    }
+
+    #[test]
+    fn a_literal_sent_as_a_secret_later_is_masked_where_it_was_typed() {
+        let sent = vec!["Later#Secret1".to_string()];
+        assert_eq!(
+            mask_values(r#"let x = "Later#Secret1"; let y = "kept";"#, &sent, false),
+            r#"let x = "********"; let y = "kept";"#
+        );
+        assert_eq!(
+            mask_values("let x = `Later#Secret1`;", &sent, true),
+            r#"let x = secret("SECRET");"#
         );
     }
 

@@ -980,3 +980,30 @@ fn the_emulator_says_what_to_export_and_stops_cleanly() {
         stderr(&done)
     );
 }
+
+/// A literal the REPL session later sends as a secret is masked where it was typed, in the
+/// history and in `:save`, whatever the variable was called.
+#[test]
+fn a_literal_later_sent_as_a_secret_is_masked_in_history_and_save() {
+    let home = temp_dir();
+    let saved = home.join("session.rhai");
+    let mut repl = runbook();
+    repl.env("XDG_STATE_HOME", &home).arg("repl");
+    let out = fed(
+        repl,
+        &format!(
+            "let p = cognito::create_user_pool(\"{}\").UserPool.Id;\nlet initial = \"Typed#Later1\";\ncognito::admin_create_user(#{{ UserPoolId: p, Username: \"u9\", TemporaryPassword: initial, MessageAction: \"SUPPRESS\" }});\n:save {}\n",
+            unique("repl-later"),
+            saved.display()
+        ),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = std::fs::read_to_string(home.join("runbook/history")).expect("history");
+    assert!(history.contains("let initial = "), "{history}");
+    assert!(!history.contains("Typed#Later1"), "{history}");
+    let text = std::fs::read_to_string(&saved).expect("saved");
+    assert!(
+        !text.contains("Typed#Later1") && text.contains(r#"let initial = secret("SECRET");"#),
+        "{text}"
+    );
+}

@@ -1026,6 +1026,40 @@ fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
     assert_eq!(now["u2"], was["u2"], "u2 stays disabled");
     assert_eq!(now["group"], "old");
     assert_eq!(now["u3"]["attributes"]["email"], "c@colleague.example");
+    // Pool and app client settings go back too.
+    let settings = |pool: &str| {
+        ok(&run(
+            &script(&format!(
+                r#"let p = cognito::describe_user_pool("{pool}").UserPool;
+                   let c = cognito::describe_user_pool_client("{pool}", cognito::list_user_pool_clients("{pool}").UserPoolClients[0].ClientId).UserPoolClient;
+                   print(to_json([p.AutoVerifiedAttributes, p.DeletionProtection, c.RefreshTokenValidity]));"#
+            )),
+            &[],
+        ))
+    };
+    let ensured = |verified: &str, validity: i64| {
+        format!(
+            r#"import "ensure" as ensure;
+               let pool = ensure::ensure_user_pool("{name}", #{{ AutoVerifiedAttributes: {verified} }});
+               ensure::ensure_user_pool_client(pool, "web", #{{ RefreshTokenValidity: {validity} }});"#
+        )
+    };
+    ok(&run(&script(&ensured(r#"["email"]"#, 5)), &[]));
+    let settings_before = settings(pool);
+    let changes = temp_dir().join("settings.jsonl");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&changes)
+        .arg(script(&ensured(r#"["email", "phone_number"]"#, 9)))
+        .output()
+        .expect("runs"));
+    assert_ne!(settings(pool), settings_before);
+    ok(&runbook()
+        .args(["revert", "--yes"])
+        .arg(&changes)
+        .output()
+        .expect("runs"));
+    assert_eq!(settings(pool), settings_before);
     // --force puts it back anyway; what is already back stays so.
     let out = runbook()
         .args(["revert", "--yes", "--force"])
