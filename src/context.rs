@@ -344,14 +344,17 @@ impl Context {
         Ok(Admitted::Send)
     }
 
-    /// Journals a write before it is sent.
-    fn write_ahead(&self, action: &Action) {
-        if !self
-            .journal
+    /// Does this run journal calls of this class?
+    fn journals(&self, class: Class) -> bool {
+        self.journal
             .borrow()
             .as_ref()
-            .is_some_and(|j| j.records(action.class))
-        {
+            .is_some_and(|j| j.records(class))
+    }
+
+    /// Journals a write before it is sent.
+    fn write_ahead(&self, action: &Action) {
+        if !self.journals(action.class) {
             return;
         }
         self.secret_vars(self.vars_sent_as_secrets(action.request));
@@ -625,12 +628,7 @@ impl Context {
         sent: Option<(u32, Option<String>)>,
         error: Option<&str>,
     ) {
-        if !self
-            .journal
-            .borrow()
-            .as_ref()
-            .is_some_and(|j| j.records(action.class))
-        {
+        if !self.journals(action.class) {
             return;
         }
         // A `--var` this call sends as a secret is masked before the first line is written.

@@ -45,25 +45,7 @@ pub fn secret_vars(ast: &rhai::AST) -> HashSet<String> {
                     }
                 }
             }
-            Some(ASTNode::Expr(Expr::FnCall(call, _))) => {
-                if let Some(params) = own
-                    .get(call.name.as_str())
-                    .filter(|p| p.len() == call.args.len())
-                {
-                    for (param, arg) in params.iter().zip(call.args.iter()) {
-                        let read = reads(arg, &bound);
-                        bound.entry(param.clone()).or_default().extend(read);
-                    }
-                }
-                for (name, index, _) in &positions {
-                    if call.name.as_str() == *name
-                        && let Some(arg) = call.args.get(*index)
-                    {
-                        secret.extend(reads(arg, &bound));
-                    }
-                }
-            }
-            Some(ASTNode::Stmt(Stmt::FnCall(call, _))) => {
+            Some(ASTNode::Expr(Expr::FnCall(call, _)) | ASTNode::Stmt(Stmt::FnCall(call, _))) => {
                 if let Some(params) = own
                     .get(call.name.as_str())
                     .filter(|p| p.len() == call.args.len())
