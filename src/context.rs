@@ -75,6 +75,8 @@ pub struct Context {
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
     header: RefCell<journal::Run>,
+    /// Idempotent creates of what was there already (see `there_already`).
+    unchanged: RefCell<std::collections::HashSet<String>>,
     /// The texts requests sent as secret members.
     sent_secrets: RefCell<std::collections::BTreeSet<String>>,
     /// The number of the last write journaled ahead of sending.
@@ -185,6 +187,7 @@ impl Context {
             befores: RefCell::default(),
             seq: std::cell::Cell::new(0),
             sent_secrets: RefCell::default(),
+            unchanged: RefCell::default(),
             sending: RefCell::default(),
             secret_vars: RefCell::default(),
             target: OnceCell::new(),
@@ -281,6 +284,7 @@ impl Context {
         // What an update is about to change, read first (from the planned state in a dry run):
         // shown in its plan line, journaled so that a revert can put it back.
         let before = if action.class.writes() && !action.cleanup {
+            self.there_already(action);
             self.before(action)
         } else {
             None
@@ -388,6 +392,22 @@ impl Context {
                 dry_run: self.dry_run,
                 ..self.header.borrow().clone()
             }));
+        }
+    }
+
+    /// Notes an idempotent create (adding a user to a group) of what is there already: it
+    /// changes nothing, and is journaled so.
+    fn there_already(&self, action: &Action) {
+        let Some(presence) = planned::Presence::of(&action.function, action.request) else {
+            return;
+        };
+        let found = self
+            .call(presence.list, &presence.list_request, &Map::new())
+            .ok()
+            .and_then(|r| r.try_cast::<Map>())
+            .is_some_and(|r| presence.found(&r));
+        if found {
+            self.unchanged.borrow_mut().insert(stash_key(action));
         }
     }
 
@@ -669,6 +689,7 @@ impl Context {
                 Some(value::masked_request(&before)),
                 Some(!planned::diff(&before, &patch).is_empty()),
             ),
+            None if self.unchanged.borrow_mut().remove(&stash_key(action)) => (None, Some(false)),
             None => (None, None),
         };
         let run = Some(self.header.borrow().id.clone());

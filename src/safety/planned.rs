@@ -212,6 +212,65 @@ impl Made {
     }
 }
 
+/// Creates that succeed when what they create is there already (a membership, an attached
+/// policy): such a call changed nothing, and a revert must not remove what was there before.
+const IDEMPOTENT_CREATES: &[&str] = &[
+    "cognito::admin_add_user_to_group",
+    "iam::attach_role_policy",
+];
+
+/// How to tell whether what an idempotent create makes is there already: the list of its
+/// parent, and the item that would name it.
+pub struct Presence {
+    pub list: &'static Operation,
+    pub list_request: Map,
+    items: &'static str,
+    field: &'static str,
+    value: String,
+}
+
+impl Presence {
+    /// For a create of [`IDEMPOTENT_CREATES`].
+    pub fn of(function: &str, request: &Map) -> Option<Self> {
+        if !IDEMPOTENT_CREATES.contains(&function) {
+            return None;
+        }
+        let (resource, Effect::Create) = resource_of(function)? else {
+            return None;
+        };
+        resource.list.iter().find_map(|listing| {
+            let (ns, name) = listing.op.split_once("::")?;
+            let list = crate::aws::find_operation(ns, name)?;
+            let (field, member) = *listing.fields.first()?;
+            let list_request: Map = resource
+                .key
+                .iter()
+                .filter(|k| **k != member && list.input.member(k).is_some())
+                .map(|k| Some(((*k).into(), request.get(*k)?.clone())))
+                .collect::<Option<Map>>()?;
+            Some(Self {
+                list,
+                list_request,
+                items: listing.items,
+                field,
+                value: request.get(member)?.to_string(),
+            })
+        })
+    }
+
+    /// Does the list answer hold it?
+    pub fn found(&self, response: &Map) -> bool {
+        response
+            .get(self.items)
+            .and_then(|items| items.read_lock::<Array>().map(|a| a.clone()))
+            .is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|i| item_value(i, self.field) == self.value)
+            })
+    }
+}
+
 /// What a read of a resource says of the members an update sets, as they are before it: for
 /// a list of `{ Name, Value }` (user attributes), the items of the names it sets (`Value`
 /// missing where the name has none). Members the read does not show are left out.

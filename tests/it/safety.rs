@@ -1308,3 +1308,65 @@ fn a_write_in_flight_when_the_run_is_killed_is_on_record_and_undone() {
     ));
     assert_eq!(users.trim(), "0");
 }
+
+/// Adding a user to a group it is in, or attaching a policy a role has, changes nothing: the
+/// journal says so, and a revert leaves the membership and the attachment as they were.
+#[test]
+fn adding_what_is_there_already_is_not_reverted_into_a_removal() {
+    let _one = whole_state();
+    let name = unique("there-already");
+    let setup = ok(&run(
+        &script(&format!(
+            r#"let p = cognito::create_user_pool("{name}").UserPool.Id;
+               cognito::admin_create_user(p, "u1", #{{ MessageAction: "SUPPRESS" }});
+               cognito::create_group(#{{ UserPoolId: p, GroupName: "g1" }});
+               cognito::admin_add_user_to_group(#{{ UserPoolId: p, Username: "u1", GroupName: "g1" }});
+               let doc = #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Action: "logs:*", Resource: "*" }}] }};
+               let arn = iam::create_policy("{name}", doc).Policy.Arn;
+               iam::create_role("{name}", #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Principal: #{{ Service: "cognito-idp.amazonaws.com" }}, Action: "sts:AssumeRole" }}] }});
+               iam::attach_role_policy("{name}", arn);
+               print(p); print(arn);"#
+        )),
+        &[],
+    ));
+    let mut lines = setup.lines();
+    let (pool, arn) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+    let journal = temp_dir().join("again.jsonl");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::admin_add_user_to_group(#{{ UserPoolId: "{pool}", Username: "u1", GroupName: "g1" }});
+               iam::attach_role_policy("{name}", "{arn}");"#
+        )))
+        .output()
+        .expect("runs"));
+    let calls: Vec<serde_json::Value> = journal_lines(&journal)
+        .into_iter()
+        .filter(|l| l["type"] == "call" && l["class"] == "create")
+        .collect();
+    assert_eq!(calls.len(), 2);
+    assert!(calls.iter().all(|c| c["changed"] == false), "{calls:?}");
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        err.matches("changed nothing, nothing to undo").count(),
+        2,
+        "{err}"
+    );
+    let still = ok(&run(
+        &script(&format!(
+            r#"print(cognito::admin_list_groups_for_user(#{{ UserPoolId: "{pool}", Username: "u1" }}).Groups.len());
+               print(iam::list_attached_role_policies("{name}").AttachedPolicies.len());
+               iam::detach_role_policy("{name}", "{arn}"); iam::delete_role("{name}"); iam::delete_policy("{arn}");
+               cognito::delete_user_pool("{pool}");"#
+        )),
+        &[],
+    ));
+    assert_eq!(still.trim(), "1\n1");
+}
