@@ -419,7 +419,8 @@ impl Context {
             .call(update.get, &update.get_request, &Map::new())
             .ok()?
             .try_cast::<Map>()?;
-        let before = planned::before_of(update.get.output, &response, &update.patch);
+        let before =
+            planned::before_of(update.get.output, &response, &update.patch, update.read_as);
         self.befores
             .borrow_mut()
             .insert(stash_key(action), (before.clone(), update.patch.clone()));

@@ -281,6 +281,9 @@ pub struct Resource {
     /// creation date, role id): JMESPath over the create's `{ request, response }`, and over
     /// a get's `{ response }`. A revert deletes only the one the run made.
     pub identity: Option<(&'static str, &'static str)>,
+    /// Members an update sets that its reads show under another name (`PolicyDocument` of
+    /// `update_assume_role_policy` is `AssumeRolePolicyDocument` of `get_role`).
+    pub read_as: &'static [(&'static str, &'static str)],
 }
 
 /// A list operation of a resource: its items member, and how an item names a resource's
@@ -316,6 +319,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_user_pools", "UserPools", &[("Id", "UserPoolId"), ("Name", "PoolName")])],
         not_found: NOT_FOUND, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "user", key: &["UserPoolId", "Username"], assigned: &[],
@@ -332,6 +336,7 @@ pub static RESOURCES: &[Resource] = &[
         not_found: Some("UserNotFoundException"),
         fresh: &[("Enabled", "true"), ("UserStatus", "\"FORCE_CHANGE_PASSWORD\"")],
         identity: Some(("response.User.UserCreateDate", "response.UserCreateDate")),
+        read_as: &[],
     },
     Resource {
         kind: "group", key: &["UserPoolId", "GroupName"], assigned: &[],
@@ -342,6 +347,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_groups", "Groups", &[("GroupName", "GroupName"), ("UserPoolId", "UserPoolId"), ("Description", "Description"), ("Precedence", "Precedence"), ("RoleArn", "RoleArn")])],
         not_found: NOT_FOUND, fresh: &[],
         identity: Some(("response.Group.CreationDate", "response.Group.CreationDate")),
+        read_as: &[],
     },
     Resource {
         kind: "group membership", key: &["UserPoolId", "Username", "GroupName"], assigned: &[],
@@ -354,6 +360,7 @@ pub static RESOURCES: &[Resource] = &[
         ],
         not_found: NOT_FOUND, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "app client", key: &["UserPoolId", "ClientId"],
@@ -365,6 +372,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_user_pool_clients", "UserPoolClients", &[("ClientId", "ClientId"), ("ClientName", "ClientName"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "user pool domain", key: &["Domain"], assigned: &[],
@@ -376,6 +384,7 @@ pub static RESOURCES: &[Resource] = &[
         // DescribeUserPoolDomain answers an empty description for a domain that is not there.
         not_found: None, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "identity provider", key: &["UserPoolId", "ProviderName"], assigned: &[],
@@ -386,6 +395,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_identity_providers", "Providers", &[("ProviderName", "ProviderName"), ("ProviderType", "ProviderType")])],
         not_found: NOT_FOUND, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "resource server", key: &["UserPoolId", "Identifier"], assigned: &[],
@@ -396,6 +406,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_resource_servers", "ResourceServers", &[("Identifier", "Identifier"), ("Name", "Name"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         // Starting a job whose CSV was uploaded creates that CSV's users (see planned.rs).
@@ -411,6 +422,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("cognito::list_user_import_jobs", "UserImportJobs", &[("JobId", "JobId"), ("JobName", "JobName"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[("Status", "\"Created\"")],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "role", key: &["RoleName"], assigned: &[],
@@ -421,6 +433,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("iam::list_roles", "Roles", &[("RoleName", "RoleName"), ("AssumeRolePolicyDocument", "AssumeRolePolicyDocument")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
         identity: Some(("response.Role.RoleId", "response.Role.RoleId")),
+        read_as: &[("PolicyDocument", "AssumeRolePolicyDocument")],
     },
     Resource {
         kind: "policy", key: &["PolicyArn"],
@@ -432,6 +445,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("iam::list_policies", "Policies", &[("Arn", "PolicyArn"), ("PolicyName", "PolicyName")])],
         not_found: NO_SUCH_ENTITY, fresh: &[("DefaultVersionId", "\"v1\"")],
         identity: Some(("response.Policy.PolicyId", "response.Policy.PolicyId")),
+        read_as: &[],
     },
     Resource {
         kind: "policy version", key: &["PolicyArn", "VersionId"],
@@ -443,6 +457,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("iam::list_policy_versions", "Versions", &[("VersionId", "VersionId")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "role policy attachment", key: &["RoleName", "PolicyArn"], assigned: &[],
@@ -452,6 +467,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("iam::list_attached_role_policies", "AttachedPolicies", &[("PolicyArn", "PolicyArn")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
         identity: None,
+        read_as: &[],
     },
     Resource {
         kind: "inline role policy", key: &["RoleName", "PolicyName"], assigned: &[],
@@ -462,6 +478,7 @@ pub static RESOURCES: &[Resource] = &[
         list: &[listing("iam::list_role_policies", "PolicyNames", &[("", "PolicyName")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
         identity: None,
+        read_as: &[],
     },
 ];
 

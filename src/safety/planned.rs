@@ -138,6 +138,8 @@ pub struct Update {
     pub get: &'static Operation,
     pub get_request: Map,
     pub patch: Map,
+    /// Patch members a read shows under another name.
+    pub read_as: &'static [(&'static str, &'static str)],
 }
 
 /// The [`Update`] a write makes, when the resource table knows how to read what it changes.
@@ -155,6 +157,7 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
         get,
         get_request: key.clone(),
         patch: patch_of(&key, sets, request),
+        read_as: resource.read_as,
     })
 }
 
@@ -274,8 +277,12 @@ impl Presence {
 /// What a read of a resource says of the members an update sets, as they are before it: for
 /// a list of `{ Name, Value }` (user attributes), the items of the names it sets (`Value`
 /// missing where the name has none). Members the read does not show are left out.
-pub fn before_of(shape: &Shape, response: &Map, patch: &Map) -> Map {
+pub fn before_of(shape: &Shape, response: &Map, patch: &Map, read_as: &[(&str, &str)]) -> Map {
     let holder = |k: &str| -> Option<Dynamic> {
+        let k = read_as
+            .iter()
+            .find(|(set, _)| *set == k)
+            .map_or(k, |(_, shown)| *shown);
         if shape.member(k).is_some() {
             return Some(response.get(k).cloned().unwrap_or(Dynamic::UNIT));
         }

@@ -1370,3 +1370,52 @@ fn adding_what_is_there_already_is_not_reverted_into_a_removal() {
     ));
     assert_eq!(still.trim(), "1\n1");
 }
+
+/// A role's trust policy changed by a run is put back by its revert.
+#[test]
+fn a_roles_trust_policy_is_put_back() {
+    let _one = whole_state();
+    let role = unique("trust");
+    let principal = |p: &str| {
+        format!(
+            r#"#{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Principal: {p}, Action: "sts:AssumeRole" }}] }}"#
+        )
+    };
+    let trusted = || {
+        ok(&run(
+            &script(&format!(
+                r#"print(to_json(iam::get_role("{role}").Role.AssumeRolePolicyDocument.Statement[0].Principal));"#
+            )),
+            &[],
+        ))
+    };
+    ok(&run(
+        &script(&format!(
+            r#"iam::create_role("{role}", {});"#,
+            principal(r#"#{ Service: "cognito-idp.amazonaws.com" }"#)
+        )),
+        &[],
+    ));
+    let before = trusted();
+    let journal = temp_dir().join("trust.jsonl");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"iam::update_assume_role_policy(#{{ RoleName: "{role}", PolicyDocument: {} }});"#,
+            principal(r#"#{ AWS: "arn:aws:iam::210987654321:root" }"#)
+        )))
+        .output()
+        .expect("runs"));
+    assert_ne!(trusted(), before);
+    ok(&runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs"));
+    assert_eq!(trusted(), before);
+    ok(&run(
+        &script(&format!(r#"iam::delete_role("{role}");"#)),
+        &[],
+    ));
+}
