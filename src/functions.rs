@@ -600,7 +600,7 @@ mod tests {
             132 + 7
         );
         assert_eq!(aws::cognito_ops::OPERATIONS.len(), 132);
-        assert_eq!(aws::iam::OPERATIONS.len(), 22);
+        assert_eq!(aws::iam::OPERATIONS.len(), 23);
         assert_eq!(aws::logs::OPERATIONS.len(), 3);
         assert_eq!(all.iter().filter(|f| f.namespace == "logs").count(), 3);
     }

@@ -1,6 +1,6 @@
 //! What each operation does to an account, and how to undo it: one table for every operation.
 //!
-//! Every registered operation (132 cognito-idp, 22 IAM, 1 STS) has one [`Fact`]: its [`Class`]
+//! Every registered operation (132 cognito-idp, 23 IAM, 1 STS, 3 CloudWatch Logs) has one [`Fact`]: its [`Class`]
 //! — a read, or a write that creates, updates or deletes — and, for a write that has one, the
 //! [`Undo`] that reverts it. Reads are the `Describe*`, `Get*`, `List*`, `AdminGet*`,
 //! `AdminList*` operations (`GetCSVHeader` among them), except the `Get*` calls with side
@@ -238,6 +238,7 @@ pub static FACTS: &[Fact] = &[
     fact("iam::list_role_policies", Read, None),
     fact("iam::list_roles", Read, None),
     fact("iam::put_role_policy", Create, Some(undo("iam::delete_role_policy", &[("RoleName", "request.RoleName"), ("PolicyName", "request.PolicyName")]))),
+    fact("iam::set_default_policy_version", Update, None),
     fact("iam::tag_role", Create, Some(undo("iam::untag_role", &[("RoleName", "request.RoleName"), ("TagKeys", "request.Tags[].Key")]))),
     fact("iam::untag_role", Update, None),
     fact("iam::update_assume_role_policy", Update, None),
@@ -440,12 +441,12 @@ pub static RESOURCES: &[Resource] = &[
         assigned: &[("PolicyArn", "response.Policy.Arn")],
         create: &["iam::create_policy"],
         get: &["iam::get_policy"],
-        update: &[],
+        update: &[("iam::set_default_policy_version", &[])],
         delete: &["iam::delete_policy"],
         list: &[listing("iam::list_policies", "Policies", &[("Arn", "PolicyArn"), ("PolicyName", "PolicyName")])],
         not_found: NO_SUCH_ENTITY, fresh: &[("DefaultVersionId", "\"v1\"")],
         identity: Some(("response.Policy.PolicyId", "response.Policy.PolicyId")),
-        read_as: &[],
+        read_as: &[("VersionId", "DefaultVersionId")],
     },
     Resource {
         kind: "policy version", key: &["PolicyArn", "VersionId"],
@@ -533,7 +534,7 @@ mod tests {
     #[test]
     fn every_operation_has_exactly_one_fact() {
         let ops: Vec<String> = aws::operations().map(qualified).collect();
-        assert_eq!(ops.len(), 132 + 22 + 1 + 3);
+        assert_eq!(ops.len(), 132 + 23 + 1 + 3);
         for op in &ops {
             assert_eq!(
                 FACTS.iter().filter(|f| f.op == op).count(),

@@ -330,6 +330,15 @@ pub static OPERATIONS: &[Operation] = &[
         put_role_policy
     ),
     op!(
+        "set_default_policy_version",
+        "SetDefaultPolicyVersion",
+        "Makes a version of a managed policy its default (the one in effect).",
+        POLICY_VERSION_ID,
+        EMPTY,
+        None,
+        set_default_policy_version
+    ),
+    op!(
         "tag_role",
         "TagRole",
         "Adds tags to a role.",
@@ -389,6 +398,7 @@ send!(list_policy_versions, "ListPolicyVersions");
 send!(list_role_policies, "ListRolePolicies");
 send!(list_roles, "ListRoles");
 send!(put_role_policy, "PutRolePolicy");
+send!(set_default_policy_version, "SetDefaultPolicyVersion");
 send!(tag_role, "TagRole");
 send!(untag_role, "UntagRole");
 send!(update_assume_role_policy, "UpdateAssumeRolePolicy");
@@ -537,6 +547,12 @@ mod tests {
             PutRolePolicyInput,
             PutRolePolicyOutput
         );
+        op!(
+            "set_default_policy_version",
+            set_default_policy_version,
+            SetDefaultPolicyVersionInput,
+            SetDefaultPolicyVersionOutput
+        );
         op!("tag_role", tag_role, TagRoleInput, TagRoleOutput);
         op!("untag_role", untag_role, UntagRoleInput, UntagRoleOutput);
         op!(
@@ -545,7 +561,7 @@ mod tests {
             UpdateAssumeRolePolicyInput,
             UpdateAssumeRolePolicyOutput
         );
-        assert_eq!(OPERATIONS.len(), 22);
+        assert_eq!(OPERATIONS.len(), 23);
     }
 
     #[test]

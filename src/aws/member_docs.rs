@@ -4362,6 +4362,16 @@ pub static MEMBER_DOCS: &[(&str, &str, &str)] = &[
         "Indicates whether all the events in this log stream were searched.",
     ),
     (
+        "setdefaultpolicyversioninput",
+        "PolicyArn",
+        "The Amazon Resource Name (ARN) of the IAM policy whose default version you want to set.",
+    ),
+    (
+        "setdefaultpolicyversioninput",
+        "VersionId",
+        "The version of the policy to set as the default (operative) version.",
+    ),
+    (
         "setlogdeliveryconfigurationinput",
         "LogConfigurations",
         "A collection of the logging configurations for a user pool.",

@@ -489,11 +489,45 @@ fn undo(ctx: &Context, step: &Step) -> Result<(), AwsError> {
         .function
         .split_once("::")
         .unwrap_or(("", step.function));
-    let mut request = step.request.clone();
+    let mut sent = step.request.clone();
     if !ctx.dry_run() {
         match step.function {
             "iam::delete_role" => empty_role(ctx, &step.request)?,
             "iam::delete_policy" => empty_policy(ctx, &step.request)?,
+            // A version the run made the default: the newest other one is made default again
+            // first (the default cannot be deleted).
+            "iam::delete_policy_version" => {
+                let arn = step
+                    .request
+                    .get("PolicyArn")
+                    .cloned()
+                    .unwrap_or(Dynamic::UNIT);
+                let version = member(&Dynamic::from(step.request.clone()), "VersionId").to_string();
+                let versions = ctx.call_named(
+                    "iam",
+                    "list_policy_versions",
+                    request(&[("PolicyArn", arn.clone())]),
+                )?;
+                let all = items(&versions, "Versions");
+                let is_default = all.iter().any(|v| {
+                    member(v, "VersionId").to_string() == version
+                        && member(v, "IsDefaultVersion").as_bool().unwrap_or(false)
+                });
+                let previous = all
+                    .iter()
+                    .filter(|v| member(v, "VersionId").to_string() != version)
+                    .max_by_key(|v| member(v, "CreateDate").to_string());
+                if let (true, Some(previous)) = (is_default, previous) {
+                    let _ = ctx.call_named(
+                        "iam",
+                        "set_default_policy_version",
+                        request(&[
+                            ("PolicyArn", arn),
+                            ("VersionId", member(previous, "VersionId")),
+                        ]),
+                    )?;
+                }
+            }
             // Only the attributes the user has now: deleting one it lacks is an error.
             "cognito::admin_delete_user_attributes" => {
                 let user = ctx.call_named(
@@ -513,12 +547,12 @@ fn undo(ctx: &Context, step: &Step) -> Result<(), AwsError> {
                 if names.is_empty() {
                     return Ok(());
                 }
-                request.insert("UserAttributeNames".into(), names.into());
+                sent.insert("UserAttributeNames".into(), names.into());
             }
             _ => {}
         }
     }
-    ctx.call_named(namespace, name, request).map(|_| ())
+    ctx.call_named(namespace, name, sent).map(|_| ())
 }
 
 /// The members `keys` of a request.

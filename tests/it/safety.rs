@@ -1419,3 +1419,55 @@ fn a_roles_trust_policy_is_put_back() {
         &[],
     ));
 }
+
+/// A policy's default version goes back: a new default version made by a run is deleted after
+/// the previous one is made default again, and a default changed by a run is put back.
+#[test]
+fn a_policys_default_version_is_put_back() {
+    let _one = whole_state();
+    let name = unique("default-version");
+    let doc = r#"#{ Version: "2012-10-17", Statement: [#{ Effect: "Allow", Action: "logs:*", Resource: "*" }] }"#;
+    let arn = ok(&run(
+        &script(&format!(
+            r#"let arn = iam::create_policy("{name}", {doc}).Policy.Arn;
+               iam::create_policy_version(#{{ PolicyArn: arn, PolicyDocument: {doc} }});
+               print(arn);"#
+        )),
+        &[],
+    ));
+    let arn = arn.trim();
+    let state = || {
+        ok(&run(
+            &script(&format!(
+                r#"print(to_json([iam::get_policy("{arn}").Policy.DefaultVersionId, iam::list_policy_versions(#{{ PolicyArn: "{arn}" }}).Versions.len()]));"#
+            )),
+            &[],
+        ))
+    };
+    let before = state();
+    assert_eq!(before.trim(), r#"["v1",2]"#);
+    let journal = temp_dir().join("versions.jsonl");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"iam::set_default_policy_version(#{{ PolicyArn: "{arn}", VersionId: "v2" }});
+               iam::create_policy_version(#{{ PolicyArn: "{arn}", PolicyDocument: {doc}, SetAsDefault: true }});"#
+        )))
+        .output()
+        .expect("runs"));
+    assert_eq!(state().trim(), r#"["v3",3]"#);
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    ok(&out);
+    assert_eq!(state(), before, "{}", stderr(&out));
+    ok(&run(
+        &script(&format!(
+            r#"iam::delete_policy_version(#{{ PolicyArn: "{arn}", VersionId: "v2" }}); iam::delete_policy("{arn}");"#
+        )),
+        &[],
+    ));
+}
