@@ -429,7 +429,8 @@ pub static RESOURCES: &[Resource] = &[
         kind: "role", key: &["RoleName"], assigned: &[],
         create: &["iam::create_role"],
         get: &["iam::get_role"],
-        update: &[("iam::update_assume_role_policy", &[])],
+        // Tags merge by key into what a read shows (removing them is not modelled).
+        update: &[("iam::update_assume_role_policy", &[]), ("iam::tag_role", &[])],
         delete: &["iam::delete_role"],
         list: &[listing("iam::list_roles", "Roles", &[("RoleName", "RoleName"), ("AssumeRolePolicyDocument", "AssumeRolePolicyDocument")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],

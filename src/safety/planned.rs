@@ -401,16 +401,25 @@ fn assigned(path: &str, request: &Map, response: &Map) -> Option<Dynamic> {
     (!value.is_null()).then(|| from_json(&value))
 }
 
-/// Sets `patch`'s members on `members`: lists of `{ Name, Value }` (user attributes) merge by
-/// name, anything else is replaced.
+/// Sets `patch`'s members on `members`: lists of `{ Name, Value }` (user attributes) or
+/// `{ Key, Value }` (tags) merge by name, anything else is replaced.
 fn merge(members: &mut Map, patch: &Map) {
     for (k, v) in patch {
-        match (members.get_mut(k.as_str()), v.read_lock::<Array>()) {
-            (Some(current), Some(new)) if is_named_list(current) && is_named_list(v) => {
+        let by = ["Name", "Key"].into_iter().find(|by| {
+            [members.get(k.as_str()), Some(v)].iter().all(|list| {
+                list.and_then(|l| l.read_lock::<Array>().map(|a| a.clone()))
+                    .is_some_and(|a| {
+                        a.iter()
+                            .all(|i| i.read_lock::<Map>().is_some_and(|m| m.contains_key(*by)))
+                    })
+            })
+        });
+        match (members.get_mut(k.as_str()), v.read_lock::<Array>(), by) {
+            (Some(current), Some(new), Some(by)) => {
                 let mut list = current.clone().into_array().unwrap_or_default();
                 for item in new.iter() {
-                    let name = field(item, "Name");
-                    list.retain(|old| field(old, "Name") != name);
+                    let name = field(item, by);
+                    list.retain(|old| field(old, by) != name);
                     list.push(item.clone());
                 }
                 *current = list.into();
