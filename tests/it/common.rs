@@ -278,6 +278,18 @@ pub fn fed(mut cmd: Command, input: &str) -> Output {
     child.wait_with_output().expect("runbook ends")
 }
 
+/// A new user pool named after `prefix` (unique to this run); its id.
+pub fn new_pool(prefix: &str) -> String {
+    let out = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
+            unique(prefix)
+        )),
+        &[],
+    ));
+    out.trim().to_string()
+}
+
 /// A journal's lines, each parsed as JSON (a missing journal has none).
 pub fn journal_lines(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)

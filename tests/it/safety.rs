@@ -207,14 +207,7 @@ fn a_run_is_reverted_to_the_state_before_it() {
 #[test]
 fn a_destructive_call_without_a_terminal_or_yes_is_refused_before_sending() {
     let _one = whole_state();
-    let pool = ok(&run(
-        &script(&format!(
-            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
-            unique("refuse")
-        )),
-        &[],
-    ));
-    let pool = pool.trim();
+    let pool = &new_pool("refuse");
     let journal = temp_dir().join("refused.jsonl");
     let app = app_id("refuse");
     let out = runbook_as(&app)
@@ -1075,14 +1068,7 @@ fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
 #[test]
 fn a_user_made_again_since_the_run_survives_a_revert() {
     let _one = whole_state();
-    let pool = ok(&run(
-        &script(&format!(
-            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
-            unique("made-again")
-        )),
-        &[],
-    ));
-    let pool = pool.trim();
+    let pool = &new_pool("made-again");
     let journal = temp_dir().join("made.jsonl");
     ok(&runbook()
         .args(["run", "--yes", "--journal"])
@@ -1242,14 +1228,7 @@ fn eval_writes_are_journaled_and_revertible() {
 #[test]
 fn a_write_in_flight_when_the_run_is_killed_is_on_record_and_undone() {
     let _one = whole_state();
-    let pool = ok(&run(
-        &script(&format!(
-            r#"print(cognito::create_user_pool("{}").UserPool.Id);"#,
-            unique("killed")
-        )),
-        &[],
-    ));
-    let pool = pool.trim();
+    let pool = &new_pool("killed");
     let app = app_id("killed");
     // The create is carried out, and its answer held for 20 s.
     inject(&format!(
