@@ -148,28 +148,20 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>, Vec<String>) {
             continue;
         }
         match (&fact.undo, &call.created) {
-            (Some(u), Some(created @ serde_json::Value::Object(members))) => undo.push(Step {
+            (Some(u), Some(created @ serde_json::Value::Object(_))) => undo.push(Step {
                 done,
                 undo: format!("{} {}", u.op, summary(created)),
                 function: u.op,
-                request: members
-                    .iter()
-                    .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
-                    .collect(),
+                request: map_of(created),
                 left: None,
                 line: at,
                 made: call.identity.clone().and_then(|identity| {
-                    let request: Map = call
-                        .request
-                        .as_object()?
-                        .iter()
-                        .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
-                        .collect();
-                    let created: Map = members
-                        .iter()
-                        .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
-                        .collect();
-                    Made::of(&call.function, &request, &created, identity)
+                    Made::of(
+                        &call.function,
+                        &map_of(&call.request),
+                        &map_of(created),
+                        identity,
+                    )
                 }),
             }),
             _ => match put_back(call, &done, at) {
@@ -184,15 +176,7 @@ fn steps(lines: &[Line]) -> (Vec<Step>, Vec<String>, Vec<String>) {
 /// A write that was in flight when its run was killed, as a call whose outcome is unknown;
 /// what it made is named by its request.
 fn in_flight(sending: &journal::Sending) -> journal::Call {
-    let request: Map = sending
-        .request
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let request = map_of(&sending.request);
     let created = facts::of_name(&sending.function)
         .and_then(|f| f.undo.as_ref())
         .and_then(|u| u.request_for(&request, &Map::new()));
@@ -221,12 +205,7 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
 /// operation with those values (user attributes that had none are deleted).
 fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> {
     let before = call.before.as_ref().and_then(|b| b.as_object())?;
-    let request: Map = call
-        .request
-        .as_object()?
-        .iter()
-        .map(|(k, v)| (k.as_str().into(), crate::value::from_json(v)))
-        .collect();
+    let request = map_of(&call.request);
     let update = planned::update_of(&call.function, &request)?;
     let fact = facts::of_name(&call.function)?;
     let (ns, name) = call.function.split_once("::")?;
@@ -308,6 +287,13 @@ fn still_left(ctx: &Context, left: &Update) -> Result<(), String> {
     } else {
         Err(changed.join(", "))
     }
+}
+
+/// A journaled request (a JSON object) as a request map; anything else is an empty one.
+fn map_of(json: &serde_json::Value) -> Map {
+    crate::value::from_json(json)
+        .try_cast::<Map>()
+        .unwrap_or_default()
 }
 
 /// Refuses to revert in an account or region other than the run's: nothing is sent there.

@@ -132,6 +132,15 @@ fn patch_of(key: &Map, sets: &[(&str, &str)], request: &Map) -> Map {
     patch
 }
 
+/// The operation that reads one resource by this key (its first get that takes the key).
+fn reader(resource: &Resource, key: &Map) -> Option<&'static Operation> {
+    resource.get.iter().find_map(|q| {
+        let (ns, name) = q.split_once("::")?;
+        crate::aws::find_operation(ns, name)
+            .filter(|op| key.keys().all(|k| op.input.member(k).is_some()))
+    })
+}
+
 /// An update of a modelled resource: the operation that reads it (with the request for that
 /// read) and what the update sets.
 pub struct Update {
@@ -148,11 +157,7 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
         return None;
     };
     let key = key_of(resource, request, None)?;
-    let get = resource.get.iter().find_map(|q| {
-        let (ns, name) = q.split_once("::")?;
-        crate::aws::find_operation(ns, name)
-            .filter(|op| key.keys().all(|k| op.input.member(k).is_some()))
-    })?;
+    let get = reader(resource, &key)?;
     Some(Update {
         get,
         get_request: key.clone(),
@@ -194,11 +199,7 @@ impl Made {
         let mut named = request.clone();
         named.extend(created.clone());
         let key = key_of(resource, &named, None)?;
-        let get = resource.get.iter().find_map(|q| {
-            let (ns, name) = q.split_once("::")?;
-            crate::aws::find_operation(ns, name)
-                .filter(|op| key.keys().all(|k| op.input.member(k).is_some()))
-        })?;
+        let get = reader(resource, &key)?;
         Some(Self {
             get,
             get_request: key,

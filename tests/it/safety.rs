@@ -167,11 +167,7 @@ fn a_run_is_reverted_to_the_state_before_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
 
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert_eq!(snapshot(), before, "{err}");
@@ -187,11 +183,7 @@ fn a_run_is_reverted_to_the_state_before_it() {
     assert_eq!(calls(&lines, "iam::delete_role")[0]["outcome"], "ok");
 
     // A second revert finds everything already gone, and says so.
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -837,11 +829,7 @@ fn revert_acts_only_in_the_runs_own_account_and_region_and_on_one_run() {
     let elsewhere = temp_dir().join("elsewhere.jsonl");
     let text = std::fs::read_to_string(&journal).expect("journal");
     std::fs::write(&elsewhere, text.replace("123456789012", "210987654321")).expect("write");
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&elsewhere)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&elsewhere);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -855,11 +843,7 @@ fn revert_acts_only_in_the_runs_own_account_and_region_and_on_one_run() {
     let names = pools();
     assert!(names.contains(&first) && names.contains(&second), "{names}");
     // The right target: only the last run is undone.
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -993,11 +977,7 @@ fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
         )),
         &[],
     ));
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -1047,11 +1027,7 @@ fn updates_are_put_back_unless_changed_since_and_no_ops_stay_as_they_are() {
         .output()
         .expect("runs"));
     assert_ne!(settings(pool), settings_before);
-    ok(&runbook()
-        .args(["revert", "--yes"])
-        .arg(&changes)
-        .output()
-        .expect("runs"));
+    ok(&revert_yes(&changes));
     assert_eq!(settings(pool), settings_before);
     // --force puts it back anyway; what is already back stays so.
     let out = runbook()
@@ -1098,11 +1074,7 @@ fn a_user_made_again_since_the_run_survives_a_revert() {
         &[],
     ));
     for _ in 0..2 {
-        let out = runbook()
-            .args(["revert", "--yes"])
-            .arg(&journal)
-            .output()
-            .expect("runs");
+        let out = revert_yes(&journal);
         let err = stderr(&out);
         assert!(out.status.success(), "{err}");
         assert!(
@@ -1268,11 +1240,7 @@ fn a_write_in_flight_when_the_run_is_killed_is_on_record_and_undone() {
             .any(|l| l["type"] == "call" && l["function"] == "cognito::admin_create_user"),
         "its outcome never came: {lines:?}"
     );
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -1326,11 +1294,7 @@ fn adding_what_is_there_already_is_not_reverted_into_a_removal() {
         .collect();
     assert_eq!(calls.len(), 2);
     assert!(calls.iter().all(|c| c["changed"] == false), "{calls:?}");
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert_eq!(
@@ -1387,11 +1351,7 @@ fn a_roles_trust_policy_is_put_back() {
         .output()
         .expect("runs"));
     assert_ne!(trusted(), before);
-    ok(&runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs"));
+    ok(&revert_yes(&journal));
     assert_eq!(trusted(), before);
     ok(&run(
         &script(&format!(r#"iam::delete_role("{role}");"#)),
@@ -1436,11 +1396,7 @@ fn a_policys_default_version_is_put_back() {
         .output()
         .expect("runs"));
     assert_eq!(state().trim(), r#"["v3",3]"#);
-    let out = runbook()
-        .args(["revert", "--yes"])
-        .arg(&journal)
-        .output()
-        .expect("runs");
+    let out = revert_yes(&journal);
     ok(&out);
     assert_eq!(state(), before, "{}", stderr(&out));
     ok(&run(
@@ -1449,4 +1405,13 @@ fn a_policys_default_version_is_put_back() {
         )),
         &[],
     ));
+}
+
+/// `runbook revert --yes JOURNAL` against the emulator.
+fn revert_yes(journal: &Path) -> std::process::Output {
+    runbook()
+        .args(["revert", "--yes"])
+        .arg(journal)
+        .output()
+        .expect("runs")
 }
