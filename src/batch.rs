@@ -189,7 +189,7 @@ impl Meter {
             }
             None if self.last_line.elapsed() >= Duration::from_secs(2) => {
                 self.last_line = Instant::now();
-                eprintln!("{}", self.line(done, throttles, errors));
+                crate::say!("{}", self.line(done, throttles, errors));
             }
             None => {}
         }
@@ -199,7 +199,7 @@ impl Meter {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        eprintln!("{}", self.line(done, throttles, errors));
+        crate::say!("{}", self.line(done, throttles, errors));
     }
 }
 
@@ -345,8 +345,12 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
     let mut pace = Pace::new(opts.rate);
     let clients = &ctx.clients;
     let mut stopped = None;
+    ctx.ready_to_record(&actions);
+    // Requests sent and not answered yet; after a signal and GRACE, abandoned.
+    let mut waiting: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     ctx.runtime.block_on(async {
         let mut in_flight = FuturesUnordered::new();
+        let mut deadline = None;
         loop {
             while stopped.is_none() && in_flight.len() < opts.concurrency {
                 if let Some(signal) = interrupt::received() {
@@ -365,15 +369,45 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
                 }) else {
                     continue;
                 };
+                waiting.insert(i);
                 in_flight.push(async move {
                     let started = Instant::now();
                     let answer = aws::send(clients, op, request).await;
                     (i, answer, started.elapsed())
                 });
             }
-            let Some((i, answer, elapsed)) = in_flight.next().await else {
+            if in_flight.is_empty() {
+                break;
+            }
+            // A signal stops the sending; what is in flight gets GRACE to answer.
+            if stopped.is_some() && deadline.is_none() {
+                deadline = Some(tokio::time::Instant::now() + crate::context::GRACE);
+            }
+            let next = match deadline {
+                Some(deadline) => match tokio::time::timeout_at(deadline, in_flight.next()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                },
+                None => tokio::select! {
+                    next = in_flight.next() => next,
+                    signal = interrupt::arrival() => {
+                        stopped = Some(signal);
+                        continue;
+                    }
+                },
+            };
+            let Some((i, answer, elapsed)) = next else {
                 break;
             };
+            if stopped.is_some() {
+                // After a signal nothing is sent again: a throttled or failed request is done.
+                waiting.remove(&i);
+                let settled = ctx.settle(&actions[i], answer, elapsed);
+                errors += usize::from(settled.is_err());
+                results[i] = Some(settled);
+                done += 1;
+                continue;
+            }
             match answer {
                 Err(e) if THROTTLED.contains(&e.code.as_str()) => {
                     throttles += 1;
@@ -385,6 +419,7 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
                     queue.push_back(i);
                 }
                 answer => {
+                    waiting.remove(&i);
                     pace.accepted();
                     let prior = attempts[i];
                     let answer = answer
@@ -408,9 +443,19 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
             }
         }
     });
+    // Requests a signal abandoned in flight: journaled (a write as maybe).
+    if let Some(signal) = stopped {
+        for i in waiting {
+            let _ = ctx.settle(
+                &actions[i],
+                Err(AwsError::abandoned(signal)),
+                std::time::Duration::ZERO,
+            );
+        }
+    }
     meter.finish(done, throttles, errors);
     if let Some(signal) = stopped {
-        eprintln!(
+        crate::say!(
             "aws::batch {function} stopped by {}: {done} of {total} done, {} not sent",
             interrupt::name(signal),
             total - done

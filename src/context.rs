@@ -34,8 +34,6 @@ pub struct Safety {
     /// What the journal's first line says about the run (runbook, vars); its time, target and
     /// dry-run flag are filled in when it is written.
     pub header: journal::Run,
-    /// Abandon the call in flight on Ctrl-C (the REPL) instead of letting it finish (a run).
-    pub abandon_calls: bool,
 }
 
 impl Safety {
@@ -61,7 +59,6 @@ impl Safety {
             confirm: Policy::for_run(yes),
             journal: None,
             header: journal::Run::default(),
-            abandon_calls: false,
         }
     }
 }
@@ -92,7 +89,8 @@ pub struct Context {
     plan: Plan,
     /// The requests of import jobs this run started, to stop them if it is interrupted.
     started_imports: RefCell<Vec<Map>>,
-    abandon_calls: bool,
+    /// The account lookup before the first write got no answer: the endpoint is silent.
+    silent: std::cell::Cell<bool>,
 }
 
 /// What [`Context::admit`] decided.
@@ -115,6 +113,27 @@ const ALREADY_EXISTS: &[&str] = &[
 
 /// The members that say which thing a request is about (`UserPoolId=…, Username=u1`), for
 /// error messages: never a secret.
+/// How long a call in flight is given to finish after SIGINT/SIGTERM before it is abandoned:
+/// a call that answers in that time is journaled as it went; one that does not is abandoned
+/// (a write journaled `maybe`), so a signal always ends a wait within a second.
+pub const GRACE: std::time::Duration = std::time::Duration::from_millis(700);
+
+/// A call's future that a signal abandons after [`GRACE`].
+pub async fn interruptible<T>(
+    call: impl std::future::Future<Output = Result<T, AwsError>>,
+) -> Result<T, AwsError> {
+    let mut call = std::pin::pin!(call);
+    tokio::select! {
+        answer = &mut call => answer,
+        signal = interrupt::arrival() => {
+            match tokio::time::timeout(GRACE, &mut call).await {
+                Ok(answer) => answer,
+                Err(_) => Err(AwsError::abandoned(signal)),
+            }
+        }
+    }
+}
+
 fn subject(request: &Map) -> Option<String> {
     let parts: Vec<String> = request
         .iter()
@@ -194,7 +213,7 @@ impl Context {
             announced: OnceCell::new(),
             plan: Plan::default(),
             started_imports: RefCell::new(Vec::new()),
-            abandon_calls: safety.abandon_calls,
+            silent: std::cell::Cell::new(false),
         }))
     }
 
@@ -219,18 +238,24 @@ impl Context {
         let mut merged = defaults.clone();
         merged.extend(request.iter().map(|(k, v)| (k.clone(), v.clone())));
         let checked = Request::check(op, &merged, request)?;
-        self.guarded(&Action::of(op, &merged), || {
-            let send = aws::send(&self.clients, op, checked);
-            if !self.abandon_calls {
-                return self.runtime.block_on(send);
-            }
-            self.runtime.block_on(async {
-                tokio::select! {
-                    answer = send => answer,
-                    signal = interrupt::arrival() => Err(AwsError::interrupted(signal)),
-                }
-            })
+        let action = Action::of(op, &merged);
+        self.guarded(&action, || {
+            self.block_on_call(aws::send(&self.clients, op, checked), action.cleanup)
         })
+    }
+
+    /// Waits for a call on the run's runtime; SIGINT/SIGTERM abandon it (see
+    /// [`interruptible`]), but not a clean-up call made after one (bounded by `--timeout`).
+    pub fn block_on_call<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, AwsError>>,
+        cleanup: bool,
+    ) -> Result<T, AwsError> {
+        if cleanup {
+            self.runtime.block_on(call)
+        } else {
+            self.runtime.block_on(interruptible(call))
+        }
     }
 
     /// Runs an operation named as in a script (`"cognito"`, `"describe_user_pool"`), for helpers
@@ -325,6 +350,29 @@ impl Context {
         }
         if action.class.writes() {
             self.announce();
+            // A signal during the account lookup: nothing is sent.
+            if !action.cleanup
+                && let Some(signal) = interrupt::received()
+            {
+                return Err(AwsError::interrupted(signal));
+            }
+            // The endpoint did not answer the account lookup: the write would wait as long
+            // again for nothing (a silent endpoint fails within one --timeout, not two).
+            if self.silent.get() && !action.cleanup {
+                return Err(AwsError {
+                    retryable: true,
+                    ..AwsError::local(
+                        action.service,
+                        action.api,
+                        "Timeout",
+                        &format!(
+                            "no answer from the endpoint within {} s to the account lookup (sts GetCallerIdentity) made before the first write; {} was not sent. Raise the limit with --timeout SECONDS",
+                            self.clients.settings().timeout.as_secs(),
+                            action.function
+                        ),
+                    )
+                });
+            }
             if action.class.destructive()
                 && !action.cleanup
                 && !action.confirmed
@@ -468,7 +516,7 @@ impl Context {
                 // may have been made.
                 let unknown = e.uncertain
                     || e.code == "Timeout"
-                    || (e.code == aws::error::INTERRUPTED && self.abandon_calls)
+                    || e.code == aws::error::INTERRUPTED
                     || (e.status.is_some_and(|s| s >= 500) && e.code != aws::error::INTERRUPTED);
                 let why = if e.uncertain {
                     "uncertain"
@@ -499,11 +547,12 @@ impl Context {
                 e.message
             );
         }
-        if e.code == "Timeout" {
+        if e.code == "Timeout" && action.op.is_some() {
             let settings = self.clients.settings();
             let endpoint = settings
                 .endpoint_url
-                .clone()
+                .as_deref()
+                .map(crate::value::url_passwords_masked)
                 .unwrap_or_else(|| format!("the {} endpoint", action.service));
             e.message = format!(
                 "{} {}: no answer from {endpoint} within {} s ({} attempt{}); the endpoint accepted the connection but did not answer. Raise the limit with --timeout SECONDS",
@@ -544,7 +593,10 @@ impl Context {
         Target {
             region: self.runtime.block_on(self.clients.region()).ok(),
             source: settings.credential_source(),
-            endpoint: settings.endpoint_url.clone(),
+            endpoint: settings
+                .endpoint_url
+                .as_deref()
+                .map(crate::value::url_passwords_masked),
             ..Target::default()
         }
     }
@@ -557,7 +609,7 @@ impl Context {
                 .ok_or_else(|| AwsError::local("sts", "GetCallerIdentity", "Internal", "missing"))
                 .and_then(|op| {
                     let request = Request::check(op, &Map::new(), &Map::new())?;
-                    self.runtime.block_on(aws::send(&self.clients, op, request))
+                    self.block_on_call(aws::send(&self.clients, op, request), false)
                 });
             match identity {
                 Ok(answer) => {
@@ -570,16 +622,33 @@ impl Context {
                     target.account = text("Account");
                     target.arn = text("Arn");
                 }
-                Err(e) => target.unknown = Some(e.to_string()),
+                Err(e) if e.code == aws::error::INTERRUPTED => {
+                    target.unknown =
+                        Some("a signal came before the account lookup answered".into());
+                }
+                Err(e) => {
+                    if ["Timeout", "EndpointUnreachable"].contains(&e.code.as_str()) {
+                        self.silent.set(true);
+                    }
+                    target.unknown = Some(e.to_string());
+                }
             }
             target
         })
     }
 
+    /// Resolves now what journaling these actions will need (the target, looked up with a
+    /// call of its own), before a batch drives its calls on the runtime.
+    pub fn ready_to_record(&self, actions: &[Action]) {
+        if actions.iter().any(|a| self.journals(a.class)) {
+            self.target();
+        }
+    }
+
     /// Names the target on stderr, once, before the first write.
     fn announce(&self) {
         self.announced.get_or_init(|| {
-            eprintln!("{}", self.target().line());
+            crate::say!("{}", self.target().line());
         });
     }
 
@@ -593,7 +662,7 @@ impl Context {
                 continue;
             }
             self.header.borrow_mut().mask_var(&name);
-            eprintln!(
+            crate::say!(
                 "runbook: warning: --var {name} is sent as a secret; pass it with secret(\"{}\") (from the environment or a prompt) so that it is on no command line",
                 name.to_ascii_uppercase()
             );
@@ -655,7 +724,7 @@ impl Context {
         // A `--var` this call sends as a secret is masked before the first line is written.
         self.secret_vars(self.vars_sent_as_secrets(action.request));
         // A call that found no endpoint answering: do not wait for it a second time.
-        if ["Timeout", "EndpointUnreachable"].contains(&outcome) {
+        if ["Timeout", "EndpointUnreachable", aws::error::INTERRUPTED].contains(&outcome) {
             self.target_unresolved("the endpoint did not answer");
         }
         let target = self.target().clone();
@@ -718,7 +787,7 @@ impl Context {
     /// Ends the run: the journal's last line, and in a dry run the plan's closing line.
     pub fn finish(&self, result: &Result<(), Error>) {
         if self.dry_run {
-            eprintln!("{}", self.plan.closing_line());
+            crate::say!("{}", self.plan.closing_line());
         }
         let mut journal = self.journal.borrow_mut();
         let Some(journal) = journal.as_mut().filter(|j| j.is_open()) else {
@@ -772,7 +841,7 @@ impl Context {
                 self.runtime
                     .block_on(aws::send(&self.clients, stop, checked))
             }) {
-                Ok(_) => eprintln!(
+                Ok(_) => crate::say!(
                     "runbook: stopped import job {} that this run started",
                     stop_request
                         .get("JobId")
@@ -781,7 +850,9 @@ impl Context {
                 ),
                 // Already finished: nothing to stop.
                 Err(e) if e.code == "PreconditionNotMetException" => {}
-                Err(e) => eprintln!("runbook: could not stop an import job this run started: {e}"),
+                Err(e) => {
+                    crate::say!("runbook: could not stop an import job this run started: {e}")
+                }
             }
         }
     }
@@ -792,9 +863,9 @@ impl Context {
         self.finish(result);
         match self.journal_path() {
             Some(path) if self.dry_run => {
-                eprintln!("runbook: journal {} (the plan)", path.display())
+                crate::say!("runbook: journal {} (the plan)", path.display())
             }
-            Some(path) if self.wrote() => eprintln!(
+            Some(path) if self.wrote() => crate::say!(
                 "runbook: journal {} (runbook revert {0} undoes it)",
                 path.display()
             ),

@@ -180,7 +180,7 @@ impl Emulator {
             if crate::safety::interrupt::received().is_some() {
                 let _ = child.kill();
                 let _ = child.wait();
-                eprintln!("runbook: local emulator stopped");
+                crate::say!("runbook: local emulator stopped");
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));

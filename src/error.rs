@@ -43,6 +43,8 @@ pub enum Error {
     Emulator(String),
     /// A checked input is invalid; its report was already printed (exit 1).
     Invalid(String),
+    /// A command's output could not be written: stdout closed or full, a file refused (exit 1).
+    Write { what: String, why: String },
     /// SIGINT or SIGTERM stopped the run after the call in flight (exit 128 + the signal).
     Interrupted(i32),
 }
@@ -53,7 +55,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Read { .. } | Error::Script { .. } | Error::Check(_) => 2,
-            Error::Runtime { .. } | Error::Emulator(_) | Error::Invalid(_) => 1,
+            Error::Runtime { .. }
+            | Error::Emulator(_)
+            | Error::Invalid(_)
+            | Error::Write { .. } => 1,
             Error::Interrupted(signal) => crate::safety::interrupt::exit_code(*signal),
         }
     }
@@ -85,9 +90,10 @@ impl fmt::Display for Error {
             }
             Error::Emulator(message) => write!(f, "error: local emulator: {message}"),
             Error::Invalid(message) => write!(f, "error: {message}"),
+            Error::Write { what, why } => write!(f, "error: cannot write {what}: {why}"),
             Error::Interrupted(signal) => write!(
                 f,
-                "error: stopped by {}: the call in flight finished; nothing after it was sent",
+                "error: stopped by {}: nothing more was sent (the journal says how the call in flight ended)",
                 crate::safety::interrupt::name(*signal)
             ),
         }

@@ -131,7 +131,7 @@ mod global_helpers {
 
     /// Prints a line on stderr: progress, or what a step did (stdout stays the runbook's data).
     pub fn eprint(text: &str) {
-        eprintln!("{text}");
+        crate::say!("{text}");
     }
 
     /// Waits; seconds may be fractional.
@@ -163,7 +163,7 @@ mod global_helpers {
     #[rhai_fn(return_raw)]
     pub fn read_file(ctx: NativeCallContext, path: &str) -> Result<String, Box<EvalAltResult>> {
         let full = resolve(&ctx, path);
-        std::fs::read_to_string(&full).map_err(|e| {
+        crate::files::read_text(&full, crate::files::TEXT_CAP).map_err(|e| {
             fail(
                 format!("read_file: cannot read {}: {e}", full.display()),
                 ctx.call_position(),
@@ -177,12 +177,13 @@ mod global_helpers {
     pub fn read_csv(ctx: NativeCallContext, path: &str) -> Result<rhai::Array, Box<EvalAltResult>> {
         let pos = ctx.call_position();
         let full = resolve(&ctx, path);
-        let mut reader = csv::Reader::from_path(&full).map_err(|e| {
+        let file = crate::files::regular(&full, crate::files::CSV_CAP).map_err(|e| {
             fail(
                 format!("read_csv: cannot read {}: {e}", full.display()),
                 pos,
             )
         })?;
+        let mut reader = csv::Reader::from_reader(file);
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| fail(format!("read_csv: {}: {e}", full.display()), pos))?
@@ -204,15 +205,16 @@ mod global_helpers {
     }
 
     // A secret prints as `********`.
-    #[rhai_fn(
-        global,
-        name = "print",
-        name = "debug",
-        name = "to_string",
-        name = "to_debug"
-    )]
-    pub fn secret_to_string(secret: &mut Secret) -> String {
+    #[rhai_fn(global, name = "print", name = "debug")]
+    pub fn secret_print(secret: &mut Secret) -> String {
         secret.shown()
+    }
+
+    // Made into plain text (`${secret}`, `to_string`) a secret is its mask, marked so that
+    // sending that text is an error rather than a password of asterisks.
+    #[rhai_fn(global, name = "to_string", name = "to_debug")]
+    pub fn secret_to_string(secret: &mut Secret) -> String {
+        secret.text()
     }
 
     /// The plain text of a secret value, when it really must be seen (a generated password to
@@ -225,34 +227,50 @@ mod global_helpers {
     }
 
     // Maps print as the AWS CLI prints them: JSON, with secret members masked.
-    #[rhai_fn(global, name = "print", name = "debug")]
-    pub fn map_print(map: &mut Map) -> String {
-        masked_json(&Dynamic::from(map.clone()), true)
+    #[rhai_fn(global, name = "print", name = "debug", return_raw)]
+    pub fn map_print(map: &mut Map) -> Result<String, Box<EvalAltResult>> {
+        shown_json(Dynamic::from(map.clone()), true)
     }
 
     // Inside a string (`${map}`), maps are compact JSON, with secret members masked.
-    #[rhai_fn(global, name = "to_string", name = "to_debug")]
-    pub fn map_to_string(map: &mut Map) -> String {
-        masked_json(&Dynamic::from(map.clone()), false)
+    #[rhai_fn(global, name = "to_string", name = "to_debug", return_raw)]
+    pub fn map_to_string(map: &mut Map) -> Result<String, Box<EvalAltResult>> {
+        shown_json(Dynamic::from(map.clone()), false)
     }
 
     // Arrays print as JSON, with secret members masked.
-    #[rhai_fn(global, name = "print", name = "debug")]
-    pub fn array_print(array: &mut rhai::Array) -> String {
-        masked_json(&Dynamic::from(array.clone()), true)
+    #[rhai_fn(global, name = "print", name = "debug", return_raw)]
+    pub fn array_print(array: &mut rhai::Array) -> Result<String, Box<EvalAltResult>> {
+        shown_json(Dynamic::from(array.clone()), true)
     }
 
     // Inside a string (`${array}`), arrays are compact JSON, with secret members masked.
-    #[rhai_fn(global, name = "to_string", name = "to_debug")]
-    pub fn array_to_string(array: &mut rhai::Array) -> String {
-        masked_json(&Dynamic::from(array.clone()), false)
+    #[rhai_fn(global, name = "to_string", name = "to_debug", return_raw)]
+    pub fn array_to_string(array: &mut rhai::Array) -> Result<String, Box<EvalAltResult>> {
+        shown_json(Dynamic::from(array.clone()), false)
     }
+}
+
+/// A map or array as JSON to show: secrets masked; inside a string (`pretty` false) the masks
+/// are marked, so that sending that text is refused. Nested too deep: an error.
+fn shown_json(value: Dynamic, pretty: bool) -> Result<String, Box<EvalAltResult>> {
+    if crate::value::too_deep(&value) {
+        return Err(fail(crate::value::too_deep_message(), Position::NONE));
+    }
+    let json = masked_json(&value, pretty);
+    Ok(if pretty {
+        json
+    } else {
+        let quoted = format!("\"{}\"", crate::value::MASK);
+        json.replace(&quoted, &format!("\"{}\"", crate::value::TEXT_MASK))
+    })
 }
 
 /// Registers the helpers: the plugin module, then those that need the runbook's context.
 pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_type_with_name::<Secret>("secret");
     engine.register_global_module(exported_module!(global_helpers).into());
+    crate::secrets::register(engine);
 
     rhai::FuncRegistration::new("secret")
         .with_params_info(["name: String", "secret"])

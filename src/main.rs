@@ -14,6 +14,7 @@ mod context;
 mod emulator;
 mod engine;
 mod error;
+mod files;
 mod functions;
 mod helpers;
 mod import;
@@ -22,22 +23,55 @@ mod output;
 mod password;
 mod repl;
 mod safety;
+mod secrets;
 mod state;
 mod value;
 
 use clap::Parser;
 
 fn main() {
+    keep_standard_streams_open();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+            if let Err(why) = e.print() {
+                crate::say!(
+                    "error: cannot write {}: {why}",
+                    if code == 0 { "to stdout" } else { "the usage" }
+                );
+                std::process::exit(1);
+            }
             std::process::exit(code);
         }
     };
-    if let Err(e) = cli.run() {
-        eprintln!("{e}");
+    let result = cli.run().and_then(|()| match output::lost() {
+        // The command did its work, but what it printed did not all reach stdout.
+        Some(why) => Err(error::Error::Write {
+            what: "the whole output to stdout".into(),
+            why: why.into(),
+        }),
+        None => Ok(()),
+    });
+    if let Err(e) = result {
+        crate::say!("{}", value::scrubbed(&value::shown_text(&e.to_string())));
         std::process::exit(e.exit_code());
+    }
+}
+
+/// Opens `/dev/null` on any of stdin, stdout and stderr that is closed, so that no file runbook
+/// opens (a journal) takes its number and receives messages meant for the terminal.
+fn keep_standard_streams_open() {
+    for fd in 0..=2 {
+        // SAFETY: fcntl(F_GETFD) on any number only reads the descriptor table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+            let flags = if fd == 0 {
+                libc::O_RDONLY
+            } else {
+                libc::O_WRONLY
+            };
+            // SAFETY: a constant NUL-terminated path; open returns the lowest free number, `fd`.
+            unsafe { libc::open(c"/dev/null".as_ptr(), flags) };
+        }
     }
 }

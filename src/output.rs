@@ -1,10 +1,81 @@
 //! Writing to stdout without panicking when the reader goes away (`runbook ops | head`).
 
 use std::io::Write;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::files::{self, Existing, Refused};
+
+/// `eprintln!` that never panics: one line on stderr, dropped when stderr is closed or full
+/// (a procedure must not stop halfway, without its journal's last line, for a lost message).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::output::stderr_line(format_args!($($arg)*))
+    };
+}
+
+/// Writes one line on stderr, ignoring a stderr that is gone (see [`say!`](crate::say)).
+pub fn stderr_line(args: std::fmt::Arguments) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
+}
+
+/// Writes a command's whole output to stdout; an error (exit 1) when it cannot be written.
+/// A reader that closed stdout (`| head`) is not an error.
+pub fn write_stdout(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            what: "to stdout".into(),
+            why: e.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `text` to a new file at `path` (with `force`, an existing regular file of the
+/// operator's own is replaced; a link never is).
+pub fn write_file(path: &Path, mode: u32, force: bool, text: &str) -> Result<(), Error> {
+    let existing = if force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let what = path.display().to_string();
+    let mut file = files::create(path, mode, existing).map_err(|e| Error::Write {
+        what: what.clone(),
+        why: match e {
+            Refused::Exists => "the file exists; pass --force to replace it".into(),
+            e => e.to_string(),
+        },
+    })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| Error::Write {
+            what,
+            why: e.to_string(),
+        })
+}
+
+/// Why stdout could not be written, once that happened for another reason than its reader
+/// closing it (a full disk): the command then exits 1 at its end ([`lost`]).
+static LOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Has output been lost (stdout full or failing, not merely closed by its reader)? Why.
+pub fn lost() -> Option<&'static str> {
+    LOST.get().map(String::as_str)
+}
+
+fn failed(e: &std::io::Error) {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        let _ = LOST.set(e.to_string());
+    }
+}
 
 /// Prints one line on stdout; `false` once stdout is closed or full, so a caller can stop.
 pub fn print_line(text: &str) -> bool {
-    write_line(text).is_ok()
+    write_line(text).inspect_err(failed).is_ok()
 }
 
 fn write_line(text: &str) -> std::io::Result<()> {
@@ -15,7 +86,8 @@ fn write_line(text: &str) -> std::io::Result<()> {
 
 /// What a runbook prints: one line on stdout. When stdout closes (`runbook run x | head -1`)
 /// the runbook goes on to its end — a procedure must not stop halfway because a pager closed —
-/// and the rest of its output is dropped, said once on stderr.
+/// and the rest of its output is dropped, said once on stderr. When stdout fails otherwise
+/// (a full disk) the runbook also goes on, and the command exits 1 at its end.
 pub fn print(text: &str) {
     static CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
@@ -23,11 +95,12 @@ pub fn print(text: &str) {
     }
     if let Err(e) = write_line(text) {
         CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        failed(&e);
         let why = if e.kind() == std::io::ErrorKind::BrokenPipe {
             "stdout is closed".to_string()
         } else {
             format!("cannot write to stdout ({e})")
         };
-        eprintln!("runbook: {why}; the runbook goes on, its further output is dropped");
+        crate::say!("runbook: {why}; the runbook goes on, its further output is dropped");
     }
 }

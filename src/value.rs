@@ -20,6 +20,49 @@ use serde_json::Value;
 /// What a masked value prints as.
 pub const MASK: &str = "********";
 
+/// What a secret turns into when a script makes plain text of it by any other way than the
+/// operations that keep it a secret (`+`, `sub_string`, `replace`…): an interpolation, a
+/// map printed into a string. The mask between two invisible separators, so that such text
+/// shows as `********` but is refused when sent ([`holds_masked_secret`]) — never a password
+/// of asterisks.
+pub const TEXT_MASK: &str = "\u{2063}********\u{2063}";
+
+/// Does text hold a secret that was made into text (its mask, not its value)?
+pub fn holds_masked_secret(text: &str) -> bool {
+    text.contains(TEXT_MASK)
+}
+
+/// Text as it is shown: the invisible marks of [`TEXT_MASK`] dropped.
+pub fn shown_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\u{2063}') {
+        text.replace('\u{2063}', "").into()
+    } else {
+        text.into()
+    }
+}
+
+/// How deep a value may nest to be printed, turned into JSON or sent.
+pub const MAX_DEPTH: usize = 100;
+
+/// Is `value` nested deeper than [`MAX_DEPTH`] maps and arrays? (Looks no deeper than that.)
+pub fn too_deep(value: &Dynamic) -> bool {
+    fn deeper(value: &Dynamic, left: usize) -> bool {
+        if let Some(map) = value.read_lock::<Map>() {
+            return left == 0 || map.values().any(|v| deeper(v, left - 1));
+        }
+        if let Some(array) = value.read_lock::<Array>() {
+            return left == 0 || array.iter().any(|v| deeper(v, left - 1));
+        }
+        false
+    }
+    deeper(value, MAX_DEPTH)
+}
+
+/// The message for a value nested deeper than [`MAX_DEPTH`].
+pub fn too_deep_message() -> String {
+    format!("the value is nested deeper than {MAX_DEPTH} levels of maps and arrays")
+}
+
 /// A string that must not be shown, sent as itself. `reveal(value)` shows it in a script.
 #[derive(Clone)]
 pub struct Secret {
@@ -27,20 +70,77 @@ pub struct Secret {
     url: bool,
 }
 
+/// Every secret value this process has held, longest first, for [`scrubbed`].
+fn held() -> std::sync::MutexGuard<'static, Vec<String>> {
+    static HELD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Remembers a secret's value so that [`scrubbed`] can take it out of messages. Values too
+/// short to be told from ordinary words are not remembered.
+fn hold(value: &str) {
+    if value.chars().count() < 4 {
+        return;
+    }
+    let mut held = held();
+    if !held.iter().any(|v| v == value) {
+        held.push(value.to_string());
+        held.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+}
+
+/// A message fit to show: every secret value the run holds replaced by `********` (a
+/// service may echo a password in an error), and the password in a URL (`https://user:pw@…`)
+/// masked.
+pub fn scrubbed(text: &str) -> String {
+    let mut out = text.to_string();
+    for value in held().iter() {
+        if out.contains(value.as_str()) {
+            out = out.replace(value.as_str(), MASK);
+        }
+    }
+    url_passwords_masked(&out)
+}
+
+/// `scheme://user:password@host` → `scheme://user:********@host`, wherever it appears.
+pub fn url_passwords_masked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"')
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => out.push_str(&format!("{user}:{MASK}@{host}")),
+                None => out.push_str(&format!("{userinfo}@{host}")),
+            },
+            None => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            url: false,
-        }
+        let value = value.into();
+        hold(&value);
+        Self { value, url: false }
     }
 
     /// A pre-signed URL: its signature (the query string) is the secret part.
     pub fn url(value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            url: true,
+        let value = value.into();
+        if let Some((_, query)) = value.split_once('?') {
+            hold(query);
         }
+        Self { value, url: true }
     }
 
     /// The value itself, for sending to AWS.
@@ -48,13 +148,41 @@ impl Secret {
         &self.value
     }
 
-    /// What is shown wherever it is printed, interpolated, serialised or journaled.
+    /// What is shown wherever it is printed, serialised or journaled.
     pub fn shown(&self) -> String {
         if self.url {
             redact_url(&self.value)
         } else {
             MASK.to_string()
         }
+    }
+
+    /// What it becomes as plain text in a script (interpolated, `to_string`): shown as
+    /// [`shown`](Self::shown), refused when sent (see [`TEXT_MASK`]).
+    pub fn text(&self) -> String {
+        if self.url {
+            match self.value.split_once('?') {
+                Some((base, _)) => format!("{base}?{TEXT_MASK}"),
+                None => self.value.clone(),
+            }
+        } else {
+            TEXT_MASK.to_string()
+        }
+    }
+
+    /// A secret holding `before`, then this one's value, then `after` (a URL stays a URL).
+    pub fn joined(&self, before: &str, after: &str) -> Self {
+        let value = format!("{before}{}{after}", self.value);
+        hold(&value);
+        Self {
+            value,
+            url: self.url && before.is_empty(),
+        }
+    }
+
+    /// A secret holding `f` of this one's value (a URL's parts are not a URL).
+    pub fn map(&self, f: impl FnOnce(&str) -> String) -> Self {
+        Self::new(f(&self.value))
     }
 }
 
@@ -210,20 +338,27 @@ pub fn json_text_revealed(value: &Dynamic) -> Result<String, String> {
 /// A value as JSON with every [`Secret`] as its shown text (`********`), for `to_json`,
 /// `query` and anything written out. Fails on values JSON cannot hold (a function pointer).
 pub fn to_json_masked(value: &Dynamic) -> Result<Value, String> {
+    if too_deep(value) {
+        return Err(too_deep_message());
+    }
+    json_masked(value)
+}
+
+fn json_masked(value: &Dynamic) -> Result<Value, String> {
     if let Some(secret) = value.read_lock::<Secret>() {
         return Ok(Value::String(secret.shown()));
     }
     if let Some(map) = value.read_lock::<Map>() {
         return map
             .iter()
-            .map(|(k, v)| Ok((k.to_string(), to_json_masked(v)?)))
+            .map(|(k, v)| Ok((k.to_string(), json_masked(v)?)))
             .collect::<Result<serde_json::Map<_, _>, String>>()
             .map(Value::Object);
     }
     if let Some(array) = value.read_lock::<Array>() {
         return array
             .iter()
-            .map(to_json_masked)
+            .map(json_masked)
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
@@ -233,6 +368,13 @@ pub fn to_json_masked(value: &Dynamic) -> Result<Value, String> {
 /// A copy of `value` fit to show: [`Secret`]s as their shown text, members named like secrets
 /// (`TemporaryPassword`, even as a plain string) masked, pre-signed URLs cut.
 pub fn masked(value: &Dynamic) -> Dynamic {
+    if too_deep(value) {
+        return too_deep_message().into();
+    }
+    masked_within(value)
+}
+
+fn masked_within(value: &Dynamic) -> Dynamic {
     if let Some(secret) = value.read_lock::<Secret>() {
         return secret.shown().into();
     }
@@ -246,9 +388,9 @@ pub fn masked(value: &Dynamic) -> Dynamic {
                     v.clone()
                         .into_string()
                         .map(|s| Dynamic::from(redact_url(&s)))
-                        .unwrap_or_else(|_| masked(v))
+                        .unwrap_or_else(|_| masked_within(v))
                 } else {
-                    masked(v)
+                    masked_within(v)
                 };
                 (k.clone(), shown)
             })
@@ -256,7 +398,7 @@ pub fn masked(value: &Dynamic) -> Dynamic {
             .into();
     }
     if let Some(array) = value.read_lock::<Array>() {
-        return array.iter().map(masked).collect::<Array>().into();
+        return array.iter().map(masked_within).collect::<Array>().into();
     }
     value.clone()
 }
@@ -264,6 +406,9 @@ pub fn masked(value: &Dynamic) -> Dynamic {
 /// A value as JSON text fit to show ([`masked`]), indented as the AWS CLI prints it or on one
 /// line (inside a string).
 pub fn masked_json(value: &Dynamic, pretty: bool) -> String {
+    if too_deep(value) {
+        return format!("({})", too_deep_message());
+    }
     let shown = masked(value);
     match to_json_masked(&shown) {
         Ok(json) if pretty => {

@@ -75,7 +75,21 @@ impl AwsError {
             "Interrupt",
             INTERRUPTED,
             &format!(
-                "{} received: the call in flight finished and was journaled; nothing more was sent",
+                "{} received: nothing more was sent",
+                crate::safety::interrupt::name(signal)
+            ),
+        )
+    }
+
+    /// A signal came while a call was in flight and it did not answer in the grace period: it
+    /// was abandoned (a write may or may not have been made). Scripts cannot catch it.
+    pub fn abandoned(signal: i32) -> Self {
+        Self::local(
+            "runbook",
+            "Interrupt",
+            INTERRUPTED,
+            &format!(
+                "{} received: the call in flight did not answer in time and was abandoned (a write may have been made: journaled as maybe); nothing more was sent",
                 crate::safety::interrupt::name(signal)
             ),
         )
@@ -83,6 +97,20 @@ impl AwsError {
 
     /// Converts any SDK error, keeping what the service said.
     pub fn from_sdk<E>(service: &str, operation: &str, err: SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut error = Self::from_sdk_unscrubbed(service, operation, err);
+        // A service may echo a request's value (a password in a validation message).
+        error.message = crate::value::scrubbed(&error.message);
+        error
+    }
+
+    fn from_sdk_unscrubbed<E>(
+        service: &str,
+        operation: &str,
+        err: SdkError<E, HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {

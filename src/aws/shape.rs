@@ -317,11 +317,23 @@ fn mismatch(path: &str, expected: &str, value: &Dynamic) -> String {
     )
 }
 
+/// Text to send, unless it holds a secret's mask instead of its value: a secret made into plain
+/// text (interpolated, printed into a string) would otherwise be sent as `********`.
+fn unmasked(path: &str, text: String) -> Result<String, String> {
+    if crate::value::holds_masked_secret(&text) {
+        return Err(format!(
+            "request key \"{path}\" holds a secret turned into plain text (it would be sent as ********): an interpolation or to_string masks a secret; build the value with + (\"prefix-\" + secret) so that it stays a secret"
+        ));
+    }
+    Ok(text)
+}
+
 fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
     let wire = match ty {
-        Ty::String | Ty::Blob => Wire::Str(
+        Ty::String | Ty::Blob => Wire::Str(unmasked(
+            path,
             crate::value::text_revealed(value).ok_or_else(|| mismatch(path, "a string", value))?,
-        ),
+        )?),
         Ty::Enum(values) => {
             let s = value
                 .clone()
@@ -362,10 +374,33 @@ fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
             ),
         },
         Ty::Timestamp => Wire::Time(check_timestamp(value, path)?),
-        Ty::Document => Wire::Json(crate::value::to_json_revealed(value)),
-        Ty::Json => Wire::Str(crate::value::json_text_revealed(value).map_err(|e| {
-            format!("request key \"{path}\" must be a JSON document (a map or a JSON string): {e}")
-        })?),
+        Ty::Document => {
+            if crate::value::too_deep(value) {
+                return Err(format!(
+                    "request key \"{path}\": {}",
+                    crate::value::too_deep_message()
+                ));
+            }
+            let json = crate::value::to_json_revealed(value);
+            unmasked(path, json.to_string())?;
+            Wire::Json(json)
+        }
+        Ty::Json => {
+            if crate::value::too_deep(value) {
+                return Err(format!(
+                    "request key \"{path}\": {}",
+                    crate::value::too_deep_message()
+                ));
+            }
+            Wire::Str(unmasked(
+                path,
+                crate::value::json_text_revealed(value).map_err(|e| {
+                    format!(
+                        "request key \"{path}\" must be a JSON document (a map or a JSON string): {e}"
+                    )
+                })?,
+            )?)
+        }
         Ty::Struct(shape) => {
             let map = value
                 .read_lock::<Map>()

@@ -92,12 +92,14 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         let mut modules: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         let dir = file
             .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf();
+        let dir = (file != std::path::Path::new("-")).then_some(dir);
         ast.walk(&mut |path: &[ASTNode]| {
             if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last()
                 && let Expr::StringConstant(name, _) = &import.0
-                && let Some(functions) = module_functions(&runbook, &dir, name)
+                && let Some(functions) = module_functions(&runbook, dir.as_deref(), name)
             {
                 modules.insert(import.1.name.to_string(), functions);
             }
@@ -189,7 +191,7 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
             true
         });
         if problems.len() == before {
-            eprintln!("ok: {}", file.display());
+            crate::say!("ok: {}", file.display());
         }
     }
     // In the order of the files, then of the lines.
@@ -372,20 +374,17 @@ fn problem(file: &std::path::Path, pos: rhai::Position, message: impl Into<Strin
     }
 }
 
-/// The functions of a module a runbook imports (beside it first, then the bundled stdlib), with
-/// their argument counts; `None` if it cannot be found or parsed (running it will say why).
+/// The functions of a module a runbook imports (found as running it finds it), with their
+/// argument counts; `None` if it cannot be found or parsed (running it will say why).
 fn module_functions(
     runbook: &Runbook,
-    dir: &std::path::Path,
+    dir: Option<&std::path::Path>,
     name: &str,
 ) -> Option<Vec<(String, usize)>> {
-    let beside = dir.join(format!("{name}.rhai"));
-    let source = std::fs::read_to_string(&beside).ok().or_else(|| {
-        crate::modules::STDLIB
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| s.to_string())
-    })?;
+    let source = crate::modules::locate(dir, None, name)
+        .ok()?
+        .source()
+        .ok()?;
     let ast = runbook.engine.compile(&source).ok()?;
     Some(
         ast.iter_functions()

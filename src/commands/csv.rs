@@ -28,9 +28,12 @@ pub enum CsvCommand {
         /// The user pool id.
         #[arg(long)]
         pool: String,
-        /// Write the header to this file instead of stdout.
+        /// Write the header to this file (a new file) instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace --out when it exists (only a regular file of your own).
+        #[arg(long)]
+        force: bool,
     },
     /// Write a pool's users as an import-ready CSV (and its groups to <name>.groups.json),
     /// one page at a time; users the target's rules refuse are listed, not dropped.
@@ -47,6 +50,9 @@ pub enum CsvCommand {
         /// Only users matching this ListUsers filter (e.g. 'status = "Enabled"').
         #[arg(long)]
         filter: Option<String>,
+        /// Replace FILE and its groups file when they exist (only regular files of your own).
+        #[arg(long)]
+        force: bool,
     },
     /// Check a CSV against the pool's import rules; nothing is uploaded.
     Validate {
@@ -85,15 +91,14 @@ fn run_command(command: CsvCommand, settings: Settings) -> Result<(), Error> {
         location: None,
     };
     match command {
-        CsvCommand::Template { pool, out } => {
+        CsvCommand::Template { pool, out, force } => {
             let rules = pool_rules(&ctx, &pool).map_err(aws_error)?;
             let header = format!("{}\n", rules.header.join(","));
             match out {
-                Some(path) => std::fs::write(&path, header).map_err(|e| Error::Runtime {
-                    message: format!("cannot write {}: {e}", path.display()),
-                    location: None,
-                })?,
-                None => print!("{header}"),
+                Some(path) => {
+                    crate::output::write_file(&path, crate::files::PRIVATE, force, &header)?
+                }
+                None => crate::output::write_stdout(&header)?,
             }
             Ok(())
         }
@@ -102,18 +107,20 @@ fn run_command(command: CsvCommand, settings: Settings) -> Result<(), Error> {
             out,
             target_pool,
             filter,
+            force,
         } => {
             let options = crate::import::export::ExportOptions {
                 target_pool,
                 filter,
+                force,
                 ..Default::default()
             };
             let exported = crate::import::export::export_users(&ctx, &pool, &out, &options)
                 .map_err(aws_error)?;
             for left in &exported.left_out {
-                eprintln!("left out: {}: {}", left.username, left.reason);
+                crate::say!("left out: {}: {}", left.username, left.reason);
             }
-            eprintln!(
+            crate::say!(
                 "exported {} user{} to {}, groups to {}{}",
                 exported.users,
                 if exported.users == 1 { "" } else { "s" },
@@ -134,9 +141,9 @@ fn run_command(command: CsvCommand, settings: Settings) -> Result<(), Error> {
             max_problems,
         } => {
             // A file that cannot be read is a usage error, found before anything is sent.
-            std::fs::File::open(&file).map_err(|source| Error::Read {
+            crate::files::regular(&file, crate::files::CSV_CAP).map_err(|e| Error::Read {
                 path: file.clone(),
-                source,
+                source: std::io::Error::other(e.to_string()),
             })?;
             let rules = pool_rules(&ctx, &pool).map_err(aws_error)?;
             let limits = Limits {

@@ -18,51 +18,59 @@ use crate::error::Error;
 pub struct Args {
     /// The directory to write them into (created if missing).
     dir: PathBuf,
+    /// Replace definition files that exist (only regular files of your own; never a link).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    write(&args.dir)
+    write(&args.dir, args.force)
 }
 
 /// Writes the definition files into `dir` (created if missing) and names them on stderr.
-fn write(dir: &Path) -> Result<(), Error> {
+/// Each is a new file (0644, for an editor to read) unless `force`.
+fn write(dir: &Path, force: bool) -> Result<(), Error> {
     let runbook = Runbook::new(
         Settings::default(),
         rhai::Map::new(),
         Safety::interactive(false),
     )?;
-    std::fs::create_dir_all(dir).map_err(|source| Error::Read {
-        path: dir.to_path_buf(),
-        source,
+    crate::files::create_dir(dir).map_err(|e| Error::Write {
+        what: dir.display().to_string(),
+        why: e.to_string(),
     })?;
-    runbook
+    let mut files: Vec<(String, String)> = runbook
         .engine
         .definitions()
         .with_headers(true)
-        .write_to_dir(dir)
-        .map_err(|source| Error::Read {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        .iter_files()
+        .map(|(name, text)| (name, tidy(&text)))
+        .collect();
     // The stdlib modules: their public functions with their doc comments, as written.
     for (name, source) in crate::modules::STDLIB {
         let ast = runbook
             .engine
             .compile(source)
             .map_err(|e| crate::engine::glue::parse_error(name, &e))?;
-        let path = dir.join(format!("{name}.d.rhai"));
-        std::fs::write(&path, module_definitions(name, &ast))
-            .map_err(|source| Error::Read { path, source })?;
+        files.push((format!("{name}.d.rhai"), module_definitions(name, &ast)));
     }
-    for name in &written_names(dir) {
-        let path = dir.join(name);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let _ = std::fs::write(&path, tidy(&text));
-        }
+    // Every file is checked before any is written: an existing one stops them all.
+    if !force
+        && let Some((name, _)) = files
+            .iter()
+            .find(|(name, _)| std::fs::symlink_metadata(dir.join(name)).is_ok())
+    {
+        return Err(Error::Write {
+            what: dir.join(name).display().to_string(),
+            why: "the file exists; pass --force to replace the definition files".into(),
+        });
     }
-    let mut written = written_names(dir);
+    for (name, text) in &files {
+        crate::output::write_file(&dir.join(name), crate::files::SHARED, force, text)?;
+    }
+    let mut written: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     written.sort();
-    eprintln!(
+    crate::say!(
         "wrote {} definition files to {}: {}",
         written.len(),
         dir.display(),
@@ -89,25 +97,14 @@ fn module_definitions(name: &str, ast: &rhai::AST) -> String {
     text
 }
 
-fn written_names(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".d.rhai"))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Rhai's metadata spells a native function's fallible return type as Rust wrote it
 /// (`Result<String, Box<EvalAltResult>>`, or only its tail) and an unknown one as nothing;
 /// a script sees the value or an error, so each `fn` line names the value's type, or `?`.
 fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        match line.strip_prefix("fn ").and(line.rsplit_once(" -> ")) {
+        let declares = line.starts_with("fn ") || line.starts_with("op ");
+        match declares.then(|| line.rsplit_once(" -> ")).flatten() {
             Some((head, ret)) => {
                 let ret = ret.trim_end_matches(';').trim();
                 let ret = ret

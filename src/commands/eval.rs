@@ -1,6 +1,6 @@
 //! `runbook eval 'EXPR'`: one expression, its result printed as JSON (for shell pipelines).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rhai::{Dynamic, Map};
 
@@ -37,8 +37,6 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             format!("eval {shown}"),
         );
         let mut runbook = Runbook::new(settings, Map::new(), safety)?;
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        runbook.set_module_dir(&cwd);
         let ast = runbook
             .engine
             .compile_with_scope(&runbook.scope, &args.expression)

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     } else {
         journal::table(&journal::read(&path).map_err(Error::Usage)?)
     };
-    eprintln!("journal {}", path.display());
+    crate::say!("journal {}", path.display());
     for row in rows {
         if !crate::output::print_line(&row) {
             break;

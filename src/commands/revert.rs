@@ -69,13 +69,12 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             confirm: Policy::Yes,
             journal: path.flatten().map(Journal::fresh),
             header: journal::Run::of_revert(&journal),
-            abandon_calls: false,
         };
         let ctx = Context::new(settings, Map::new(), safety)?;
         let result = revert(&ctx, &journal, policy, force);
         ctx.finish(&result);
         if let Some(path) = ctx.journal_path() {
-            eprintln!("runbook: journal {}", path.display());
+            crate::say!("runbook: journal {}", path.display());
         }
         result
     })
@@ -325,6 +324,13 @@ fn same_target(ctx: &Context, journaled: &crate::safety::target::Target) -> Resu
 
 /// Undoes the run recorded in `journal`.
 fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<(), Error> {
+    // A journal another user could have written into could hold a forged line.
+    crate::files::trusted(journal).map_err(|e| {
+        Error::Usage(format!(
+            "revert: the journal {}: {e}; revert acts only on a journal nobody else can write",
+            journal.display()
+        ))
+    })?;
     let mut lines = journal::read(journal).map_err(Error::Usage)?;
     // A journal appended to by several runs: the last one is reverted.
     let Some(start) = lines.iter().rposition(|l| matches!(l, Line::Run(_))) else {
@@ -334,7 +340,7 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
         )));
     };
     if start > 0 {
-        eprintln!(
+        crate::say!(
             "revert: {} holds several runs; reverting the last one",
             journal.display()
         );
@@ -354,23 +360,23 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
     }
     let (steps, irreversible, unchanged) = steps(&lines);
     for done in &irreversible {
-        eprintln!("irreversible, left as it is: {done}");
+        crate::say!("irreversible, left as it is: {done}");
     }
     for done in &unchanged {
-        eprintln!("changed nothing, nothing to undo: {done}");
+        crate::say!("changed nothing, nothing to undo: {done}");
     }
     if steps.is_empty() {
-        eprintln!("revert: nothing to undo in {}", journal.display());
+        crate::say!("revert: nothing to undo in {}", journal.display());
         return Ok(());
     }
-    eprintln!(
+    crate::say!(
         "revert: {} undo{} of {}, newest first:",
         steps.len(),
         if steps.len() == 1 { "" } else { "s" },
         journal.display()
     );
     for (i, step) in steps.iter().enumerate() {
-        eprintln!("  {}. {}\n       undoes {}", i + 1, step.undo, step.done);
+        crate::say!("  {}. {}\n       undoes {}", i + 1, step.undo, step.done);
     }
     if !ctx.dry_run() {
         let target = ctx.target().describe();
@@ -405,13 +411,13 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
         {
             kept.insert(step.line, !force);
             if !force {
-                eprintln!(
+                crate::say!(
                     "changed since the run, left as it is (--force puts it back): {} (now → as the run left it: {since})",
                     step.done
                 );
                 continue;
             }
-            eprintln!(
+            crate::say!(
                 "changed since the run, put back anyway (--force): {}",
                 step.done
             );
@@ -422,19 +428,19 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
         {
             match ctx.call(made.get, &made.get_request, &Map::new()) {
                 Ok(now) if made.is_it(&now.clone().try_cast::<Map>().unwrap_or_default()) => {}
-                Ok(_) if force => eprintln!(
+                Ok(_) if force => crate::say!(
                     "made again since the run, undone anyway (--force): {}",
                     step.done
                 ),
                 Ok(_) => {
-                    eprintln!(
+                    crate::say!(
                         "made again since the run (not the one it created), left as it is: {}",
                         step.done
                     );
                     continue;
                 }
                 Err(e) if GONE.contains(&e.code.as_str()) => {
-                    eprintln!("already gone, skipped: {} ({})", step.done, e.code);
+                    crate::say!("already gone, skipped: {} ({})", step.done, e.code);
                     continue;
                 }
                 Err(_) => {}
@@ -442,12 +448,12 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
         }
         match undo(ctx, step) {
             Ok(()) if ctx.dry_run() => {}
-            Ok(()) => eprintln!("undone: {}", step.done),
+            Ok(()) => crate::say!("undone: {}", step.done),
             Err(e) if GONE.contains(&e.code.as_str()) && step.done.starts_with("maybe made: ") => {
-                eprintln!("was not made, nothing to undo: {} ({})", step.done, e.code)
+                crate::say!("was not made, nothing to undo: {} ({})", step.done, e.code)
             }
             Err(e) if GONE.contains(&e.code.as_str()) => {
-                eprintln!("already gone, skipped: {} ({})", step.done, e.code)
+                crate::say!("already gone, skipped: {} ({})", step.done, e.code)
             }
             Err(e) if e.code == crate::aws::error::INTERRUPTED => {
                 return Err(Error::Interrupted(
@@ -456,7 +462,7 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("could not undo {}: {e}", step.done);
+                crate::say!("could not undo {}: {e}", step.done);
             }
         }
     }

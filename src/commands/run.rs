@@ -73,7 +73,6 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             confirm: Policy::for_run(yes || settings.dummy_credentials),
             journal,
             header,
-            abandon_calls: false,
         };
         let mut runbook = Runbook::new(settings, vars, safety)?;
         let ast = runbook.load(&file)?;
@@ -81,7 +80,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         // What the API's shapes refute stops the run before anything is sent.
         let problems = crate::check::preflight(&ast, &file);
         if !problems.is_empty() {
-            eprintln!(
+            crate::say!(
                 "runbook: {} refused before running (nothing was sent):",
                 file.display()
             );

@@ -174,14 +174,20 @@ impl Runbook {
         }
         crate::helpers::register(&mut engine, &ctx);
 
-        engine.on_print(crate::output::print);
+        engine.set_module_resolver(crate::modules::Resolver::new(None));
+        // Text holding a secret's marked mask (`${secret}`) prints as the plain mask.
+        engine.on_print(|text| crate::output::print(&crate::value::shown_text(text)));
         // After SIGINT/SIGTERM the script stops at its next step (a `loop {}` included).
         engine.on_progress(|_| {
             interrupt::received().map(|signal| Dynamic::from(interrupt::name(signal)))
         });
         engine.on_debug(|text, source, pos| match source {
-            Some(src) => eprintln!("[{src}:{}] {text}", pos.line().unwrap_or(0)),
-            None => eprintln!("{text}"),
+            Some(src) => crate::say!(
+                "[{src}:{}] {}",
+                pos.line().unwrap_or(0),
+                crate::value::shown_text(text)
+            ),
+            None => crate::say!("{}", crate::value::shown_text(text)),
         });
 
         crate::helpers::set_caller_values(&vars);
@@ -190,23 +196,23 @@ impl Runbook {
         Ok(Self { engine, scope, ctx })
     }
 
-    /// Sets where `import "name"` looks: beside the runbook first, then the bundled stdlib.
-    pub fn set_module_dir(&mut self, dir: &Path) {
+    /// Sets where `import "name"` looks for a file module: beside the runbook in `dir`, or
+    /// (`None`) nowhere but where an import names a path (see `crate::modules`).
+    pub fn set_module_dir(&mut self, dir: Option<&Path>) {
         self.engine
             .set_module_resolver(crate::modules::Resolver::new(dir));
     }
 
     /// Parses a runbook file (`-`: standard input).
     pub fn compile_file(&self, path: &Path) -> Result<AST, Error> {
-        let read = if path == Path::new("-") {
-            std::io::read_to_string(std::io::stdin())
-        } else {
-            std::fs::read_to_string(path)
-        };
-        let source = read.map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let source =
+            crate::files::read_text(path, crate::files::SCRIPT_CAP).map_err(|e| Error::Read {
+                path: path.to_path_buf(),
+                source: match e {
+                    crate::files::Refused::Io(e) => e,
+                    e => std::io::Error::other(e.to_string()),
+                },
+            })?;
         let mut ast = self
             .engine
             .compile(&source)
@@ -222,7 +228,8 @@ impl Runbook {
             .filter(|d| !d.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        self.set_module_dir(&dir);
+        // `run -` has no directory of its own: no module loads implicitly from the current one.
+        self.set_module_dir((path != Path::new("-")).then_some(dir.as_path()));
         // Helpers resolve relative paths (read_file, upload_csv) beside the runbook.
         self.engine
             .set_default_tag(Dynamic::from(dir.display().to_string()));

@@ -38,9 +38,17 @@ pub struct ExportOptions {
     pub target_pool: Option<String>,
     /// Where the group memberships go; default `<csv name>.groups.json` beside the CSV.
     pub groups_file: Option<PathBuf>,
+    /// Replace files that exist (only regular files of the operator's own; never a link).
+    pub force: bool,
 }
 
-const OPTION_KEYS: &[&str] = &["Attributes", "Filter", "TargetPoolId", "GroupsFile"];
+const OPTION_KEYS: &[&str] = &[
+    "Attributes",
+    "Filter",
+    "TargetPoolId",
+    "GroupsFile",
+    "Force",
+];
 
 impl ExportOptions {
     /// Reads a script's options map, naming an unknown key and the closest known one.
@@ -77,6 +85,12 @@ impl ExportOptions {
             filter: string("Filter")?,
             target_pool: string("TargetPoolId")?,
             groups_file: string("GroupsFile")?.map(PathBuf::from),
+            force: match opts.get("Force") {
+                None => false,
+                Some(v) => v
+                    .as_bool()
+                    .map_err(|_| "option \"Force\" must be true or false")?,
+            },
         })
     }
 }
@@ -139,13 +153,27 @@ fn import_value(column: &str, value: &str) -> Result<String, String> {
     Ok(value.replace(',', "\\,"))
 }
 
-/// Creates a file only its owner can read (it holds users' personal data).
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+/// Creates a file only its owner can read (it holds users' personal data): a new file, or
+/// with `force` an existing regular file of the operator's own — never through a link.
+fn private_file(path: &Path, force: bool) -> Result<std::fs::File, AwsError> {
+    use crate::files::{Existing, Refused};
+    let existing = if force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    crate::files::create(path, crate::files::PRIVATE, existing).map_err(|e| {
+        let why = match e {
+            Refused::Exists => "the file exists; pass --force (Force: true) to replace it".into(),
+            e => e.to_string(),
+        };
+        AwsError::local(
+            "cognito-idp",
+            "ExportUsers",
+            "FileError",
+            &format!("{}: {why}", path.display()),
+        )
+    })
 }
 
 /// The default companion file: `users.csv` → `users.groups.json`.
@@ -191,15 +219,19 @@ pub fn export_users(
 
     // Absolute, so that the paths returned mean the same wherever they are passed next.
     let csv = &std::path::absolute(csv).map_err(|e| io_error(csv, e))?;
-    let file = private_file(csv).map_err(|e| io_error(csv, e))?;
+    let groups = match &opts.groups_file {
+        Some(path) => std::path::absolute(path).map_err(|e| io_error(path, e))?,
+        None => default_groups_file(csv),
+    };
+    // Both files are created before the first user is read: one that may not be written
+    // stops the export before it starts.
+    let file = private_file(csv, opts.force)?;
+    let groups_file = private_file(&groups, opts.force)?;
     let mut out = std::io::BufWriter::new(file);
     writeln!(out, "{header_line}").map_err(|e| io_error(csv, e))?;
     let mut exported = Exported {
         csv: csv.to_path_buf(),
-        groups: match &opts.groups_file {
-            Some(path) => std::path::absolute(path).map_err(|e| io_error(path, e))?,
-            None => default_groups_file(csv),
-        },
+        groups,
         users: 0,
         left_out: Vec::new(),
     };
@@ -276,7 +308,7 @@ pub fn export_users(
         Ok(())
     })?;
     out.flush().map_err(|e| io_error(csv, e))?;
-    write_groups(ctx, pool_id, &exported.groups)?;
+    write_groups(ctx, pool_id, &exported.groups, groups_file)?;
     Ok(exported)
 }
 
@@ -344,13 +376,17 @@ fn user_has_mfa(ctx: &Context, pool_id: &str, username: &str) -> Result<bool, Aw
 
 /// The groups of the pool with their settings and members, as JSON:
 /// `{"pool": ID, "groups": [{"GroupName", "Description", "Precedence", "RoleArn", "Members": [...]}]}`.
-fn write_groups(ctx: &Context, pool_id: &str, path: &Path) -> Result<(), AwsError> {
+fn write_groups(
+    ctx: &Context,
+    pool_id: &str,
+    path: &Path,
+    file: std::fs::File,
+) -> Result<(), AwsError> {
     let groups = ctx.call_named(
         "cognito",
         "list_groups",
         request(&[("UserPoolId", pool_id.into())]),
     )?;
-    let file = private_file(path).map_err(|e| io_error(path, e))?;
     let mut out = std::io::BufWriter::new(file);
     let mut write = |text: &str| {
         out.write_all(text.as_bytes())

@@ -150,7 +150,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
             export::export_users(&c, &pool, &csv, &options)
                 .map(|e| {
                     for left in &e.left_out {
-                        eprintln!("export: {} left out: {}", left.username, left.reason);
+                        crate::say!("export: {} left out: {}", left.username, left.reason);
                     }
                     e.to_map()
                 })

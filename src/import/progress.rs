@@ -35,7 +35,7 @@ impl Progress {
                 bar.set_length(total);
                 bar.set_position(0);
             }
-            None => eprintln!("{label}: uploading {total} bytes"),
+            None => crate::say!("{label}: uploading {total} bytes"),
         }
     }
 
@@ -55,7 +55,7 @@ impl Progress {
                 bar.set_prefix(label.to_string());
                 bar.set_message(text.to_string());
             }
-            None => eprintln!("{label}: {text}"),
+            None => crate::say!("{label}: {text}"),
         }
     }
 
@@ -63,7 +63,7 @@ impl Progress {
     pub fn log(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            None => crate::say!("{text}"),
         }
     }
 }

@@ -243,7 +243,15 @@ pub fn beside(path: &Path, suffix: &str) -> PathBuf {
 pub fn write_failed_csv(csv: &Path, report: &Report) -> std::io::Result<PathBuf> {
     let path = beside(csv, "failed.csv");
     let lines: std::collections::HashSet<u64> = report.failed.iter().map(|r| r.line).collect();
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    // Written again by each import of the file: replaced, but only if it is the operator's
+    // own regular file (never through a link).
+    let file = crate::files::create(
+        &path,
+        crate::files::PRIVATE,
+        crate::files::Existing::Replace,
+    )
+    .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+    let mut out = std::io::BufWriter::new(file);
     let reader = BufReader::new(std::fs::File::open(csv)?);
     for (index, line) in reader.lines().enumerate() {
         let line = line?;

@@ -62,8 +62,8 @@ pub fn pool_rules(ctx: &Context, pool_id: &str) -> Result<PoolRules, AwsError> {
 
 /// Checks a file against the pool's rules, reading it once.
 pub fn check_file(path: &Path, rules: &PoolRules, limits: Limits) -> Result<Report, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file = crate::files::regular(path, crate::files::CSV_CAP)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let size = file.metadata().ok().map(|m| m.len());
     validate::validate(
         std::io::BufReader::with_capacity(1 << 20, file),

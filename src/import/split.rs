@@ -23,7 +23,9 @@ pub struct Splitter {
 
 impl Splitter {
     pub fn open(source: &Path, limits: Limits) -> io::Result<Self> {
-        let mut lines = Lines::new(BufReader::with_capacity(1 << 20, File::open(source)?));
+        let file = crate::files::regular(source, crate::files::CSV_CAP)
+            .map_err(|e| io::Error::other(format!("{}: {e}", source.display())))?;
+        let mut lines = Lines::new(BufReader::with_capacity(1 << 20, file));
         lines.next_line()?;
         let mut header = lines.buf.clone();
         header.push(b'\n');
@@ -87,13 +89,10 @@ impl Splitter {
     }
 }
 
-/// Creates a file only its owner can read.
+/// Creates a new file only its owner can read (never through a link).
 fn private_file(path: &Path) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    crate::files::create(path, crate::files::PRIVATE, crate::files::Existing::Refuse)
+        .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]

@@ -30,10 +30,11 @@ pub async fn upload(
     url: &str,
     path: &Path,
     progress: Option<(&Progress, &str)>,
+    limit: Duration,
 ) -> Result<(u16, u64), AwsError> {
     let shown = redact_url(url);
-    let file = tokio::fs::File::open(path)
-        .await
+    let file = crate::files::regular(path, crate::files::CSV_CAP)
+        .map(tokio::fs::File::from_std)
         .map_err(|e| upload_error(None, format!("cannot read {}: {e}", path.display())))?;
     let bytes = file
         .metadata()
@@ -50,8 +51,8 @@ pub async fn upload(
         }
     });
     let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(3600))
+        .connect_timeout(Duration::from_secs(5).min(limit))
+        .timeout(limit)
         .build()
         .map_err(|e| upload_error(None, e.to_string()))?;
     let response = client
@@ -62,6 +63,20 @@ pub async fn upload(
         .send()
         .await
         .map_err(|e| {
+            if e.is_timeout() {
+                return AwsError {
+                    retryable: true,
+                    ..AwsError::local(
+                        "s3",
+                        "UploadCSV",
+                        "Timeout",
+                        &format!(
+                            "upload to {shown}: no answer within {} s (--timeout plus 1 s per MiB of the file)",
+                            limit.as_secs()
+                        ),
+                    )
+                };
+            }
             upload_error(
                 None,
                 format!("could not reach {shown}: {}", e.without_url()),
@@ -121,8 +136,10 @@ pub fn upload_csv(
         cleanup: false,
         confirmed: false,
     };
+    // Bounded: --timeout, plus a second per MiB for the bytes themselves.
+    let limit = ctx.clients.settings().timeout + Duration::from_secs(size.max(0) as u64 >> 20);
     let answer = ctx.guarded(&action, || {
-        let (status, bytes) = ctx.runtime.block_on(upload(url, path, progress))?;
+        let (status, bytes) = ctx.block_on_call(upload(url, path, progress, limit), false)?;
         let mut response = Map::new();
         response.insert("status".into(), (status as i64).into());
         response.insert("bytes".into(), (bytes as i64).into());

@@ -60,13 +60,8 @@ pub fn run(settings: Settings) -> Result<(), Error> {
     let mut runbook = Runbook::new(
         settings.clone(),
         rhai::Map::new(),
-        crate::context::Safety {
-            abandon_calls: true,
-            ..crate::context::Safety::journaled(settings.dummy_credentials, "repl", "repl".into())
-        },
+        crate::context::Safety::journaled(settings.dummy_credentials, "repl", "repl".into()),
     )?;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    runbook.set_module_dir(&cwd);
     let mut editor: Editor<assist::Assist, DefaultHistory> =
         Editor::new().map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
     let assist = assist::Assist::new(functions::catalog(&runbook.engine));
@@ -76,9 +71,9 @@ pub fn run(settings: Settings) -> Result<(), Error> {
     let mut session: Vec<String> = Vec::new();
     let history = history_path();
     if let Some(path) = &history {
-        let _ = editor.load_history(path);
+        load_history(&mut editor, path);
     }
-    eprintln!(
+    crate::say!(
         "runbook {} REPL — :help for help, :quit to leave",
         env!("CARGO_PKG_VERSION")
     );
@@ -91,7 +86,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
         .unwrap_or_else(|_| "no region".into());
     let source = match &settings.endpoint_url {
         Some(_) if settings.dummy_credentials => "local".to_string(),
-        Some(url) => url
+        Some(url) => crate::value::url_passwords_masked(url)
             .trim_start_matches("https://")
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -140,9 +135,9 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                                 match runbook.engine.run_ast_with_scope(&mut runbook.scope, &ast) {
                                     Ok(()) => {
                                         keep_imports(&mut runbook, &ast);
-                                        eprintln!("loaded {}", path.display());
+                                        crate::say!("loaded {}", path.display());
                                     }
-                                    Err(e) => eprintln!(
+                                    Err(e) => crate::say!(
                                         "{}",
                                         runtime_error(
                                             &runbook.engine,
@@ -152,12 +147,16 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                                     ),
                                 }
                             }
-                            Err(e) => eprintln!("{e}"),
+                            Err(e) => crate::say!("{e}"),
                         }
                     }
                     _ if command.trim() == "history" => {
                         for (i, statement) in session.iter().enumerate() {
-                            println!("{:>3}  {}", i + 1, mask_line(statement, &secrets));
+                            crate::output::print(&format!(
+                                "{:>3}  {}",
+                                i + 1,
+                                mask_line(statement, &secrets)
+                            ));
                         }
                     }
                     _ => {
@@ -179,7 +178,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             Err(e) if is_incomplete(&e.0) && !line.trim().is_empty() => continue,
             Err(e) => {
                 let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
-                eprintln!("{}", parse_error("<repl>", &e));
+                crate::say!("{}", parse_error("<repl>", &e));
                 buffer.clear();
                 continue;
             }
@@ -196,7 +195,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             crate::check::Within::OutsideTry,
         );
         if !problems.is_empty() {
-            eprintln!("{}", Error::Check(problems));
+            crate::say!("{}", Error::Check(problems));
             continue;
         }
         known = bound;
@@ -219,7 +218,12 @@ pub fn run(settings: Settings) -> Result<(), Error> {
                     crate::output::print(&text);
                 }
             }
-            Err(e) => eprintln!("{}", runtime_error(&runbook.engine, &e, "<repl>")),
+            Err(e) => crate::say!(
+                "{}",
+                crate::value::scrubbed(&crate::value::shown_text(
+                    &runtime_error(&runbook.engine, &e, "<repl>").to_string()
+                ))
+            ),
         }
         *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
         crate::safety::interrupt::clear();
@@ -237,10 +241,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             }
         }
         if let Some(path) = &history {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let _ = editor.save_history(path);
+            save_history(&mut editor, path);
         }
     }
     // The session's writes are journaled like a run's: say how to undo them.
@@ -275,7 +276,7 @@ fn keep_imports(runbook: &mut Runbook, ast: &rhai::AST) {
 /// `:save FILE`: the session's successful statements as a runbook, secrets as `secret()` calls.
 fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)], sent: &[String]) {
     if file.is_empty() {
-        eprintln!("usage: :save FILE");
+        crate::say!("usage: :save FILE");
         return;
     }
     let mut text = format!(
@@ -294,9 +295,50 @@ fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)], sent: &
         }
         text.push('\n');
     }
-    match std::fs::write(file, text) {
-        Ok(()) => eprintln!("saved {} statement(s) to {file}", session.len()),
-        Err(e) => eprintln!("cannot write {file}: {e}"),
+    let path = std::path::Path::new(file);
+    // A new file; an existing one only if the operator says so on the terminal (and only a
+    // regular file of their own — never through a link).
+    let mut force = false;
+    if std::fs::symlink_metadata(path).is_ok() {
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin())
+            || !crate::safety::confirm::ask(&format!("{file} exists; replace it?"))
+        {
+            crate::say!("not saved: {file} exists");
+            return;
+        }
+        force = true;
+    }
+    match crate::output::write_file(path, crate::files::PRIVATE, force, &text) {
+        Ok(()) => crate::say!("saved {} statement(s) to {file}", session.len()),
+        Err(e) => crate::say!("{e}"),
+    }
+}
+
+/// Loads the history file if it is the operator's own (not a link, nobody else can write it).
+fn load_history(editor: &mut Editor<assist::Assist, DefaultHistory>, path: &std::path::Path) {
+    match crate::files::trusted(path) {
+        Ok(()) => {
+            let _ = editor.load_history(path);
+        }
+        Err(crate::files::Refused::Io(_)) => {}
+        Err(e) => crate::say!("runbook: history {} not loaded: {e}", path.display()),
+    }
+}
+
+/// Saves the history: written to a new private file beside it, then renamed over it (a link
+/// planted at its name is replaced, never followed).
+fn save_history(editor: &mut Editor<assist::Assist, DefaultHistory>, path: &std::path::Path) {
+    let Some(dir) = path.parent() else { return };
+    if crate::files::create_dir(dir).is_err() {
+        return;
+    }
+    let temp = dir.join(format!(".history.{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    if crate::files::create(&temp, crate::files::PRIVATE, crate::files::Existing::Refuse).is_err() {
+        return;
+    }
+    if editor.save_history(&temp).is_err() || std::fs::rename(&temp, path).is_err() {
+        let _ = std::fs::remove_file(&temp);
     }
 }
 
@@ -308,28 +350,28 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
         .unwrap_or((command, ""));
     match name {
         "quit" | "q" | "exit" => return false,
-        "help" | "h" if arg.is_empty() => println!("{HELP}"),
+        "help" | "h" if arg.is_empty() => crate::output::print(HELP),
         "help" | "h" => {
             let found: Vec<_> = functions::catalog(&runbook.engine)
                 .iter()
                 .filter(|f| f.qualified() == arg || f.name == arg || f.matches(arg))
                 .collect();
             if found.is_empty() {
-                eprintln!("no function named {arg}; try :ops {arg}");
+                crate::say!("no function named {arg}; try :ops {arg}");
             }
             for f in found {
-                println!("{}\n    {}", f.signature, f.doc);
+                crate::output::print(&format!("{}\n    {}", f.signature, f.doc));
                 if let Some(op) = f.op {
                     for (label, shape, described) in [
                         ("request", op.input, op.describe_input()),
                         ("response", op.output, op.describe_output()),
                     ] {
-                        println!("    {label} {}:", shape.name);
+                        crate::output::print(&format!("    {label} {}:", shape.name));
                         for line in crate::aws::shape::outline(&described)
                             .iter()
                             .filter(|l| label == "request" || !l.starts_with("  "))
                         {
-                            println!("      {line}");
+                            crate::output::print(&format!("      {line}"));
                         }
                     }
                 }
@@ -340,15 +382,15 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
                 .iter()
                 .filter(|f| f.matches(arg))
             {
-                println!("{}", f.signature);
+                crate::output::print(&format!("{}", f.signature));
             }
         }
         "vars" => {
             for (name, _, value) in runbook.scope.iter() {
-                println!("{name} = {}", masked_json(&value, true));
+                crate::output::print(&format!("{name} = {}", masked_json(&value, true)));
             }
         }
-        other => eprintln!("unknown command :{other}; :help lists the commands"),
+        other => crate::say!("unknown command :{other}; :help lists the commands"),
     }
     true
 }

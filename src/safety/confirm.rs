@@ -31,12 +31,23 @@ impl Policy {
     }
 }
 
-/// Asks `question` on the terminal; only `y` or `yes` is a yes.
+/// Asks `question` on the terminal; only `y` or `yes` is a yes. The question goes to the
+/// controlling terminal (`/dev/tty`) when there is one, so that it is seen even when stderr
+/// is redirected to a log; the answer is read from stdin, the terminal the policy checked.
 pub fn ask(question: &str) -> bool {
-    let mut err = std::io::stderr().lock();
-    let _ = write!(err, "{question} [y/N] ");
-    let _ = err.flush();
-    drop(err);
+    let prompt = format!("{question} [y/N] ");
+    let shown = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .and_then(|mut tty| {
+            tty.write_all(prompt.as_bytes())?;
+            tty.flush()
+        });
+    if shown.is_err() {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "{prompt}");
+        let _ = err.flush();
+    }
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;

@@ -21,7 +21,7 @@
 //! through [`read`].
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -260,27 +260,19 @@ impl Journal {
             ));
         }
         let mut journal = Self::at(path);
-        let existing = std::fs::symlink_metadata(&journal.path).ok();
-        match existing {
-            Some(_) if !append => {
-                return Err(format!(
-                    "--journal {}: the file exists; a journal is a new file (pass --append to add this run to it, or another path)",
-                    journal.path.display()
-                ));
-            }
-            Some(meta) if !meta.file_type().is_file() => {
-                return Err(format!(
-                    "--journal {}: not a regular file (a link or a directory); refused",
-                    journal.path.display()
-                ));
-            }
-            _ => {}
-        }
-        journal.made = existing.is_none();
+        let existing = if append {
+            crate::files::Existing::Append
+        } else {
+            crate::files::Existing::Refuse
+        };
+        journal.made = std::fs::symlink_metadata(&journal.path).is_err();
         let shown = journal.path.display().to_string();
-        journal
-            .open()
-            .map_err(|e| format!("--journal {shown}: cannot write it: {e}"))?;
+        journal.open(existing).map_err(|e| match e {
+            crate::files::Refused::Exists => format!(
+                "--journal {shown}: the file exists; a journal is a new file (pass --append to add this run to it, or another path)"
+            ),
+            e => format!("--journal {shown}: cannot write it: {e}"),
+        })?;
         Ok(journal)
     }
 
@@ -300,24 +292,19 @@ impl Journal {
         self.lines > 0
     }
 
-    fn open(&mut self) -> std::io::Result<&mut File> {
+    fn open(
+        &mut self,
+        existing: crate::files::Existing,
+    ) -> Result<&mut File, crate::files::Refused> {
+        use crate::files::{self, Refused};
         if self.file.is_none() {
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                create_private_dir(dir)?;
+                files::create_dir(dir)?;
             }
-            let mut options = OpenOptions::new();
-            options.append(true);
-            if self.fresh || self.made {
-                options.create_new(true);
-            } else {
-                options.create(true);
-            }
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut n = 1;
             let file = loop {
-                match options.open(&self.path) {
-                    Err(e) if self.fresh && e.kind() == std::io::ErrorKind::AlreadyExists => {
+                match files::create(&self.path, files::PRIVATE, existing) {
+                    Err(Refused::Exists) if self.fresh => {
                         n += 1;
                         let stem = self
                             .path
@@ -337,7 +324,7 @@ impl Journal {
         }
         self.file
             .as_mut()
-            .ok_or_else(|| std::io::Error::other("journal not open"))
+            .ok_or_else(|| Refused::Io(std::io::Error::other("journal not open")))
     }
 
     /// Appends one line and flushes it. A journal that cannot be written is reported once on
@@ -347,9 +334,9 @@ impl Journal {
             Ok(text) => format!("{text}\n"),
             Err(_) => return,
         };
-        let result = self.open().and_then(|f| {
+        let result = self.open(crate::files::Existing::Refuse).and_then(|f| {
             f.write_all(text.as_bytes())?;
-            f.flush()
+            f.flush().map_err(crate::files::Refused::from)
         });
         if result.is_ok() {
             self.lines += 1;
@@ -358,20 +345,12 @@ impl Journal {
             && !self.failed
         {
             self.failed = true;
-            eprintln!(
+            crate::say!(
                 "runbook: warning: cannot write the journal {}: {e}",
                 self.path.display()
             );
         }
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 impl Run {
@@ -474,7 +453,7 @@ pub fn read(path: &Path) -> Result<Vec<Line>, String> {
 
 /// A journal's lines as written (for `runbook journal --json`), each checked to be a line.
 pub fn read_text(path: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_text(path, crate::files::JOURNAL_CAP)
         .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
     let lines: Vec<String> = text
         .lines()

@@ -105,7 +105,7 @@ impl Plan {
             }
             None => summary_of(request),
         };
-        eprintln!("plan {n}: {sign} {function} {what}");
+        crate::say!("plan {n}: {sign} {function} {what}");
         let Some(op) = op else {
             // Not an API operation (an upload): the planned state may still follow it.
             self.planned.record(function, request, &Map::new(), "");

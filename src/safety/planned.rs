@@ -704,7 +704,7 @@ impl Planned {
             && resource_of(function).is_none()
             && self.said.borrow_mut().insert(function.to_string())
         {
-            eprintln!("plan: reads of {function} answer from the account as it is now");
+            crate::say!("plan: reads of {function} answer from the account as it is now");
         }
     }
 
