@@ -283,7 +283,7 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
             .ok_or_else(|| {
                 invalid(format!(
                     "request [{i}] must be a map, not {}",
-                    request.type_name()
+                    crate::value::type_name(request)
                 ))
             })?;
         let mut request = Request::check(op, &map, &map)

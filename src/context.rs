@@ -517,7 +517,7 @@ impl Context {
                 let unknown = e.uncertain
                     || e.code == "Timeout"
                     || e.code == aws::error::INTERRUPTED
-                    || (e.status.is_some_and(|s| s >= 500) && e.code != aws::error::INTERRUPTED);
+                    || e.status.is_some_and(|s| s >= 500);
                 let why = if e.uncertain {
                     "uncertain"
                 } else {

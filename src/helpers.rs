@@ -255,6 +255,10 @@ mod global_helpers {
 /// are marked, so that sending that text is refused. Nested too deep: an error.
 fn shown_json(value: Dynamic, pretty: bool) -> Result<String, Box<EvalAltResult>> {
     if crate::value::too_deep(&value) {
+        if !pretty {
+            // Inside a string (Rhai falls back to its own deep printing on an error).
+            return Ok(format!("({})", crate::value::too_deep_message()));
+        }
         return Err(fail(crate::value::too_deep_message(), Position::NONE));
     }
     let json = masked_json(&value, pretty);

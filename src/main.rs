@@ -29,8 +29,25 @@ mod value;
 
 use clap::Parser;
 
+/// The stack the command runs on. Scripts can build values nested as deep as memory allows
+/// (`for i in 0..100000 { m = #{ a: m } }`), and Rhai frees and prints them recursively: the
+/// main thread's 8 MiB would overflow, this (reserved, used only as needed) does not.
+const STACK: usize = 1 << 30;
+
 fn main() {
     keep_standard_streams_open();
+    let code = std::thread::Builder::new()
+        .name("runbook".into())
+        .stack_size(STACK)
+        .spawn(command)
+        .map(|thread| thread.join().unwrap_or(101))
+        // No thread (a tight address-space limit): run on this one.
+        .unwrap_or_else(|_| command());
+    std::process::exit(code);
+}
+
+/// Parses the command line, runs the command, and says how it ended; returns the exit code.
+fn command() -> i32 {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -40,9 +57,9 @@ fn main() {
                     "error: cannot write {}: {why}",
                     if code == 0 { "to stdout" } else { "the usage" }
                 );
-                std::process::exit(1);
+                return 1;
             }
-            std::process::exit(code);
+            return code;
         }
     };
     let result = cli.run().and_then(|()| match output::lost() {
@@ -53,9 +70,15 @@ fn main() {
         }),
         None => Ok(()),
     });
-    if let Err(e) = result {
-        crate::say!("{}", value::scrubbed(&value::shown_text(&e.to_string())));
-        std::process::exit(e.exit_code());
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            if let Some(why) = output::lost() {
+                crate::say!("error: cannot write the whole output to stdout: {why}");
+            }
+            crate::say!("{}", value::scrubbed(&value::shown_text(&e.to_string())));
+            e.exit_code()
+        }
     }
 }
 

@@ -41,6 +41,20 @@ pub fn shown_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A value's type as a script writer knows it: `secret`, `string`, `map`… (Rust's own names,
+/// `runbook::value::Secret`, mean nothing to them).
+pub fn type_name(value: &Dynamic) -> &'static str {
+    if value.is::<Secret>() {
+        return "secret";
+    }
+    match value.type_name() {
+        "alloc::string::String" | "string" | "ImmutableString" => "string",
+        "i64" => "int",
+        "f64" => "float",
+        name => name.rsplit("::").next().unwrap_or(name),
+    }
+}
+
 /// How deep a value may nest to be printed, turned into JSON or sent.
 pub const MAX_DEPTH: usize = 100;
 
@@ -332,7 +346,7 @@ pub fn json_text_revealed(value: &Dynamic) -> Result<String, String> {
     if value.is_map() || value.is_array() {
         return Ok(to_json_revealed(value).to_string());
     }
-    Err(format!("got {}", value.type_name()))
+    Err(format!("got {}", type_name(value)))
 }
 
 /// A value as JSON with every [`Secret`] as its shown text (`********`), for `to_json`,

@@ -95,6 +95,22 @@ impl AwsError {
         )
     }
 
+    /// An answer that is not the API's: said in words, not as the SDK's debug dump.
+    fn not_an_api(service: &str, operation: &str, status: Option<u16>) -> Self {
+        let status_text = status.map_or("something".to_string(), |s| format!("HTTP {s}"));
+        Self {
+            status,
+            ..Self::local(
+                service,
+                operation,
+                "UnexpectedResponse",
+                &format!(
+                    "the endpoint answered {status_text} with something that is not an AWS {service} answer (not an AWS API? check --endpoint-url)"
+                ),
+            )
+        }
+    }
+
     /// Converts any SDK error, keeping what the service said.
     pub fn from_sdk<E>(service: &str, operation: &str, err: SdkError<E, HttpResponse>) -> Self
     where
@@ -118,7 +134,10 @@ impl AwsError {
         match &err {
             SdkError::ServiceError(service_err) => {
                 let meta = service_err.err().meta();
-                let code = meta.code().unwrap_or("Unknown").to_string();
+                let Some(code) = meta.code().map(str::to_string) else {
+                    // No error code: not an AWS answer (a web server, a proxy's error page).
+                    return Self::not_an_api(service, operation, status);
+                };
                 let retryable =
                     status.is_some_and(|s| s >= 500) || THROTTLING.contains(&code.as_str());
                 Self {
@@ -189,6 +208,8 @@ impl AwsError {
                 };
                 Self::local(service, operation, code, &text)
             }
+            // An answer the SDK could not read as the API's (HTML, an empty body).
+            SdkError::ResponseError(_) => Self::not_an_api(service, operation, status),
             _ => {
                 let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
                 Self {

@@ -250,8 +250,10 @@ fn type_name(value: &Dynamic) -> &'static str {
         "an array"
     } else if value.is_unit() {
         "()"
+    } else if value.is::<crate::value::Secret>() {
+        "a secret"
     } else {
-        value.type_name()
+        crate::value::type_name(value)
     }
 }
 

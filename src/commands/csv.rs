@@ -1,6 +1,5 @@
 //! `runbook csv template`, `runbook csv validate` and `runbook csv export`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -161,8 +160,7 @@ fn run_command(command: CsvCommand, settings: Settings) -> Result<(), Error> {
             } else {
                 text_report(&name, &report)
             };
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(text.as_bytes());
+            crate::output::write_stdout(&text)?;
             if report.is_valid() {
                 Ok(())
             } else {

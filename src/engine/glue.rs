@@ -28,7 +28,10 @@ pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
 pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
     crate::value::text_revealed(value).ok_or_else(|| {
         fail(
-            format!("{what} must be a string, not {}", value.type_name()),
+            format!(
+                "{what} must be a string, not {}",
+                crate::value::type_name(value)
+            ),
             pos,
         )
     })

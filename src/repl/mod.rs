@@ -382,7 +382,7 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
                 .iter()
                 .filter(|f| f.matches(arg))
             {
-                crate::output::print(&format!("{}", f.signature));
+                crate::output::print(&f.signature);
             }
         }
         "vars" => {

@@ -71,7 +71,12 @@ fn string_literals(line: &str) -> Vec<(usize, usize)> {
             spans.push((start, end));
             i = end + 1;
         } else if quote == b'/' && bytes.get(i + 1) == Some(&b'/') {
-            break; // a comment
+            // A comment, to the end of its line (a statement may go on below it).
+            i = line[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+        } else if quote == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            i = line[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |n| i + 2 + n + 2);
         } else {
             i += 1;
         }
@@ -164,6 +169,15 @@ fn positional_literals(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_comment_line_does_not_hide_the_statement_below_it() {
+        let text = "// the new admin's password\nlet admin_password = \"S3cret#Pw\";";
+        let masked = mask_line(text, &[]);
+        assert!(!masked.contains("S3cret#Pw"), "{masked}");
+        let text = "/* set it */ cognito::admin_create_user(#{ Username: \"u\", TemporaryPassword: \"Tmp#1x\" })";
+        assert!(!mask_line(text, &[]).contains("Tmp#1x"));
+    }
 
     #[test]
     fn masks_secret_literals_in_repl_lines() {

@@ -396,9 +396,14 @@ impl Identity {
     /// The runbook at `path`: absolute path, SHA-256, and git commit.
     fn of(path: &Path) -> Self {
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let sha256 = std::fs::read(path)
-            .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
-            .ok();
+        // Only a regular file is read here (a pipe or `-` is read once, by the engine).
+        let sha256 = crate::files::regular(path, crate::files::SCRIPT_CAP)
+            .ok()
+            .and_then(|mut file| {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+                Some(format!("{:x}", Sha256::digest(bytes)))
+            });
         Self {
             path: absolute.display().to_string(),
             sha256,
@@ -469,11 +474,17 @@ pub fn read_text(path: &Path) -> Result<Vec<String>, String> {
 
 /// A journal as a table for people: one row per call.
 pub fn table(lines: &[Line]) -> Vec<String> {
+    const NO_END: &str = "end: none — the run has no end line: it was killed (or is still running); the journal shows what it sent";
     let mut out = Vec::new();
     let mut calls = 0;
+    let mut open = false;
     for line in lines {
         match line {
             Line::Run(run) => {
+                if open {
+                    out.push(NO_END.into());
+                }
+                open = true;
                 let what = match (&run.runbook, &run.reverts, &run.command) {
                     (Some(runbook), ..) => runbook.path.clone(),
                     (None, Some(reverted), _) => format!("revert of {reverted}"),
@@ -510,6 +521,7 @@ pub fn table(lines: &[Line]) -> Vec<String> {
             }
             Line::Sending(_) => {}
             Line::End(end) => {
+                open = false;
                 let mut text = format!("end: {}", end.outcome);
                 if let Some(m) = &end.message {
                     text.push_str(&format!(": {m}"));
@@ -518,5 +530,25 @@ pub fn table(lines: &[Line]) -> Vec<String> {
             }
         }
     }
-    out
+    if open {
+        out.push(NO_END.into());
+    }
+    // A value written by anyone (a user name, an error) cannot drive the terminal.
+    out.iter().map(|line| escaped(line)).collect()
+}
+
+/// Text with its control characters written as escapes (`\u{1b}`), fit for a terminal.
+fn escaped(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -323,6 +323,19 @@ pub fn on_a_terminal(
     steps: &[(u64, &str)],
     env: &[(&str, &str)],
 ) -> (Option<i32>, String) {
+    let mut argv = vec!["--endpoint-url".to_string(), endpoint().to_string()];
+    argv.extend(args.split_whitespace().map(str::to_string));
+    in_a_terminal(env!("CARGO_BIN_EXE_runbook"), &argv, steps, env)
+}
+
+/// Runs `program` with `args` on a pseudo-terminal (its controlling terminal), typing `steps`;
+/// returns its exit code and everything the terminal showed.
+pub fn in_a_terminal(
+    program: &str,
+    args: &[String],
+    steps: &[(u64, &str)],
+    env: &[(&str, &str)],
+) -> (Option<i32>, String) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let pair = native_pty_system()
         .openpty(PtySize {
@@ -332,9 +345,8 @@ pub fn on_a_terminal(
             pixel_height: 0,
         })
         .expect("a pseudo-terminal opens");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_runbook"));
-    cmd.args(["--endpoint-url", endpoint()]);
-    cmd.args(args.split_whitespace());
+    let mut cmd = CommandBuilder::new(program);
+    cmd.args(args);
     cmd.cwd(std::env::current_dir().expect("a current directory"));
     for (k, v) in [
         ("AWS_ACCESS_KEY_ID", "testing"),

@@ -9,6 +9,7 @@ mod api;
 mod bulk;
 mod cli;
 mod ensure;
+mod hostile;
 mod import;
 mod layout;
 mod migrate;

@@ -614,7 +614,10 @@ fn a_full_disk_on_stdout_is_said_once_and_the_runbook_goes_on() {
     let err = stderr(&out);
     // The runbook ran to its end, and the command says its output is lost (exit 1).
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("cannot write the whole output to stdout"), "{err}");
+    assert!(
+        err.contains("cannot write the whole output to stdout"),
+        "{err}"
+    );
     assert_eq!(err.matches("cannot write to stdout (").count(), 1, "{err}");
     assert!(err.contains("No space left on device"), "{err}");
     assert!(err.contains("done"), "{err}");

@@ -1,0 +1,856 @@
+//! A hostile neighbour and a flaky world: planted links and files, shadowing modules, secrets
+//! pushed through string operations, silent endpoints and signals, closed and full output
+//! streams, endless inputs, absurdly deep values and answers that are not AWS's. Each class has
+//! its own case; none may panic, hang, or write where it was not meant to.
+
+use std::io::Read;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn mode(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// A file someone else cares about, and a link to it planted where runbook will write.
+fn planted(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let victim = dir.join(format!("{name}.victim"));
+    std::fs::write(&victim, "precious\n").expect("victim");
+    let link = dir.join(name);
+    symlink(&victim, &link).expect("link");
+    (victim, link)
+}
+
+/// A pool users can be exported from (an import needs an auto-verified attribute).
+fn exportable_pool(prefix: &str) -> String {
+    let out = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id);"#,
+            unique(prefix)
+        )),
+        &[],
+    ));
+    out.trim().to_string()
+}
+
+#[track_caller]
+fn refused(out: &std::process::Output, says: &str) -> String {
+    let err = stderr(out);
+    assert!(!out.status.success(), "{err}");
+    assert_ne!(out.status.code(), Some(101), "no panic: {err}");
+    assert!(err.contains(says), "expected {says:?} in: {err}");
+    err
+}
+
+#[test]
+fn a_planted_link_is_never_written_through() {
+    let dir = temp_dir();
+    let pool = exportable_pool("links");
+    let runbook_file = script("print(1);");
+    // The journal: new, appended or not.
+    for append in [false, true] {
+        let (victim, link) = planted(&dir, &format!("journal-{append}.jsonl"));
+        let mut cmd = runbook();
+        cmd.args(["run", "--journal"]).arg(&link);
+        if append {
+            cmd.arg("--append");
+        }
+        let out = cmd
+            .arg(script(&format!(
+                r#"cognito::describe_user_pool("{pool}");"#
+            )))
+            .output()
+            .expect("runs");
+        refused(&out, if append { "symbolic link" } else { "exists" });
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("read"),
+            "precious\n"
+        );
+    }
+    // csv export: the CSV, and its groups file beside it.
+    let (victim, link) = planted(&dir, "users.csv");
+    let out = runbook()
+        .args(["csv", "export", "--pool", &pool, "--force", "--out"])
+        .arg(&link)
+        .output()
+        .expect("runs");
+    refused(&out, "symbolic link");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
+    let (victim, _) = planted(&dir, "other.groups.json");
+    let out = runbook()
+        .args(["csv", "export", "--pool", &pool, "--force", "--out"])
+        .arg(dir.join("other.csv"))
+        .output()
+        .expect("runs");
+    refused(&out, "symbolic link");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
+    // csv template --out, and the definition files.
+    let (victim, link) = planted(&dir, "header.csv");
+    let out = runbook()
+        .args(["csv", "template", "--pool", &pool, "--force", "--out"])
+        .arg(&link)
+        .output()
+        .expect("runs");
+    refused(&out, "symbolic link");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
+    let defs = dir.join("defs");
+    std::fs::create_dir(&defs).expect("dir");
+    let (victim, _) = planted(&defs, "cognito.d.rhai");
+    let out = bare()
+        .args(["definitions", "--force"])
+        .arg(&defs)
+        .output()
+        .expect("runs");
+    refused(&out, "symbolic link");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("read"),
+        "precious\n"
+    );
+    // A journal named like the runbook is refused too.
+    let out = runbook()
+        .args(["run", "--journal"])
+        .arg(&runbook_file)
+        .arg("--append")
+        .arg(&runbook_file)
+        .output()
+        .expect("runs");
+    refused(&out, "is the runbook itself");
+}
+
+#[test]
+fn an_existing_file_is_replaced_only_when_forced_and_new_files_are_private() {
+    let dir = temp_dir();
+    let pool = exportable_pool("force");
+    let csv = dir.join("users.csv");
+    std::fs::write(&csv, "mine\n").expect("write");
+    let export = |force: bool| {
+        let mut cmd = runbook();
+        cmd.args(["csv", "export", "--pool", &pool, "--out"])
+            .arg(&csv);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().expect("runs")
+    };
+    refused(&export(false), "the file exists; pass --force");
+    assert_eq!(std::fs::read_to_string(&csv).expect("read"), "mine\n");
+    ok(&export(true));
+    assert_ne!(std::fs::read_to_string(&csv).expect("read"), "mine\n");
+    assert_eq!(mode(&dir.join("users.groups.json")), 0o600);
+    // A fresh export is private; a fresh definition file is for an editor to read.
+    let fresh = dir.join("fresh.csv");
+    ok(&runbook()
+        .args(["csv", "export", "--pool", &pool, "--out"])
+        .arg(&fresh)
+        .output()
+        .expect("runs"));
+    assert_eq!(mode(&fresh), 0o600);
+    let defs = dir.join("defs");
+    ok(&bare().arg("definitions").arg(&defs).output().expect("runs"));
+    assert_eq!(mode(&defs), 0o700);
+    assert_eq!(mode(&defs.join("cognito.d.rhai")), 0o644);
+    refused(
+        &bare().arg("definitions").arg(&defs).output().expect("runs"),
+        "pass --force",
+    );
+    ok(&bare()
+        .args(["definitions", "--force"])
+        .arg(&defs)
+        .output()
+        .expect("runs"));
+    // A journal is private, in a private directory.
+    let journal = dir.join("runs").join("j.jsonl");
+    ok(&runbook()
+        .args(["run", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::describe_user_pool("{pool}");"#
+        )))
+        .output()
+        .expect("runs"));
+    assert_eq!(mode(&journal), 0o600);
+    assert_eq!(mode(journal.parent().expect("dir")), 0o700);
+}
+
+#[test]
+fn a_journal_others_can_write_is_neither_appended_to_nor_reverted() {
+    let dir = temp_dir();
+    let journal = dir.join("j.jsonl");
+    let name = unique("forged");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"print(cognito::create_user_pool("{name}").UserPool.Id);"#
+        )))
+        .output()
+        .expect("runs"));
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    refused(&out, "others can write it");
+    let listed = ok(&runbook()
+        .args(["eval"])
+        .arg(format!(
+            r#"query(cognito::list_user_pools(), "length(UserPools[?Name=='{name}'])")"#
+        ))
+        .output()
+        .expect("runs"));
+    assert_eq!(listed.trim(), "1", "the pool is still there");
+    let out = runbook()
+        .args(["run", "--append", "--journal"])
+        .arg(&journal)
+        .arg(script("cognito::list_user_pools();"))
+        .output()
+        .expect("runs");
+    refused(&out, "others can write it");
+}
+
+/// A directory with a runbook importing `ensure`, and a planted `ensure.rhai` beside it.
+fn shadowed() -> PathBuf {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("ensure.rhai"),
+        r#"fn find_user_pool(name) { print("PLANTED"); "planted" }"#,
+    )
+    .expect("plant");
+    dir
+}
+
+#[test]
+fn a_bundled_module_cannot_be_shadowed_and_loose_directories_are_refused() {
+    let dir = shadowed();
+    let name = unique("nosuchpool");
+    std::fs::write(
+        dir.join("main.rhai"),
+        format!(
+            r#"import "ensure" as ensure;
+               print(ensure::find_user_pool("{name}"));
+               import "./ensure" as mine;
+               print(mine::find_user_pool("x"));"#
+        ),
+    )
+    .expect("write");
+    let out = ok(&runbook()
+        .arg("run")
+        .arg(dir.join("main.rhai"))
+        .output()
+        .expect("runs"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, ["", "PLANTED", "planted"], "{out}");
+    // A directory others can write: no module of it loads, and the error names it.
+    std::fs::write(dir.join("roles.rhai"), "fn x() { 1 }").expect("write");
+    std::fs::write(
+        dir.join("loose.rhai"),
+        r#"import "roles" as r; print(r::x());"#,
+    )
+    .expect("write");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = runbook()
+        .arg("run")
+        .arg(dir.join("loose.rhai"))
+        .output()
+        .expect("runs");
+    let err = refused(&out, "others can write it");
+    assert!(err.contains(&dir.display().to_string()), "{err}");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    assert_eq!(
+        ok(&runbook()
+            .arg("run")
+            .arg(dir.join("loose.rhai"))
+            .output()
+            .expect("runs"))
+        .trim(),
+        "1"
+    );
+}
+
+#[test]
+fn eval_repl_and_stdin_runs_load_no_module_from_the_current_directory() {
+    let dir = shadowed();
+    std::fs::write(dir.join("roles.rhai"), "fn x() { 1 }").expect("write");
+    let out = runbook()
+        .current_dir(&dir)
+        .args(["eval", r#"import "roles" as r; r::x()"#])
+        .output()
+        .expect("runs");
+    refused(&out, r#"import "./roles""#);
+    let out = fed(
+        {
+            let mut cmd = runbook();
+            cmd.current_dir(&dir).args(["run", "-"]);
+            cmd
+        },
+        r#"import "roles" as r; print(r::x());"#,
+    );
+    refused(&out, r#"import "./roles""#);
+    let out = fed(
+        {
+            let mut cmd = runbook();
+            cmd.current_dir(&dir).arg("repl");
+            cmd
+        },
+        "import \"ensure\" as e;\nprint(e::find_user_pool(\"no-such-pool-here\"));\n",
+    );
+    assert!(!stdout(&out).contains("PLANTED"), "{}", stdout(&out));
+    // Named as a path, it loads.
+    let out = runbook()
+        .current_dir(&dir)
+        .args(["eval", r#"import "./roles" as r; r::x()"#])
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "1");
+}
+
+#[test]
+fn a_secret_stays_a_secret_through_string_operations() {
+    let pool = new_pool("joins");
+    const X: &str = "Hunter2#Secret";
+    let dir = temp_dir();
+    let journal = dir.join("j.jsonl");
+    // Each way of building a password from a secret: the password set is the real text, which
+    // signing in with it proves; the mask is never data.
+    let ways = [
+        ("plus", r#""Pre1x-" + secret("X")"#, format!("Pre1x-{X}")),
+        (
+            "append",
+            r#"{ let s = secret("X"); s += "-9"; s }"#,
+            format!("{X}-9"),
+        ),
+        (
+            "sub_string",
+            r#"sub_string(secret("X") + "Zz1!", 2)"#,
+            format!("{}Zz1!", &X[2..]),
+        ),
+        (
+            "replace",
+            r#"{ let s = secret("X"); s.replace("Hunter", "Hunted"); s }"#,
+            X.replace("Hunter", "Hunted"),
+        ),
+        (
+            "both sides",
+            r#"secret("X") + "-" + secret("X")"#,
+            format!("{X}-{X}"),
+        ),
+    ];
+    let mut body = format!(
+        r#"let pool = "{pool}";
+           let client = cognito::create_user_pool_client(#{{ UserPoolId: pool, ClientName: "c",
+               ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }}).UserPoolClient.ClientId;
+        "#
+    );
+    for (i, (label, expr, _)) in ways.iter().enumerate() {
+        body.push_str(&format!(
+            r#"cognito::admin_create_user(#{{ UserPoolId: pool, Username: "u{i}", MessageAction: "SUPPRESS" }});
+               let p = {expr};
+               print(`{label}: ${{type_of(p)}} ${{p}}`);
+               cognito::admin_set_user_password(#{{ UserPoolId: pool, Username: "u{i}", Password: p, Permanent: true }});
+               let auth = cognito::admin_initiate_auth(#{{ UserPoolId: pool, ClientId: client, AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+                   AuthParameters: #{{ USERNAME: "u{i}", PASSWORD: secret("EXPECT{i}") }} }});
+               print(`{label}: signed in ${{type_of(auth.AuthenticationResult.AccessToken)}}`);
+            "#
+        ));
+    }
+    // Interpolation and a map printed into a string give the mask: sending them is refused.
+    body.push_str(
+        r#"for p in [`x${secret("X")}`, "" + #{ Password: secret("X") }, secret("X").to_string()] {
+               try {
+                   cognito::admin_set_user_password(#{ UserPoolId: pool, Username: "u0", Password: p, Permanent: true });
+                   print("SENT THE MASK");
+               } catch (e) { print(`refused: ${e.message}`); }
+           }
+           let t = "plain"; try { t += secret("X"); } catch (e) { print(`refused: ${e}`); }
+        "#,
+    );
+    let mut cmd = runbook();
+    cmd.args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&body))
+        .env("X", X);
+    for (i, (_, _, expect)) in ways.iter().enumerate() {
+        cmd.env(format!("EXPECT{i}"), expect);
+    }
+    let out = cmd.output().expect("runs");
+    let text = ok(&out);
+    for (label, _, _) in &ways {
+        assert!(
+            text.contains(&format!("{label}: secret ********")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("{label}: signed in secret")),
+            "{text}"
+        );
+    }
+    assert_eq!(text.matches("refused: ").count(), 4, "{text}");
+    assert!(!text.contains("SENT THE MASK"), "{text}");
+    assert!(text.contains("turned into plain text"), "{text}");
+    let journaled = std::fs::read_to_string(&journal).expect("journal");
+    for shown in [text.as_str(), &stderr(&out), &journaled] {
+        assert!(!shown.contains("Hunter2"), "{shown}");
+        assert!(!shown.contains("Hunted2"), "{shown}");
+    }
+}
+
+#[test]
+fn a_secret_in_an_endpoint_url_or_an_echoed_error_is_masked() {
+    // A service echoing a secret value in its message (here: a pool id that is a secret).
+    let out = runbook()
+        .args(["eval", r#"cognito::describe_user_pool(secret("POOL"))"#])
+        .env("POOL", "us-east-1_EchoedSecret99")
+        .output()
+        .expect("runs");
+    let err = refused(&out, "ResourceNotFoundException");
+    assert!(!err.contains("EchoedSecret99"), "{err}");
+    // Credentials in an endpoint URL.
+    let out = bare()
+        .args([
+            "--endpoint-url",
+            "http://operator:Pa55word-in-url@127.0.0.1:9",
+            "--timeout",
+            "2",
+            "run",
+            "--yes",
+        ])
+        .arg(script(r#"cognito::create_user_pool("x");"#))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(!err.contains("Pa55word-in-url"), "{err}");
+    assert!(err.contains("operator:********@127.0.0.1:9"), "{err}");
+}
+
+#[test]
+fn a_secret_typed_under_a_comment_in_the_repl_is_not_kept() {
+    let home = temp_dir();
+    let out = fed(
+        {
+            let mut cmd = runbook();
+            cmd.arg("repl").env("XDG_STATE_HOME", &home);
+            cmd
+        },
+        "// the admin's password\nlet admin_password = \"Typed#Secret1\";\n",
+    );
+    ok(&out);
+    let history = std::fs::read_to_string(home.join("runbook/history")).unwrap_or_default();
+    assert!(!history.contains("Typed#Secret1"), "{history}");
+    assert_eq!(mode(&home.join("runbook/history")), 0o600);
+}
+
+/// A TCP endpoint that accepts connections and never answers.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Starts `cmd`, sends `signal` after `after`, and returns the exit code and how long the
+/// process took to end after the signal.
+fn signalled(mut cmd: Command, after: Duration, signal: i32) -> (Option<i32>, Duration, String) {
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    std::thread::sleep(after);
+    // SAFETY: sends a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let sent = Instant::now();
+    let status = child.wait().expect("waits");
+    let took = sent.elapsed();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("reads");
+    (status.code(), took, err)
+}
+
+#[test]
+fn a_silent_upload_endpoint_ends_at_sigterm_and_is_journaled_maybe() {
+    let dir = temp_dir();
+    let csv = dir.join("users.csv");
+    std::fs::write(&csv, "cognito:username,email\nu1,u1@example.com\n").expect("csv");
+    let journal = dir.join("j.jsonl");
+    let url = format!("{}/upload?X-Amz-Signature=topsecret", silent_endpoint());
+    let mut cmd = runbook();
+    cmd.args(["run", "--yes", "--timeout", "600", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::upload_csv("{url}", "{}");"#,
+            csv.display()
+        )));
+    let (code, took, err) = signalled(cmd, Duration::from_millis(1500), libc::SIGTERM);
+    assert_eq!(code, Some(143), "{err}");
+    assert!(
+        took < Duration::from_secs(2),
+        "ended {took:?} after SIGTERM: {err}"
+    );
+    let lines = journal_lines(&journal);
+    let call = lines
+        .iter()
+        .find(|l| l["type"] == "call")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert_eq!(call["outcome"], "maybe", "{call}");
+    assert_eq!(lines.last().expect("end")["signal"], "SIGTERM");
+    assert!(
+        !std::fs::read_to_string(&journal)
+            .expect("j")
+            .contains("topsecret")
+    );
+}
+
+#[test]
+fn a_call_to_a_silent_endpoint_ends_at_sigint_and_fails_within_one_timeout() {
+    let endpoint = silent_endpoint();
+    let mut cmd = bare();
+    cmd.args([
+        "--endpoint-url",
+        &endpoint,
+        "--timeout",
+        "600",
+        "run",
+        "--yes",
+    ])
+    .arg(script(r#"cognito::create_user_pool("silent");"#));
+    let (code, took, err) = signalled(cmd, Duration::from_millis(1500), libc::SIGINT);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        took < Duration::from_secs(2),
+        "ended {took:?} after SIGINT: {err}"
+    );
+    // The account lookup before the first write shares the call's budget.
+    let started = Instant::now();
+    let out = bare()
+        .args([
+            "--endpoint-url",
+            &endpoint,
+            "--timeout",
+            "2",
+            "run",
+            "--yes",
+        ])
+        .arg(script(r#"cognito::create_user_pool("silent");"#))
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    refused(&out, "no answer");
+    assert!(took < Duration::from_millis(3500), "took {took:?}");
+}
+
+#[test]
+fn a_batch_of_reads_as_the_first_call_does_not_panic() {
+    let out = runbook()
+        .arg("run")
+        .arg(script(
+            r#"let r = aws::batch("cognito::list_user_pools", [#{ MaxResults: 1 }, #{ MaxResults: 2 }]);
+               print(r.len());"#,
+        ))
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "2");
+}
+
+#[test]
+fn a_closed_stderr_does_not_stop_a_procedure() {
+    let dir = temp_dir();
+    for closed in ["pipe", "fd"] {
+        let journal = dir.join(format!("{closed}.jsonl"));
+        let name = unique("nostderr");
+        let mut cmd = runbook();
+        cmd.args(["run", "--yes", "--journal"])
+            .arg(&journal)
+            .arg(script(&format!(
+                r#"for i in 0..50 {{ debug(i); }}
+                   let p = cognito::create_user_pool("{name}").UserPool.Id;
+                   cognito::delete_user_pool(p);"#
+            )))
+            .stdout(Stdio::null());
+        if closed == "pipe" {
+            // A pipe whose reader is gone: every write to stderr fails (EPIPE).
+            let mut fds = [0; 2];
+            // SAFETY: a pipe whose read end is closed at once.
+            unsafe {
+                libc::pipe(fds.as_mut_ptr());
+                libc::close(fds[0]);
+            }
+            // SAFETY: the write end is ours to hand over.
+            cmd.stderr(unsafe { <Stdio as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) });
+        } else {
+            // SAFETY: closes the child's stderr before it starts (`2>&-`).
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::close(2);
+                    Ok(())
+                });
+            }
+        }
+        let status = cmd.status().expect("runs");
+        assert_eq!(status.code(), Some(0), "{closed}");
+        let lines = journal_lines(&journal);
+        assert_eq!(
+            lines.last().expect("end")["type"],
+            "end",
+            "{closed}: {lines:?}"
+        );
+        assert_eq!(lines.last().expect("end")["outcome"], "ok");
+    }
+}
+
+#[test]
+fn a_full_stdout_fails_every_command_with_a_message() {
+    let pool = new_pool("devfull");
+    let dir = temp_dir();
+    let csv = dir.join("ok.csv");
+    let header = ok(&runbook()
+        .args(["csv", "template", "--pool", &pool])
+        .output()
+        .expect("runs"));
+    std::fs::write(&csv, &header).expect("csv");
+    let journal = dir.join("j.jsonl");
+    ok(&runbook()
+        .args(["run", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::describe_user_pool("{pool}");"#
+        )))
+        .output()
+        .expect("runs"));
+    let commands: Vec<Vec<String>> = vec![
+        vec!["ops".into()],
+        vec!["ops".into(), "--json".into()],
+        vec![
+            "csv".into(),
+            "template".into(),
+            "--pool".into(),
+            pool.clone(),
+        ],
+        vec![
+            "csv".into(),
+            "validate".into(),
+            csv.display().to_string(),
+            "--pool".into(),
+            pool.clone(),
+            "--json".into(),
+        ],
+        vec!["eval".into(), "1 + 1".into()],
+        vec!["run".into(), script("print(1);").display().to_string()],
+        vec!["journal".into(), journal.display().to_string()],
+        vec!["--help".into()],
+        vec!["--version".into()],
+    ];
+    for args in commands {
+        let out = runbook()
+            .args(&args)
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        // (The file is a header without rows: validate finds a problem, and says both.)
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("cannot write"), "{args:?}: {err}");
+        assert!(err.contains("No space left on device"), "{args:?}: {err}");
+    }
+    // The REPL, fed from a pipe.
+    let mut child = runbook()
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, b":help\n").expect("types");
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn a_value_nested_too_deep_is_an_error_not_a_crash() {
+    let deep = "let m = #{}; for i in 0..10000 { m = #{ a: m }; }";
+    for then in [
+        "print(m);",
+        "print(to_json(m));",
+        "let a = []; for i in 0..10000 { a = [a]; } print(a);",
+    ] {
+        let out = runbook()
+            .arg("run")
+            .arg(script(&format!("{deep} {then}")))
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{then}: {err}");
+        assert!(err.contains("nested deeper than 100"), "{then}: {err}");
+    }
+    // Inside a string it says so.
+    let out = runbook()
+        .arg("run")
+        .arg(script(&format!(
+            "{deep} print(`${{m}}`); print(m.to_string()); print(`${{[m]}}`.len() < 100);"
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert!(text.contains("nested deeper than 100"), "{text}");
+    assert!(text.ends_with("true\n"), "{text}");
+}
+
+#[test]
+fn endless_inputs_are_refused_at_once() {
+    let pool = new_pool("devzero");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["run", "/dev/zero"],
+        vec!["check", "/dev/zero"],
+        vec!["journal", "/dev/zero"],
+        vec!["revert", "--yes", "/dev/zero"],
+        vec!["csv", "validate", "/dev/zero", "--pool", &pool],
+    ];
+    for args in commands {
+        let started = Instant::now();
+        let out = runbook().args(&args).output().expect("runs");
+        refused(&out, "not a regular file");
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+    }
+    for helper in [r#"read_csv("/dev/zero")"#, r#"read_file("/dev/zero")"#] {
+        let out = runbook()
+            .arg("run")
+            .arg(script(&format!("{helper};")))
+            .output()
+            .expect("runs");
+        refused(&out, "not a regular file");
+    }
+}
+
+#[test]
+fn odd_answers_get_clear_words() {
+    // An endpoint that answers every request with an HTML 404 page.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let page = "<html><body><h1>404 Not Found</h1></body></html>";
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    for call in [
+        "cognito::list_user_pools(#{ MaxResults: 1 })",
+        "iam::list_roles()",
+    ] {
+        let out = bare()
+            .args(["--endpoint-url", &format!("http://{addr}"), "eval", call])
+            .output()
+            .expect("runs");
+        let err = refused(&out, "the endpoint answered HTTP 404");
+        assert!(err.contains("not an AWS API?"), "{err}");
+        assert!(!err.contains("SdkBody"), "{err}");
+    }
+    // Type errors name a secret as scripts know it.
+    let out = runbook()
+        .args([
+            "eval",
+            r#"cognito::list_user_pools(#{ MaxResults: secret("N") })"#,
+        ])
+        .env("N", "10")
+        .output()
+        .expect("runs");
+    let err = refused(&out, "must be an integer, not a secret");
+    assert!(!err.contains("runbook::"), "{err}");
+    // A control character in a journal value prints escaped; a run without an end is flagged.
+    let dir = temp_dir();
+    let journal = dir.join("j.jsonl");
+    let pool = new_pool("escape");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"try {{ cognito::admin_get_user("{pool}", "evil\x1b[31mred"); }} catch {{}}"#
+        )))
+        .output()
+        .expect("runs"));
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    let cut: String = text
+        .lines()
+        .filter(|l| !l.contains("\"type\":\"end\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&journal, cut).expect("write");
+    let shown = ok(&runbook()
+        .arg("journal")
+        .arg(&journal)
+        .output()
+        .expect("runs"));
+    assert!(!shown.contains('\x1b'), "{shown}");
+    assert!(shown.contains("\\u{1b}"), "{shown}");
+    assert!(shown.contains("no end line"), "{shown}");
+}
+
+#[test]
+fn the_confirmation_prompt_reaches_the_terminal_when_stderr_is_redirected() {
+    let pool = new_pool("ttyprompt");
+    let dir = temp_dir();
+    let log = dir.join("stderr.log");
+    let file = script(&format!(r#"cognito::delete_user_pool("{pool}");"#));
+    let command = format!(
+        "exec '{}' --endpoint-url {} run '{}' 2>'{}'",
+        env!("CARGO_BIN_EXE_runbook"),
+        endpoint(),
+        file.display(),
+        log.display()
+    );
+    let (code, screen) = in_a_terminal(
+        "/bin/sh",
+        &["-c".to_string(), command],
+        &[(2500, "n\r")],
+        &[],
+    );
+    assert!(screen.contains("go ahead? [y/N]"), "{screen}");
+    assert_ne!(code, Some(0), "{screen}");
+}
