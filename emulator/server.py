@@ -42,7 +42,9 @@ with {"app": ID, …} sets knobs for that app's API requests:
 
 POST /_runbook/seed_users with {"pool_id": ID, "count": N, "prefix": "u", "attributes": [{"Name",
 "Value"}]} puts N confirmed users (u0, u1, …, each with an email, and the given attributes, `{i}`
-in a value replaced by the user's number) straight into a pool, for large pools.
+in a value replaced by the user's number) straight into a pool, for large pools; with
+"disabled_every": K every K-th user is disabled, with "groups": {"name": K} every K-th user is a
+member of that (existing) group.
 
 Stricter than the live service on purpose: any cognito-idp request that carries
 ``UnusedAccountValidityDays`` (deprecated; the live API rejects it next to
@@ -530,6 +532,13 @@ class Emulator:
                 ]
                 user = CognitoIdpUser(pool_id, name, None, UserStatus.CONFIRMED, attributes)
                 pool.users[name] = user
+                if seed.get("disabled_every") and i % int(seed["disabled_every"]) == 0:
+                    user.enabled = False
+                for group_name, every in seed.get("groups", {}).items():
+                    if i % int(every) == 0:
+                        group = pool.groups[group_name]
+                        group.users.add(user)
+                        user.groups.add(group)
             start_response("204 No Content", [])
             return [b""]
         if path == "/_runbook/requests" and environ["REQUEST_METHOD"] == "GET":

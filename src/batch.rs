@@ -62,22 +62,49 @@ fn operation(name: &str) -> Result<&'static Operation, String> {
     })
 }
 
-/// The rate of requests: unbounded until the service first throttles, then what it accepts.
+/// The rate of requests. An operation in a Cognito quota category ([`facts::QUOTAS`]) starts
+/// at the category's default rate, shared by every batch of the category in this process (one
+/// budget per account and region, as the service counts it); one in none is unbounded until
+/// the service first throttles. Either way it then follows what the service accepts: +2% a
+/// second while nothing is throttled (an account whose quota was raised), cut to the accepted
+/// rate when something is — but never above a category's default when it is not adjustable,
+/// nor above the `rate` option.
+///
+/// [`facts::QUOTAS`]: crate::aws::facts::QUOTAS
 struct Pace {
     cap: Option<f64>,
     rate: Option<f64>,
     next: Instant,
+    category: Option<&'static str>,
     accepted: VecDeque<Instant>,
     last_cut: Option<Instant>,
     last_raise: Instant,
 }
 
+/// The next free slot of each quota category, shared by the batches of this process.
+fn category_slots()
+-> std::sync::MutexGuard<'static, std::collections::HashMap<&'static str, Instant>> {
+    static SLOTS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<&'static str, Instant>>,
+    > = std::sync::OnceLock::new();
+    SLOTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Pace {
-    fn new(cap: Option<f64>) -> Self {
+    fn new(cap: Option<f64>, quota: Option<&'static crate::aws::facts::Quota>) -> Self {
+        let cap = match quota {
+            Some(q) if !q.adjustable => Some(cap.map_or(q.rps, |c| c.min(q.rps))),
+            _ => cap,
+        };
         Self {
+            // The operator's `rate` (their account's quota) first, else the category's default.
+            rate: cap.or(quota.map(|q| q.rps)),
             cap,
-            rate: None,
             next: Instant::now(),
+            category: quota.map(|q| q.category),
             accepted: VecDeque::new(),
             last_cut: None,
             last_raise: Instant::now(),
@@ -91,14 +118,31 @@ impl Pace {
         }
     }
 
+    /// Takes the next slot: of the category's shared budget, or this batch's own.
+    fn slot(&mut self, earliest: Instant, gap: Duration) -> Instant {
+        match self.category {
+            Some(category) => {
+                let mut slots = category_slots();
+                let next = slots.entry(category).or_insert(earliest);
+                let slot = (*next).max(earliest);
+                *next = slot + gap;
+                slot
+            }
+            None => {
+                let slot = self.next.max(earliest);
+                self.next = slot + gap;
+                slot
+            }
+        }
+    }
+
     /// How long to wait before the next request may go.
     fn turn(&mut self) -> Duration {
         let now = Instant::now();
         let Some(rate) = self.current() else {
             return Duration::ZERO;
         };
-        let slot = self.next.max(now);
-        self.next = slot + Duration::from_secs_f64(1.0 / rate.max(0.1));
+        let slot = self.slot(now, Duration::from_secs_f64(1.0 / rate.max(0.1)));
         slot - now
     }
 
@@ -136,7 +180,13 @@ impl Pace {
             None => measured * 0.98,
         };
         self.rate = Some(rate.max(1.0));
-        self.next = now + Duration::from_secs_f64(1.0 / rate.max(1.0));
+        let gap = Duration::from_secs_f64(1.0 / rate.max(1.0));
+        match self.category {
+            Some(category) => {
+                category_slots().insert(category, now + gap);
+            }
+            None => self.next = now + gap,
+        }
     }
 }
 
@@ -262,7 +312,49 @@ fn result(outcome: Result<Dynamic, AwsError>) -> Dynamic {
 }
 
 /// `aws::batch(op, requests, opts)`.
-fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Array, AwsError> {
+/// Invitations sent by email through a pool's default sender (`COGNITO_DEFAULT`), which sends
+/// at most 50 emails a day per account: said before a batch of `admin_create_user` starts.
+fn warn_default_email_sender(ctx: &Context, requests: &[Map]) {
+    let mut by_pool: std::collections::BTreeMap<String, usize> = Default::default();
+    for request in requests {
+        let text = |k: &str| request.get(k).map(|v| v.to_string()).unwrap_or_default();
+        let emails = request
+            .get("DesiredDeliveryMediums")
+            .and_then(|v| {
+                v.read_lock::<Array>()
+                    .map(|a| a.iter().any(|m| m.to_string() == "EMAIL"))
+            })
+            .unwrap_or(false);
+        if emails && text("MessageAction") != "SUPPRESS" {
+            *by_pool.entry(text("UserPoolId")).or_default() += 1;
+        }
+    }
+    for (pool, count) in by_pool {
+        let Ok(described) = ctx.call_named(
+            "cognito",
+            "describe_user_pool",
+            crate::value::map_of(&[("UserPoolId", pool.clone().into())]),
+        ) else {
+            continue;
+        };
+        let sender = crate::value::member_text(
+            &crate::value::member(
+                &crate::value::member(&described, "UserPool"),
+                "EmailConfiguration",
+            ),
+            "EmailSendingAccount",
+        );
+        if sender.is_empty() || sender == "COGNITO_DEFAULT" {
+            crate::say!(
+                "runbook: warning: {count} invitation{} of this batch go by email through {pool}'s default email sender (COGNITO_DEFAULT), which sends at most 50 emails a day per account; the rest will not arrive. Configure Amazon SES (EmailConfiguration) or pass MessageAction: \"SUPPRESS\"",
+                if count == 1 { "" } else { "s" }
+            );
+        }
+    }
+}
+
+/// `aws::batch(op, requests, opts)`, also for helpers built on the API (`restore_groups`).
+pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Array, AwsError> {
     let invalid = |m: String| {
         AwsError::local(
             "runbook",
@@ -297,6 +389,9 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
     }
     let class = aws::facts::of(op).class;
     let function = format!("{}::{}", op.namespace, op.name);
+    if op.api == "AdminCreateUser" {
+        warn_default_email_sender(ctx, &maps);
+    }
     if class.destructive() && !ctx.dry_run() && !requests.is_empty() {
         let go = match ctx.confirm_policy() {
             Policy::Yes => true,
@@ -342,7 +437,7 @@ fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<Arra
     let (mut throttles, mut errors) = (0usize, 0usize);
     let mut done = results.iter().filter(|r| r.is_some()).count();
     let mut attempts = vec![0u32; total];
-    let mut pace = Pace::new(opts.rate);
+    let mut pace = Pace::new(opts.rate, aws::facts::quota_of(&function));
     let clients = &ctx.clients;
     let mut stopped = None;
     ctx.ready_to_record(&actions);
@@ -580,4 +675,27 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
             module,
             move |call: NativeCallContext, name: &str, request: Map, f: FnPtr| each(&c, &call, name, &request, &f),
         );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_of_one_category_share_its_budget() {
+        let quota = crate::aws::facts::quota_of("cognito::admin_disable_user");
+        let (mut a, mut b) = (Pace::new(None, quota), Pace::new(None, quota));
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            waits.push(a.turn());
+            waits.push(b.turn());
+        }
+        // Ten requests of two batches at 25/s: the last waits about 9 × 40 ms.
+        let last = waits.iter().max().copied().unwrap_or_default();
+        assert!(last >= Duration::from_millis(340), "{waits:?}");
+        // UserUpdate cannot be raised: a higher `rate` is capped at its default.
+        assert_eq!(Pace::new(Some(100.0), quota).current(), Some(25.0));
+        // An operation in no category goes unbounded until throttled.
+        assert_eq!(Pace::new(None, None).current(), None);
+    }
 }

@@ -520,6 +520,123 @@ pub fn of_name(qualified: &str) -> Option<&'static Fact> {
     FACTS.iter().find(|f| f.op == qualified)
 }
 
+/// A Cognito request-rate quota category (developer guide, "Quotas in Amazon Cognito"): the
+/// operations that share one budget per account and region, and its default rate.
+pub struct Quota {
+    pub category: &'static str,
+    /// Requests per second by default.
+    pub rps: f64,
+    /// Can the account raise it (Service Quotas)? Those that cannot never go above the default.
+    pub adjustable: bool,
+    /// The operations, as scripts name them.
+    pub ops: &'static [&'static str],
+}
+
+/// The categories of the operations runbook paces in bulk (`aws::batch`, `restore_groups`,
+/// `export_users`). An operation in none has no pre-set pace: a batch of it finds the
+/// service's rate by being throttled.
+pub static QUOTAS: &[Quota] = &[
+    Quota {
+        category: "UserCreation",
+        rps: 50.0,
+        adjustable: true,
+        ops: &["cognito::admin_create_user", "cognito::sign_up"],
+    },
+    Quota {
+        category: "UserAuthentication",
+        rps: 120.0,
+        adjustable: true,
+        ops: &[
+            "cognito::admin_initiate_auth",
+            "cognito::admin_respond_to_auth_challenge",
+            "cognito::initiate_auth",
+            "cognito::respond_to_auth_challenge",
+        ],
+    },
+    Quota {
+        category: "UserAccountRecovery",
+        rps: 30.0,
+        adjustable: false,
+        ops: &[
+            "cognito::admin_set_user_password",
+            "cognito::admin_reset_user_password",
+            "cognito::forgot_password",
+            "cognito::confirm_forgot_password",
+        ],
+    },
+    Quota {
+        category: "UserRead",
+        rps: 120.0,
+        adjustable: true,
+        ops: &["cognito::admin_get_user", "cognito::get_user"],
+    },
+    Quota {
+        category: "UserUpdate",
+        rps: 25.0,
+        adjustable: false,
+        ops: &[
+            "cognito::admin_add_user_to_group",
+            "cognito::admin_remove_user_from_group",
+            "cognito::admin_disable_user",
+            "cognito::admin_enable_user",
+            "cognito::admin_delete_user",
+            "cognito::admin_update_user_attributes",
+            "cognito::admin_delete_user_attributes",
+            "cognito::admin_confirm_sign_up",
+            "cognito::admin_user_global_sign_out",
+            "cognito::admin_set_user_mfa_preference",
+        ],
+    },
+    Quota {
+        category: "UserResourceRead",
+        rps: 50.0,
+        adjustable: true,
+        ops: &["cognito::admin_list_groups_for_user"],
+    },
+    Quota {
+        category: "UserList",
+        rps: 30.0,
+        adjustable: false,
+        ops: &["cognito::list_users", "cognito::list_users_in_group"],
+    },
+    Quota {
+        category: "UserPoolRead",
+        rps: 15.0,
+        adjustable: true,
+        ops: &["cognito::describe_user_pool", "cognito::list_user_pools"],
+    },
+    Quota {
+        category: "UserPoolResourceRead",
+        rps: 20.0,
+        adjustable: true,
+        ops: &[
+            "cognito::list_groups",
+            "cognito::get_group",
+            "cognito::get_csv_header",
+            "cognito::describe_user_import_job",
+            "cognito::list_user_import_jobs",
+        ],
+    },
+    Quota {
+        category: "UserPoolResourceUpdate",
+        rps: 15.0,
+        adjustable: true,
+        ops: &[
+            "cognito::create_group",
+            "cognito::update_group",
+            "cognito::delete_group",
+            "cognito::create_user_import_job",
+            "cognito::start_user_import_job",
+            "cognito::stop_user_import_job",
+        ],
+    },
+];
+
+/// The quota category of an operation (`cognito::admin_create_user` → UserCreation), if known.
+pub fn quota_of(qualified: &str) -> Option<&'static Quota> {
+    QUOTAS.iter().find(|q| q.ops.contains(&qualified))
+}
+
 /// Anything not in the table is treated as the most careful class.
 static UNKNOWN: Fact = fact("?", Delete, None);
 
@@ -550,6 +667,22 @@ mod tests {
                 f.op
             );
         }
+    }
+
+    #[test]
+    fn every_quota_names_operations_once() {
+        let ops: Vec<String> = aws::operations().map(qualified).collect();
+        let mut seen = std::collections::HashSet::new();
+        for quota in QUOTAS {
+            for op in quota.ops {
+                assert!(ops.contains(&op.to_string()), "{op} is not an operation");
+                assert!(seen.insert(*op), "{op} is in two categories");
+            }
+        }
+        assert_eq!(
+            quota_of("cognito::admin_create_user").map(|q| q.category),
+            Some("UserCreation")
+        );
     }
 
     #[test]

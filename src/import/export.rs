@@ -40,6 +40,9 @@ pub struct ExportOptions {
     pub groups_file: Option<PathBuf>,
     /// Replace files that exist (only regular files of the operator's own; never a link).
     pub force: bool,
+    /// Leave out users the target pool has already (by sign-in identity): a migration run
+    /// again, or resumed after a stop, imports only the rest.
+    pub only_missing: bool,
 }
 
 const OPTION_KEYS: &[&str] = &[
@@ -48,6 +51,7 @@ const OPTION_KEYS: &[&str] = &[
     "TargetPoolId",
     "GroupsFile",
     "Force",
+    "OnlyMissing",
 ];
 
 impl ExportOptions {
@@ -63,6 +67,14 @@ impl ExportOptions {
                     .into_string()
                     .map(Some)
                     .map_err(|_| format!("option \"{key}\" must be a string")),
+            }
+        };
+        let flag = |key: &str| -> Result<bool, String> {
+            match opts.get(key) {
+                None => Ok(false),
+                Some(v) => v
+                    .as_bool()
+                    .map_err(|_| format!("option \"{key}\" must be true or false")),
             }
         };
         let attributes = match opts.get("Attributes") {
@@ -85,14 +97,71 @@ impl ExportOptions {
             filter: string("Filter")?,
             target_pool: string("TargetPoolId")?,
             groups_file: string("GroupsFile")?.map(PathBuf::from),
-            force: match opts.get("Force") {
-                None => false,
-                Some(v) => v
-                    .as_bool()
-                    .map_err(|_| "option \"Force\" must be true or false")?,
-            },
+            force: flag("Force")?,
+            only_missing: flag("OnlyMissing")?,
         })
     }
+}
+
+/// The name a user signs in with in a pool whose `UsernameAttributes` are `attributes`: the
+/// email (or phone number) there, else the username. It is what the export writes as
+/// `cognito:username` (the target's internal usernames are its own UUIDs) and what memberships
+/// and the disabled state are keyed by, so they survive the move.
+pub fn sign_in_identity(
+    attributes: &[String],
+    username: &str,
+    values: &Map,
+) -> Result<String, String> {
+    if attributes.is_empty() {
+        return Ok(username.to_string());
+    }
+    for attribute in ["email", "phone_number"] {
+        if attributes.iter().any(|a| a == attribute) {
+            let value = values
+                .get(attribute)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            if !value.is_empty() {
+                return Ok(value);
+            }
+        }
+    }
+    Err(format!(
+        "has no {}, which the target's users sign in with (UsernameAttributes)",
+        attributes.join(" or ")
+    ))
+}
+
+/// A listed user's attributes as a map (`ListUsers`' `Attributes`, `AdminGetUser`'s
+/// `UserAttributes`).
+fn attributes_of(user: &Dynamic) -> Map {
+    let list = match member(user, "Attributes") {
+        a if a.is_unit() => member(user, "UserAttributes"),
+        a => a,
+    };
+    list.into_array()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| (text(a, "Name").into(), Dynamic::from(text(a, "Value"))))
+        .collect()
+}
+
+/// The users of a pool by sign-in identity: their internal username and whether enabled.
+fn users_by_identity(
+    ctx: &Context,
+    pool_id: &str,
+    attributes: &[String],
+) -> Result<std::collections::HashMap<String, (String, bool)>, AwsError> {
+    let mut users = std::collections::HashMap::new();
+    for_each_user(ctx, pool_id, None, |user| {
+        let username = text(&user, "Username");
+        if let Ok(identity) = sign_in_identity(attributes, &username, &attributes_of(&user)) {
+            let enabled = member(&user, "Enabled").as_bool().unwrap_or(true);
+            users.insert(identity, (username, enabled));
+        }
+        Ok(())
+    })?;
+    Ok(users)
 }
 
 /// One user the file does not hold, and why.
@@ -106,16 +175,22 @@ pub struct Exported {
     pub csv: PathBuf,
     pub groups: PathBuf,
     pub users: u64,
+    /// Users left out because the target has them already (`OnlyMissing`).
+    pub already: u64,
+    /// Users disabled in the source (by sign-in identity), to disable in the target.
+    pub disabled: u64,
     pub left_out: Vec<LeftOut>,
 }
 
 impl Exported {
-    /// `#{ csv, groups, users, left_out: [#{ username, reason }] }`.
+    /// `#{ csv, groups, users, already, disabled, left_out: [#{ username, reason }] }`.
     pub fn to_map(&self) -> Map {
         let mut out = Map::new();
         out.insert("csv".into(), self.csv.display().to_string().into());
         out.insert("groups".into(), self.groups.display().to_string().into());
         out.insert("users".into(), Dynamic::from(self.users as i64));
+        out.insert("already".into(), Dynamic::from(self.already as i64));
+        out.insert("disabled".into(), Dynamic::from(self.disabled as i64));
         let left: Array = self
             .left_out
             .iter()
@@ -233,17 +308,38 @@ pub fn export_users(
         csv: csv.to_path_buf(),
         groups,
         users: 0,
+        already: 0,
+        disabled: 0,
         left_out: Vec::new(),
     };
     let mut line_number = 1;
+    // Source username → sign-in identity, for the groups file; identities disabled.
+    let mut identities: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
+    let mut disabled: Vec<String> = Vec::new();
+    let present = if opts.only_missing {
+        users_by_identity(ctx, target, &rules.username_attributes)?
+    } else {
+        std::collections::HashMap::new()
+    };
     for_each_user(ctx, pool_id, opts.filter.as_deref(), |user| {
         let username = text(&user, "Username");
-        let attributes: Map = member(&user, "Attributes")
-            .into_array()
-            .unwrap_or_default()
-            .iter()
-            .map(|a| (text(a, "Name").into(), Dynamic::from(text(a, "Value"))))
-            .collect();
+        let attributes = attributes_of(&user);
+        let identity = match sign_in_identity(&rules.username_attributes, &username, &attributes) {
+            Ok(identity) => identity,
+            Err(reason) => {
+                exported.left_out.push(LeftOut { username, reason });
+                return Ok(());
+            }
+        };
+        identities.insert(username.clone(), identity.clone());
+        if !member(&user, "Enabled").as_bool().unwrap_or(true) {
+            disabled.push(identity.clone());
+        }
+        if present.contains_key(&identity) {
+            exported.already += 1;
+            return Ok(());
+        }
         let mfa = match source_mfa {
             Mfa::Off => false,
             Mfa::On => true,
@@ -253,7 +349,7 @@ pub fn export_users(
         let mut refused = None;
         for column in &header {
             let raw = match column.as_str() {
-                "cognito:username" => username.clone(),
+                "cognito:username" => identity.clone(),
                 "cognito:mfa_enabled" => mfa.to_string(),
                 name => {
                     let wanted = opts
@@ -308,7 +404,15 @@ pub fn export_users(
         Ok(())
     })?;
     out.flush().map_err(|e| io_error(csv, e))?;
-    write_groups(ctx, pool_id, &exported.groups, groups_file)?;
+    exported.disabled = disabled.len() as u64;
+    write_groups(
+        ctx,
+        pool_id,
+        &exported.groups,
+        groups_file,
+        &identities,
+        &disabled,
+    )?;
     Ok(exported)
 }
 
@@ -341,18 +445,13 @@ fn for_each_user(
 }
 
 /// The usernames in a group (every page).
-fn group_members(ctx: &Context, pool_id: &str, group: &str) -> Result<Vec<String>, AwsError> {
+fn group_members(ctx: &Context, pool_id: &str, group: &str) -> Result<Vec<Dynamic>, AwsError> {
     let members = ctx.call_named(
         "cognito",
         "list_users_in_group",
         request(&[("UserPoolId", pool_id.into()), ("GroupName", group.into())]),
     )?;
-    Ok(member(&members, "Users")
-        .into_array()
-        .unwrap_or_default()
-        .iter()
-        .map(|u| text(u, "Username"))
-        .collect())
+    Ok(member(&members, "Users").into_array().unwrap_or_default())
 }
 
 /// Whether the user has an MFA method set up (`AdminGetUser`'s `UserMFASettingList`, or the
@@ -381,6 +480,8 @@ fn write_groups(
     pool_id: &str,
     path: &Path,
     file: std::fs::File,
+    identities: &std::collections::HashMap<String, String>,
+    disabled: &[String],
 ) -> Result<(), AwsError> {
     let groups = ctx.call_named(
         "cognito",
@@ -400,8 +501,12 @@ fn write_groups(
         .enumerate()
     {
         let name = text(group, "GroupName");
-        let usernames = group_members(ctx, pool_id, &name)?;
-        let mut entry = json!({ "GroupName": name, "Members": usernames });
+        // Members by sign-in identity; a user the export left out is not one.
+        let members: Vec<&String> = group_members(ctx, pool_id, &name)?
+            .iter()
+            .filter_map(|u| identities.get(&text(u, "Username")))
+            .collect();
+        let mut entry = json!({ "GroupName": name, "Members": members });
         for key in ["Description", "RoleArn"] {
             let value = text(group, key);
             if !value.is_empty() {
@@ -414,7 +519,7 @@ fn write_groups(
         write(if i == 0 { "\n  " } else { ",\n  " })?;
         write(&entry.to_string())?;
     }
-    write("\n]}\n")?;
+    write(&format!("\n], \"Disabled\": {}}}\n", json!(disabled)))?;
     out.flush().map_err(|e| io_error(path, e))
 }
 
@@ -425,11 +530,15 @@ pub struct Restored {
     pub updated: Vec<String>,
     pub unchanged: Vec<String>,
     pub added: u64,
+    /// Users disabled, as they were in the source.
+    pub disabled: u64,
     pub missing: Vec<String>,
+    /// Memberships and disables the service refused: `identity: why`.
+    pub failed: Vec<String>,
 }
 
 impl Restored {
-    /// `#{ created, updated, unchanged, memberships_added, missing_users }`.
+    /// `#{ created, updated, unchanged, memberships_added, users_disabled, missing_users, failed }`.
     pub fn to_map(&self) -> Map {
         let names = |v: &[String]| -> Dynamic {
             v.iter()
@@ -443,7 +552,9 @@ impl Restored {
         out.insert("updated".into(), names(&self.updated));
         out.insert("unchanged".into(), names(&self.unchanged));
         out.insert("memberships_added".into(), Dynamic::from(self.added as i64));
+        out.insert("users_disabled".into(), Dynamic::from(self.disabled as i64));
         out.insert("missing_users".into(), names(&self.missing));
+        out.insert("failed".into(), names(&self.failed));
         out
     }
 }
@@ -451,7 +562,10 @@ impl Restored {
 /// Recreates the groups of a companion file in `pool_id` and adds their members, sending only
 /// what differs: a second run changes nothing.
 pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Restored, AwsError> {
-    let text_of = |path: &Path| std::fs::read_to_string(path).map_err(|e| io_error(path, e));
+    let text_of = |path: &Path| {
+        crate::files::read_text(path, crate::files::JOURNAL_CAP)
+            .map_err(|e| io_error(path, std::io::Error::other(e.to_string())))
+    };
     let doc: serde_json::Value = serde_json::from_str(&text_of(file)?).map_err(|e| {
         AwsError::local(
             "cognito-idp",
@@ -467,11 +581,21 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
         request(&[("UserPoolId", pool_id.into())]),
     )?;
     let existing: Vec<Dynamic> = member(&existing, "Groups").into_array().unwrap_or_default();
-    let mut users_now = std::collections::HashSet::new();
-    for_each_user(ctx, pool_id, None, |user| {
-        users_now.insert(text(&user, "Username"));
-        Ok(())
-    })?;
+    // The target's users by the identity they sign in with (its internal usernames differ
+    // from the source's when users sign in with their email).
+    let pool = ctx.call_named(
+        "cognito",
+        "describe_user_pool",
+        request(&[("UserPoolId", pool_id.into())]),
+    )?;
+    let attributes: Vec<String> = member(&member(&pool, "UserPool"), "UsernameAttributes")
+        .into_array()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| a.into_string().ok())
+        .collect();
+    let users_now = users_by_identity(ctx, pool_id, &attributes)?;
+    let mut additions = Array::new();
     for group in doc["groups"].as_array().cloned().unwrap_or_default() {
         let name = group["GroupName"].as_str().unwrap_or_default().to_string();
         if name.is_empty() {
@@ -510,29 +634,72 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
                 }
             }
         }
-        let present: std::collections::HashSet<String> =
-            group_members(ctx, pool_id, &name)?.into_iter().collect();
-        for username in group["Members"].as_array().cloned().unwrap_or_default() {
-            let Some(username) = username.as_str() else {
+        // Members present and wanted, by sign-in identity.
+        let present: std::collections::HashSet<String> = group_members(ctx, pool_id, &name)?
+            .iter()
+            .filter_map(|u| {
+                sign_in_identity(&attributes, &text(u, "Username"), &attributes_of(u)).ok()
+            })
+            .collect();
+        for identity in group["Members"].as_array().cloned().unwrap_or_default() {
+            let Some(identity) = identity.as_str() else {
                 continue;
             };
-            if present.contains(username) {
+            if present.contains(identity) {
                 continue;
             }
-            if !users_now.contains(username) {
-                done.missing.push(username.to_string());
+            let Some((username, _)) = users_now.get(identity) else {
+                done.missing.push(identity.to_string());
                 continue;
-            }
-            let _ = ctx.call_named(
-                "cognito",
-                "admin_add_user_to_group",
-                request(&[
-                    ("UserPoolId", pool_id.into()),
-                    ("Username", username.into()),
-                    ("GroupName", name.clone().into()),
-                ]),
-            )?;
-            done.added += 1;
+            };
+            additions.push(Dynamic::from(request(&[
+                ("UserPoolId", pool_id.into()),
+                ("Username", username.clone().into()),
+                ("GroupName", name.clone().into()),
+            ])));
+        }
+    }
+    // Memberships and the disabled state at the service's pace (aws::batch).
+    let outcomes = crate::batch::batch(
+        ctx,
+        "cognito::admin_add_user_to_group",
+        &additions,
+        &Map::new(),
+    )?;
+    for (sent, outcome) in additions.iter().zip(outcomes) {
+        match member(&outcome, "error") {
+            e if e.is_unit() => done.added += 1,
+            e => done.failed.push(format!(
+                "{} in {}: {}",
+                text(sent, "Username"),
+                text(sent, "GroupName"),
+                text(&e, "message")
+            )),
+        }
+    }
+    let mut disables = Array::new();
+    for identity in doc["Disabled"].as_array().cloned().unwrap_or_default() {
+        let Some(identity) = identity.as_str() else {
+            continue;
+        };
+        match users_now.get(identity) {
+            Some((username, true)) => disables.push(Dynamic::from(request(&[
+                ("UserPoolId", pool_id.into()),
+                ("Username", username.clone().into()),
+            ]))),
+            Some((_, false)) => {}
+            None => done.missing.push(identity.to_string()),
+        }
+    }
+    let outcomes = crate::batch::batch(ctx, "cognito::admin_disable_user", &disables, &Map::new())?;
+    for (sent, outcome) in disables.iter().zip(outcomes) {
+        match member(&outcome, "error") {
+            e if e.is_unit() => done.disabled += 1,
+            e => done.failed.push(format!(
+                "{} (disable): {}",
+                text(sent, "Username"),
+                text(&e, "message")
+            )),
         }
     }
     done.missing.sort();

@@ -159,7 +159,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
         let reg = FuncRegistration::new("export_users")
             .in_internal_namespace()
             .with_comments([
-                "/// Writes every user of the pool to an import-ready CSV (the target pool's header, constant memory) and its groups to <name>.groups.json; returns #{ csv, groups, users, left_out: [#{ username, reason }] }. Options: Attributes, Filter, TargetPoolId, GroupsFile.",
+                "/// Writes every user of the pool to an import-ready CSV (the target pool's header; cognito:username as users sign in there; constant memory) and its groups, memberships and disabled users to <name>.groups.json; returns #{ csv, groups, users, already, disabled, left_out: [#{ username, reason }] }. Options: Attributes, Filter, TargetPoolId, GroupsFile, Force (replace the files), OnlyMissing (leave out users the target has).",
             ]);
         if arity == 2 {
             reg.with_params_info(["pool_id: String", "csv_path: String", "Map"])
@@ -184,7 +184,7 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
     FuncRegistration::new("restore_groups")
         .in_internal_namespace()
         .with_params_info(["pool_id: String", "groups_file: String", "Map"])
-        .with_comments(["/// Recreates an export's groups (description, precedence, role) and memberships in the pool, idempotently; returns #{ created, updated, unchanged, memberships_added, missing_users }."])
+        .with_comments(["/// Recreates an export's groups (description, precedence, role), memberships and disabled users in the pool by sign-in identity, idempotently, at the service's pace; returns #{ created, updated, unchanged, memberships_added, users_disabled, missing_users, failed }."])
         .set_into_module(
             module,
             move |call: NativeCallContext, pool: Dynamic, file: Dynamic| -> Result<Map, Box<EvalAltResult>> {

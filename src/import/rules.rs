@@ -45,18 +45,23 @@ pub fn pool_rules(ctx: &Context, pool_id: &str) -> Result<PoolRules, AwsError> {
         "OPTIONAL" => Mfa::Optional,
         _ => Mfa::Off,
     };
-    let auto_verified = member(&pool, "AutoVerifiedAttributes")
-        .into_array()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|a| a.into_string().ok())
-        .collect();
+    let names = |key: &str| -> Vec<String> {
+        member(&pool, key)
+            .into_array()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|a| a.into_string().ok())
+            .collect()
+    };
+    let auto_verified = names("AutoVerifiedAttributes");
     Ok(PoolRules {
         pool_id: pool_id.to_string(),
         header,
         required,
         mfa,
         auto_verified,
+        username_attributes: names("UsernameAttributes"),
+        alias_attributes: names("AliasAttributes"),
     })
 }
 

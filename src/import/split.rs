@@ -118,6 +118,8 @@ mod tests {
             required: vec![],
             mfa: Mfa::Off,
             auto_verified: vec!["email".into()],
+            username_attributes: Vec::new(),
+            alias_attributes: Vec::new(),
         };
         (dir, path, rules)
     }

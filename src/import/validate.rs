@@ -15,6 +15,7 @@
 //! memory apart from 16 bytes per user (a 64-bit hash of the username and its line number,
 //! sorted at the end to find duplicates).
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::{self, BufRead};
 
@@ -41,6 +42,12 @@ pub struct PoolRules {
     pub mfa: Mfa,
     /// `AutoVerifiedAttributes`: `email`, `phone_number`.
     pub auto_verified: Vec<String>,
+    /// `UsernameAttributes`: users sign in with their `email` / `phone_number`, which is then
+    /// what `cognito:username` must hold.
+    pub username_attributes: Vec<String>,
+    /// `AliasAttributes`: `email`, `phone_number`, `preferred_username` a user can also sign in
+    /// with, so unique in the pool.
+    pub alias_attributes: Vec<String>,
 }
 
 /// One problem, as `line N, column NAME: what is wrong and what is expected`.
@@ -185,12 +192,35 @@ pub struct Validator<'a> {
     fields: Vec<(usize, usize)>,
     /// (hash of the username, line) for every row; sorted at the end to find duplicates.
     usernames: Vec<(u64, u32)>,
+    /// Alias columns (index, name) and, per column, the first line of each value seen.
+    aliases: Vec<(usize, String, HashMap<u64, u32>)>,
     hasher: UsernameHasher,
     /// The file's size, to reserve `usernames` once.
     size_hint: Option<u64>,
     chunk_rows: u64,
     chunk_bytes: u64,
     header_bytes: u64,
+}
+
+/// Is `text` an email address as Cognito takes one for a username (`name@domain.tld`)?
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(|c| c.is_whitespace() || c == ',')
+}
+
+/// Is `text` an E.164 phone number (`+` and 2 to 15 digits, no leading zero)?
+pub fn is_phone(text: &str) -> bool {
+    text.strip_prefix('+').is_some_and(|digits| {
+        (2..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+    })
 }
 
 fn boolean(value: &[u8]) -> Option<bool> {
@@ -269,6 +299,7 @@ impl<'a> Validator<'a> {
             columns: Columns::default(),
             fields: Vec::with_capacity(32),
             usernames: Vec::new(),
+            aliases: Vec::new(),
             hasher: UsernameHasher::default(),
             size_hint: None,
             chunk_rows: 0,
@@ -396,6 +427,12 @@ impl<'a> Validator<'a> {
                 _ => None,
             },
         };
+        self.aliases = self
+            .rules
+            .alias_attributes
+            .iter()
+            .filter_map(|a| position(a).map(|i| (i, a.clone(), HashMap::new())))
+            .collect();
     }
 
     fn value<'l>(&self, line: &'l [u8], column: Option<usize>) -> Option<&'l [u8]> {
@@ -473,6 +510,7 @@ impl<'a> Validator<'a> {
             }
         }
         self.check_username(number, line);
+        self.check_aliases(number, line);
         self.check_mfa(number, line);
         self.check_verification(number, line);
         self.check_required(number, line);
@@ -502,6 +540,31 @@ impl<'a> Validator<'a> {
                 format!("{} contains a space or tab; usernames cannot", shown(value)),
             );
         }
+        let attributes = &self.rules.username_attributes;
+        if !attributes.is_empty() {
+            let text = String::from_utf8_lossy(value);
+            let email = attributes.iter().any(|a| a == "email") && is_email(&text);
+            let phone = attributes.iter().any(|a| a == "phone_number") && is_phone(&text);
+            if !email && !phone {
+                let wanted = match (
+                    attributes.iter().any(|a| a == "email"),
+                    attributes.iter().any(|a| a == "phone_number"),
+                ) {
+                    (true, true) => "an email address or an E.164 phone number (+15555550100)",
+                    (true, false) => "an email address",
+                    _ => "an E.164 phone number (+15555550100)",
+                };
+                self.problem(
+                    number,
+                    Some(column),
+                    format!(
+                        "{} is not {wanted}; the pool's users sign in with {} (UsernameAttributes), so cognito:username must be one",
+                        shown(value),
+                        attributes.join(" or ")
+                    ),
+                );
+            }
+        }
         if let Some(bytes) = self.size_hint.filter(|_| self.usernames.is_empty()) {
             let estimate = bytes / (line.len() as u64 + 1).max(16) * 5 / 4;
             self.usernames.reserve(estimate.min(50_000_000) as usize);
@@ -509,6 +572,38 @@ impl<'a> Validator<'a> {
         let line_number = u32::try_from(number).unwrap_or(u32::MAX);
         self.usernames
             .push((self.hasher.hash_one(value), line_number));
+    }
+
+    /// Alias values (`email`, `phone_number`, `preferred_username` in an alias pool) must be
+    /// unique: a user signs in with them.
+    fn check_aliases(&mut self, number: u64, line: &[u8]) {
+        let line_number = u32::try_from(number).unwrap_or(u32::MAX);
+        let mut found = Vec::new();
+        for (index, name, seen) in &mut self.aliases {
+            let Some((start, end)) = self.fields.get(*index).copied() else {
+                continue;
+            };
+            let value = line[start..end].trim_ascii();
+            if value.is_empty() {
+                continue;
+            }
+            let lowered = value.to_ascii_lowercase();
+            let first = *seen
+                .entry(self.hasher.hash_one(&lowered))
+                .or_insert(line_number);
+            if first != line_number {
+                found.push((name.clone(), first));
+            }
+        }
+        for (name, first) in found {
+            self.problem(
+                number,
+                Some(&name),
+                format!(
+                    "duplicate of line {first}; users sign in with their {name} (AliasAttributes), so no two may share one"
+                ),
+            );
+        }
     }
 
     /// Reports every username seen before, as `duplicate of line N` at each later line, merged
@@ -760,6 +855,8 @@ mod tests {
             required: vec![],
             mfa: Mfa::Optional,
             auto_verified: vec!["email".into()],
+            username_attributes: Vec::new(),
+            alias_attributes: Vec::new(),
         }
     }
 

@@ -42,8 +42,9 @@ fn delete_pool(pool: &str) {
 fn a_throttled_batch_creates_every_user_exactly_once() {
     let pool = new_pool("throttled");
     let app = app_id("throttled");
+    // An account whose quota is below the category's default (50/s): the batch adapts down.
     inject(&format!(
-        r#"{{"app": "{app}", "throttle": {{"AdminCreateUser": 50}}}}"#
+        r#"{{"app": "{app}", "throttle": {{"AdminCreateUser": 20}}}}"#
     ));
     let out = runbook_as(&app)
         .args(["run", "--yes"])
@@ -88,6 +89,44 @@ fn a_throttled_batch_creates_every_user_exactly_once() {
         "only throttling may fail"
     );
     assert!(stderr(&out).contains("300/300 done"), "{}", stderr(&out));
+    delete_pool(&pool);
+}
+
+#[test]
+fn a_batch_starts_at_its_quota_categorys_rate_and_warns_about_the_default_email_sender() {
+    let pool = new_pool("paced");
+    let app = app_id("paced");
+    // The account's quota is the documented default (UserCreation, 50/s; a little headroom
+    // for the emulator's clock): a batch that starts at it is never throttled.
+    inject(&format!(
+        r#"{{"app": "{app}", "throttle": {{"AdminCreateUser": 55}}}}"#
+    ));
+    let started = std::time::Instant::now();
+    let out = runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let requests = [];
+               for i in 0..100 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `paced${{i}}`,
+                   UserAttributes: [#{{ Name: "email", Value: `paced${{i}}@example.com` }}],
+                   DesiredDeliveryMediums: ["EMAIL"] }}); }}
+               print(aws::batch("cognito::admin_create_user", requests, #{{ concurrency: 8 }}).filter(|r| r.ok).len());"#
+        )))
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    assert_eq!(ok(&out).trim(), "100");
+    let err = stderr(&out);
+    assert!(
+        err.contains("100 invitations of this batch go by email")
+            && err.contains("50 emails a day"),
+        "{err}"
+    );
+    let throttled = recorded(&app)
+        .iter()
+        .filter(|r| r["action"] == "AdminCreateUser" && r["status"] == 400)
+        .count();
+    assert_eq!(throttled, 0, "started at the category's rate, not above it");
+    assert!(took >= std::time::Duration::from_millis(1900), "{took:?}");
     delete_pool(&pool);
 }
 

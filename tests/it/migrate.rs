@@ -122,17 +122,245 @@ fn five_thousand_users_move_with_their_attributes_and_groups() {
         .output()
         .expect("runs");
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
-    // A second run changes nothing: every user skipped, groups unchanged.
+    // A second run changes nothing: no user to import (no job), groups unchanged.
     let again = ok(&migrate());
     assert!(
-        again.contains("imported 0, skipped 5000, failed 0"),
+        again.contains("exported 0 users") && again.contains("5000 there already"),
         "{again}"
     );
+    assert!(!again.contains("imported"), "{again}");
     assert!(
         again.contains("0 created, 0 updated, 3 unchanged; 0 memberships added"),
         "{again}"
     );
     assert_eq!(snapshot(&target), after);
+}
+
+/// Every user of a pool keyed by the identity users sign in with (`email`, or the username),
+/// with their attributes (less `sub`), enabled state; every group with its members by that
+/// identity.
+fn by_identity(pool: &str, key: &str) -> Value {
+    let out = ok(&run(
+        &script(&format!(
+            r#"let id = |u| {{
+                   if "{key}" == "username" {{ return u.Username; }}
+                   for a in u.Attributes {{ if a.Name == "{key}" {{ return a.Value; }} }}
+                   "?"
+               }};
+               let users = #{{}};
+               aws::each("cognito::list_users", #{{ UserPoolId: "{pool}" }}, |u| {{
+                   let attributes = #{{ enabled: u.Enabled }};
+                   for a in u.Attributes {{ if a.Name != "sub" {{ attributes[a.Name] = a.Value; }} }}
+                   users[id.call(u)] = attributes;
+               }});
+               let groups = #{{}};
+               for g in cognito::list_groups(#{{ UserPoolId: "{pool}" }}).Groups {{
+                   let members = cognito::list_users_in_group(#{{ UserPoolId: "{pool}", GroupName: g.GroupName }}).Users.map(|u| id.call(u));
+                   members.sort();
+                   groups[g.GroupName] = [g.Description, g.Precedence, members];
+               }}
+               print(to_json(#{{ users: users, groups: groups }}));"#
+        )),
+        &[],
+    ));
+    serde_json::from_str(out.trim()).expect("a JSON snapshot")
+}
+
+/// Runs scripts/migrate_pool.rhai from `source` to a pool named `target_name`, journaled.
+fn migrate(source: &str, target_name: &str, journal: &std::path::Path) -> std::process::Output {
+    let dir = journal.parent().expect("dir").to_path_buf();
+    runbook()
+        .current_dir(&dir)
+        .args(["run", "--yes", "--journal"])
+        .arg(journal)
+        .arg(repo().join("scripts/migrate_pool.rhai"))
+        .args(["--var", &format!("source={source}")])
+        .args(["--var", &format!("target_name={target_name}")])
+        .args([
+            "--var",
+            "role_arn=arn:aws:iam::123456789012:role/Import-Cognito-Userpool",
+        ])
+        .output()
+        .expect("runs")
+}
+
+fn target_of(text: &str, target_name: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("target pool: {target_name} (")))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .expect("the target pool's id")
+        .to_string()
+}
+
+/// Writes of a journal (calls and sends that are not reads).
+fn writes(journal: &std::path::Path) -> Vec<Value> {
+    journal_lines(journal)
+        .into_iter()
+        .filter(|l| l["type"] == "call" || l["type"] == "sending")
+        .filter(|l| l["class"] != "read")
+        .collect()
+}
+
+/// Migrates a source pool made by `setup` (users, groups, disabled ones), then compares by
+/// sign-in identity and runs again: the second run's journal has no write.
+fn migrates_by_identity(pool_settings: &str, setup: &str, key: &str) {
+    let source = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}", {pool_settings}).UserPool.Id);"#,
+            unique("shape-src")
+        )),
+        &[],
+    ))
+    .trim()
+    .to_string();
+    ok(&run(&script(&setup.replace("SOURCE", &source)), &[]));
+    let dir = temp_dir();
+    let target_name = unique("shape-dst");
+    let first = dir.join("first.jsonl");
+    let text = ok(&migrate(&source, &target_name, &first));
+    assert!(text.contains("exported 12 users"), "{text}");
+    assert!(text.contains("3 disabled"), "{text}");
+    assert!(text.contains("imported 12, skipped 0, failed 0"), "{text}");
+    assert!(
+        text.contains("users 3 disabled") || text.contains("3 users disabled"),
+        "{text}"
+    );
+    let target = target_of(&text, &target_name);
+    let before = by_identity(&source, key);
+    let after = by_identity(&target, key);
+    assert_eq!(
+        before["users"].as_object().map(|u| u.len()),
+        Some(12),
+        "{before}"
+    );
+    assert_eq!(before["users"], after["users"]);
+    assert_eq!(before["groups"], after["groups"]);
+    // Run again: nothing to send.
+    let second = dir.join("second.jsonl");
+    let again = ok(&migrate(&source, &target_name, &second));
+    assert!(again.contains("12 there already"), "{again}");
+    assert_eq!(writes(&second), Vec::<Value>::new(), "{again}");
+    assert_eq!(by_identity(&target, key), after);
+}
+
+#[test]
+fn an_email_as_username_pool_moves_by_email_with_groups_and_disabled_users() {
+    migrates_by_identity(
+        r#"#{ UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"],
+              Schema: [#{ Name: "dept", AttributeDataType: "String", Mutable: true }] }"#,
+        r#"for i in 0..12 {
+               cognito::admin_create_user(#{ UserPoolId: "SOURCE", Username: `user${i}@example.com`, MessageAction: "SUPPRESS",
+                   UserAttributes: [#{ Name: "email_verified", Value: "true" }, #{ Name: "name", Value: `User ${i}` },
+                                    #{ Name: "custom:dept", Value: `d${i % 3}` }] });
+           }
+           cognito::create_group(#{ UserPoolId: "SOURCE", GroupName: "admins", Description: "Admins", Precedence: 1 });
+           cognito::create_group(#{ UserPoolId: "SOURCE", GroupName: "staff" });
+           for i in 0..4 { cognito::admin_add_user_to_group(#{ UserPoolId: "SOURCE", Username: `user${i}@example.com`, GroupName: "admins" }); }
+           for i in 2..9 { cognito::admin_add_user_to_group(#{ UserPoolId: "SOURCE", Username: `user${i}@example.com`, GroupName: "staff" }); }
+           for i in [1, 5, 10] { cognito::admin_disable_user(#{ UserPoolId: "SOURCE", Username: `user${i}@example.com` }); }"#,
+        "email",
+    );
+}
+
+#[test]
+fn an_alias_pool_moves_with_its_custom_attribute() {
+    migrates_by_identity(
+        r#"#{ AliasAttributes: ["email", "preferred_username"], AutoVerifiedAttributes: ["email"],
+              Schema: [#{ Name: "team", AttributeDataType: "String", Mutable: true }] }"#,
+        r#"for i in 0..12 {
+               cognito::admin_create_user(#{ UserPoolId: "SOURCE", Username: `alias${i}`, MessageAction: "SUPPRESS",
+                   UserAttributes: [#{ Name: "email", Value: `alias${i}@example.com` }, #{ Name: "email_verified", Value: "true" },
+                                    #{ Name: "preferred_username", Value: `pref${i}` }, #{ Name: "custom:team", Value: `t${i}` }] });
+           }
+           cognito::create_group(#{ UserPoolId: "SOURCE", GroupName: "ops", Description: "Ops", Precedence: 3 });
+           for i in 0..6 { cognito::admin_add_user_to_group(#{ UserPoolId: "SOURCE", Username: `alias${i}`, GroupName: "ops" }); }
+           for i in [0, 7, 11] { cognito::admin_disable_user(#{ UserPoolId: "SOURCE", Username: `alias${i}` }); }"#,
+        "username",
+    );
+}
+
+#[test]
+fn the_emulator_fails_a_row_the_service_refuses_and_logs_why() {
+    let pool = ok(&run(
+        &script(&format!(
+            r#"print(cognito::create_user_pool("{}", #{{ UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"] }}).UserPool.Id);"#,
+            unique("rowfail")
+        )),
+        &[],
+    ))
+    .trim()
+    .to_string();
+    let dir = temp_dir();
+    let csv = dir.join("users.csv");
+    let header = ok(&runbook()
+        .args(["csv", "template", "--pool", &pool])
+        .output()
+        .expect("runs"));
+    let columns: Vec<&str> = header.trim().split(',').collect();
+    let row = |username: &str| {
+        columns
+            .iter()
+            .map(|c| match *c {
+                "cognito:username" => username.to_string(),
+                "email" => format!("{}@example.com", username.trim_end_matches("@example.com")),
+                "email_verified" => "true".into(),
+                "cognito:mfa_enabled" | "phone_number_verified" => "false".into(),
+                _ => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    std::fs::write(
+        &csv,
+        format!(
+            "{}
+{}
+{}
+",
+            header.trim(),
+            row("good@example.com"),
+            row("bob")
+        ),
+    )
+    .expect("csv");
+    // The validator names the row and column before anything is uploaded…
+    let check = runbook()
+        .args(["csv", "validate"])
+        .arg(&csv)
+        .args(["--pool", &pool])
+        .output()
+        .expect("runs");
+    let report = stdout(&check);
+    assert!(
+        report.contains("line 3") && report.contains("cognito:username"),
+        "{report}"
+    );
+    assert!(report.contains("is not an email address"), "{report}");
+    // …and the service (the emulator, as it) fails that row only, saying why in the job's log.
+    let out = ok(&run(
+        &script(&format!(
+            r#"let job = cognito::create_user_import_job(#{{ UserPoolId: "{pool}", JobName: "rows",
+                   CloudWatchLogsRoleArn: "arn:aws:iam::123456789012:role/Import" }}).UserImportJob;
+               cognito::upload_csv(job.PreSignedUrl, "{}");
+               cognito::start_user_import_job(#{{ UserPoolId: "{pool}", JobId: job.JobId }});
+               let status = "";
+               for i in 0..100 {{
+                   let now = cognito::describe_user_import_job(#{{ UserPoolId: "{pool}", JobId: job.JobId }}).UserImportJob;
+                   status = now.Status;
+                   if status == "Succeeded" || status == "Failed" {{ print(`${{now.ImportedUsers}} ${{now.FailedUsers}}`); break; }}
+                   sleep(0.2);
+               }}
+               print(status);
+               print(to_json(cognito::import_report("{pool}", job.JobId)));"#,
+            csv.display()
+        )),
+        &[],
+    ));
+    assert!(out.contains("1 1\nSucceeded"), "{out}");
+    assert!(
+        out.contains("Username should be either an email or a phone number"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""A 20,000-user migration (`scripts/migrate_pool.rhai`) on the emulator with Cognito's request
+rate quotas enforced; prints its time beside the lower bound the quotas imply.
+
+    cargo build --release && python3 benches/migrate.py [--users 20000]
+
+The source pool is seeded straight into the emulator: N users, two groups (every 20th and every
+50th user), every 100th user disabled. The emulator then throttles the migration's requests at
+each operation's documented default rate (the `throttle` knob, one token bucket per operation;
+the quotas are per category, so this is a little kinder than the service where two operations
+share a category). The lower bound: for each quota category, the calls the migration made in it
+(counted from its journal) divided by the category's rate, summed (the migration's phases run
+one after another). The import job's own processing (the emulator creating 20,000 users; the
+service takes its own time too) is not a request-rate cost: it is printed apart, and the ratio
+is taken without it.
+"""
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNBOOK = os.path.join(ROOT, "target", "release", "runbook")
+
+# Category → (default requests per second, operations): src/aws/facts.rs's QUOTAS.
+QUOTAS = {
+    "UserCreation": (50, ["AdminCreateUser", "SignUp"]),
+    "UserUpdate": (25, ["AdminAddUserToGroup", "AdminRemoveUserFromGroup", "AdminDisableUser",
+                        "AdminEnableUser", "AdminDeleteUser", "AdminUpdateUserAttributes"]),
+    "UserList": (30, ["ListUsers", "ListUsersInGroup"]),
+    "UserPoolRead": (15, ["DescribeUserPool", "ListUserPools"]),
+    "UserPoolResourceRead": (20, ["ListGroups", "GetGroup", "GetCSVHeader",
+                                  "DescribeUserImportJob", "ListUserImportJobs"]),
+    "UserPoolResourceUpdate": (15, ["CreateGroup", "UpdateGroup", "DeleteGroup",
+                                    "CreateUserImportJob", "StartUserImportJob"]),
+}
+CATEGORY = {op: c for c, (_, ops) in QUOTAS.items() for op in ops}
+
+
+def post(url, path, payload):
+    urllib.request.urlopen(urllib.request.Request(
+        url + path, data=json.dumps(payload).encode(), method="POST")).read()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=20_000)
+    args = parser.parse_args()
+    emulator = subprocess.Popen([RUNBOOK, "emulator", "--port", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = emulator.stdout.readline().strip().split("=", 1)[1]
+    state = tempfile.mkdtemp(prefix="runbook-bench-")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               AWS_REGION="us-east-1", XDG_STATE_HOME=state,
+               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    try:
+        setup = subprocess.run(
+            [RUNBOOK, "--endpoint-url", url, "eval",
+             'let p = cognito::create_user_pool("bench-src", #{ AutoVerifiedAttributes: ["email"] }).UserPool.Id;'
+             ' cognito::create_group(#{ UserPoolId: p, GroupName: "staff" });'
+             ' cognito::create_group(#{ UserPoolId: p, GroupName: "admins", Precedence: 1 }); p'],
+            env=env, capture_output=True, text=True, check=True)
+        source = json.loads(setup.stdout)
+        post(url, "/_runbook/seed_users", {
+            "pool_id": source, "count": args.users, "prefix": "mover",
+            "attributes": [{"Name": "email_verified", "Value": "true"}],
+            "disabled_every": 100, "groups": {"staff": 20, "admins": 50}})
+        app = "bench_migrate"
+        post(url, "/_runbook/faults", {"app": app, "throttle": {
+            op: QUOTAS[c][0] for op, c in CATEGORY.items()}})
+        journal = os.path.join(state, "migrate.jsonl")
+        started = time.monotonic()
+        run = subprocess.run(
+            [RUNBOOK, "--endpoint-url", url, "--timeout", "120", "run", "--yes",
+             "--journal", journal, os.path.join(ROOT, "scripts", "migrate_pool.rhai"),
+             "--var", f"source={source}", "--var", "target_name=bench-dst",
+             "--var", "role_arn=arn:aws:iam::123456789012:role/Import",
+             "--var", f"csv={os.path.join(state, 'movers.csv')}"],
+            env=dict(env, AWS_SDK_UA_APP_ID=app), capture_output=True, text=True)
+        elapsed = time.monotonic() - started
+        if run.returncode != 0:
+            sys.exit(f"migration failed:\n{run.stdout}\n{run.stderr}")
+        calls = collections.Counter()
+        job = 0.0
+        with open(journal) as f:
+            for line in f:
+                entry = json.loads(line)
+                if entry.get("type") == "call":
+                    calls[entry["operation"]] += 1
+        # The import job's own processing, from the emulator's record of the job.
+        jobs = urllib.request.urlopen(url + f"/_runbook/requests?app={app}").read()
+        starts = [r for r in json.loads(jobs) if r["action"] == "StartUserImportJob" and r["status"] == 200]
+        describes = [r for r in json.loads(jobs) if r["action"] == "DescribeUserImportJob" and r["status"] == 200]
+        for r in describes:
+            body = json.loads(r["response"]).get("UserImportJob", {})
+            if body.get("Status") == "Succeeded" and body.get("StartDate") and body.get("CompletionDate"):
+                job = max(job, body["CompletionDate"] - body["StartDate"])
+        per_category = collections.Counter()
+        for op, n in calls.items():
+            if op in CATEGORY:
+                per_category[CATEGORY[op]] += n
+        bound = sum(n / QUOTAS[c][0] for c, n in per_category.items())
+        throttled = sum(1 for r in json.loads(jobs) if r["status"] == 400 and "TooManyRequests" in r.get("response", ""))
+        print(run.stdout.strip().splitlines()[-1])
+        print(f"{args.users} users migrated in {elapsed:.1f} s; import job processing {job:.1f} s "
+              f"({len(starts)} job); {throttled} requests throttled")
+        print("calls per quota category: " + ", ".join(
+            f"{c} {n} ({n / QUOTAS[c][0]:.1f} s at {QUOTAS[c][0]}/s)" for c, n in sorted(per_category.items())))
+        print(f"quota lower bound {bound:.1f} s; migration without the job's processing "
+              f"{elapsed - job:.1f} s: {(elapsed - job) / bound:.2f}x the bound "
+              f"(with it: {elapsed / (bound + job):.2f}x bound + job)")
+    finally:
+        emulator.terminate()
+
+
+if __name__ == "__main__":
+    main()
