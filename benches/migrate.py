@@ -105,15 +105,20 @@ def main():
             if op in CATEGORY:
                 per_category[CATEGORY[op]] += n
         bound = sum(n / QUOTAS[c][0] for c, n in per_category.items())
+        # The emulator's buckets (one per operation) start full, holding a second's worth: with
+        # that burst credited once per operation, the bound is lower still.
+        burst = sum(max(0, n - QUOTAS[CATEGORY[op]][0]) / QUOTAS[CATEGORY[op]][0]
+                    for op, n in calls.items() if op in CATEGORY)
         throttled = sum(1 for r in json.loads(jobs) if r["status"] == 400 and "TooManyRequests" in r.get("response", ""))
         print(run.stdout.strip().splitlines()[-1])
         print(f"{args.users} users migrated in {elapsed:.1f} s; import job processing {job:.1f} s "
               f"({len(starts)} job); {throttled} requests throttled")
         print("calls per quota category: " + ", ".join(
             f"{c} {n} ({n / QUOTAS[c][0]:.1f} s at {QUOTAS[c][0]}/s)" for c, n in sorted(per_category.items())))
-        print(f"quota lower bound {bound:.1f} s; migration without the job's processing "
-              f"{elapsed - job:.1f} s: {(elapsed - job) / bound:.2f}x the bound "
-              f"(with it: {elapsed / (bound + job):.2f}x bound + job)")
+        print(f"quota lower bound {bound:.1f} s (each call at its category's rate; {burst:.1f} s "
+              f"with each operation's first second of burst credited); migration without the "
+              f"job's processing {elapsed - job:.1f} s: {(elapsed - job) / bound:.2f}x the bound, "
+              f"{(elapsed - job) / max(burst, 0.1):.2f}x the burst-credited one")
     finally:
         emulator.terminate()
 
