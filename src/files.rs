@@ -131,21 +131,19 @@ pub fn trusted(path: &Path) -> Result<(), Refused> {
 /// Checks that a directory runbook loads code from (a runbook's modules) belongs to the
 /// operator (or root) and that nobody else can write it, as ssh checks `~/.ssh`.
 pub fn trusted_dir(path: &Path) -> Result<(), Refused> {
-    let meta = std::fs::metadata(path)?;
-    let uid = meta.uid();
-    if uid != euid() && uid != 0 {
-        return Err(Refused::Foreign(uid));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(Refused::Loose(meta.mode()));
-    }
-    Ok(())
+    ours(&std::fs::metadata(path)?)
 }
 
+/// A regular file of the operator's own (or root's) that nobody else can write.
 fn owned(meta: &std::fs::Metadata) -> Result<(), Refused> {
     if !meta.file_type().is_file() {
         return Err(Refused::NotRegular(kind(meta)));
     }
+    ours(meta)
+}
+
+/// The operator's own (or root's), and nobody else can write it.
+fn ours(meta: &std::fs::Metadata) -> Result<(), Refused> {
     let uid = meta.uid();
     if uid != euid() && uid != 0 {
         return Err(Refused::Foreign(uid));

@@ -180,6 +180,8 @@ fn migrate(source: &str, target_name: &str, journal: &std::path::Path) -> std::p
             "--var",
             "role_arn=arn:aws:iam::123456789012:role/Import-Cognito-Userpool",
         ])
+        .arg("--var")
+        .arg(format!("csv={}", dir.join("users.csv").display()))
         .output()
         .expect("runs")
 }
