@@ -40,6 +40,9 @@ with {"app": ID, …} sets knobs for that app's API requests:
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
 
+POST /_runbook/reset empties every service's state (a fresh account, as `runbook test` gives each
+test).
+
 POST /_runbook/seed_users with {"pool_id": ID, "count": N, "prefix": "u", "attributes": [{"Name",
 "Value"}]} puts N confirmed users (u0, u1, …, each with an email, and the given attributes, `{i}`
 in a value replaced by the user's number) straight into a pool, for large pools; with
@@ -503,6 +506,14 @@ class Emulator:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if path == "/_runbook/reset" and environ["REQUEST_METHOD"] == "POST":
+            # A fresh, empty account (every service), as `runbook test` gives each test.
+            from moto.moto_api._internal.models import moto_api_backend
+            moto_api_backend.reset()
+            self.jobs = ImportJobs()
+            self.recorder = Recorder()
+            start_response("204 No Content", [])
+            return [b""]
         if path == "/_runbook/faults" and environ["REQUEST_METHOD"] == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             faults = json.loads(environ["wsgi.input"].read(length) or b"{}")

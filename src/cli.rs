@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::flags::LeadingAwsFlags;
 use crate::commands::{
-    self, check, csv, definitions, emulator, eval, journal, ops, repl, revert, run,
+    self, check, csv, definitions, emulator, eval, journal, ops, repl, revert, run, test,
 };
 use crate::error::Error;
 
@@ -52,6 +52,9 @@ pub enum Command {
     Definitions(definitions::Args),
     /// Run the local emulator (moto + Cognito import jobs) on 127.0.0.1 in the foreground.
     Emulator(emulator::Args),
+    /// Run the `fn test_*()` of the *.test.rhai files under PATH, each against a fresh local
+    /// emulator account.
+    Test(test::Args),
 }
 
 impl Cli {
@@ -69,6 +72,7 @@ impl Cli {
             Command::Csv(args) => commands::csv::run(args, leading),
             Command::Definitions(args) => commands::definitions::run(args),
             Command::Emulator(args) => commands::emulator::run(args),
+            Command::Test(args) => commands::test::run(args, leading),
         }
     }
 }

@@ -120,6 +120,32 @@ impl Emulator {
         Ok(emulator)
     }
 
+    /// Empties every service's state: a fresh account (`runbook test` gives one to each test).
+    pub fn reset(&self) -> Result<(), Error> {
+        use std::io::{Read, Write};
+        let addr = self.endpoint_url.trim_start_matches("http://");
+        let fail = |e: std::io::Error| Error::Emulator(format!("cannot reset it: {e}"));
+        let mut stream = std::net::TcpStream::connect(addr).map_err(fail)?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(fail)?;
+        write!(
+            stream,
+            "POST /_runbook/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .map_err(fail)?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).map_err(fail)?;
+        if answer.starts_with("HTTP/1.1 204") || answer.starts_with("HTTP/1.0 204") {
+            Ok(())
+        } else {
+            Err(Error::Emulator(format!(
+                "cannot reset it: {}",
+                answer.lines().next().unwrap_or("no answer")
+            )))
+        }
+    }
+
     fn wait_ready(&self, limit: Duration) -> Result<(), Error> {
         let addr = self.endpoint_url.trim_start_matches("http://");
         let start = Instant::now();

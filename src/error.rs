@@ -45,6 +45,8 @@ pub enum Error {
     Invalid(String),
     /// A command's output could not be written: stdout closed or full, a file refused (exit 1).
     Write { what: String, why: String },
+    /// `runbook test` found failing tests; its report was the output (exit 1).
+    TestsFailed,
     /// SIGINT or SIGTERM stopped the run after the call in flight (exit 128 + the signal).
     Interrupted(i32),
 }
@@ -58,7 +60,8 @@ impl Error {
             Error::Runtime { .. }
             | Error::Emulator(_)
             | Error::Invalid(_)
-            | Error::Write { .. } => 1,
+            | Error::Write { .. }
+            | Error::TestsFailed => 1,
             Error::Interrupted(signal) => crate::safety::interrupt::exit_code(*signal),
         }
     }
@@ -91,6 +94,7 @@ impl fmt::Display for Error {
             Error::Emulator(message) => write!(f, "error: local emulator: {message}"),
             Error::Invalid(message) => write!(f, "error: {message}"),
             Error::Write { what, why } => write!(f, "error: cannot write {what}: {why}"),
+            Error::TestsFailed => Ok(()),
             Error::Interrupted(signal) => write!(
                 f,
                 "error: stopped by {}: nothing more was sent (the journal says how the call in flight ended)",

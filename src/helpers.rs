@@ -275,6 +275,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_type_with_name::<Secret>("secret");
     engine.register_global_module(exported_module!(global_helpers).into());
     crate::secrets::register(engine);
+    crate::assertions::register(engine);
 
     rhai::FuncRegistration::new("secret")
         .with_params_info(["name: String", "secret"])

@@ -5,6 +5,7 @@
 // only on failure, so its size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+mod assertions;
 mod aws;
 mod batch;
 mod check;
@@ -76,7 +77,10 @@ fn command() -> i32 {
             if let Some(why) = output::lost() {
                 crate::say!("error: cannot write the whole output to stdout: {why}");
             }
-            crate::say!("{}", value::scrubbed(&value::shown_text(&e.to_string())));
+            let text = e.to_string();
+            if !text.is_empty() {
+                crate::say!("{}", value::scrubbed(&value::shown_text(&text)));
+            }
             e.exit_code()
         }
     }

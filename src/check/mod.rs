@@ -76,120 +76,21 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
             }
         };
         let before = problems.len();
-        // Names a plain call may also mean: the runbook's own functions, and variables (a
-        // function pointer can be called like a function).
-        let mut local: HashSet<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
-        ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Var(var, ..))) = path.last() {
-                local.insert(var.0.name.to_string());
-            }
-            true
-        });
-        for f in ast.iter_functions() {
-            local.extend(f.params.iter().map(|p| p.to_string()));
-        }
-        // Modules the runbook imports: their functions and argument counts.
-        let mut modules: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         let dir = file
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(std::path::Path::new("."))
             .to_path_buf();
         let dir = (file != std::path::Path::new("-")).then_some(dir);
-        ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last()
-                && let Expr::StringConstant(name, _) = &import.0
-                && let Some(functions) = module_functions(&runbook, dir.as_deref(), name)
-            {
-                modules.insert(import.1.name.to_string(), functions);
-            }
-            true
-        });
         problems.extend(schema_problems(&ast, file));
-        ast.walk(&mut |path: &[ASTNode]| {
-            let found = match path.last() {
-                Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos)),
-                Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, pos)),
-                _ => None,
-            };
-            let Some((call, pos)) = found else {
-                return true;
-            };
-            if call.namespace.is_empty() {
-                let name = call.name.as_str();
-                if call.op_token.is_none()
-                    && !globals.contains(name)
-                    && !local.contains(name)
-                    && name
-                        .chars()
-                        .next()
-                        .is_some_and(|c| c.is_alphabetic() || c == '_')
-                {
-                    let hint = crate::aws::names::closest(
-                        name,
-                        globals.iter().chain(local.iter()).map(String::as_str),
-                    )
-                    .map(|c| format!(" (did you mean {c}?)"))
-                    .unwrap_or_default();
-                    problems.push(problem(
-                        file,
-                        *pos,
-                        format!("unknown function {name}{hint}"),
-                    ));
-                }
-                return true;
-            }
-            let namespace = call.namespace.root();
-            if let Some(functions) = modules.get(namespace) {
-                let name = call.name.as_str();
-                let arities: Vec<usize> = functions
-                    .iter()
-                    .filter(|(f, _)| f == name)
-                    .map(|(_, n)| *n)
-                    .collect();
-                let message = if arities.is_empty() {
-                    let hint =
-                        crate::aws::names::closest(name, functions.iter().map(|(f, _)| f.as_str()))
-                            .map(|c| format!(" (did you mean {namespace}::{c}?)"))
-                            .unwrap_or_default();
-                    Some(format!("unknown function {namespace}::{name}{hint}"))
-                } else if !arities.contains(&call.args.len()) {
-                    Some(format!(
-                        "{namespace}::{name} does not take {} argument{}; it takes {}",
-                        call.args.len(),
-                        if call.args.len() == 1 { "" } else { "s" },
-                        arities
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    ))
-                } else {
-                    None
-                };
-                if let Some(message) = message {
-                    problems.push(problem(file, *pos, message));
-                }
-                return true;
-            }
-            if !NAMESPACES.contains(&namespace) {
-                return true;
-            }
-            let lone_literal = matches!(
-                call.args.as_slice(),
-                [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
-            );
-            if let Some(message) = check_call(
-                catalog,
-                namespace,
-                &call.name,
-                call.args.len(),
-                lone_literal,
-            ) {
-                problems.push(problem(file, *pos, message));
-            }
-            true
-        });
+        problems.extend(function_problems(
+            &runbook,
+            catalog,
+            &globals,
+            &ast,
+            file,
+            dir.as_deref(),
+        ));
         if problems.len() == before {
             crate::say!("ok: {}", file.display());
         }
@@ -213,6 +114,128 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
     }
 }
 
+/// Calls to functions that exist nowhere (the runbook's own, its modules', the helpers', the
+/// API's), and wrong argument counts, as problems at their places: `check` reports them and
+/// `run`/`eval` refuse to start, sending nothing.
+pub fn function_problems(
+    runbook: &Runbook,
+    catalog: &[functions::FnInfo],
+    globals: &HashSet<String>,
+    ast: &rhai::AST,
+    file: &std::path::Path,
+    dir: Option<&std::path::Path>,
+) -> Vec<Error> {
+    let mut problems = Vec::new();
+    // Names a plain call may also mean: the runbook's own functions, and variables (a
+    // function pointer can be called like a function).
+    let mut local: HashSet<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Var(var, ..))) = path.last() {
+            local.insert(var.0.name.to_string());
+        }
+        true
+    });
+    for f in ast.iter_functions() {
+        local.extend(f.params.iter().map(|p| p.to_string()));
+    }
+    // Modules the runbook imports: their functions and argument counts.
+    let mut modules: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last()
+            && let Expr::StringConstant(name, _) = &import.0
+            && let Some(functions) = module_functions(runbook, dir, name)
+        {
+            modules.insert(import.1.name.to_string(), functions);
+        }
+        true
+    });
+    ast.walk(&mut |path: &[ASTNode]| {
+        let found = match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos)),
+            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => Some((call, pos)),
+            _ => None,
+        };
+        let Some((call, pos)) = found else {
+            return true;
+        };
+        if call.namespace.is_empty() {
+            let name = call.name.as_str();
+            if call.op_token.is_none()
+                && !globals.contains(name)
+                && !local.contains(name)
+                && name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+            {
+                let hint = crate::aws::names::closest(
+                    name,
+                    globals.iter().chain(local.iter()).map(String::as_str),
+                )
+                .map(|c| format!(" (did you mean {c}?)"))
+                .unwrap_or_default();
+                problems.push(problem(
+                    file,
+                    *pos,
+                    format!("unknown function {name}{hint}"),
+                ));
+            }
+            return true;
+        }
+        let namespace = call.namespace.root();
+        if let Some(functions) = modules.get(namespace) {
+            let name = call.name.as_str();
+            let arities: Vec<usize> = functions
+                .iter()
+                .filter(|(f, _)| f == name)
+                .map(|(_, n)| *n)
+                .collect();
+            let message = if arities.is_empty() {
+                let hint =
+                    crate::aws::names::closest(name, functions.iter().map(|(f, _)| f.as_str()))
+                        .map(|c| format!(" (did you mean {namespace}::{c}?)"))
+                        .unwrap_or_default();
+                Some(format!("unknown function {namespace}::{name}{hint}"))
+            } else if !arities.contains(&call.args.len()) {
+                Some(format!(
+                    "{namespace}::{name} does not take {} argument{}; it takes {}",
+                    call.args.len(),
+                    if call.args.len() == 1 { "" } else { "s" },
+                    arities
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                problems.push(problem(file, *pos, message));
+            }
+            return true;
+        }
+        if !NAMESPACES.contains(&namespace) {
+            return true;
+        }
+        let lone_literal = matches!(
+            call.args.as_slice(),
+            [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
+        );
+        if let Some(message) = check_call(
+            catalog,
+            namespace,
+            &call.name,
+            call.args.len(),
+            lone_literal,
+        ) {
+            problems.push(problem(file, *pos, message));
+        }
+        true
+    });
+    problems
+}
+
 /// The request maps written and the response members read that the API's shapes refute, as
 /// problems at their places. `run` refuses a runbook with any of them before sending anything.
 ///
@@ -225,9 +248,29 @@ pub fn schema_problems(ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
     schema_problems_in(ast, file, &mut Bindings::new(), Within::All)
 }
 
-/// What `run` and `eval` check before anything is sent: [`schema_problems`] outside `try`.
-pub fn preflight(ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
-    schema_problems_in(ast, file, &mut Bindings::new(), Within::OutsideTry)
+/// What `run` and `eval` check before anything is sent: [`schema_problems`] outside `try`, and
+/// [`function_problems`] everywhere (a call that cannot work would stop the runbook halfway,
+/// after its first writes).
+pub fn preflight(runbook: &Runbook, ast: &rhai::AST, file: &std::path::Path) -> Vec<Error> {
+    let mut problems = schema_problems_in(ast, file, &mut Bindings::new(), Within::OutsideTry);
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    let named = file != std::path::Path::new("-") && file.extension().is_some();
+    let mut globals = global_names(runbook);
+    // What the session or command put in scope (`vars`) may be called as a function pointer.
+    globals.extend(runbook.scope.iter().map(|(name, ..)| name.to_string()));
+    problems.extend(function_problems(
+        runbook,
+        functions::catalog(&runbook.engine),
+        &globals,
+        ast,
+        file,
+        named.then_some(dir.as_path()),
+    ));
+    problems
 }
 
 /// Which calls and reads a schema check judges.

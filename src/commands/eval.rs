@@ -41,7 +41,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             .engine
             .compile_with_scope(&runbook.scope, &args.expression)
             .map_err(|e| parse_error("<eval>", &e))?;
-        let problems = crate::check::preflight(&ast, Path::new("<eval>"));
+        let problems = crate::check::preflight(&runbook, &ast, Path::new("<eval>"));
         if !problems.is_empty() {
             return Err(Error::Check(problems));
         }

@@ -14,3 +14,4 @@ pub mod ops;
 pub mod repl;
 pub mod revert;
 pub mod run;
+pub mod test;

@@ -78,7 +78,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         let ast = runbook.load(&file)?;
         runbook.ctx.secret_vars(crate::check::secret_vars(&ast));
         // What the API's shapes refute stops the run before anything is sent.
-        let problems = crate::check::preflight(&ast, &file);
+        let problems = crate::check::preflight(&runbook, &ast, &file);
         if !problems.is_empty() {
             crate::say!(
                 "runbook: {} refused before running (nothing was sent):",

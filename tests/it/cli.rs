@@ -208,6 +208,13 @@ fn every_listed_helper_is_callable() {
         r#"aws::each("cognito::list_users", #{ UserPoolId: "p" }, |u| u)"#,
         r#"reveal("x")"#,
         r#"eprint("x")"#,
+        "assert(true)",
+        r#"assert(true, "m")"#,
+        "assert_eq(1, 1)",
+        r#"assert_eq(1, 1, "m")"#,
+        "assert_ne(1, 2)",
+        r#"assert_ne(1, 2, "m")"#,
+        r#"expect_error("X", || throw #{ code: "X" })"#,
     ];
     let body: String = calls
         .iter()
@@ -634,9 +641,12 @@ fn a_runtime_function_not_found_suggests_the_closest() {
         .arg(script("cognito::admin_creat_user(\"p\", \"u\");\n"))
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
+    // Found before anything is sent (exit 2), with the closest name.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("did you mean cognito::admin_create_user(request) | (user_pool_id, username[, request])?"),
+        stderr(&out).contains(
+            "unknown function cognito::admin_creat_user (did you mean cognito::admin_create_user?)"
+        ) && stderr(&out).contains("nothing was sent"),
         "{}",
         stderr(&out)
     );

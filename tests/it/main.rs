@@ -15,5 +15,6 @@ mod layout;
 mod migrate;
 mod plan;
 mod safety;
+mod testing;
 mod walkthrough;
 mod wire;

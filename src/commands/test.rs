@@ -1,0 +1,327 @@
+//! `runbook test [PATH…]`: runbooks that prove themselves.
+//!
+//! Every `*.test.rhai` file under PATH (default `.`) is a test file; each of its `fn test_*()`
+//! is one test, run against a fresh, empty account of the local emulator (started once per
+//! worker and reset between tests, so a test costs its own calls, not a process start). A
+//! file's `fn setup()` runs before each of its tests. Each test prints `ok` or `FAILED` with
+//! its time; a failure shows the error with its `file:line:col`. The last line is `N passed, M
+//! failed`; the exit code 0 when none failed, 1 otherwise. Tests never touch AWS unless
+//! `--endpoint-url` or `--profile` says where (then nothing is reset).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rhai::Map;
+
+use super::flags::{AwsFlags, LeadingAwsFlags};
+use crate::aws::Settings;
+use crate::context::Safety;
+use crate::emulator::Emulator;
+use crate::engine::Runbook;
+use crate::engine::glue::runtime_error;
+use crate::error::Error;
+
+// The arguments of `runbook test`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Test files or directories to search for `*.test.rhai` (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Only the tests whose name contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// Run the files on N workers, each with its own emulator.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+    jobs: u64,
+    /// Also write the results as JUnit XML to FILE (a new file).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    #[command(flatten)]
+    aws: AwsFlags,
+}
+
+/// One test's outcome.
+struct Outcome {
+    file: PathBuf,
+    name: String,
+    took: Duration,
+    error: Option<String>,
+}
+
+/// Where the tests send their calls.
+#[derive(Clone)]
+enum Target {
+    /// A local emulator per worker, reset before each test.
+    Local,
+    /// What the operator named (`--endpoint-url`, `--profile`): used as it is.
+    Given(Settings),
+}
+
+pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
+    let flags = leading.under(&args.aws)?;
+    let files = discover(&args.paths)?;
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no *.test.rhai file under {}",
+            shown_paths(&args.paths)
+        )));
+    }
+    let target = if flags.endpoint_url.is_some() || flags.profile.is_some() {
+        let mut given = None;
+        super::flags::with_aws(&flags, |settings| {
+            given = Some(settings);
+            Ok(())
+        })?;
+        Target::Given(given.unwrap_or_default())
+    } else {
+        Target::Local
+    };
+    crate::safety::interrupt::install();
+    let jobs = (args.jobs as usize).min(files.len()).max(1);
+    let started = Instant::now();
+    let mut shares: Vec<Vec<PathBuf>> = vec![Vec::new(); jobs];
+    for (i, file) in files.iter().enumerate() {
+        shares[i % jobs].push(file.clone());
+    }
+    let filter = args.filter.clone();
+    let workers: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let target = target.clone();
+            let filter = filter.clone();
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn(move || worker(&share, &target, filter.as_deref()))
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for worker in workers {
+        let worker = worker.map_err(|e| Error::Usage(format!("cannot start a worker: {e}")))?;
+        match worker.join() {
+            Ok(result) => outcomes.extend(result?),
+            Err(_) => return Err(Error::Usage("a test worker stopped unexpectedly".into())),
+        }
+    }
+    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+    let passed = outcomes.len() - failed;
+    if let Some(path) = &args.junit {
+        crate::output::write_file(
+            path,
+            crate::files::PRIVATE,
+            false,
+            &junit(&outcomes, started.elapsed()),
+        )?;
+    }
+    crate::output::print(&format!("{passed} passed, {failed} failed"));
+    if failed > 0 {
+        return Err(Error::TestsFailed);
+    }
+    Ok(())
+}
+
+fn shown_paths(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        ".".into()
+    } else {
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The `*.test.rhai` files under `paths` (a file named is taken as it is), sorted.
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let roots = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let mut found = Vec::new();
+    for root in roots {
+        let meta = std::fs::metadata(&root).map_err(|source| Error::Read {
+            path: root.clone(),
+            source,
+        })?;
+        if meta.is_file() {
+            found.push(root);
+            continue;
+        }
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if kind.is_dir() && !name.starts_with('.') && name != "target" {
+                    stack.push(path);
+                } else if kind.is_file() && name.ends_with(".test.rhai") {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// Runs the tests of `files` one after another, printing each outcome as it ends.
+fn worker(files: &[PathBuf], target: &Target, filter: Option<&str>) -> Result<Vec<Outcome>, Error> {
+    let emulator = match target {
+        Target::Local => Some(Emulator::start()?),
+        Target::Given(_) => None,
+    };
+    let settings = match (target, &emulator) {
+        (Target::Given(settings), _) => settings.clone(),
+        (Target::Local, Some(emulator)) => Settings {
+            endpoint_url: Some(emulator.endpoint_url.clone()),
+            dummy_credentials: true,
+            region: Some(crate::emulator::DEFAULT_REGION.into()),
+            ..Settings::default()
+        },
+        (Target::Local, None) => Settings::default(),
+    };
+    let mut outcomes = Vec::new();
+    for file in files {
+        for name in test_names(&settings, file, filter)? {
+            if crate::safety::interrupt::received().is_some() {
+                return Ok(outcomes);
+            }
+            if let Some(emulator) = &emulator {
+                emulator.reset()?;
+            }
+            let started = Instant::now();
+            let error = one_test(&settings, file, &name).err();
+            let outcome = Outcome {
+                file: file.clone(),
+                name,
+                took: started.elapsed(),
+                error,
+            };
+            report(&outcome);
+            outcomes.push(outcome);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// The names of a file's tests (`fn test_*()`, no parameters) that the filter keeps.
+fn test_names(
+    settings: &Settings,
+    file: &Path,
+    filter: Option<&str>,
+) -> Result<Vec<String>, Error> {
+    let mut runbook = Runbook::new(settings.clone(), Map::new(), Safety::interactive(true))?;
+    let ast = runbook.load(file)?;
+    let mut names: Vec<String> = ast
+        .iter_functions()
+        .filter(|f| f.name.starts_with("test_") && f.params.is_empty())
+        .map(|f| f.name.to_string())
+        .filter(|name| filter.is_none_or(|text| name.contains(text)))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Runs one test in a context of its own: the file's top level, `setup()`, then the test.
+fn one_test(settings: &Settings, file: &Path, name: &str) -> Result<(), String> {
+    let shown = file.display().to_string();
+    let mut runbook = Runbook::new(settings.clone(), Map::new(), Safety::interactive(true))
+        .map_err(|e| e.to_string())?;
+    let ast = runbook.load(file).map_err(|e| e.to_string())?;
+    let problems = crate::check::preflight(&runbook, &ast, file);
+    if !problems.is_empty() {
+        return Err(Error::Check(problems).to_string());
+    }
+    // The file's top level (its imports, its constants), then `setup()` and the test, in one
+    // evaluation so that what the top level imports is there for both.
+    let has_setup = ast
+        .iter_functions()
+        .any(|f| f.name == "setup" && f.params.is_empty());
+    let driver = format!("{}{name}();", if has_setup { "setup();\n" } else { "" });
+    let driver = runbook.engine.compile(&driver).map_err(|e| e.to_string())?;
+    let mut whole = ast.merge(&driver);
+    whole.set_source(shown.clone());
+    runbook
+        .engine
+        .run_ast_with_scope(&mut runbook.scope, &whole)
+        .map_err(|e| runtime_error(&runbook.engine, &e, &shown).to_string())
+}
+
+fn report(outcome: &Outcome) {
+    let label = format!(
+        "{}::{} ({} ms)",
+        outcome.file.display(),
+        outcome.name,
+        outcome.took.as_millis()
+    );
+    match &outcome.error {
+        None => crate::output::print(&format!("ok      {label}")),
+        Some(error) => {
+            let indented = error.replace('\n', "\n    ");
+            crate::output::print(&format!("FAILED  {label}\n    {indented}"));
+        }
+    }
+}
+
+/// The outcomes as JUnit XML, one `testsuite` per file.
+fn junit(outcomes: &[Outcome], total: Duration) -> String {
+    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"runbook test\" tests=\"{}\" failures=\"{failed}\" time=\"{:.3}\">\n",
+        outcomes.len(),
+        total.as_secs_f64()
+    );
+    let mut files: Vec<&PathBuf> = outcomes.iter().map(|o| &o.file).collect();
+    files.dedup();
+    for file in files {
+        let tests: Vec<&Outcome> = outcomes.iter().filter(|o| &o.file == file).collect();
+        let name = escape(&file.display().to_string());
+        xml.push_str(&format!(
+            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">\n",
+            tests.len(),
+            tests.iter().filter(|o| o.error.is_some()).count(),
+            tests.iter().map(|o| o.took.as_secs_f64()).sum::<f64>()
+        ));
+        for test in tests {
+            xml.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{name}\" time=\"{:.3}\"",
+                escape(&test.name),
+                test.took.as_secs_f64()
+            ));
+            match &test.error {
+                None => xml.push_str("/>\n"),
+                Some(error) => {
+                    let first = error.lines().next().unwrap_or_default();
+                    xml.push_str(&format!(
+                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                        escape(first),
+                        escape(error)
+                    ));
+                }
+            }
+        }
+        xml.push_str("  </testsuite>\n");
+    }
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            c if c.is_control() && c != '\n' && c != '\t' => format!("&#{};", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
