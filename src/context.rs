@@ -68,7 +68,9 @@ pub struct Context {
     pub runtime: tokio::runtime::Runtime,
     pub clients: Clients,
     pub vars: Map,
-    dry_run: bool,
+    /// The `vars` of the runbooks `runbook(path, vars)` is running, innermost last.
+    nested_vars: RefCell<Vec<Map>>,
+    dry_run: std::cell::Cell<bool>,
     confirm: Policy,
     journal: RefCell<Option<Journal>>,
     header: RefCell<journal::Run>,
@@ -89,6 +91,8 @@ pub struct Context {
     plan: Plan,
     /// The requests of import jobs this run started, to stop them if it is interrupted.
     started_imports: RefCell<Vec<Map>>,
+    /// The writes planned inside `plan(|| …)`, while one runs.
+    scoped_plan: RefCell<Option<Vec<Dynamic>>>,
     /// The account lookup before the first write got no answer: the endpoint is silent.
     silent: std::cell::Cell<bool>,
 }
@@ -196,7 +200,7 @@ impl Context {
             runtime,
             clients: Clients::new(settings),
             vars,
-            dry_run: safety.dry_run,
+            dry_run: std::cell::Cell::new(safety.dry_run),
             confirm: safety.confirm,
             journal: RefCell::new(safety.journal),
             header: RefCell::new(journal::Run {
@@ -214,6 +218,8 @@ impl Context {
             plan: Plan::default(),
             started_imports: RefCell::new(Vec::new()),
             silent: std::cell::Cell::new(false),
+            scoped_plan: RefCell::new(None),
+            nested_vars: RefCell::new(Vec::new()),
         }))
     }
 
@@ -224,7 +230,39 @@ impl Context {
 
     /// Is this a dry run?
     pub fn dry_run(&self) -> bool {
-        self.dry_run
+        self.dry_run.get()
+    }
+
+    /// A parameter (`param(name)`): the innermost `runbook(path, vars)`'s, else the run's
+    /// `--var`.
+    pub fn var(&self, name: &str) -> Option<Dynamic> {
+        match self.nested_vars.borrow().last() {
+            Some(vars) => vars.get(name).cloned(),
+            None => self.vars.get(name).cloned(),
+        }
+    }
+
+    /// Runs `f` with `vars` as the parameters (`runbook(path, vars)`); `None` when runbooks
+    /// are nested too deep (a runbook running itself).
+    pub fn with_vars<T>(&self, vars: Map, f: impl FnOnce() -> T) -> Option<T> {
+        if self.nested_vars.borrow().len() >= 16 {
+            return None;
+        }
+        self.nested_vars.borrow_mut().push(vars);
+        let result = f();
+        self.nested_vars.borrow_mut().pop();
+        Some(result)
+    }
+
+    /// Runs `f` as a dry run of its own (`plan(|| …)`): its writes are planned, not sent, and
+    /// returned as `[#{ function, class, request }]` (secrets masked).
+    pub fn plan_scope<T>(&self, f: impl FnOnce() -> T) -> (T, Vec<Dynamic>) {
+        let was_dry = self.dry_run.replace(true);
+        let outer = self.scoped_plan.replace(Some(Vec::new()));
+        let result = f();
+        let writes = self.scoped_plan.replace(outer).unwrap_or_default();
+        self.dry_run.set(was_dry);
+        (result, writes)
     }
 
     /// Runs one AWS operation: check the request (`defaults` fill what it does not set), then
@@ -314,7 +352,7 @@ impl Context {
         } else {
             None
         };
-        if self.dry_run {
+        if self.dry_run.get() {
             if action.class.writes() {
                 self.announce();
                 let diff = before
@@ -331,6 +369,17 @@ impl Context {
                     response.extend(planned.clone());
                 }
                 self.record(action, "planned", None, None, None, None);
+                if let Some(writes) = self.scoped_plan.borrow_mut().as_mut() {
+                    let mut write = Map::new();
+                    write.insert("function".into(), action.function.clone().into());
+                    let class = serde_json::to_value(action.class).unwrap_or_default();
+                    write.insert("class".into(), value::from_json(&class));
+                    write.insert(
+                        "request".into(),
+                        value::from_json(&value::masked_request(action.request)),
+                    );
+                    writes.push(write.into());
+                }
                 return Ok(Admitted::Answered(response.into()));
             }
             if let Some(op) = action.op {
@@ -437,7 +486,7 @@ impl Context {
             journal.write(&Line::Run(journal::Run {
                 time: journal::now(),
                 target,
-                dry_run: self.dry_run,
+                dry_run: self.dry_run.get(),
                 ..self.header.borrow().clone()
             }));
         }
@@ -484,7 +533,7 @@ impl Context {
         elapsed: std::time::Duration,
     ) -> Result<Dynamic, AwsError> {
         let mut result = result.map_err(|e| self.explain(action, e));
-        if self.dry_run
+        if self.dry_run.get()
             && !action.class.writes()
             && let (Ok(answer), Some(op)) = (&mut result, action.op)
         {
@@ -786,7 +835,7 @@ impl Context {
 
     /// Ends the run: the journal's last line, and in a dry run the plan's closing line.
     pub fn finish(&self, result: &Result<(), Error>) {
-        if self.dry_run {
+        if self.dry_run.get() {
             crate::say!("{}", self.plan.closing_line());
         }
         let mut journal = self.journal.borrow_mut();
@@ -862,7 +911,7 @@ impl Context {
     pub fn close(&self, result: &Result<(), Error>) {
         self.finish(result);
         match self.journal_path() {
-            Some(path) if self.dry_run => {
+            Some(path) if self.dry_run.get() => {
                 crate::say!("runbook: journal {} (the plan)", path.display())
             }
             Some(path) if self.wrote() => crate::say!(

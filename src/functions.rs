@@ -380,6 +380,14 @@ fn doc_line(comments: &[String]) -> String {
         .join(" ")
 }
 
+/// The first sentence of a paragraph (up to a `.` followed by a space, or all of it).
+fn first_sentence(paragraph: &str) -> String {
+    match paragraph.find(". ") {
+        Some(end) => paragraph[..=end].to_string(),
+        None => paragraph.to_string(),
+    }
+}
+
 /// The functions of the bundled stdlib modules (`ensure::ensure_user_pool`…), their doc the
 /// first line of their doc comment. Read once from the embedded sources.
 fn stdlib_functions() -> &'static [FnInfo] {
@@ -396,13 +404,9 @@ fn stdlib_functions() -> &'static [FnInfo] {
                     continue;
                 }
                 let name: &'static str = Box::leak(f.name.to_string().into_boxed_str());
-                let doc = f
-                    .comments
-                    .iter()
-                    .flat_map(|c| c.lines())
-                    .map(|c| c.trim().trim_start_matches('/').trim())
-                    .find(|c| !c.is_empty())
-                    .unwrap_or("");
+                // The first sentence, whole, however many comment lines it spans.
+                let comments: Vec<String> = f.comments.iter().map(|c| c.to_string()).collect();
+                let doc = first_sentence(&doc_line(&comments));
                 out.push(FnInfo {
                     namespace: module,
                     name,
@@ -603,5 +607,17 @@ mod tests {
         assert_eq!(aws::iam::OPERATIONS.len(), 23);
         assert_eq!(aws::logs::OPERATIONS.len(), 3);
         assert_eq!(all.iter().filter(|f| f.namespace == "logs").count(), 3);
+    }
+
+    #[test]
+    fn no_doc_line_is_cut_mid_sentence() {
+        for f in catalog(&engine()) {
+            let doc = f.doc.trim_end();
+            assert!(
+                doc.is_empty() || doc.ends_with(['.', ')', '!', '?', ':']),
+                "{}: {doc}",
+                f.signature
+            );
+        }
     }
 }

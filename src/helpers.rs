@@ -251,6 +251,44 @@ mod global_helpers {
     }
 }
 
+/// `runbook(path, vars)`: another runbook, run in this run's context with `vars` as its
+/// parameters; its last value.
+fn nested_runbook(
+    ctx: &Rc<Context>,
+    call: &NativeCallContext,
+    path: &str,
+    vars: Map,
+) -> Result<Dynamic, Box<EvalAltResult>> {
+    let pos = call.call_position();
+    let full = resolve(call, path);
+    let shown = full.display().to_string();
+    let source = crate::files::read_text(&full, crate::files::SCRIPT_CAP).map_err(|e| {
+        fail(
+            format!("runbook(\"{path}\"): cannot read {shown}: {e}"),
+            pos,
+        )
+    })?;
+    let engine = call.engine();
+    let mut ast = engine.compile(&source).map_err(|e| {
+        fail(
+            crate::engine::glue::parse_error(&shown, &e).to_string(),
+            pos,
+        )
+    })?;
+    ast.set_source(shown.clone());
+    let mut scope = rhai::Scope::new();
+    scope.push("vars", vars.clone());
+    ctx.with_vars(vars, || {
+        engine.eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+    })
+    .unwrap_or_else(|| {
+        Err(fail(
+            format!("runbook(\"{path}\"): runbooks nested more than 16 deep (does it run itself?)"),
+            pos,
+        ))
+    })
+}
+
 /// A map or array as JSON to show: secrets masked; inside a string (`pretty` false) the masks
 /// are marked, so that sending that text is refused. Nested too deep: an error.
 fn shown_json(value: Dynamic, pretty: bool) -> Result<String, Box<EvalAltResult>> {
@@ -295,7 +333,41 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
             .map_err(|e| fail(format!("secret(\"{name}\"): {e}"), call.call_position()))
     });
 
-    let vars = ctx.vars.clone();
+    let c = ctx.clone();
+    rhai::FuncRegistration::new("plan")
+        .with_params_info(["f: FnPtr", "Array"])
+        .with_comments([
+            "/// The writes `f` would make, as [#{ function, class, request }] (secrets masked), sending none: a dry run of `f` alone.",
+        ])
+        .register_into_engine(
+            engine,
+            move |call: NativeCallContext, f: rhai::FnPtr| -> Result<rhai::Array, Box<EvalAltResult>> {
+                let (result, writes) = c.plan_scope(|| f.call_within_context::<Dynamic>(&call, ()));
+                let _: Dynamic = result?;
+                Ok(writes)
+            },
+        );
+    let c = ctx.clone();
+    rhai::FuncRegistration::new("runbook")
+        .with_params_info(["path: String", "?"])
+        .with_comments(["/// Runs another runbook (path beside the caller) in this run: its calls are guarded, planned and journaled as this one's. Returns its last value."])
+        .register_into_engine(
+            engine,
+            move |call: NativeCallContext, path: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+                nested_runbook(&c, &call, path, c.vars.clone())
+            },
+        );
+    let c = ctx.clone();
+    rhai::FuncRegistration::new("runbook")
+        .with_params_info(["path: String", "vars: Map", "?"])
+        .with_comments(["/// Runs another runbook with `vars` as its parameters (`param(name)`), in this run. Returns its last value."])
+        .register_into_engine(
+            engine,
+            move |call: NativeCallContext, path: &str, vars: Map| -> Result<Dynamic, Box<EvalAltResult>> {
+                nested_runbook(&c, &call, path, vars)
+            },
+        );
+    let c = ctx.clone();
     rhai::FuncRegistration::new("param")
         .with_params_info(["name: String", "String"])
         .with_comments([
@@ -304,7 +376,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
         .register_into_engine(
             engine,
             move |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
-                vars.get(name).cloned().ok_or_else(|| {
+                c.var(name).ok_or_else(|| {
                     fail(
                         format!("missing parameter \"{name}\": pass --var {name}=VALUE"),
                         call.call_position(),
@@ -312,12 +384,12 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
                 })
             },
         );
-    let vars = ctx.vars.clone();
+    let c = ctx.clone();
     rhai::FuncRegistration::new("param")
         .with_params_info(["name: String", "default: ?", "?"])
         .with_comments(["/// The `--var name=VALUE` given on the command line, or `default`."])
         .register_into_engine(engine, move |name: &str, default: Dynamic| -> Dynamic {
-            vars.get(name).cloned().unwrap_or(default)
+            c.var(name).unwrap_or(default)
         });
 
     let c = ctx.clone();

@@ -204,7 +204,18 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
         {
             Ok(value) => {
-                session.push(statement);
+                // A bare expression whose value the session showed is saved as `print(…)`, so
+                // the saved runbook shows what the session showed.
+                let bare = matches!(
+                    ast.statements(),
+                    [rhai::Stmt::Expr(..) | rhai::Stmt::FnCall(..)]
+                );
+                let trimmed = statement.trim().trim_end_matches(';').trim_end();
+                if bare && !value.is_unit() && !trimmed.contains("//") {
+                    session.push(format!("print({trimmed})"));
+                } else {
+                    session.push(statement);
+                }
                 keep_imports(&mut runbook, &ast);
                 if !value.is_unit() {
                     let text = masked_json(&value, true);

@@ -215,6 +215,9 @@ fn every_listed_helper_is_callable() {
         "assert_ne(1, 2)",
         r#"assert_ne(1, 2, "m")"#,
         r#"expect_error("X", || throw #{ code: "X" })"#,
+        "plan(|| 1)",
+        r#"runbook("missing.rhai")"#,
+        r#"runbook("missing.rhai", #{})"#,
     ];
     let body: String = calls
         .iter()

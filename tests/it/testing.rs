@@ -35,6 +35,27 @@ fn test_a_missing_pool_is_an_error() {
         "fn test_never() { assert(false); }",
     )
     .expect("write");
+    // plan() of a converged runbook, and runbook() composing another with its parameters.
+    std::fs::write(
+        dir.join("make_pool.rhai"),
+        "import \"ensure\" as ensure;\nensure::ensure_user_pool(param(\"name\"), #{})\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("converged.test.rhai"),
+        r#"fn test_a_converged_runbook_plans_nothing() {
+    let id = runbook("make_pool.rhai", #{ name: "made" });
+    assert_eq(cognito::describe_user_pool(id).UserPool.Name, "made");
+    assert_eq(plan(|| runbook("make_pool.rhai", #{ name: "made" })), []);
+}
+fn test_a_plan_sends_nothing() {
+    let writes = plan(|| runbook("make_pool.rhai", #{ name: "other" }));
+    assert_eq(writes.map(|w| [w.function, w.class, w.request.PoolName]), [["cognito::create_user_pool", "create", "other"]]);
+    assert_eq(cognito::list_user_pools().UserPools, []);
+}
+"#,
+    )
+    .expect("write");
     dir
 }
 
@@ -50,7 +71,7 @@ fn runbook_test_runs_each_test_in_a_fresh_account_and_reports_like_a_test_runner
         .expect("runs");
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
-    assert_eq!(text.lines().last(), Some("4 passed, 1 failed"), "{text}");
+    assert_eq!(text.lines().last(), Some("6 passed, 1 failed"), "{text}");
     assert!(
         text.contains("ok      ./pools.test.rhai::test_setup_ran_in_an_empty_account ("),
         "{text}"
@@ -67,7 +88,7 @@ fn runbook_test_runs_each_test_in_a_fresh_account_and_reports_like_a_test_runner
     assert!(!text.contains("test_never"), "{text}");
     let xml = std::fs::read_to_string(&junit).expect("junit");
     assert!(
-        xml.contains(r#"<testsuites name="runbook test" tests="5" failures="1""#),
+        xml.contains(r#"<testsuites name="runbook test" tests="7" failures="1""#),
         "{xml}"
     );
     assert!(
@@ -86,7 +107,7 @@ fn runbook_test_runs_each_test_in_a_fresh_account_and_reports_like_a_test_runner
         .expect("runs");
     assert_eq!(
         stdout(&out).lines().last(),
-        Some("4 passed, 1 failed"),
+        Some("6 passed, 1 failed"),
         "{}",
         stdout(&out)
     );
