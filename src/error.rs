@@ -4,20 +4,27 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Where in a runbook something went wrong.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Location {
     pub file: String,
     pub line: usize,
     pub column: usize,
+    /// For an error inside a module's function or another runbook: the call sites that led
+    /// there, innermost first (`onboard.rhai:12:5`).
+    pub called_from: Vec<String>,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.column > 0 {
-            write!(f, "{}:{}:{}", self.file, self.line, self.column)
+            write!(f, "{}:{}:{}", self.file, self.line, self.column)?;
         } else {
-            write!(f, "{}:{}", self.file, self.line)
+            write!(f, "{}:{}", self.file, self.line)?;
         }
+        for caller in &self.called_from {
+            write!(f, ", called from {caller}")?;
+        }
+        Ok(())
     }
 }
 

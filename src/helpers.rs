@@ -279,7 +279,17 @@ fn nested_runbook(
     let mut scope = rhai::Scope::new();
     scope.push("vars", vars.clone());
     ctx.with_vars(vars, || {
-        engine.eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+        // An error inside names where it happened there, and this call site.
+        engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .map_err(|e| {
+                Box::new(EvalAltResult::ErrorInFunctionCall(
+                    "runbook".into(),
+                    shown.clone(),
+                    e,
+                    pos,
+                ))
+            })
     })
     .unwrap_or_else(|| {
         Err(fail(

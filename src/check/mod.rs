@@ -412,6 +412,7 @@ fn problem(file: &std::path::Path, pos: rhai::Position, message: impl Into<Strin
             file: file.display().to_string(),
             line: pos.line().unwrap_or(0),
             column: pos.position().unwrap_or(0),
+            called_from: Vec::new(),
         },
         message: message.into(),
     }

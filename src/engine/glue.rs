@@ -44,6 +44,7 @@ pub fn parse_error(file: &str, err: &ParseError) -> Error {
             file: file.to_string(),
             line: err.1.line().unwrap_or(0),
             column: err.1.position().unwrap_or(0),
+            called_from: Vec::new(),
         },
         message: err.0.to_string(),
     }
@@ -52,11 +53,18 @@ pub fn parse_error(file: &str, err: &ParseError) -> Error {
 /// An uncaught runtime error: the innermost cause, where it happened, and what it says.
 pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> Error {
     let mut source: Option<String> = None;
+    // The call sites in other files that led to the error (a module's function, another
+    // runbook), outermost first.
+    let mut callers: Vec<String> = Vec::new();
     let mut current = err;
     loop {
         match current {
-            EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
-                if !src.is_empty() {
+            EvalAltResult::ErrorInFunctionCall(_, src, inner, pos) => {
+                let outer = source.clone().unwrap_or_else(|| main_file.to_string());
+                if !src.is_empty() && *src != outer {
+                    if let (Some(line), Some(column)) = (pos.line(), pos.position()) {
+                        callers.push(format!("{outer}:{line}:{column}"));
+                    }
                     source = Some(src.clone());
                 }
                 current = inner;
@@ -68,6 +76,7 @@ pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> E
             _ => break,
         }
     }
+    callers.reverse();
     if let (EvalAltResult::ErrorTerminated(..), Some(signal)) = (current, interrupt::received()) {
         return Error::Interrupted(signal);
     }
@@ -100,6 +109,7 @@ pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> E
         file: source.unwrap_or_else(|| main_file.to_string()),
         line,
         column: pos.position().unwrap_or(0),
+        called_from: callers,
     });
     Error::Runtime { message, location }
 }

@@ -140,3 +140,34 @@ fn a_runbook_with_a_mistyped_function_after_a_write_sends_nothing() {
     );
     assert!(recorded(&app).is_empty(), "nothing was sent: {err}");
 }
+
+#[test]
+fn an_error_inside_a_module_or_another_runbook_names_the_call_sites() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("inner.rhai"),
+        "import \"ensure\" as ensure;\nlet x = 1;\nensure::ensure_user_pool(\"p\", #{ Nope: 1 });\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("outer.rhai"),
+        "let a = 1;\nrunbook(\"inner.rhai\");\n",
+    )
+    .expect("write");
+    let out = runbook()
+        .arg("run")
+        .arg(dir.join("outer.rhai"))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let inner = dir.join("inner.rhai").display().to_string();
+    let outer = dir.join("outer.rhai").display().to_string();
+    assert!(err.contains("--> stdlib/ensure.rhai:"), "{err}");
+    assert!(
+        err.contains(&format!(
+            ", called from {inner}:3:9, called from {outer}:2:1"
+        )),
+        "{err}"
+    );
+}
