@@ -357,8 +357,8 @@ pub fn schema_problems_in(
                     }
                 }
             }
-            Some(ASTNode::Expr(dot @ Expr::Dot(binary, ..)))
-                if !matches!(binary.lhs, Expr::Property(..)) =>
+            Some(ASTNode::Expr(dot @ (Expr::Dot(binary, ..) | Expr::Index(binary, ..))))
+                if !matches!(binary.lhs, Expr::Property(..) | Expr::StringConstant(..)) =>
             {
                 // `x.Member = …` writes a member (a map of the runbook's own); only reads
                 // are checked against the response shape.

@@ -283,7 +283,17 @@ fn follow(base: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
 /// Rhai chains `list[i].Rest` as `Index { list, Dot { i, Rest } }`: an element of `list`, then
 /// the members read from it.
 fn after_index(list: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
-    let item = list.element()?;
+    // The index itself: `list[0]`, or a member named by a string (`p["UserPool"]`).
+    let index = match rhs {
+        Expr::Dot(rest, _, _) | Expr::Index(rest, _, _) => &rest.lhs,
+        other => other,
+    };
+    let item = match index {
+        Expr::StringConstant(name, pos) if list.shape().is_some() => {
+            member(list, name.as_str(), *pos, out)?
+        }
+        _ => list.element()?,
+    };
     match rhs {
         Expr::Dot(rest, _, _) => follow(item, &rest.rhs, out),
         Expr::Index(rest, _, _) => after_index(item, &rest.rhs, out),

@@ -171,3 +171,22 @@ fn an_error_inside_a_module_or_another_runbook_names_the_call_sites() {
         "{err}"
     );
 }
+
+#[test]
+fn check_follows_string_indexing_into_responses() {
+    let file = script(
+        "let p = cognito::describe_user_pool(\"x\");\nprint(p[\"UserPool\"][\"Nmae\"]);\nlet u = cognito::list_users(#{ UserPoolId: \"x\" });\nprint(u[\"Users\"][0][\"Usrname\"]);\nprint(p[\"UserPool\"][\"Name\"]);\nlet m = #{ a: 1 };\nprint(m[\"zz\"]);\n",
+    );
+    let out = bare().arg("check").arg(&file).output().expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(":2:21: UserPoolType has no member \"Nmae\" (did you mean \"Name\"?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(":4:21: UserType has no member \"Usrname\" (did you mean \"Username\"?)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("has no member").count(), 2, "{err}");
+}
