@@ -523,6 +523,26 @@ fn write_groups(
     out.flush().map_err(|e| io_error(path, e))
 }
 
+/// Sends `requests` of `op` through `aws::batch` (at the service's pace); returns how many
+/// succeeded and adds each refusal to `failed` as `what: why`.
+fn batched(
+    ctx: &Context,
+    op: &str,
+    requests: &Array,
+    failed: &mut Vec<String>,
+    what: impl Fn(&Dynamic) -> String,
+) -> Result<u64, AwsError> {
+    let mut succeeded = 0;
+    let outcomes = crate::batch::batch(ctx, op, requests, &Map::new())?;
+    for (sent, outcome) in requests.iter().zip(outcomes) {
+        match member(&outcome, "error") {
+            e if e.is_unit() => succeeded += 1,
+            e => failed.push(format!("{}: {}", what(sent), text(&e, "message"))),
+        }
+    }
+    Ok(succeeded)
+}
+
 /// What `restore_groups` did.
 #[derive(Default)]
 pub struct Restored {
@@ -660,23 +680,13 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
         }
     }
     // Memberships and the disabled state at the service's pace (aws::batch).
-    let outcomes = crate::batch::batch(
+    done.added = batched(
         ctx,
         "cognito::admin_add_user_to_group",
         &additions,
-        &Map::new(),
+        &mut done.failed,
+        |sent| format!("{} in {}", text(sent, "Username"), text(sent, "GroupName")),
     )?;
-    for (sent, outcome) in additions.iter().zip(outcomes) {
-        match member(&outcome, "error") {
-            e if e.is_unit() => done.added += 1,
-            e => done.failed.push(format!(
-                "{} in {}: {}",
-                text(sent, "Username"),
-                text(sent, "GroupName"),
-                text(&e, "message")
-            )),
-        }
-    }
     let mut disables = Array::new();
     for identity in doc["Disabled"].as_array().cloned().unwrap_or_default() {
         let Some(identity) = identity.as_str() else {
@@ -691,17 +701,13 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
             None => done.missing.push(identity.to_string()),
         }
     }
-    let outcomes = crate::batch::batch(ctx, "cognito::admin_disable_user", &disables, &Map::new())?;
-    for (sent, outcome) in disables.iter().zip(outcomes) {
-        match member(&outcome, "error") {
-            e if e.is_unit() => done.disabled += 1,
-            e => done.failed.push(format!(
-                "{} (disable): {}",
-                text(sent, "Username"),
-                text(&e, "message")
-            )),
-        }
-    }
+    done.disabled = batched(
+        ctx,
+        "cognito::admin_disable_user",
+        &disables,
+        &mut done.failed,
+        |sent| format!("{} (disable)", text(sent, "Username")),
+    )?;
     done.missing.sort();
     done.missing.dedup();
     Ok(done)

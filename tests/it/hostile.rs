@@ -41,6 +41,12 @@ fn exportable_pool(prefix: &str) -> String {
     out.trim().to_string()
 }
 
+/// The planted link's target still holds what it held.
+#[track_caller]
+fn untouched(victim: &Path) {
+    assert_eq!(std::fs::read_to_string(victim).expect("read"), "precious\n");
+}
+
 #[track_caller]
 fn refused(out: &std::process::Output, says: &str) -> String {
     let err = stderr(out);
@@ -70,10 +76,7 @@ fn a_planted_link_is_never_written_through() {
             .output()
             .expect("runs");
         refused(&out, if append { "symbolic link" } else { "exists" });
-        assert_eq!(
-            std::fs::read_to_string(&victim).expect("read"),
-            "precious\n"
-        );
+        untouched(&victim);
     }
     // csv export: the CSV, and its groups file beside it.
     let (victim, link) = planted(&dir, "users.csv");
@@ -83,10 +86,7 @@ fn a_planted_link_is_never_written_through() {
         .output()
         .expect("runs");
     refused(&out, "symbolic link");
-    assert_eq!(
-        std::fs::read_to_string(&victim).expect("read"),
-        "precious\n"
-    );
+    untouched(&victim);
     let (victim, _) = planted(&dir, "other.groups.json");
     let out = runbook()
         .args(["csv", "export", "--pool", &pool, "--force", "--out"])
@@ -94,10 +94,7 @@ fn a_planted_link_is_never_written_through() {
         .output()
         .expect("runs");
     refused(&out, "symbolic link");
-    assert_eq!(
-        std::fs::read_to_string(&victim).expect("read"),
-        "precious\n"
-    );
+    untouched(&victim);
     // csv template --out, and the definition files.
     let (victim, link) = planted(&dir, "header.csv");
     let out = runbook()
@@ -106,10 +103,7 @@ fn a_planted_link_is_never_written_through() {
         .output()
         .expect("runs");
     refused(&out, "symbolic link");
-    assert_eq!(
-        std::fs::read_to_string(&victim).expect("read"),
-        "precious\n"
-    );
+    untouched(&victim);
     let defs = dir.join("defs");
     std::fs::create_dir(&defs).expect("dir");
     let (victim, _) = planted(&defs, "cognito.d.rhai");
@@ -119,10 +113,7 @@ fn a_planted_link_is_never_written_through() {
         .output()
         .expect("runs");
     refused(&out, "symbolic link");
-    assert_eq!(
-        std::fs::read_to_string(&victim).expect("read"),
-        "precious\n"
-    );
+    untouched(&victim);
     // A journal named like the runbook is refused too.
     let out = runbook()
         .args(["run", "--journal"])

@@ -70,24 +70,9 @@ fn five_thousand_users_move_with_their_attributes_and_groups() {
         &[],
     ));
     let dir = temp_dir();
-    let csv = dir.join("movers.csv");
+    let csv = dir.join("users.csv");
     let target_name = unique("mig-dst");
-    let migrate = || {
-        runbook()
-            .current_dir(&dir)
-            .args(["run", "--yes"])
-            .arg(repo().join("scripts/migrate_pool.rhai"))
-            .args(["--var", &format!("source={source}")])
-            .args(["--var", &format!("target_name={target_name}")])
-            .args([
-                "--var",
-                "role_arn=arn:aws:iam::123456789012:role/Import-Cognito-Userpool",
-            ])
-            .args(["--var", "csv=movers.csv"])
-            .output()
-            .expect("runs")
-    };
-    let out = migrate();
+    let out = migrate(&source, &target_name, &dir.join("first.jsonl"));
     let text = ok(&out);
     assert!(text.contains("exported 5000 users"), "{text}");
     assert!(
@@ -99,7 +84,7 @@ fn five_thousand_users_move_with_their_attributes_and_groups() {
         text.contains("summary: users 5000 -> 5000, groups 3 -> 3"),
         "{text}"
     );
-    assert!(dir.join("movers.groups.json").exists());
+    assert!(dir.join("users.groups.json").exists());
     let target = text
         .lines()
         .find_map(|l| l.strip_prefix(&format!("target pool: {target_name} (")))
@@ -123,7 +108,7 @@ fn five_thousand_users_move_with_their_attributes_and_groups() {
         .expect("runs");
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     // A second run changes nothing: no user to import (no job), groups unchanged.
-    let again = ok(&migrate());
+    let again = ok(&migrate(&source, &target_name, &dir.join("second.jsonl")));
     assert!(
         again.contains("exported 0 users") && again.contains("5000 there already"),
         "{again}"
