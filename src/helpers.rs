@@ -12,6 +12,9 @@ use crate::engine::glue::{fail, throw};
 use crate::value::{self, Secret, masked_json, to_json_masked};
 
 thread_local! {
+    /// The directories of the `runbook(path)` calls running, innermost last: a relative path
+    /// written in a nested runbook resolves beside it.
+    static NESTED_DIRS: std::cell::RefCell<Vec<PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The `--var` values of this run: paths among them are the caller's.
     static CALLER_VALUES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -29,7 +32,8 @@ pub fn set_caller_values(vars: &Map) {
 
 /// A path given to a helper. A relative path written in the runbook resolves beside the
 /// runbook (the engine's tag holds its directory; see
-/// [`Runbook::load`](crate::engine::Runbook::load)); one that came from the command
+/// [`Runbook::load`](crate::engine::Runbook::load)), or beside the runbook a `runbook(path)`
+/// call is running; one that came from the command
 /// line (`--var roster=data/r.csv`, then `param("roster")`) resolves against the current
 /// directory, where the operator typed it.
 pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
@@ -37,6 +41,9 @@ pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
     let path = Path::new(path);
     if path.is_absolute() || from_caller {
         return path.to_path_buf();
+    }
+    if let Some(dir) = NESTED_DIRS.with(|d| d.borrow().last().cloned()) {
+        return dir.join(path);
     }
     match ctx.tag().and_then(|t| t.clone().into_string().ok()) {
         Some(dir) => Path::new(&dir).join(path),
@@ -278,25 +285,36 @@ fn nested_runbook(
     ast.set_source(shown.clone());
     let mut scope = rhai::Scope::new();
     scope.push("vars", vars.clone());
-    ctx.with_vars(vars, || {
-        // An error inside names where it happened there, and this call site.
-        engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
-            .map_err(|e| {
-                Box::new(EvalAltResult::ErrorInFunctionCall(
-                    "runbook".into(),
-                    shown.clone(),
-                    e,
-                    pos,
-                ))
-            })
-    })
-    .unwrap_or_else(|| {
-        Err(fail(
-            format!("runbook(\"{path}\"): runbooks nested more than 16 deep (does it run itself?)"),
-            pos,
-        ))
-    })
+    let dir = full
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    NESTED_DIRS.with(|d| d.borrow_mut().push(dir));
+    let result = ctx
+        .with_vars(vars, || {
+            // An error inside names where it happened there, and this call site.
+            engine
+                .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+                .map_err(|e| {
+                    Box::new(EvalAltResult::ErrorInFunctionCall(
+                        "runbook".into(),
+                        shown.clone(),
+                        e,
+                        pos,
+                    ))
+                })
+        })
+        .unwrap_or_else(|| {
+            Err(fail(
+                format!(
+                    "runbook(\"{path}\"): runbooks nested more than 16 deep (does it run itself?)"
+                ),
+                pos,
+            ))
+        });
+    NESTED_DIRS.with(|d| d.borrow_mut().pop());
+    result
 }
 
 /// A map or array as JSON to show: secrets masked; inside a string (`pretty` false) the masks

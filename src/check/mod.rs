@@ -47,13 +47,6 @@ fn global_names(runbook: &Runbook) -> HashSet<String> {
         .map(str::to_string)
         .collect();
     names.extend(KEYWORDS.iter().map(|k| k.to_string()));
-    // Helpers registered with context closures are not in the signature list.
-    names.extend(
-        functions::catalog(&runbook.engine)
-            .iter()
-            .filter(|f| f.namespace.is_empty())
-            .map(|f| f.name.to_string()),
-    );
     names
 }
 
@@ -64,7 +57,6 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         rhai::Map::new(),
         crate::context::Safety::interactive(false),
     )?;
-    let catalog = functions::catalog(&runbook.engine);
     let globals = global_names(&runbook);
     let mut problems = Vec::new();
     for file in files {
@@ -85,7 +77,6 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
         problems.extend(schema_problems(&ast, file));
         problems.extend(function_problems(
             &runbook,
-            catalog,
             &globals,
             &ast,
             file,
@@ -119,7 +110,6 @@ pub fn check_files(files: &[PathBuf]) -> Result<(), Error> {
 /// `run`/`eval` refuse to start, sending nothing.
 pub fn function_problems(
     runbook: &Runbook,
-    catalog: &[functions::FnInfo],
     globals: &HashSet<String>,
     ast: &rhai::AST,
     file: &std::path::Path,
@@ -223,7 +213,7 @@ pub fn function_problems(
             [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
         );
         if let Some(message) = check_call(
-            catalog,
+            &runbook.engine,
             namespace,
             &call.name,
             call.args.len(),
@@ -264,7 +254,6 @@ pub fn preflight(runbook: &Runbook, ast: &rhai::AST, file: &std::path::Path) -> 
     globals.extend(runbook.scope.iter().map(|(name, ..)| name.to_string()));
     problems.extend(function_problems(
         runbook,
-        functions::catalog(&runbook.engine),
         &globals,
         ast,
         file,
@@ -288,77 +277,167 @@ pub enum Within {
 pub type Bindings = HashMap<String, schema::Known>;
 
 /// [`schema_problems`], starting from and updating what `vars` are known to hold.
+///
+/// The main body and each function body are walked on their own, each function's parameters
+/// known from its call sites ([`schema::Site`]): walked again until what they are known to be
+/// settles (a function called from a function is known one round later).
 pub fn schema_problems_in(
     ast: &rhai::AST,
     file: &std::path::Path,
     vars: &mut Bindings,
     within: Within,
 ) -> Vec<Error> {
-    // Where each function body lies: a new scope starts in each.
-    let at = |p: rhai::Position| (p.line().unwrap_or(0), p.position().unwrap_or(0));
-    let bodies: Vec<_> = ast
-        .iter_fn_def()
-        .map(|f| (at(f.body.start_position()), at(f.body.end_position())))
+    let defs: Vec<&rhai::ScriptFuncDef> = ast.iter_fn_def().map(|f| &**f).collect();
+    let names: HashSet<&str> = defs.iter().map(|f| f.name.as_str()).collect();
+    let main = ast.clone_statements_only();
+    let bodies: Vec<rhai::AST> = defs
+        .iter()
+        .map(|f| {
+            // (`clone_functions_only_filtered` keeps every function of a lone module.)
+            let mut body = ast.clone_functions_only();
+            body.retain_functions(|_, _, name, arity| {
+                name == f.name.as_str() && arity == f.params.len()
+            });
+            body
+        })
         .collect();
-    let mut body: Option<usize> = None;
-    let mut maps: HashMap<String, Expr> = HashMap::new();
-    let mut findings: Vec<schema::Finding> = Vec::new();
-    // Function bodies are walked after the main body; what the main body bound is kept.
-    let mut main_body: Option<Bindings> = None;
-    ast.walk(&mut |path: &[ASTNode]| {
-        if let [ASTNode::Stmt(stmt)] = path {
-            let here = at(stmt.position());
-            let inside = bodies.iter().position(|(a, b)| *a <= here && here <= *b);
-            if inside != body {
-                body = inside;
-                maps.clear();
-                main_body.get_or_insert_with(|| vars.clone());
-                vars.clear();
-            }
+    let mut params = Params::new();
+    let mut rounds = 0;
+    let (found, main_vars) = loop {
+        let mut found = schema::Found::default();
+        let mut main_vars = vars.clone();
+        walk_body(&main, &mut main_vars, &names, within, &mut found);
+        for (f, body) in defs.iter().zip(&bodies) {
+            let mut known: Bindings = f
+                .params
+                .iter()
+                .zip(
+                    params
+                        .get(&(f.name.to_string(), f.params.len()))
+                        .into_iter()
+                        .flatten(),
+                )
+                .filter_map(|(p, k)| Some((p.to_string(), (*k)?)))
+                .collect();
+            walk_body(body, &mut known, &names, within, &mut found);
         }
+        let next = parameters(&defs, &found.sites);
+        rounds += 1;
+        if next == params {
+            break (found, main_vars);
+        }
+        // What does not settle is not judged.
+        params = if rounds < 6 { next } else { Params::new() };
+        if rounds > 6 {
+            break (found, main_vars);
+        }
+    };
+    *vars = main_vars;
+    let mut seen = HashSet::new();
+    found
+        .findings
+        .into_iter()
+        .filter(|f| seen.insert((f.pos, f.message.clone())))
+        .map(|f| problem(file, f.pos, f.message))
+        .collect()
+}
+
+/// What each parameter of the runbook's functions is known to hold, by (name, arity).
+type Params = HashMap<(String, usize), Vec<Option<schema::Known>>>;
+
+/// The parameters every site agrees on: a parameter is known when each place that hands its
+/// function values hands it the same known kind of value.
+fn parameters(defs: &[&rhai::ScriptFuncDef], sites: &[schema::Site]) -> Params {
+    let mut params = Params::new();
+    for f in defs {
+        let arity = f.params.len();
+        let mine: Vec<&schema::Site> = sites
+            .iter()
+            .filter(|s| s.function == f.name.as_str() && s.arity.is_none_or(|a| a == arity))
+            .collect();
+        // One place, however often it was looked at: followed if it was followed at all.
+        let followed: HashSet<rhai::Position> = mine
+            .iter()
+            .filter(|s| !s.seen_only)
+            .map(|s| s.pos)
+            .collect();
+        let mut known: Option<Vec<Option<schema::Known>>> = None;
+        for site in mine
+            .iter()
+            .filter(|s| !s.seen_only || !followed.contains(&s.pos))
+        {
+            let given: Vec<Option<schema::Known>> = (0..arity)
+                .map(|i| site.args.get(i).copied().flatten())
+                .collect();
+            known = Some(match known {
+                None => given,
+                Some(before) => before
+                    .into_iter()
+                    .zip(given)
+                    .map(|(a, b)| a.filter(|a| Some(*a) == b))
+                    .collect(),
+            });
+        }
+        if let Some(known) = known.filter(|k| k.iter().any(Option::is_some)) {
+            params.insert((f.name.to_string(), arity), known);
+        }
+    }
+    params
+}
+
+/// Walks one body (the main one or a function's) in the order it is written, following
+/// bindings and recording problems and sites in `found`.
+fn walk_body(
+    body: &rhai::AST,
+    vars: &mut Bindings,
+    functions: &HashSet<&str>,
+    within: Within,
+    found: &mut schema::Found,
+) {
+    // The literal values variables are bound to (maps are checked when passed as requests).
+    let mut literals: HashMap<String, Expr> = HashMap::new();
+    body.walk(&mut |path: &[ASTNode]| {
         let in_try = path
             .iter()
             .any(|n| matches!(n, ASTNode::Stmt(Stmt::TryCatch(..))));
-        let mut ignored = Vec::new();
-        let findings: &mut Vec<schema::Finding> = if in_try && within == Within::OutsideTry {
-            &mut ignored
-        } else {
-            &mut findings
-        };
+        let mut here = schema::Found::default();
         match path.last() {
             Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
                 let name = var.0.name.to_string();
-                maps.remove(&name);
+                literals.remove(&name);
                 vars.remove(&name);
-                if matches!(var.1, Expr::Map(..)) {
-                    maps.insert(name, var.1.clone());
-                } else if let Some(k) = schema::known(&var.1, vars, &mut Vec::new()) {
+                if is_literal(&var.1) {
+                    literals.insert(name, var.1.clone());
+                } else if let Some(k) = schema::known(&var.1, vars, &mut here) {
                     vars.insert(name, k);
                 }
             }
             Some(ASTNode::Stmt(Stmt::For(for_loop, _))) => {
                 let (item, index, flow) = &**for_loop;
+                let element =
+                    schema::known(&flow.expr, vars, &mut here).and_then(schema::Known::element);
                 for name in std::iter::once(item).chain(index.as_ref()) {
-                    maps.remove(name.name.as_str());
+                    literals.remove(name.name.as_str());
                     vars.remove(name.name.as_str());
                 }
-                if let Some(element) = schema::known(&flow.expr, vars, &mut Vec::new())
-                    .and_then(schema::Known::element)
-                {
+                if let Some(element) = element {
                     vars.insert(item.name.to_string(), element);
                 }
             }
             Some(ASTNode::Stmt(Stmt::Assignment(assignment))) => {
                 // `x = …` rebinds x; `x.Member = …` / `x[k] = …` changes the map x holds.
                 if let Some(root) = root_variable(&assignment.1.lhs) {
-                    maps.remove(root);
+                    literals.remove(root);
                     if matches!(assignment.1.lhs, Expr::Variable(..)) {
                         vars.remove(root);
                     }
                 }
             }
             Some(ASTNode::Expr(dot @ (Expr::Dot(binary, ..) | Expr::Index(binary, ..))))
-                if !matches!(binary.lhs, Expr::Property(..) | Expr::StringConstant(..)) =>
+                if !matches!(
+                    binary.lhs,
+                    Expr::Property(..) | Expr::StringConstant(..) | Expr::MethodCall(..)
+                ) =>
             {
                 // `x.Member = …` writes a member (a map of the runbook's own); only reads
                 // are checked against the response shape.
@@ -367,33 +446,97 @@ pub fn schema_problems_in(
                     Some(ASTNode::Stmt(Stmt::Assignment(a))) if std::ptr::eq(&a.1.lhs, *dot)
                 );
                 if !assigned {
-                    schema::known(dot, vars, findings);
+                    schema::known(dot, vars, &mut here);
                 }
             }
-            Some(ASTNode::Expr(call @ Expr::FnCall(c, _))) => {
-                if let Some(op) = schema::called_operation(call) {
-                    schema::check_call(op, &c.args, &maps, findings);
-                }
+            Some(ASTNode::Expr(call @ Expr::FnCall(c, pos))) => {
+                call_site(call, c, *pos, &literals, vars, functions, &mut here);
             }
             Some(ASTNode::Stmt(Stmt::FnCall(c, pos))) => {
                 let call = Expr::FnCall(c.clone(), *pos);
-                if let Some(op) = schema::called_operation(&call) {
-                    schema::check_call(op, &c.args, &maps, findings);
+                call_site(&call, c, *pos, &literals, vars, functions, &mut here);
+            }
+            // A closure anywhere, a function named as a value: called in ways not followed.
+            Some(ASTNode::Expr(e)) => {
+                let pointer = match e {
+                    Expr::Variable(v, _, pos) if functions.contains(v.1.as_str()) => {
+                        Some((v.1.to_string(), *pos))
+                    }
+                    e => schema::closure(e).map(|(name, pos, _)| (name, pos)),
+                };
+                if let Some((function, pos)) = pointer {
+                    here.sites.push(seen_only(function, pos));
                 }
             }
             _ => {}
         }
+        found.sites.append(&mut here.sites);
+        if !(in_try && within == Within::OutsideTry) {
+            found.findings.append(&mut here.findings);
+        }
         true
     });
-    if let Some(main) = main_body {
-        *vars = main;
+}
+
+/// A call: an operation's request is checked; a call to one of the runbook's functions is a
+/// [`schema::Site`]; `Fn("name")` takes a pointer to one.
+fn call_site(
+    call: &Expr,
+    c: &rhai::FnCallExpr,
+    pos: rhai::Position,
+    literals: &HashMap<String, Expr>,
+    vars: &Bindings,
+    functions: &HashSet<&str>,
+    here: &mut schema::Found,
+) {
+    if let Some(op) = schema::called_operation(call) {
+        schema::check_call(op, &c.args, literals, vars, here);
+        return;
     }
-    let mut seen = HashSet::new();
-    findings
-        .into_iter()
-        .filter(|f| seen.insert((f.pos, f.message.clone())))
-        .map(|f| problem(file, f.pos, f.message))
-        .collect()
+    if !c.namespace.is_empty() {
+        return;
+    }
+    if c.name == "Fn"
+        && let [Expr::StringConstant(name, pos)] = c.args.as_slice()
+    {
+        here.sites.push(seen_only(name.to_string(), *pos));
+    } else if functions.contains(c.name.as_str()) {
+        let args = c
+            .args
+            .iter()
+            .map(|a| schema::known(a, vars, &mut schema::Found::default()))
+            .collect();
+        here.sites.push(schema::Site {
+            function: c.name.to_string(),
+            arity: Some(c.args.len()),
+            pos,
+            args,
+            seen_only: false,
+        });
+    }
+}
+
+fn seen_only(function: String, pos: rhai::Position) -> schema::Site {
+    schema::Site {
+        function,
+        arity: None,
+        pos,
+        args: Vec::new(),
+        seen_only: true,
+    }
+}
+
+/// A literal value a variable can be bound to (and the checker then knows).
+fn is_literal(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Map(..)
+            | Expr::Array(..)
+            | Expr::StringConstant(..)
+            | Expr::IntegerConstant(..)
+            | Expr::FloatConstant(..)
+            | Expr::BoolConstant(..)
+    )
 }
 
 /// The variable an assignment's target starts from (`x`, `x.A.B`, `x[0].A`).
@@ -440,38 +583,73 @@ fn module_functions(
 
 /// What is wrong with a call, if anything. `lone_literal`: the only argument is a literal value,
 /// which is a request only for operations whose shorthand takes one positional argument.
+/// (An operation is judged from its own facts; the catalog, slower to build, only for helpers.)
 fn check_call(
-    catalog: &[FnInfo],
+    engine: &rhai::Engine,
     namespace: &str,
     name: &str,
     arity: usize,
     lone_literal: bool,
 ) -> Option<String> {
-    let in_ns: Vec<&FnInfo> = catalog
-        .iter()
-        .filter(|f| f.namespace == namespace)
-        .collect();
-    let Some(info) = in_ns.iter().find(|f| f.name == name) else {
-        let hint = crate::aws::names::closest(name, in_ns.iter().map(|f| f.name))
-            .map(|c| format!(" (did you mean {namespace}::{c}?)"))
-            .unwrap_or_default();
-        return Some(format!("unknown function {namespace}::{name}{hint}"));
+    let (arities, signature) = match crate::aws::find_operation(namespace, name) {
+        Some(op) => {
+            let takes_one_value =
+                functions::shorthand(op).is_none_or(|s| s.forms.iter().any(|f| f.len() == 1));
+            if lone_literal && !takes_one_value {
+                return Some(format!(
+                    "{namespace}::{name} takes a request map or its positional form, not one value; call it as {}",
+                    functions::op_signature(op)
+                ));
+            }
+            (functions::arities(op), functions::op_signature(op))
+        }
+        None => {
+            let in_ns: Vec<&FnInfo> = functions::catalog(engine)
+                .iter()
+                .filter(|f| f.namespace == namespace)
+                .collect();
+            let Some(info) = in_ns.iter().find(|f| f.name == name) else {
+                let hint = crate::aws::names::closest(name, in_ns.iter().map(|f| f.name))
+                    .map(|c| format!(" (did you mean {namespace}::{c}?)"))
+                    .unwrap_or_default();
+                return Some(format!("unknown function {namespace}::{name}{hint}"));
+            };
+            (info.arities.clone(), info.signature.clone())
+        }
     };
-    let takes_one_value = crate::aws::find_operation(namespace, name)
-        .and_then(functions::shorthand)
-        .is_none_or(|s| s.forms.iter().any(|f| f.len() == 1));
-    if lone_literal && !takes_one_value {
-        return Some(format!(
-            "{namespace}::{name} takes a request map or its positional form, not one value; call it as {}",
-            info.signature
-        ));
-    }
-    if info.arities.contains(&arity) {
+    if arities.contains(&arity) {
         return None;
     }
     Some(format!(
-        "{namespace}::{name} does not take {arity} argument{}; call it as {}",
+        "{namespace}::{name} does not take {arity} argument{}; call it as {signature}",
         if arity == 1 { "" } else { "s" },
-        info.signature
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names `run` accepts for plain calls come from Rhai's signatures alone: every helper
+    /// the catalog lists (`ops`, the REPL's completion) must be among them.
+    #[test]
+    fn every_global_helper_is_a_known_name() {
+        let runbook = Runbook::new(
+            Settings::default(),
+            rhai::Map::new(),
+            crate::context::Safety::interactive(false),
+        )
+        .unwrap();
+        let names = global_names(&runbook);
+        let missing: Vec<&str> = functions::catalog(&runbook.engine)
+            .iter()
+            .filter(|f| f.namespace.is_empty() && !names.contains(f.name))
+            .map(|f| f.name)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "not among the global names: {missing:?}"
+        );
+        assert!(names.contains("assert_eq") && names.contains("runbook"));
+    }
 }

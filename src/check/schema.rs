@@ -9,8 +9,15 @@
 //!   through a `let` bound to the call or to part of its result, must be a member of the
 //!   response shape.
 //!
-//! Only what is written literally is judged: a value computed at run time is left to the
-//! run-time check, which refuses it before sending.
+//! - Values are followed into closures handed to list methods (`r.Users.map(|u| u.Username)`,
+//!   `filter`, `find`, `all`, `reduce`, `sort`…, and the variables a closure captures) and into
+//!   the runbook's own functions from their call sites: a parameter is known when every call
+//!   passes the same kind of value ([`Site`]).
+//! - Positional arguments of a shorthand must be of the member's kind (`admin_get_user(pool, 42)`),
+//!   and a lone argument that is known not to be a map is no request.
+//!
+//! Only what is written literally, or read from a known response, is judged: a value computed at
+//! run time is left to the run-time check, which refuses it before sending.
 
 use std::collections::HashMap;
 
@@ -27,6 +34,30 @@ pub struct Finding {
     pub message: String,
 }
 
+/// What a walk found: problems, and the places values flow into the runbook's functions.
+#[derive(Default)]
+pub struct Found {
+    pub findings: Vec<Finding>,
+    pub sites: Vec<Site>,
+}
+
+/// A place that hands values to a function of the runbook: a call (`show(r)`), or a closure
+/// given to a list method (`r.Users.map(|u| …)`).
+pub struct Site {
+    /// The function (a closure's is the name Rhai generated for it).
+    pub function: String,
+    /// `Some(n)`: a call with n arguments; `None`: a closure or a function pointer, whatever
+    /// its arity.
+    pub arity: Option<usize>,
+    /// Where: a site looked at twice counts once.
+    pub pos: Position,
+    /// What each parameter receives, by index (`None`: not known).
+    pub args: Vec<Option<Known>>,
+    /// Only seen, not followed (a pointer taken, a closure given to something unknown): its
+    /// parameters may receive anything.
+    pub seen_only: bool,
+}
+
 /// What a script value is known to be, statically.
 #[derive(Clone, Copy)]
 pub enum Known {
@@ -34,7 +65,41 @@ pub enum Known {
     Ty(&'static Ty),
 }
 
+impl PartialEq for Known {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.shape(), other.shape(), self, other) {
+            (Some(a), Some(b), ..) => a.name == b.name,
+            (None, None, Known::Ty(a), Known::Ty(b)) => same_ty(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// Whether two types are the same (structures by name).
+fn same_ty(a: &Ty, b: &Ty) -> bool {
+    match (a, b) {
+        (Ty::Struct(a), Ty::Struct(b)) => a.name == b.name,
+        (Ty::List(a), Ty::List(b)) | (Ty::Map(a), Ty::Map(b)) => same_ty(a, b),
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    }
+}
+
 impl Known {
+    /// What kind of script value this is, as messages name it (`None`: it may be several).
+    pub fn kind(self) -> Option<&'static str> {
+        match self {
+            Known::Shape(_) => Some("a map"),
+            Known::Ty(ty) => match ty {
+                Ty::String | Ty::Enum(_) => Some("a string"),
+                Ty::Boolean => Some("a boolean"),
+                Ty::Integer | Ty::Long => Some("an integer"),
+                Ty::Struct(_) | Ty::Map(_) => Some("a map"),
+                Ty::List(_) => Some("an array"),
+                _ => None,
+            },
+        }
+    }
+
     /// The structure behind this value, if it is one.
     fn shape(self) -> Option<&'static Shape> {
         match self {
@@ -81,28 +146,60 @@ fn literal_kind(expr: &Expr) -> Option<&'static str> {
 }
 
 /// Checks the request an operation call passes: its map literal, or a shorthand's positional
-/// arguments followed by one.
+/// arguments (of the members' kinds) followed by one. `literals`: the literal values variables
+/// were bound to; `vars`: what others are known to hold.
 pub fn check_call(
     op: &'static Operation,
     args: &[Expr],
-    maps: &HashMap<String, Expr>,
-    out: &mut Vec<Finding>,
+    literals: &HashMap<String, Expr>,
+    vars: &HashMap<String, Known>,
+    out: &mut Found,
 ) {
-    let resolve = |e: &Expr| -> Option<Expr> {
+    let literal = |e: &Expr| -> Option<Expr> {
         match e {
-            Expr::Map(..) => Some(e.clone()),
-            Expr::Variable(v, _, _) => maps.get(v.1.as_str()).cloned(),
-            _ => None,
+            Expr::Variable(v, _, _) => literals.get(v.1.as_str()).cloned(),
+            e => literal_kind(e).is_some().then(|| e.clone()),
+        }
+    };
+    let resolve = |e: &Expr| literal(e).filter(|e| matches!(e, Expr::Map(..)));
+    // The kind of value an argument is, if known: from a literal or a known response.
+    let kind_of = |e: &Expr| -> Option<&'static str> {
+        match literal(e) {
+            Some(lit) => literal_kind(&lit),
+            None => known(e, vars, &mut Found::default()).and_then(Known::kind),
         }
     };
     let short = functions::shorthand(op);
+    let forms = short.map(|s| s.forms).unwrap_or(&[]);
     let (given, map): (Vec<&str>, Option<Expr>) = match args {
         [one] => match resolve(one) {
             Some(map) => (vec![], Some(map)),
-            None => return,
+            None => {
+                let kind = kind_of(one);
+                match forms.iter().find(|f| f.len() == 1) {
+                    Some(form) if kind != Some("a map") => {
+                        check_positional(op, form, args, kind_of, out)
+                    }
+                    // A literal is reported by the arity check (`check`'s function problems).
+                    None if kind.is_some_and(|k| k != "a map") && literal_kind(one).is_none() => {
+                        out.findings.push(Finding {
+                            pos: one.position(),
+                            message: format!(
+                                "{}::{} takes a request map or its positional form, not one value ({} is {}); call it as {}",
+                                op.namespace,
+                                op.name,
+                                shown(one),
+                                kind.unwrap_or("a value"),
+                                functions::op_signature(op)
+                            ),
+                        })
+                    }
+                    _ => {}
+                }
+                return;
+            }
         },
         _ => {
-            let forms = short.map(|s| s.forms).unwrap_or(&[]);
             let (positional, map) = match args.last().and_then(resolve) {
                 Some(map) if forms.iter().any(|f| f.len() + 1 == args.len()) => {
                     (args.len() - 1, Some(map))
@@ -110,7 +207,10 @@ pub fn check_call(
                 _ => (args.len(), None),
             };
             match forms.iter().find(|f| f.len() == positional) {
-                Some(form) => (form.to_vec(), map),
+                Some(form) => {
+                    check_positional(op, form, args, kind_of, out);
+                    (form.to_vec(), map)
+                }
                 None => return, // the arity check reports it
             }
         }
@@ -120,8 +220,72 @@ pub fn check_call(
         given.extend(s.defaults.iter().map(|(k, _)| *k));
     }
     if let Some(map) = map {
-        check_struct(op.input, &map, "", &given, out);
+        check_struct(op.input, &map, "", &given, &mut out.findings);
     }
+}
+
+/// How an argument is named in a message: the variable's name, or the expression's kind.
+fn shown(e: &Expr) -> String {
+    match e {
+        Expr::Variable(v, _, _) => v.1.to_string(),
+        _ => "it".to_string(),
+    }
+}
+
+/// Positional arguments must be of their members' kinds (`admin_get_user(pool, 42)`: a
+/// username is a string).
+fn check_positional(
+    op: &'static Operation,
+    form: &[&str],
+    args: &[Expr],
+    kind_of: impl Fn(&Expr) -> Option<&'static str>,
+    out: &mut Found,
+) {
+    for (i, (name, arg)) in form.iter().zip(args).enumerate() {
+        let (Some(member), Some(kind)) = (op.input.member(name), kind_of(arg)) else {
+            continue;
+        };
+        if let Some(expected) = mismatch(&member.ty, kind) {
+            out.findings.push(Finding {
+                pos: arg.position(),
+                message: format!(
+                    "argument {} of {}::{} ({}) must be {expected}, not {kind}{}; call it as {}",
+                    i + 1,
+                    op.namespace,
+                    op.name,
+                    crate::aws::names::snake(name),
+                    match arg {
+                        Expr::Variable(v, _, _) => format!(" ({} is {kind})", v.1),
+                        _ => String::new(),
+                    },
+                    functions::op_signature(op)
+                ),
+            });
+        }
+    }
+}
+
+/// What a member of this type must be, when a value of this kind is not it.
+fn mismatch(ty: &Ty, kind: &str) -> Option<&'static str> {
+    let fits = |kinds: &[&str]| kinds.contains(&kind);
+    let (ok, expected) = match ty {
+        Ty::String | Ty::Blob | Ty::Enum(_) => (fits(&["a string"]), "a string"),
+        Ty::Boolean => (fits(&["a boolean"]), "a boolean"),
+        Ty::Integer | Ty::Long => (fits(&["an integer"]), "an integer"),
+        Ty::Double => (fits(&["an integer", "a float"]), "a number"),
+        Ty::Timestamp => (
+            fits(&["a string", "an integer", "a float"]),
+            "an ISO 8601 date-time or epoch seconds",
+        ),
+        Ty::Json => (
+            fits(&["a string", "a map"]),
+            "a JSON document (a map or a JSON string)",
+        ),
+        Ty::Document => (true, ""),
+        Ty::Struct(_) | Ty::Map(_) => (fits(&["a map"]), "a map"),
+        Ty::List(_) => (fits(&["an array"]), "an array"),
+    };
+    (!ok).then_some(expected)
 }
 
 fn check_struct(shape: &Shape, expr: &Expr, path: &str, given: &[&str], out: &mut Vec<Finding>) {
@@ -163,69 +327,37 @@ fn check_value(ty: &Ty, expr: &Expr, path: &str, out: &mut Vec<Finding>) {
     let Some(kind) = literal_kind(expr) else {
         return; // computed at run time
     };
-    let expected = match ty {
-        Ty::String | Ty::Blob => (kind == "a string").then_some(()).ok_or("a string"),
-        Ty::Enum(values) => match expr {
-            Expr::StringConstant(s, pos) => {
-                let valid = values();
-                if !valid.contains(&s.as_str()) {
-                    out.push(Finding {
-                        pos: *pos,
-                        message: format!(
-                            "request key \"{path}\" has invalid value \"{s}\"{}; valid values: {}",
-                            did_you_mean(closest(s, valid.iter().copied())),
-                            valid.join(", ")
-                        ),
-                    });
-                }
-                Ok(())
+    match (ty, expr) {
+        (Ty::Enum(values), Expr::StringConstant(s, pos)) => {
+            let valid = values();
+            if !valid.contains(&s.as_str()) {
+                out.push(Finding {
+                    pos: *pos,
+                    message: format!(
+                        "request key \"{path}\" has invalid value \"{s}\"{}; valid values: {}",
+                        did_you_mean(closest(s, valid.iter().copied())),
+                        valid.join(", ")
+                    ),
+                });
             }
-            _ if kind == "a string" => Ok(()),
-            _ => Err("a string"),
-        },
-        Ty::Boolean => (kind == "a boolean").then_some(()).ok_or("a boolean"),
-        Ty::Integer | Ty::Long => (kind == "an integer").then_some(()).ok_or("an integer"),
-        Ty::Double => ["an integer", "a float"]
-            .contains(&kind)
-            .then_some(())
-            .ok_or("a number"),
-        Ty::Timestamp => ["a string", "an integer", "a float"]
-            .contains(&kind)
-            .then_some(())
-            .ok_or("an ISO 8601 date-time or epoch seconds"),
-        Ty::Json => ["a string", "a map"]
-            .contains(&kind)
-            .then_some(())
-            .ok_or("a JSON document (a map or a JSON string)"),
-        Ty::Document => Ok(()),
-        Ty::Struct(shape) => {
-            if kind == "a map" {
-                check_struct(shape, expr, path, &[], out);
-                Ok(())
-            } else {
-                Err("a map")
-            }
+            return;
         }
-        Ty::List(item) => match expr {
-            Expr::Array(items, _) => {
-                for (i, e) in items.iter().enumerate() {
-                    check_value(item, e, &format!("{path}[{i}]"), out);
-                }
-                Ok(())
+        (Ty::Struct(shape), Expr::Map(..)) => return check_struct(shape, expr, path, &[], out),
+        (Ty::List(item), Expr::Array(items, _)) => {
+            for (i, e) in items.iter().enumerate() {
+                check_value(item, e, &format!("{path}[{i}]"), out);
             }
-            _ => Err("an array"),
-        },
-        Ty::Map(item) => match expr {
-            Expr::Map(map, _) => {
-                for (k, v) in &map.0 {
-                    check_value(item, v, &join(path, &k.name), out);
-                }
-                Ok(())
+            return;
+        }
+        (Ty::Map(item), Expr::Map(map, _)) => {
+            for (k, v) in &map.0 {
+                check_value(item, v, &join(path, &k.name), out);
             }
-            _ => Err("a map"),
-        },
-    };
-    if let Err(expected) = expected {
+            return;
+        }
+        _ => {}
+    }
+    if let Some(expected) = mismatch(ty, kind) {
         out.push(Finding {
             pos: expr.position(),
             message: format!("request key \"{path}\" must be {expected}, not {kind}"),
@@ -245,36 +377,43 @@ pub fn called_operation(expr: &Expr) -> Option<&'static Operation> {
 }
 
 /// What an expression is known to be: an operation's response, a variable bound to one, or a
-/// member chain of either. Reading an unknown member reports it.
-pub fn known(expr: &Expr, vars: &HashMap<String, Known>, out: &mut Vec<Finding>) -> Option<Known> {
+/// member chain of either (through list methods too). Reading an unknown member reports it;
+/// closures handed to list methods are recorded as [`Site`]s.
+pub fn known(expr: &Expr, vars: &HashMap<String, Known>, out: &mut Found) -> Option<Known> {
     match expr {
         Expr::FnCall(..) => called_operation(expr).map(|op| Known::Shape(op.output)),
         Expr::Variable(v, _, _) => vars.get(v.1.as_str()).copied(),
         Expr::Dot(binary, _, _) => {
             let base = known(&binary.lhs, vars, out)?;
-            follow(base, &binary.rhs, out)
+            follow(base, &binary.rhs, vars, out)
         }
         // `users[0]`, `users[0].Username`: an element of a known list, and what follows it.
         Expr::Index(binary, _, _) => {
             let list = known(&binary.lhs, vars, out)?;
-            after_index(list, &binary.rhs, out)
+            after_index(list, &binary.rhs, vars, out)
         }
         _ => None,
     }
 }
 
-/// Follows `.Member` (and `.Member.Member…`) from a known value.
-fn follow(base: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
+/// Follows `.Member` (and `.Member.Member…`, `.method(…)`) from a known value.
+fn follow(
+    base: Known,
+    rhs: &Expr,
+    vars: &HashMap<String, Known>,
+    out: &mut Found,
+) -> Option<Known> {
     match rhs {
-        Expr::Property(prop, pos) => member(base, prop.2.as_str(), *pos, out),
+        Expr::Property(prop, pos) => member(base, prop.2.as_str(), *pos, &mut out.findings),
+        Expr::MethodCall(call, _) => method(base, call, vars, out),
         Expr::Dot(binary, _, _) => {
-            let next = follow(base, &binary.lhs, out)?;
-            follow(next, &binary.rhs, out)
+            let next = follow(base, &binary.lhs, vars, out)?;
+            follow(next, &binary.rhs, vars, out)
         }
         // `.Users[0]`, `.Users[0].Username`: the member, one of its elements, what follows.
         Expr::Index(binary, _, _) => {
-            let list = follow(base, &binary.lhs, out)?;
-            after_index(list, &binary.rhs, out)
+            let list = follow(base, &binary.lhs, vars, out)?;
+            after_index(list, &binary.rhs, vars, out)
         }
         _ => None,
     }
@@ -282,7 +421,12 @@ fn follow(base: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
 
 /// Rhai chains `list[i].Rest` as `Index { list, Dot { i, Rest } }`: an element of `list`, then
 /// the members read from it.
-fn after_index(list: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known> {
+fn after_index(
+    list: Known,
+    rhs: &Expr,
+    vars: &HashMap<String, Known>,
+    out: &mut Found,
+) -> Option<Known> {
     // The index itself: `list[0]`, or a member named by a string (`p["UserPool"]`).
     let index = match rhs {
         Expr::Dot(rest, _, _) | Expr::Index(rest, _, _) => &rest.lhs,
@@ -290,14 +434,97 @@ fn after_index(list: Known, rhs: &Expr, out: &mut Vec<Finding>) -> Option<Known>
     };
     let item = match index {
         Expr::StringConstant(name, pos) if list.shape().is_some() => {
-            member(list, name.as_str(), *pos, out)?
+            member(list, name.as_str(), *pos, &mut out.findings)?
         }
         _ => list.element()?,
     };
     match rhs {
-        Expr::Dot(rest, _, _) => follow(item, &rest.rhs, out),
-        Expr::Index(rest, _, _) => after_index(item, &rest.rhs, out),
+        Expr::Dot(rest, _, _) => follow(item, &rest.rhs, vars, out),
+        Expr::Index(rest, _, _) => after_index(item, &rest.rhs, vars, out),
         _ => Some(item),
+    }
+}
+
+/// What a list method returns, as far as it is known.
+enum Returns {
+    /// A list like the receiver (`filter`, `extract`).
+    Same,
+    /// One of its elements (`find`, `get`, `pop`).
+    Element,
+    Unknown,
+}
+
+/// A method called on a known value: a closure given to a list method receives its elements
+/// (recorded as a [`Site`]); what the method returns, if known.
+fn method(
+    base: Known,
+    call: &rhai::FnCallExpr,
+    vars: &HashMap<String, Known>,
+    out: &mut Found,
+) -> Option<Known> {
+    let element = base.element()?;
+    // Which of the closure's own parameters receive elements (Rhai's array package).
+    let (elements, returns): (&[usize], Returns) = match call.name.as_str() {
+        "map" | "find_map" | "some" | "all" | "index_of" => (&[0], Returns::Unknown),
+        "filter" | "drain" | "retain" => (&[0], Returns::Same),
+        "find" => (&[0], Returns::Element),
+        "reduce" | "reduce_rev" => (&[1], Returns::Unknown),
+        "sort" | "sort_by" | "dedup" => (&[0, 1], Returns::Unknown),
+        "order" | "order_by" => (&[0, 1], Returns::Same),
+        "get" | "pop" | "shift" | "remove" => (&[], Returns::Element),
+        "extract" | "split" | "sort_desc" | "order_desc" => (&[], Returns::Same),
+        // `for_each` binds the element to `this`, its parameter is the index.
+        _ => (&[], Returns::Unknown),
+    };
+    if let Some((function, pos, captured)) = call.args.first().and_then(closure) {
+        let mut args: Vec<Option<Known>> = captured
+            .iter()
+            .map(|e| known(e, vars, &mut Found::default()))
+            .collect();
+        let own = captured.len();
+        for &i in elements {
+            args.resize(args.len().max(own + i + 1), None);
+            args[own + i] = Some(element);
+        }
+        out.sites.push(Site {
+            function,
+            arity: None,
+            pos,
+            args,
+            seen_only: false,
+        });
+    }
+    match returns {
+        Returns::Same => Some(base),
+        Returns::Element => Some(element),
+        Returns::Unknown => None,
+    }
+}
+
+/// A closure literal (`|u| …`): the name Rhai gave its function, where it is written, and the
+/// variables it captures (its first parameters).
+pub fn closure(expr: &Expr) -> Option<(String, Position, Vec<&Expr>)> {
+    match expr {
+        Expr::DynamicConstant(value, pos) => {
+            let name = value.read_lock::<rhai::FnPtr>()?.fn_name().to_string();
+            name.starts_with("anon$").then(|| (name, *pos, Vec::new()))
+        }
+        // A closure that captures: `{ share(captured…); curry(<closure>, captured…) }`.
+        Expr::Stmt(block) => {
+            let Some(rhai::Stmt::Expr(e)) = block.statements().last() else {
+                return None;
+            };
+            let Expr::FnCall(call, _) = &**e else {
+                return None;
+            };
+            let (first, captured) = call.args.split_first()?;
+            if call.name != "curry" {
+                return None;
+            }
+            let (name, pos, _) = closure(first)?;
+            Some((name, pos, captured.iter().collect()))
+        }
+        _ => None,
     }
 }
 

@@ -190,3 +190,100 @@ fn check_follows_string_indexing_into_responses() {
     );
     assert_eq!(err.matches("has no member").count(), 2, "{err}");
 }
+
+#[test]
+fn check_follows_values_into_closures_and_the_runbooks_own_functions() {
+    // Each mistake is one a new user makes; each line marked `ok` must not be reported.
+    let file = script(
+        r#"let r = cognito::list_users("p");
+let names = r.Users.map(|u| u.Usrname);
+let on = r.Users.filter(|u| u.Enabled).map(|u| u.Atributes);
+let first = r.Users.find(|u| u.UserStatus == "CONFIRMED");
+print(first.Usrname);
+let p = cognito::describe_user_pool("p");
+let both = r.Users.map(|u| p.UserPool.Nmae + u.Username);
+let total = r.Users.reduce(|sum, u| sum + u.Enabledd, 0);
+for u in r.Users.filter(|u| u.Enabled) { print(u.Emial); }
+fn show(pool) { print(pool.UserPool.Nmae); }
+fn outer(d) { show(d); }
+show(p);
+outer(p);
+fn loose(x) { print(x.Anything); }
+loose(p);
+loose(#{ Anything: 1 });
+let ok = ["a"].map(|u| u.Usrname);
+let ok2 = r.Users.map(|u| u.Username).filter(|name| name.Usrname != "");
+let f = |u| u.Whatever;
+print(r.Users.map(f));
+"#,
+    );
+    let out = bare().arg("check").arg(&file).output().expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for expected in [
+        ":2:31: UserType has no member \"Usrname\" (did you mean \"Username\"?)",
+        ":3:50: UserType has no member \"Atributes\" (did you mean \"Attributes\"?)",
+        ":5:13: UserType has no member \"Usrname\"",
+        // A variable the closure captures.
+        ":7:39: UserPoolType has no member \"Nmae\" (did you mean \"Name\"?)",
+        // The element is reduce's second parameter.
+        ":8:45: UserType has no member \"Enabledd\" (did you mean \"Enabled\"?)",
+        ":9:50: UserType has no member \"Emial\"",
+        // A function's parameter, known from every call site (one through another function).
+        ":10:37: UserPoolType has no member \"Nmae\" (did you mean \"Name\"?)",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert_eq!(err.matches("has no member").count(), 7, "{err}");
+}
+
+#[test]
+fn run_refuses_positional_arguments_of_the_wrong_kind_before_sending() {
+    let app = app_id("kinds");
+    let name = unique("kinds");
+    let out = runbook_as(&app)
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            "let pool = cognito::create_user_pool(\"{name}\").UserPool.Id;\ncognito::admin_get_user(pool);\nlet n = 5;\ncognito::admin_get_user(pool, n);\ncognito::describe_user_pool(42);\ntry {{ cognito::admin_get_user(pool); }} catch (e) {{ print(e.code); }}\n"
+        )))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for expected in [
+        ":2:25: cognito::admin_get_user takes a request map or its positional form, not one value (pool is a string); call it as cognito::admin_get_user(request) | (user_pool_id, username[, request])",
+        ":4:31: argument 2 of cognito::admin_get_user (username) must be a string, not an integer (n is an integer)",
+        ":5:29: argument 1 of cognito::describe_user_pool (user_pool_id) must be a string, not an integer",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    // Inside `try` the runbook handles the error itself: left to the call.
+    assert!(!err.contains(":6:"), "{err}");
+    assert!(recorded(&app).is_empty(), "nothing was sent: {err}");
+}
+
+#[test]
+fn a_nested_runbook_reads_files_beside_itself() {
+    let dir = temp_dir();
+    std::fs::create_dir(dir.join("sub")).expect("mkdir");
+    std::fs::write(dir.join("data.txt"), "outer").expect("write");
+    std::fs::write(dir.join("sub/data.txt"), "inner").expect("write");
+    std::fs::write(
+        dir.join("sub/inner.rhai"),
+        "print(\"inner read \" + read_file(\"data.txt\"));\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("outer.rhai"),
+        "runbook(\"sub/inner.rhai\");\nprint(\"outer read \" + read_file(\"data.txt\"));\n",
+    )
+    .expect("write");
+    let out = runbook()
+        .arg("run")
+        .arg(dir.join("outer.rhai"))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert!(text.contains("inner read inner"), "{text}");
+    assert!(text.contains("outer read outer"), "{text}");
+}
