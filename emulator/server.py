@@ -40,6 +40,10 @@ with {"app": ID, …} sets knobs for that app's API requests:
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
 
+Sign-in (InitiateAuth, RespondToAuthChallenge, their Admin forms, AssociateSoftwareToken,
+VerifySoftwareToken) is served by auth.py, beside this file: real SRP, SECRET_HASH on every step,
+per-user TOTP secrets; GET /_runbook/auth lists every check it made.
+
 POST /_runbook/reset empties every service's state (a fresh account, as `runbook test` gives each
 test).
 
@@ -76,6 +80,9 @@ from werkzeug.serving import make_server
 
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.exceptions import JsonRESTError
+
+from auth import Auth, AuthError
 from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -503,6 +510,7 @@ class Emulator:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.jobs = ImportJobs()
         self.recorder = Recorder()
+        self.auth = Auth()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -512,6 +520,7 @@ class Emulator:
             moto_api_backend.reset()
             self.jobs = ImportJobs()
             self.recorder = Recorder()
+            self.auth = Auth()
             start_response("204 No Content", [])
             return [b""]
         if path == "/_runbook/faults" and environ["REQUEST_METHOD"] == "POST":
@@ -552,6 +561,8 @@ class Emulator:
                         user.groups.add(group)
             start_response("204 No Content", [])
             return [b""]
+        if path == "/_runbook/auth" and environ["REQUEST_METHOD"] == "GET":
+            return json_response(start_response, "200 OK", self.auth.log)
         if path == "/_runbook/requests" and environ["REQUEST_METHOD"] == "GET":
             app = parse_qs(environ.get("QUERY_STRING", "")).get("app", [""])[0]
             body = json.dumps(self.recorder.listing(app)).encode()
@@ -622,9 +633,21 @@ class Emulator:
                     start_response, "400 Bad Request", "InvalidParameterException",
                     "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays",
                 )
+            if self.auth.served(action, request):
+                return self.sign_in(action, request, start_response)
             if action in ("GetCSVHeader", "CreateUserImportJob", "DescribeUserImportJob", "ListUserImportJobs", "StartUserImportJob", "StopUserImportJob"):
                 return self.import_job(action, raw, environ, start_response)
         return self.moto(environ, start_response)
+
+    def sign_in(self, action, request, start_response):
+        try:
+            with self.jobs.lock:
+                result = self.auth.handle(action, request)
+        except AuthError as e:
+            return api_error(start_response, "400 Bad Request", e.code, e.message)
+        except JsonRESTError as e:
+            return api_error(start_response, "400 Bad Request", e.error_type, e.message)
+        return json_response(start_response, "200 OK", result)
 
     def import_job(self, action, raw, environ, start_response):
         try:

@@ -13,6 +13,8 @@ use crate::error::Error;
 
 /// The emulator's source, embedded so an installed binary has it.
 const SERVER_PY: &str = include_str!("../emulator/server.py");
+/// Sign-in as the service does it (SRP, SECRET_HASH, TOTP), imported by `server.py`.
+const AUTH_PY: &str = include_str!("../emulator/auth.py");
 
 /// The credentials `--local` uses, and that `runbook emulator` says to use: any will do.
 pub const DUMMY_CREDENTIAL: &str = "runbook-local";
@@ -58,8 +60,11 @@ fn write_server() -> Result<(tempfile::TempDir, PathBuf), Error> {
     let dir = crate::state::private_temp_dir("runbook-emulator-")
         .map_err(|e| Error::Emulator(format!("cannot create a temporary directory: {e}")))?;
     let script = dir.path().join("server.py");
-    std::fs::write(&script, SERVER_PY)
-        .map_err(|e| Error::Emulator(format!("cannot write {}: {e}", script.display())))?;
+    for (name, text) in [("server.py", SERVER_PY), ("auth.py", AUTH_PY)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| Error::Emulator(format!("cannot write {}: {e}", path.display())))?;
+    }
     Ok((dir, script))
 }
 

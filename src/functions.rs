@@ -165,6 +165,41 @@ pub struct FnInfo {
 }
 
 impl FnInfo {
+    /// The option keys a helper's doc lists after `Options:` (`Flow (…), ClientSecret (…)` →
+    /// `Flow`, `ClientSecret`): what its options map takes.
+    pub fn options(&self) -> Vec<&'static str> {
+        let Some((_, text)) = self.doc.split_once("Options: ") else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        let (mut depth, mut start) = (0i32, 0usize);
+        for (i, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ',')))
+        {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' | '.' if depth == 0 => {
+                    let part = text[start..i].trim();
+                    let name = part
+                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or("");
+                    if !name.is_empty() {
+                        names.push(name);
+                    }
+                    start = i + 1;
+                    if c == '.' {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
     pub fn qualified(&self) -> String {
         if self.namespace.is_empty() {
             self.name.to_string()
@@ -444,20 +479,28 @@ pub fn catalog(engine: &Engine) -> &'static [FnInfo] {
     })
 }
 
-/// Where shorthands take a secret positionally: (function name, argument index, member). The
-/// REPL masks string literals there before they reach its history.
+/// Helpers that take a secret positionally (their parameter is declared `secret`): function,
+/// argument index, what it is. Checked against the helpers' metadata by a test.
+const HELPER_SECRETS: &[(&str, usize, &str)] = &[
+    ("sign_in", 3, "Password"),
+    ("secret_hash", 1, "ClientSecret"),
+    ("set_up_totp", 0, "AccessToken"),
+];
+
+/// Where shorthands and helpers take a secret positionally: (function name, argument index,
+/// member). The REPL masks string literals there before they reach its history, and a `--var`
+/// passed there is sent as a secret.
 pub fn secret_positions() -> Vec<(&'static str, usize, &'static str)> {
-    SHORTHANDS
-        .iter()
-        .flat_map(|s| {
-            s.forms.iter().flat_map(move |form| {
-                form.iter()
-                    .enumerate()
-                    .filter(|(_, member)| crate::value::is_secret_key(member))
-                    .flat_map(move |(i, member)| s.names.iter().map(move |n| (*n, i, *member)))
-            })
+    let mut positions = HELPER_SECRETS.to_vec();
+    positions.extend(SHORTHANDS.iter().flat_map(|s| {
+        s.forms.iter().flat_map(move |form| {
+            form.iter()
+                .enumerate()
+                .filter(|(_, member)| crate::value::is_secret_key(member))
+                .flat_map(move |(i, member)| s.names.iter().map(move |n| (*n, i, *member)))
         })
-        .collect()
+    }));
+    positions
 }
 
 #[cfg(test)]
@@ -596,12 +639,61 @@ mod tests {
         assert!(find("get-role").contains(&"iam::get_role".to_string()));
     }
 
+    /// Every helper parameter declared `secret` is masked where it is typed (HELPER_SECRETS),
+    /// and nothing else is listed.
+    #[test]
+    fn helper_secret_positions_are_the_declared_ones() {
+        let json: serde_json::Value =
+            serde_json::from_str(&engine().gen_fn_metadata_to_json(false).unwrap()).unwrap();
+        let mut declared = BTreeSet::new();
+        let mut functions: Vec<&serde_json::Value> = Vec::new();
+        for module in json["modules"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            functions.extend(module["functions"].as_array().into_iter().flatten());
+        }
+        functions.extend(json["functions"].as_array().into_iter().flatten());
+        for f in functions {
+            for (i, p) in f["params"].as_array().into_iter().flatten().enumerate() {
+                if p["type"] == "secret" && p["name"].is_string() {
+                    declared.insert((f["name"].as_str().unwrap().to_string(), i));
+                }
+            }
+        }
+        let listed: BTreeSet<(String, usize)> = HELPER_SECRETS
+            .iter()
+            .map(|(f, i, _)| (f.to_string(), *i))
+            .collect();
+        assert_eq!(declared, listed);
+    }
+
+    #[test]
+    fn options_are_read_from_the_doc() {
+        let catalog = catalog(&engine());
+        let find = |name: &str| catalog.iter().find(|f| f.name == name).unwrap();
+        assert_eq!(
+            find("sign_in").options(),
+            [
+                "Flow",
+                "ClientSecret",
+                "NewPassword",
+                "SetUpTotp",
+                "TotpSecret",
+                "DeviceName"
+            ]
+        );
+        assert!(find("export_users").options().contains(&"OnlyMissing"));
+        assert!(find("admin_get_user").options().is_empty());
+    }
+
     #[test]
     fn catalog_has_every_operation() {
         let all = catalog(&engine());
         assert_eq!(
             all.iter().filter(|f| f.namespace == "cognito").count(),
-            132 + 7
+            132 + 10
         );
         assert_eq!(aws::cognito_ops::OPERATIONS.len(), 132);
         assert_eq!(aws::iam::OPERATIONS.len(), 23);

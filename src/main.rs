@@ -25,6 +25,7 @@ mod password;
 mod repl;
 mod safety;
 mod secrets;
+mod signin;
 mod state;
 mod value;
 

@@ -54,7 +54,10 @@ fn json_value(ty: &Ty, text: &str) -> Result<Dynamic, String> {
                 serde_json::from_str(text).map_err(parse_err)?;
             entries
                 .into_iter()
-                .map(|(k, raw)| Ok((k.into(), json_value(item, raw.get())?)))
+                .map(|(k, raw)| {
+                    let value = json_value(item, raw.get())?;
+                    Ok((k.as_str().into(), from_response_member(&k, value)))
+                })
                 .collect::<Result<Map, String>>()?
                 .into()
         }

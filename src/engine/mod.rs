@@ -168,11 +168,13 @@ impl Runbook {
         if let Some((_, cognito)) = namespaces.iter_mut().find(|(n, _)| *n == "cognito") {
             crate::import::functions::register(cognito, &ctx);
             crate::password::register(cognito, &ctx);
+            crate::signin::register(cognito, &ctx);
         }
         for (name, module) in namespaces {
             engine.register_static_module(name, module.into());
         }
         crate::helpers::register(&mut engine, &ctx);
+        crate::signin::register_global(&mut engine);
 
         engine.set_module_resolver(crate::modules::Resolver::new(None));
         // Text holding a secret's marked mask (`${secret}`) prints as the plain mask.

@@ -25,6 +25,8 @@ pub const COMMANDS: &[&str] = &[
 pub struct Assist {
     /// Every function as a script names it, and the namespaces (`cognito::`).
     names: Vec<String>,
+    /// Helpers (not operations): qualified name → their parameters and options, as hinted.
+    helpers: std::collections::HashMap<String, String>,
     /// The session's variables, refreshed after each statement.
     pub vars: Rc<RefCell<Vec<String>>>,
 }
@@ -37,8 +39,26 @@ impl Assist {
         }
         names.sort();
         names.dedup();
+        let helpers = catalog
+            .iter()
+            .filter(|f| f.op.is_none())
+            .map(|f| {
+                let params = f
+                    .signature
+                    .split_once('(')
+                    .map_or(String::new(), |(_, rest)| rest.to_string());
+                let options = f.options();
+                let hint = if options.is_empty() {
+                    params
+                } else {
+                    format!("{params}  options: {}", options.join(", "))
+                };
+                (f.qualified(), hint)
+            })
+            .collect();
         Self {
             names,
+            helpers,
             vars: Rc::default(),
         }
     }
@@ -187,7 +207,14 @@ impl Hinter for Assist {
         if pos < line.len() {
             return None;
         }
-        let (op, args) = open_call(line)?;
+        let Some((op, args)) = open_call(line) else {
+            // A helper just opened: its parameters and options.
+            let head = line.strip_suffix('(')?;
+            let start = head
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .map_or(0, |s| s + 1);
+            return self.helpers.get(&head[start..]).cloned();
+        };
         if !args.trim().is_empty() {
             return None;
         }
@@ -229,6 +256,31 @@ mod tests {
         let ctx = Context::new(&history);
         let (_, found) = assist.complete(line, line.len(), &ctx).expect("completes");
         found.into_iter().map(|p| p.replacement).collect()
+    }
+
+    #[test]
+    fn a_helper_hints_its_parameters_and_options() {
+        let runbook = crate::engine::Runbook::new(
+            crate::aws::Settings::default(),
+            rhai::Map::new(),
+            crate::context::Safety::interactive(false),
+        )
+        .expect("an engine");
+        let assist = Assist::new(functions::catalog(&runbook.engine));
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let line = "let r = cognito::sign_in(";
+        let hint = assist.hint(line, line.len(), &ctx).unwrap_or_default();
+        assert!(
+            hint.starts_with("pool_id, client_id, username, password[, options])"),
+            "{hint}"
+        );
+        assert!(
+            hint.ends_with(
+                "options: Flow, ClientSecret, NewPassword, SetUpTotp, TotpSecret, DeviceName"
+            ),
+            "{hint}"
+        );
     }
 
     #[test]

@@ -363,10 +363,14 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
         "quit" | "q" | "exit" => return false,
         "help" | "h" if arg.is_empty() => crate::output::print(HELP),
         "help" | "h" => {
-            let found: Vec<_> = functions::catalog(&runbook.engine)
-                .iter()
-                .filter(|f| f.qualified() == arg || f.name == arg || f.matches(arg))
-                .collect();
+            let catalog = functions::catalog(&runbook.engine);
+            // A function named exactly is shown alone; otherwise whatever the name matches.
+            let exact = |f: &&functions::FnInfo| f.qualified() == arg || f.name == arg;
+            let found: Vec<_> = if catalog.iter().any(|f| exact(&f)) {
+                catalog.iter().filter(exact).collect()
+            } else {
+                catalog.iter().filter(|f| f.matches(arg)).collect()
+            };
             if found.is_empty() {
                 crate::say!("no function named {arg}; try :ops {arg}");
             }

@@ -402,7 +402,7 @@ impl Identity {
             .and_then(|mut file| {
                 let mut bytes = Vec::new();
                 std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
-                Some(format!("{:x}", Sha256::digest(bytes)))
+                Some(hex::encode(Sha256::digest(bytes)))
             });
         Self {
             path: absolute.display().to_string(),

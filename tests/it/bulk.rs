@@ -429,7 +429,8 @@ fn response_secrets_never_print_yet_pass_as_themselves() {
                cognito::admin_create_user(pool, "dana", #{{ MessageAction: "SUPPRESS" }});
                cognito::admin_set_user_password(pool, "dana", secret("RUNBOOK_TEST_PASSWORD"), true);
                let auth = cognito::admin_initiate_auth(#{{ UserPoolId: pool, ClientId: client.ClientId,
-                   AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: #{{ USERNAME: "dana", PASSWORD: secret("RUNBOOK_TEST_PASSWORD") }} }});
+                   AuthFlow: "ADMIN_USER_PASSWORD_AUTH", AuthParameters: #{{ USERNAME: "dana", PASSWORD: secret("RUNBOOK_TEST_PASSWORD"),
+                       SECRET_HASH: cognito::secret_hash(client.ClientId, client.ClientSecret, "dana") }} }});
                let token = auth.AuthenticationResult.AccessToken;
                print(token);
                print(`interpolated ${{token}} and ${{client.ClientSecret}}`);

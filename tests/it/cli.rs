@@ -218,6 +218,16 @@ fn every_listed_helper_is_callable() {
         "plan(|| 1)",
         r#"runbook("missing.rhai")"#,
         r#"runbook("missing.rhai", #{})"#,
+        r#"cognito::sign_in("p", "c", "u", "pw")"#,
+        r#"cognito::sign_in("p", "c", "u", "pw", #{ Flow: "USER_PASSWORD_AUTH" })"#,
+        r#"cognito::secret_hash("c", "s", "u")"#,
+        r#"cognito::set_up_totp("token")"#,
+        r#"totp("JBSWY3DPEHPK3PXP")"#,
+        r#"totp("JBSWY3DPEHPK3PXP", 59)"#,
+        r#"hmac_sha256("k", "m")"#,
+        r#"sha256("x")"#,
+        r#"base64_encode("x")"#,
+        r#"base64_decode("eA==")"#,
     ];
     let body: String = calls
         .iter()

@@ -15,6 +15,7 @@ mod layout;
 mod migrate;
 mod plan;
 mod safety;
+mod signin;
 mod testing;
 mod walkthrough;
 mod wire;

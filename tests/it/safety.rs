@@ -412,7 +412,7 @@ fn the_journal_records_the_run_its_calls_and_how_it_ended() {
     use sha2::Digest;
     assert_eq!(
         first["runbook"]["sha256"],
-        format!("{:x}", sha2::Sha256::digest(source))
+        hex::encode(sha2::Sha256::digest(source))
     );
     assert_eq!(first["target"]["account"], "123456789012");
     assert_eq!(first["target"]["region"], "ap-northeast-1");
