@@ -376,12 +376,15 @@ class Auth:
         backend, pool, user, state = self.token_owner(body)
         secret_b32 = base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
         self.pending[(pool.id, user.username)] = secret_b32
-        answer = {"SecretCode": secret_b32}
+        # In a sign-in, the session moves on: VerifySoftwareToken comes next.
+        return self.moved_on({"SecretCode": secret_b32}, body, state, "VERIFY_SOFTWARE_TOKEN")
+
+    def moved_on(self, answer, body, state, next_step):
+        """An answer in a sign-in's session: the old session is spent, a new one names the next step."""
         if state:
-            # The session moves on: the next step is VerifySoftwareToken with this one.
             self.sessions.pop(body["Session"], None)
             session = secrets.token_urlsafe(48)
-            self.sessions[session] = dict(state, challenge="VERIFY_SOFTWARE_TOKEN")
+            self.sessions[session] = dict(state, challenge=next_step)
             answer["Session"] = session
         return answer
 
@@ -396,10 +399,5 @@ class Auth:
         self.check_code(pool, user, client or Anyone, body.get("UserCode"), self.pending.get(key))
         self.totp[key] = self.pending.pop(key)
         user.token_verified = True
-        answer = {"Status": "SUCCESS"}
-        if state:
-            self.sessions.pop(body["Session"], None)
-            session = secrets.token_urlsafe(48)
-            self.sessions[session] = dict(state, challenge="MFA_SETUP")
-            answer["Session"] = session
-        return answer
+        # In a sign-in, MFA_SETUP is answered next.
+        return self.moved_on({"Status": "SUCCESS"}, body, state, "MFA_SETUP")

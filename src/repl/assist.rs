@@ -244,14 +244,18 @@ impl Helper for Assist {}
 mod tests {
     use super::*;
 
-    fn complete(line: &str) -> Vec<String> {
+    fn assist() -> Assist {
         let runbook = crate::engine::Runbook::new(
             crate::aws::Settings::default(),
             rhai::Map::new(),
             crate::context::Safety::interactive(false),
         )
         .expect("an engine");
-        let assist = Assist::new(functions::catalog(&runbook.engine));
+        Assist::new(functions::catalog(&runbook.engine))
+    }
+
+    fn complete(line: &str) -> Vec<String> {
+        let assist = assist();
         let history = rustyline::history::DefaultHistory::new();
         let ctx = Context::new(&history);
         let (_, found) = assist.complete(line, line.len(), &ctx).expect("completes");
@@ -260,13 +264,7 @@ mod tests {
 
     #[test]
     fn a_helper_hints_its_parameters_and_options() {
-        let runbook = crate::engine::Runbook::new(
-            crate::aws::Settings::default(),
-            rhai::Map::new(),
-            crate::context::Safety::interactive(false),
-        )
-        .expect("an engine");
-        let assist = Assist::new(functions::catalog(&runbook.engine));
+        let assist = assist();
         let history = rustyline::history::DefaultHistory::new();
         let ctx = Context::new(&history);
         let line = "let r = cognito::sign_in(";

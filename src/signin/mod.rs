@@ -141,17 +141,22 @@ impl SignIn<'_> {
         responses: Map,
     ) -> Result<Dynamic, Box<EvalAltResult>> {
         let mut request = Map::new();
-        request.insert("ClientId".into(), self.client_id.clone().into());
         request.insert("ChallengeName".into(), challenge.into());
         request.insert("ChallengeResponses".into(), responses.into());
         if !session.is_unit() {
             request.insert("Session".into(), session.clone());
         }
+        self.send("respond_to_auth_challenge", request)
+    }
+
+    /// Sends `name` (or its `admin_` form in the admin flow, with the pool) for this client.
+    fn send(&self, name: &str, mut request: Map) -> Result<Dynamic, Box<EvalAltResult>> {
+        request.insert("ClientId".into(), self.client_id.clone().into());
         if self.admin {
             request.insert("UserPoolId".into(), self.pool_id.clone().into());
-            self.call("admin_respond_to_auth_challenge", request)
+            self.call(&format!("admin_{name}"), request)
         } else {
-            self.call("respond_to_auth_challenge", request)
+            self.call(name, request)
         }
     }
 
@@ -171,18 +176,12 @@ impl SignIn<'_> {
             params.insert("PASSWORD".into(), secret(password.to_string()));
         }
         let mut request = Map::new();
-        request.insert("ClientId".into(), self.client_id.clone().into());
         request.insert("AuthFlow".into(), flow.into());
         request.insert(
             "AuthParameters".into(),
             self.with_hash(params, username).into(),
         );
-        if self.admin {
-            request.insert("UserPoolId".into(), self.pool_id.clone().into());
-            self.call("admin_initiate_auth", request)
-        } else {
-            self.call("initiate_auth", request)
-        }
+        self.send("initiate_auth", request)
     }
 
     /// MFA_SETUP: associate a software token in this session, verify it with a code computed
@@ -449,19 +448,22 @@ pub fn register(cognito: &mut Module, ctx: &Rc<Context>) {
     for with_options in [false, true] {
         let c = ctx.clone();
         let cache = secrets.clone();
+        let mut params = vec![
+            "pool_id: String",
+            "client_id: String",
+            "username: String",
+            "password: secret",
+        ];
+        if with_options {
+            params.push("options: Map");
+        }
+        params.push("Map");
         let reg = FuncRegistration::new("sign_in")
             .in_internal_namespace()
-            .with_comments([SIGN_IN_DOC]);
+            .with_comments([SIGN_IN_DOC])
+            .with_params_info(params);
         if with_options {
-            reg.with_params_info([
-                "pool_id: String",
-                "client_id: String",
-                "username: String",
-                "password: secret",
-                "options: Map",
-                "Map",
-            ])
-            .set_into_module(
+            reg.set_into_module(
                 cognito,
                 move |call: NativeCallContext,
                       pool: Dynamic,
@@ -474,14 +476,7 @@ pub fn register(cognito: &mut Module, ctx: &Rc<Context>) {
                 },
             );
         } else {
-            reg.with_params_info([
-                "pool_id: String",
-                "client_id: String",
-                "username: String",
-                "password: secret",
-                "Map",
-            ])
-            .set_into_module(
+            reg.set_into_module(
                 cognito,
                 move |call: NativeCallContext,
                       pool: Dynamic,
@@ -489,13 +484,8 @@ pub fn register(cognito: &mut Module, ctx: &Rc<Context>) {
                       user: Dynamic,
                       password: Dynamic|
                       -> Result<Map, Box<EvalAltResult>> {
-                    sign_in(
-                        &c,
-                        &cache,
-                        &call,
-                        [pool, client, user, password],
-                        Map::new(),
-                    )
+                    let args = [pool, client, user, password];
+                    sign_in(&c, &cache, &call, args, Map::new())
                 },
             );
         }

@@ -141,24 +141,33 @@ fn a_runbook_with_a_mistyped_function_after_a_write_sends_nothing() {
     assert!(recorded(&app).is_empty(), "nothing was sent: {err}");
 }
 
-#[test]
-fn an_error_inside_a_module_or_another_runbook_names_the_call_sites() {
+/// Writes `files` (path, text) into a fresh directory and runs its `outer.rhai`.
+fn run_outer(files: &[(&str, &str)]) -> (std::path::PathBuf, std::process::Output) {
     let dir = temp_dir();
-    std::fs::write(
-        dir.join("inner.rhai"),
-        "import \"ensure\" as ensure;\nlet x = 1;\nensure::ensure_user_pool(\"p\", #{ Nope: 1 });\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("outer.rhai"),
-        "let a = 1;\nrunbook(\"inner.rhai\");\n",
-    )
-    .expect("write");
+    for (path, text) in files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
+    }
     let out = runbook()
         .arg("run")
         .arg(dir.join("outer.rhai"))
         .output()
         .expect("runs");
+    (dir, out)
+}
+
+#[test]
+fn an_error_inside_a_module_or_another_runbook_names_the_call_sites() {
+    let (dir, out) = run_outer(&[
+        (
+            "inner.rhai",
+            "import \"ensure\" as ensure;\nlet x = 1;\nensure::ensure_user_pool(\"p\", #{ Nope: 1 });\n",
+        ),
+        ("outer.rhai", "let a = 1;\nrunbook(\"inner.rhai\");\n"),
+    ]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let inner = dir.join("inner.rhai").display().to_string();
@@ -264,25 +273,18 @@ fn run_refuses_positional_arguments_of_the_wrong_kind_before_sending() {
 
 #[test]
 fn a_nested_runbook_reads_files_beside_itself() {
-    let dir = temp_dir();
-    std::fs::create_dir(dir.join("sub")).expect("mkdir");
-    std::fs::write(dir.join("data.txt"), "outer").expect("write");
-    std::fs::write(dir.join("sub/data.txt"), "inner").expect("write");
-    std::fs::write(
-        dir.join("sub/inner.rhai"),
-        "print(\"inner read \" + read_file(\"data.txt\"));\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("outer.rhai"),
-        "runbook(\"sub/inner.rhai\");\nprint(\"outer read \" + read_file(\"data.txt\"));\n",
-    )
-    .expect("write");
-    let out = runbook()
-        .arg("run")
-        .arg(dir.join("outer.rhai"))
-        .output()
-        .expect("runs");
+    let (_, out) = run_outer(&[
+        ("data.txt", "outer"),
+        ("sub/data.txt", "inner"),
+        (
+            "sub/inner.rhai",
+            "print(\"inner read \" + read_file(\"data.txt\"));\n",
+        ),
+        (
+            "outer.rhai",
+            "runbook(\"sub/inner.rhai\");\nprint(\"outer read \" + read_file(\"data.txt\"));\n",
+        ),
+    ]);
     let text = ok(&out);
     assert!(text.contains("inner read inner"), "{text}");
     assert!(text.contains("outer read outer"), "{text}");
