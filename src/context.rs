@@ -95,6 +95,8 @@ pub struct Context {
     scoped_plan: RefCell<Option<Vec<Dynamic>>>,
     /// The account lookup before the first write got no answer: the endpoint is silent.
     silent: std::cell::Cell<bool>,
+    /// Writes made (or planned, in a dry run), for a fleet's table.
+    writes: std::cell::Cell<usize>,
 }
 
 /// What [`Context::admit`] decided.
@@ -220,6 +222,7 @@ impl Context {
             silent: std::cell::Cell::new(false),
             scoped_plan: RefCell::new(None),
             nested_vars: RefCell::new(Vec::new()),
+            writes: std::cell::Cell::new(0),
         }))
     }
 
@@ -369,6 +372,7 @@ impl Context {
                     response.extend(planned.clone());
                 }
                 self.record(action, "planned", None, None, None, None);
+                self.writes.set(self.writes.get() + 1);
                 if let Some(writes) = self.scoped_plan.borrow_mut().as_mut() {
                     let mut write = Map::new();
                     write.insert("function".into(), action.function.clone().into());
@@ -546,6 +550,9 @@ impl Context {
         }
         match &result {
             Ok(answer) => {
+                if action.class.writes() {
+                    self.writes.set(self.writes.get() + 1);
+                }
                 if action.api == "StartUserImportJob" {
                     self.started_imports
                         .borrow_mut()
@@ -620,12 +627,14 @@ impl Context {
         match self.confirm {
             Policy::Yes => true,
             Policy::Refuse => false,
-            Policy::Ask => confirm::ask(&format!(
-                "{} {} in {}: go ahead?",
-                action.function,
-                crate::safety::plan::summary_of(action.request),
-                self.target().describe()
-            )),
+            Policy::Ask => confirm::fleet_answer(&action.function).unwrap_or_else(|| {
+                confirm::ask(&format!(
+                    "{} {} in {}: go ahead?",
+                    action.function,
+                    crate::safety::plan::summary_of(action.request),
+                    self.target().describe()
+                ))
+            }),
         }
     }
 
@@ -923,6 +932,11 @@ impl Context {
     }
 
     /// Did the run write, or plan or refuse to write, anything?
+    /// How many writes this run made (planned, in a dry run).
+    pub fn writes(&self) -> usize {
+        self.writes.get()
+    }
+
     pub fn wrote(&self) -> bool {
         self.announced.get().is_some()
     }

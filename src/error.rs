@@ -54,6 +54,12 @@ pub enum Error {
     Write { what: String, why: String },
     /// `runbook test` found failing tests; its report was the output (exit 1).
     TestsFailed,
+    /// Targets of a fleet failed or were skipped; the table said which (exit 1).
+    FleetFailed {
+        failed: usize,
+        skipped: usize,
+        total: usize,
+    },
     /// SIGINT or SIGTERM stopped the run after the call in flight (exit 128 + the signal).
     Interrupted(i32),
 }
@@ -68,7 +74,8 @@ impl Error {
             | Error::Emulator(_)
             | Error::Invalid(_)
             | Error::Write { .. }
-            | Error::TestsFailed => 1,
+            | Error::TestsFailed
+            | Error::FleetFailed { .. } => 1,
             Error::Interrupted(signal) => crate::safety::interrupt::exit_code(*signal),
         }
     }
@@ -102,6 +109,14 @@ impl fmt::Display for Error {
             Error::Invalid(message) => write!(f, "error: {message}"),
             Error::Write { what, why } => write!(f, "error: cannot write {what}: {why}"),
             Error::TestsFailed => Ok(()),
+            Error::FleetFailed {
+                failed,
+                skipped,
+                total,
+            } => write!(
+                f,
+                "error: {failed} of {total} targets failed, {skipped} skipped"
+            ),
             Error::Interrupted(signal) => write!(
                 f,
                 "error: stopped by {}: nothing more was sent (the journal says how the call in flight ended)",

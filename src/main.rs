@@ -16,6 +16,7 @@ mod emulator;
 mod engine;
 mod error;
 mod files;
+mod fleet;
 mod functions;
 mod helpers;
 mod import;

@@ -15,10 +15,51 @@ macro_rules! say {
     };
 }
 
+thread_local! {
+    /// What every line this thread writes starts with: a fleet's target name (`[prod] `).
+    static PREFIX: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Starts every line this thread writes, on stdout and stderr, with `[name] ` (a fleet's
+/// targets run on threads of their own; their lines interleave, each saying whose it is);
+/// `""` stops it.
+pub fn prefix_lines(name: &str) {
+    PREFIX.with(|p| {
+        *p.borrow_mut() = if name.is_empty() {
+            String::new()
+        } else {
+            format!("[{name}] ")
+        }
+    });
+}
+
+/// `text` with this thread's prefix before each of its lines.
+fn prefixed(text: &str) -> std::borrow::Cow<'_, str> {
+    PREFIX.with(|p| {
+        let p = p.borrow();
+        if p.is_empty() {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(
+                text.split('\n')
+                    .map(|line| format!("{p}{line}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        }
+    })
+}
+
 /// Writes one line on stderr, ignoring a stderr that is gone (see [`say!`](crate::say)).
 pub fn stderr_line(args: std::fmt::Arguments) {
+    let text = match args.as_str() {
+        Some(s) => prefixed(s).into_owned(),
+        None => prefixed(&args.to_string()).into_owned(),
+    };
     let mut err = std::io::stderr().lock();
-    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
 }
 
 /// Writes a command's whole output to stdout; an error (exit 1) when it cannot be written.
@@ -79,6 +120,7 @@ pub fn print_line(text: &str) -> bool {
 }
 
 fn write_line(text: &str) -> std::io::Result<()> {
+    let text = prefixed(text);
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     out.flush()

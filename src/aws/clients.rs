@@ -15,11 +15,22 @@ use crate::emulator::{DEFAULT_REGION, DUMMY_CREDENTIAL};
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub profile: Option<String>,
+    /// A role assumed from the credentials above (a fleet's `role_arn`), its external id, and
+    /// the session name CloudTrail shows.
+    pub role: Option<AssumedRole>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub dummy_credentials: bool,
     /// How long one call may take, its retries included (`--timeout`).
     pub timeout: Duration,
+}
+
+/// A role to act as, assumed from the base credentials (and refreshed before it expires).
+#[derive(Clone, Debug)]
+pub struct AssumedRole {
+    pub arn: String,
+    pub external_id: Option<String>,
+    pub session_name: String,
 }
 
 /// The default limit of one call, retries included.
@@ -29,6 +40,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             profile: None,
+            role: None,
             region: None,
             endpoint_url: None,
             dummy_credentials: false,
@@ -40,6 +52,13 @@ impl Default for Settings {
 impl Settings {
     /// Where the credentials come from, in words: `profile NAME`, `env`, or `local emulator`.
     pub fn credential_source(&self) -> String {
+        if let Some(role) = &self.role {
+            let base = Settings {
+                role: None,
+                ..self.clone()
+            };
+            return format!("role {} (from {})", role.arn, base.credential_source());
+        }
         if self.dummy_credentials {
             return "local emulator".into();
         }
@@ -151,7 +170,24 @@ impl Clients {
                             s.region.clone().unwrap_or_else(|| DEFAULT_REGION.into()),
                         ));
                 }
-                let config = loader.load().await;
+                let mut config = loader.load().await;
+                if let Some(role) = &s.role {
+                    let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.arn)
+                        .session_name(&role.session_name)
+                        .configure(&config);
+                    if let Some(id) = &role.external_id {
+                        provider = provider.external_id(id);
+                    }
+                    let provider = provider.build().await;
+                    config = config
+                        .into_builder()
+                        .credentials_provider(
+                            aws_credential_types::provider::SharedCredentialsProvider::new(
+                                provider,
+                            ),
+                        )
+                        .build();
+                }
                 // A call (its retries included) gets `timeout`; each attempt its share, so that
                 // a silent endpoint fails within the limit with every configured attempt made.
                 let attempts = config

@@ -101,6 +101,7 @@ pub fn with_aws(
     }
     let mut settings = Settings {
         profile: flags.profile.clone(),
+        role: None,
         region: flags.region.clone(),
         endpoint_url: flags.endpoint_url.clone(),
         dummy_credentials: false,

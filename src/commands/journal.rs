@@ -8,7 +8,7 @@ use crate::safety::journal;
 // The arguments of `runbook journal`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The journal file.
+    /// The journal file (or a fleet run's journal directory).
     path: Option<PathBuf>,
     /// Print its JSON lines as they are.
     #[arg(long)]
@@ -21,6 +21,9 @@ pub fn run(args: Args) -> Result<(), Error> {
             "no journal yet: runs write theirs under $XDG_STATE_HOME/runbook/journal (or pass a path)".into(),
         ));
     };
+    if path.is_dir() {
+        return fleet(&path, args.json);
+    }
     let rows = if args.json {
         journal::read_text(&path).map_err(Error::Usage)?
     } else {
@@ -30,6 +33,38 @@ pub fn run(args: Args) -> Result<(), Error> {
     for row in rows {
         if !crate::output::print_line(&row) {
             break;
+        }
+    }
+    Ok(())
+}
+
+/// `journal DIR`: each journal of a fleet run, under a `# <target>: <where>` line.
+fn fleet(dir: &std::path::Path, json: bool) -> Result<(), Error> {
+    crate::say!("fleet journals {}", dir.display());
+    for path in crate::fleet::journals_in(dir)? {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let lines = journal::read(&path).map_err(Error::Usage)?;
+        let target = lines
+            .iter()
+            .rev()
+            .find_map(|l| match l {
+                journal::Line::Run(run) => Some(run.target.describe()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let rows = if json {
+            journal::read_text(&path).map_err(Error::Usage)?
+        } else {
+            journal::table(&lines)
+        };
+        crate::output::print(&format!("# {name}: {target}"));
+        for row in rows {
+            if !crate::output::print_line(&row) {
+                return Ok(());
+            }
         }
     }
     Ok(())

@@ -29,7 +29,8 @@ use crate::value::{map_of as request, member};
 // The arguments of `runbook revert`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The run's journal.
+    /// The run's journal (or a fleet run's journal directory: each journal is reverted where
+    /// its run acted).
     journal: PathBuf,
     /// List what would be undone; send nothing.
     #[arg(long)]
@@ -55,29 +56,102 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     } = args;
     with_aws(&leading.under(&aws)?, |settings| {
         interrupt::install();
-        let policy = Policy::for_run(yes || settings.dummy_credentials);
-        let path = journal::default_dir().map(|dir| {
-            let stem = journal
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            journal::default_path(&dir.join(format!("revert-{stem}")))
-        });
-        let safety = Safety {
-            dry_run,
-            // Confirmed once for the whole revert, below.
-            confirm: Policy::Yes,
-            journal: path.flatten().map(Journal::fresh),
-            header: journal::Run::of_revert(&journal),
-        };
-        let ctx = Context::new(settings, Map::new(), safety)?;
-        let result = revert(&ctx, &journal, policy, force);
-        ctx.finish(&result);
-        if let Some(path) = ctx.journal_path() {
-            crate::say!("runbook: journal {}", path.display());
+        if journal.is_dir() {
+            return revert_fleet(&journal, &settings, dry_run, yes, force);
         }
-        result
+        revert_one(&journal, settings, dry_run, yes, force).map(|_| ())
     })
+}
+
+/// Reverts one journal with `settings`; the context it ran in, for a fleet's table.
+fn revert_one(
+    journal: &Path,
+    settings: crate::aws::Settings,
+    dry_run: bool,
+    yes: bool,
+    force: bool,
+) -> Result<std::rc::Rc<Context>, Error> {
+    let policy = Policy::for_run(yes || settings.dummy_credentials);
+    let path = journal::default_dir().map(|dir| {
+        let stem = journal
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        journal::default_path(&dir.join(format!("revert-{stem}")))
+    });
+    let safety = Safety {
+        dry_run,
+        // Confirmed once for the whole revert, below.
+        confirm: Policy::Yes,
+        journal: path.flatten().map(Journal::fresh),
+        header: journal::Run::of_revert(journal),
+    };
+    let ctx = Context::new(settings, Map::new(), safety)?;
+    let result = revert(&ctx, journal, policy, force);
+    ctx.finish(&result);
+    if let Some(path) = ctx.journal_path() {
+        crate::say!("runbook: journal {}", path.display());
+    }
+    result.map(|()| ctx)
+}
+
+/// `revert DIR`: every journal of a fleet run, each where its run acted (its region, its
+/// role assumed again or its profile), one after another; a table closes it.
+fn revert_fleet(
+    dir: &Path,
+    base: &crate::aws::Settings,
+    dry_run: bool,
+    yes: bool,
+    force: bool,
+) -> Result<(), Error> {
+    let mut rows = Vec::new();
+    for path in crate::fleet::journals_in(dir)? {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crate::output::prefix_lines(&name);
+        let started = std::time::Instant::now();
+        let run = journal::read(&path)
+            .ok()
+            .and_then(|lines| {
+                lines.into_iter().rev().find_map(|l| match l {
+                    Line::Run(run) => Some(run),
+                    _ => None,
+                })
+            })
+            .unwrap_or_default();
+        let settings = crate::fleet::settings_of_run(&run.target, base);
+        let mut row = crate::fleet::Row {
+            name: name.clone(),
+            account: run.target.account.clone().unwrap_or_default(),
+            region: run.target.region.clone().unwrap_or_default(),
+            outcome: crate::fleet::Outcome::Ok,
+            writes: 0,
+            time: std::time::Duration::ZERO,
+        };
+        match revert_one(&path, settings, dry_run, yes, force) {
+            Ok(ctx) => row.writes = ctx.writes(),
+            Err(e) => {
+                crate::say!("{e}");
+                row.outcome = crate::fleet::Outcome::Failed(
+                    e.to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ")
+                        .to_string(),
+                );
+            }
+        }
+        row.time = started.elapsed();
+        crate::output::prefix_lines("");
+        rows.push(row);
+        if interrupt::received().is_some() {
+            break;
+        }
+    }
+    crate::fleet::ended(&rows)
 }
 
 /// Error codes that mean the thing to undo is already gone.

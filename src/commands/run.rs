@@ -34,6 +34,26 @@ pub struct Args {
     /// Add this run to the --journal file if it exists already.
     #[arg(long, requires = "journal")]
     append: bool,
+    /// Run on every target of this fleet file (TOML: [[target]] name, profile or role_arn,
+    /// region, vars; max_concurrency, max_errors), each with its own credentials, journal and
+    /// plan; a table closes the run.
+    #[arg(long, value_name = "FLEET.toml")]
+    targets: Option<PathBuf>,
+    /// Only these targets of the fleet (repeatable, or comma-separated).
+    #[arg(long, value_name = "NAME", value_delimiter = ',', requires = "targets")]
+    only: Vec<String>,
+    /// Every N-th target of the fleet from the I-th (for CI matrices).
+    #[arg(long, value_name = "I/N", value_parser = crate::fleet::file::parse_shard, requires = "targets")]
+    shard: Option<(usize, usize)>,
+    /// Keep the fleet's journals here, one per target (DIR/<target>.jsonl).
+    #[arg(long, value_name = "DIR", requires = "targets")]
+    journal_dir: Option<PathBuf>,
+    /// Targets at once (over the fleet file's max_concurrency).
+    #[arg(long, value_name = "N", requires = "targets", value_parser = clap::value_parser!(u64).range(1..))]
+    max_concurrency: Option<u64>,
+    /// Failed targets tolerated before the ones not started are skipped (over the file's).
+    #[arg(long, value_name = "N", requires = "targets")]
+    max_errors: Option<usize>,
     #[command(flatten)]
     aws: AwsFlags,
 }
@@ -55,8 +75,31 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         yes,
         journal,
         append,
+        targets,
+        only,
+        shard,
+        journal_dir,
+        max_concurrency,
+        max_errors,
         aws,
     } = args;
+    if let Some(fleet) = targets {
+        return with_aws(&leading.under(&aws)?, |settings| {
+            interrupt::install();
+            let options = crate::fleet::Options {
+                runbook: file,
+                vars,
+                dry_run,
+                yes,
+                journal_dir,
+                only,
+                shard,
+                max_concurrency: max_concurrency.map(|n| n as usize),
+                max_errors,
+            };
+            crate::fleet::run(&fleet, settings, options)
+        });
+    }
     with_aws(&leading.under(&aws)?, |settings| {
         interrupt::install();
         let header = journal::Run::of_runbook(&file, &vars);

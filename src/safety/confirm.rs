@@ -54,3 +54,41 @@ pub fn ask(question: &str) -> bool {
     }
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
+
+/// A fleet's answers: each destructive operation is asked about once for every target of the
+/// fleet (the question names them), and the answer holds for all of them.
+struct FleetAnswers {
+    targets: Vec<String>,
+    answers: std::sync::Mutex<std::collections::HashMap<String, bool>>,
+}
+
+static FLEET: std::sync::OnceLock<FleetAnswers> = std::sync::OnceLock::new();
+
+/// Makes this process a fleet run over `targets`: see [`fleet_answer`].
+pub fn fleet(targets: Vec<String>) {
+    let _ = FLEET.set(FleetAnswers {
+        targets,
+        answers: std::sync::Mutex::default(),
+    });
+}
+
+/// In a fleet run, the answer for `function` on every target: asked the first time any target
+/// reaches it (other targets wait for the answer), remembered after. `None` outside a fleet.
+pub fn fleet_answer(function: &str) -> Option<bool> {
+    let fleet = FLEET.get()?;
+    let mut answers = fleet
+        .answers
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(answer) = answers.get(function) {
+        return Some(*answer);
+    }
+    let answer = ask(&format!(
+        "{function} on the fleet's {} target{} ({}): go ahead on all of them?",
+        fleet.targets.len(),
+        if fleet.targets.len() == 1 { "" } else { "s" },
+        fleet.targets.join(", ")
+    ));
+    answers.insert(function.to_string(), answer);
+    Some(answer)
+}

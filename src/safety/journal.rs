@@ -192,6 +192,12 @@ pub fn default_path(runbook: &Path) -> Option<PathBuf> {
     Some(default_dir()?.join(format!("{stamp}-{name}.jsonl")))
 }
 
+/// Where a fleet run keeps its journals by default: a directory of its own beside the other
+/// journals, `<UTC time>-<name>/`, one `<target>.jsonl` per target.
+pub fn default_fleet_dir(runbook: &Path) -> Option<PathBuf> {
+    default_path(runbook).map(|p| p.with_extension(""))
+}
+
 /// The newest journal in the default directory (the last one written to).
 pub fn latest() -> Option<PathBuf> {
     std::fs::read_dir(default_dir()?)

@@ -9,6 +9,7 @@ mod api;
 mod bulk;
 mod cli;
 mod ensure;
+mod fleet;
 mod hostile;
 mod import;
 mod layout;

@@ -1,0 +1,464 @@
+//! Fleets: one runbook across accounts and regions (`runbook run FILE --targets FLEET.toml`).
+//!
+//! Each target runs the runbook as `runbook run` would on its own — its own credentials (a
+//! profile, or a role assumed from the base credentials), region, vars, clients, plan, journal
+//! (`DIR/<target>.jsonl`) and target line — on a thread of its own, `max_concurrency` at a
+//! time; nothing that could cross accounts is shared. Every line a target prints starts with
+//! `[name] `. A destructive operation is asked about once for the whole fleet. Once more than
+//! `max_errors` targets have failed, the targets not yet started are skipped (those in flight
+//! finish). A closing table says, per target, the account, region, outcome, writes and time;
+//! the exit code is 0 only when every target ran and succeeded.
+//!
+//! With `--local` every target gets an account of its own on the one emulator (a role in an
+//! account derived from its name, unless it names a role), so a fleet can be rehearsed.
+
+pub mod file;
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Map};
+
+use crate::aws::Settings;
+use crate::aws::clients::AssumedRole;
+use crate::context::Safety;
+use crate::engine::Runbook;
+use crate::error::Error;
+use crate::safety::confirm::{self, Policy};
+use crate::safety::journal::{self, Journal};
+
+pub use file::Target;
+
+/// What `run --targets` was asked beside the fleet file.
+pub struct Options {
+    pub runbook: PathBuf,
+    pub vars: Vec<(String, String)>,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub journal_dir: Option<PathBuf>,
+    pub only: Vec<String>,
+    pub shard: Option<(usize, usize)>,
+    pub max_concurrency: Option<usize>,
+    pub max_errors: Option<usize>,
+}
+
+/// How one target ended.
+pub enum Outcome {
+    Ok,
+    Failed(String),
+    Skipped,
+}
+
+/// One line of the closing table.
+pub struct Row {
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    pub outcome: Outcome,
+    pub writes: usize,
+    pub time: Duration,
+}
+
+/// The stack each target's thread gets (as the main command's: deep values stay safe).
+const STACK: usize = 256 << 20;
+
+/// Runs the runbook on every selected target of the fleet; see the module doc.
+pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Error> {
+    let fleet = file::read(fleet_path)?;
+    if !base.dummy_credentials {
+        fleet.check_profiles()?;
+    }
+    let targets = fleet.select(&options.only, options.shard)?;
+    if targets.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: no target is selected (--only / --shard)",
+            fleet_path.display()
+        )));
+    }
+    let concurrency = options
+        .max_concurrency
+        .unwrap_or(fleet.max_concurrency)
+        .max(1);
+    let max_errors = options.max_errors.unwrap_or(fleet.max_errors);
+    // The runbook parses and passes its pre-flight before any target runs.
+    {
+        let mut runbook = Runbook::new(base.clone(), Map::new(), Safety::interactive(false))?;
+        let ast = runbook.load(&options.runbook)?;
+        let problems = crate::check::preflight(&runbook, &ast, &options.runbook);
+        if !problems.is_empty() {
+            crate::say!(
+                "runbook: {} refused before running (nothing was sent):",
+                options.runbook.display()
+            );
+            return Err(Error::Check(problems));
+        }
+    }
+    let dir = match &options.journal_dir {
+        Some(dir) => dir.clone(),
+        None => journal::default_fleet_dir(&options.runbook).ok_or_else(|| {
+            Error::Usage("no state directory for the journals: pass --journal-dir DIR".into())
+        })?,
+    };
+    crate::files::create_dir(&dir).map_err(|e| Error::Write {
+        what: dir.display().to_string(),
+        why: e.to_string(),
+    })?;
+    crate::say!(
+        "runbook: fleet {} — {} target{}, {} at a time; journals in {}",
+        fleet_path.display(),
+        targets.len(),
+        if targets.len() == 1 { "" } else { "s" },
+        concurrency.min(targets.len()),
+        dir.display()
+    );
+    confirm::fleet(targets.iter().map(|t| t.name.clone()).collect());
+    let session = session_name(&options.runbook);
+    let queue: Mutex<VecDeque<(usize, Target)>> =
+        Mutex::new(targets.iter().cloned().enumerate().collect());
+    let failures = AtomicUsize::new(0);
+    let rows: Mutex<Vec<Option<Row>>> = Mutex::new((0..targets.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for worker in 0..concurrency.min(targets.len()) {
+            let work = || {
+                loop {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .pop_front();
+                    let Some((index, target)) = next else {
+                        break;
+                    };
+                    let row = if failures.load(Ordering::SeqCst) > max_errors
+                        || crate::safety::interrupt::received().is_some()
+                    {
+                        skipped(&target)
+                    } else {
+                        let row = run_target(&target, &base, &options, &dir, &session);
+                        if matches!(row.outcome, Outcome::Failed(_)) {
+                            failures.fetch_add(1, Ordering::SeqCst);
+                        }
+                        row
+                    };
+                    rows.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[index] = Some(row);
+                }
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("target-{worker}"))
+                .stack_size(STACK)
+                .spawn_scoped(scope, work);
+            if let Err(e) = spawned {
+                crate::say!("runbook: cannot start a worker thread: {e}");
+            }
+        }
+    });
+    let rows: Vec<Row> = rows
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .zip(&targets)
+        .map(|(row, target)| row.unwrap_or_else(|| skipped(target)))
+        .collect();
+    ended(&rows)
+}
+
+/// Prints the closing table; an error (exit 1) unless every target ran and succeeded.
+pub fn ended(rows: &[Row]) -> Result<(), Error> {
+    crate::output::print(&table(rows));
+    let failed = rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+        .count();
+    let skipped = rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Skipped))
+        .count();
+    if let Some(signal) = crate::safety::interrupt::received() {
+        return Err(Error::Interrupted(signal));
+    }
+    if failed + skipped > 0 {
+        return Err(Error::FleetFailed {
+            failed,
+            skipped,
+            total: rows.len(),
+        });
+    }
+    Ok(())
+}
+
+/// The journals of a fleet run in `dir` (`<target>.jsonl`), by name.
+pub fn journals_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", dir.display())))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} holds no journal (<target>.jsonl)",
+            dir.display()
+        )));
+    }
+    Ok(found)
+}
+
+/// The settings to act again where a journaled run acted: its region, and its credentials as
+/// the journal names them (`role ARN (from …)` assumed again, `profile NAME`), over `base`.
+pub fn settings_of_run(target: &crate::safety::target::Target, base: &Settings) -> Settings {
+    let mut settings = base.clone();
+    if let Some(region) = &target.region {
+        settings.region = Some(region.clone());
+    }
+    let source = target.source.as_str();
+    if let Some(rest) = source.strip_prefix("role ") {
+        let (arn, from) = rest.split_once(" (from ").unwrap_or((rest, ""));
+        if let Some(profile) = from
+            .strip_prefix("profile ")
+            .map(|p| p.trim_end_matches(')'))
+        {
+            settings.profile = Some(profile.to_string());
+        }
+        settings.role = Some(AssumedRole {
+            arn: arn.to_string(),
+            external_id: None,
+            session_name: session_name(Path::new("revert")),
+        });
+    } else if let Some(profile) = source.strip_prefix("profile ")
+        && base.profile.is_none()
+        && !base.dummy_credentials
+    {
+        settings.profile = Some(profile.to_string());
+    }
+    settings
+}
+
+fn skipped(target: &Target) -> Row {
+    Row {
+        name: target.name.clone(),
+        account: String::new(),
+        region: target.region.clone().unwrap_or_default(),
+        outcome: Outcome::Skipped,
+        writes: 0,
+        time: Duration::ZERO,
+    }
+}
+
+/// The role session name CloudTrail shows: the runbook and the operator
+/// (`runbook-onboard-alice`), in the characters STS allows, at most 64.
+fn session_name(runbook: &Path) -> String {
+    let stem = runbook
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "runbook".into());
+    let operator = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "operator".into());
+    let name: String = format!("runbook-{stem}-{operator}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    name
+}
+
+/// With `--local`, a target without a role acts in an account of its own: a 12-digit account
+/// derived from its name (the same on every run, so its journals revert in place).
+fn local_account(name: &str) -> String {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(name.as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()) % 100_000_000_000;
+    format!("9{n:011}")
+}
+
+/// The settings a target's calls are made with: its profile (else the base's), its role
+/// assumed from those credentials, its region (else the profile's or the base's).
+fn settings_for(target: &Target, base: &Settings, session: &str) -> Settings {
+    let role_arn = match (&target.role_arn, base.dummy_credentials) {
+        (Some(arn), _) => Some(arn.clone()),
+        (None, true) => Some(format!(
+            "arn:aws:iam::{}:role/runbook-local",
+            local_account(&target.name)
+        )),
+        (None, false) => None,
+    };
+    Settings {
+        profile: target.profile.clone().or_else(|| base.profile.clone()),
+        role: role_arn.map(|arn| AssumedRole {
+            arn,
+            external_id: target.external_id.clone(),
+            session_name: session.to_string(),
+        }),
+        region: target.region.clone().or_else(|| {
+            // A target's profile brings its own region; the command line's is for the others.
+            target
+                .profile
+                .is_none()
+                .then(|| base.region.clone())
+                .flatten()
+        }),
+        ..base.clone()
+    }
+}
+
+/// Runs the runbook on one target, on this thread: prefix, settings, journal, identity, run.
+fn run_target(
+    target: &Target,
+    base: &Settings,
+    options: &Options,
+    dir: &Path,
+    session: &str,
+) -> Row {
+    crate::output::prefix_lines(&target.name);
+    let started = Instant::now();
+    let mut row = Row {
+        name: target.name.clone(),
+        account: String::new(),
+        region: target.region.clone().unwrap_or_default(),
+        outcome: Outcome::Ok,
+        writes: 0,
+        time: Duration::ZERO,
+    };
+    let result = (|| -> Result<(), Error> {
+        let settings = settings_for(target, base, session);
+        let mut vars = options.vars.clone();
+        for (k, v) in &target.vars {
+            vars.retain(|(name, _)| name != k);
+            vars.push((k.clone(), v.clone()));
+        }
+        let header = journal::Run::of_runbook(&options.runbook, &vars);
+        let journal_path = dir.join(format!("{}.jsonl", target.name));
+        let journal =
+            Journal::named(journal_path, false, &options.runbook).map_err(Error::Usage)?;
+        let safety = Safety {
+            dry_run: options.dry_run,
+            confirm: Policy::for_run(options.yes || settings.dummy_credentials),
+            journal: Some(journal),
+            header,
+        };
+        let vars: Map = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), Dynamic::from(v)))
+            .collect();
+        let mut runbook = Runbook::new(settings, vars, safety)?;
+        // Who and where, before anything runs: a role that cannot be assumed fails here.
+        let identity = runbook.ctx.target().clone();
+        row.region = identity.region.clone().unwrap_or_default();
+        let Some(account) = identity.account.clone() else {
+            return Err(Error::Runtime {
+                message: format!(
+                    "cannot act as {}: {}",
+                    identity.source,
+                    identity.unknown.unwrap_or_default()
+                ),
+                location: None,
+            });
+        };
+        row.account = account;
+        let ast = runbook.load(&options.runbook)?;
+        runbook.ctx.secret_vars(crate::check::secret_vars(&ast));
+        let result = runbook.run_ast(&options.runbook, &ast);
+        if matches!(result, Err(Error::Interrupted(_))) {
+            runbook.ctx.stop_started_imports();
+        }
+        runbook.ctx.close(&result);
+        row.writes = runbook.ctx.writes();
+        result
+    })();
+    if let Err(e) = result {
+        crate::say!("{e}");
+        row.outcome = Outcome::Failed(first_line(&e.to_string()));
+    }
+    row.time = started.elapsed();
+    row
+}
+
+/// An error's first line, without its `error: `.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
+/// The closing table: target, account, region, outcome, writes, time.
+fn table(rows: &[Row]) -> String {
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let or_dash = |s: &str| {
+                if s.is_empty() {
+                    "-".to_string()
+                } else {
+                    s.to_string()
+                }
+            };
+            [
+                r.name.clone(),
+                or_dash(&r.account),
+                or_dash(&r.region),
+                match &r.outcome {
+                    Outcome::Ok => "ok".into(),
+                    Outcome::Failed(why) => format!("failed: {why}"),
+                    Outcome::Skipped => "skipped".into(),
+                },
+                r.writes.to_string(),
+                format!("{:.1}s", r.time.as_secs_f64()),
+            ]
+        })
+        .collect();
+    let header = ["TARGET", "ACCOUNT", "REGION", "OUTCOME", "WRITES", "TIME"];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.extend(
+        cells
+            .iter()
+            .map(|row| line(row.iter().map(String::as_str).collect())),
+    );
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_are_what_sts_takes() {
+        let name = session_name(Path::new("scripts/on board!.rhai"));
+        assert!(name.starts_with("runbook-on-board--"), "{name}");
+        assert!(name.len() <= 64);
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(c))
+        );
+    }
+
+    #[test]
+    fn local_accounts_are_stable_and_distinct() {
+        assert_eq!(local_account("dev"), local_account("dev"));
+        assert_ne!(local_account("dev"), local_account("prod"));
+        assert_eq!(local_account("dev").len(), 12);
+    }
+}

@@ -1,0 +1,384 @@
+//! One runbook across accounts and regions: fleets against the emulator, where assumed roles
+//! act in accounts of their own.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::*;
+
+/// A fleet of three: `dev` by profile, `stage` and `prod` by roles in other accounts, each in a
+/// region of its own with its own pool name; and the AWS config files the profile is in.
+struct Setup {
+    dir: PathBuf,
+    prefix: String,
+}
+
+impl Setup {
+    fn new(extra: &str, dev_vars: &str) -> Self {
+        let dir = temp_dir();
+        let prefix = unique("fleet");
+        std::fs::write(dir.join("config"), "[profile dev]\nregion = ca-central-1\n")
+            .expect("write");
+        std::fs::write(
+            dir.join("credentials"),
+            "[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("fleet.toml"),
+            format!(
+                r#"{extra}
+[[target]]
+name = "dev"
+profile = "dev"
+vars = {{ pool_name = "{prefix}-dev"{dev_vars} }}
+
+[[target]]
+name = "stage"
+role_arn = "arn:aws:iam::111111111111:role/RunbookOps"
+region = "eu-west-3"
+vars = {{ pool_name = "{prefix}-stage" }}
+
+[[target]]
+name = "prod"
+role_arn = "arn:aws:iam::222222222222:role/RunbookOps"
+external_id = "ops-2026"
+region = "sa-east-1"
+vars = {{ pool_name = "{prefix}-prod" }}
+"#
+            ),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("pool.rhai"),
+            "if param(\"fail\", \"no\") == \"yes\" { throw \"this target fails\"; }\nlet id = cognito::create_user_pool(param(\"pool_name\")).UserPool.Id;\nprint(`made ${param(\"pool_name\")} in ${account_id()} ${region()}`);\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("list.rhai"),
+            "let mine = cognito::list_user_pools().UserPools.map(|p| p.Name).filter(|n| n.starts_with(param(\"prefix\")));\nprint(`sees ${to_json(mine)}`);\n",
+        )
+        .expect("write");
+        Setup { dir, prefix }
+    }
+
+    fn runbook(&self, args: &[&str]) -> Output {
+        let mut cmd = runbook();
+        cmd.current_dir(&self.dir)
+            .env("AWS_CONFIG_FILE", self.dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("credentials"))
+            .args(args);
+        cmd.output().expect("runs")
+    }
+
+    /// What each target's account and region holds of this test's pools: `[target] sees […]`.
+    fn seen(&self, journals: &str) -> Vec<String> {
+        let out = self.runbook(&[
+            "run",
+            "list.rhai",
+            "--targets",
+            "fleet.toml",
+            "--journal-dir",
+            journals,
+            "--var",
+            &format!("prefix={}", self.prefix),
+        ]);
+        let mut lines: Vec<String> = ok(&out)
+            .lines()
+            .filter(|l| l.contains(" sees "))
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+fn table_row<'a>(text: &'a str, target: &str) -> Vec<&'a str> {
+    text.lines()
+        .find(|l| l.starts_with(&format!("{target} ")))
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect()
+}
+
+#[test]
+fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
+    let setup = Setup::new("max_concurrency = 3", "");
+    let p = &setup.prefix;
+    // A dry run plans every target and writes nowhere.
+    let out = setup.runbook(&[
+        "run",
+        "pool.rhai",
+        "--targets",
+        "fleet.toml",
+        "--dry-run",
+        "--journal-dir",
+        "plan",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for (target, pool) in [("dev", "dev"), ("stage", "stage"), ("prod", "prod")] {
+        assert!(
+            err.contains(&format!(
+                "[{target}] plan 1: + cognito::create_user_pool PoolName={p}-{pool}"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "[{target}] plan: 1 write (1 create, 0 update, 0 delete), 0 sent"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        setup.seen("seen0"),
+        ["[dev] sees []", "[prod] sees []", "[stage] sees []"]
+    );
+
+    // The run: each pool in its own account and region.
+    let out = setup.runbook(&[
+        "run",
+        "pool.rhai",
+        "--targets",
+        "fleet.toml",
+        "--journal-dir",
+        "run",
+    ]);
+    let text = ok(&out);
+    assert!(
+        text.contains(&format!("[dev] made {p}-dev in 123456789012 ca-central-1")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("[stage] made {p}-stage in 111111111111 eu-west-3")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("[prod] made {p}-prod in 222222222222 sa-east-1")),
+        "{text}"
+    );
+    assert_eq!(
+        table_row(&text, "TARGET"),
+        ["TARGET", "ACCOUNT", "REGION", "OUTCOME", "WRITES", "TIME"]
+    );
+    assert_eq!(
+        table_row(&text, "stage")[..5],
+        ["stage", "111111111111", "eu-west-3", "ok", "1"]
+    );
+    assert_eq!(
+        table_row(&text, "prod")[..5],
+        ["prod", "222222222222", "sa-east-1", "ok", "1"]
+    );
+    assert_eq!(
+        table_row(&text, "dev")[..5],
+        ["dev", "123456789012", "ca-central-1", "ok", "1"]
+    );
+    assert_eq!(
+        setup.seen("seen1"),
+        [
+            format!("[dev] sees [\"{p}-dev\"]"),
+            format!("[prod] sees [\"{p}-prod\"]"),
+            format!("[stage] sees [\"{p}-stage\"]"),
+        ]
+    );
+    for target in ["dev", "stage", "prod"] {
+        assert!(setup.path(&format!("run/{target}.jsonl")).is_file());
+    }
+    let journal = std::fs::read_to_string(setup.path("run/stage.jsonl")).expect("journal");
+    assert!(
+        journal.contains("role arn:aws:iam::111111111111:role/RunbookOps"),
+        "{journal}"
+    );
+
+    // `journal DIR` shows the fleet's runs; `revert DIR` undoes every one where it ran.
+    let shown = ok(&setup.runbook(&["journal", "run"]));
+    for target in ["dev", "stage", "prod"] {
+        assert!(shown.contains(&format!("# {target}: account")), "{shown}");
+    }
+    let out = setup.runbook(&["revert", "run", "--yes"]);
+    let text = ok(&out);
+    assert_eq!(
+        table_row(&text, "prod")[..4],
+        ["prod", "222222222222", "sa-east-1", "ok"],
+        "{text}"
+    );
+    assert_eq!(
+        setup.seen("seen2"),
+        ["[dev] sees []", "[prod] sees []", "[stage] sees []"]
+    );
+}
+
+#[test]
+fn past_max_errors_the_targets_not_started_are_skipped() {
+    let setup = Setup::new("max_concurrency = 1\nmax_errors = 0", ", fail = \"yes\"");
+    let out = setup.runbook(&[
+        "run",
+        "pool.rhai",
+        "--targets",
+        "fleet.toml",
+        "--journal-dir",
+        "j",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert_eq!(
+        table_row(&text, "dev")[2..5],
+        ["ca-central-1", "failed:", "this"],
+        "{text}"
+    );
+    assert_eq!(
+        table_row(&text, "stage")[..4],
+        ["stage", "-", "eu-west-3", "skipped"],
+        "{text}"
+    );
+    assert_eq!(
+        table_row(&text, "prod")[..4],
+        ["prod", "-", "sa-east-1", "skipped"],
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("error: 1 of 3 targets failed, 2 skipped"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        setup.seen("seen"),
+        ["[dev] sees []", "[prod] sees []", "[stage] sees []"]
+    );
+    // Tolerating one failure, the others run.
+    let out = setup.runbook(&[
+        "run",
+        "pool.rhai",
+        "--targets",
+        "fleet.toml",
+        "--journal-dir",
+        "k",
+        "--max-errors",
+        "1",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(table_row(&text, "stage")[3], "ok", "{text}");
+    assert_eq!(table_row(&text, "prod")[3], "ok", "{text}");
+}
+
+#[test]
+fn a_shard_or_only_takes_its_targets() {
+    let setup = Setup::new("", "");
+    let out = setup.runbook(&[
+        "run",
+        "pool.rhai",
+        "--targets",
+        "fleet.toml",
+        "--journal-dir",
+        "s",
+        "--shard",
+        "2/3",
+    ]);
+    let text = ok(&out);
+    assert!(text.contains("[stage] made"), "{text}");
+    assert!(
+        !text.contains("[dev]") && !text.contains("[prod]"),
+        "{text}"
+    );
+    assert_eq!(table_row(&text, "stage")[3], "ok");
+    assert!(table_row(&text, "dev").is_empty(), "{text}");
+    let out = setup.runbook(&[
+        "run",
+        "list.rhai",
+        "--targets",
+        "fleet.toml",
+        "--journal-dir",
+        "o",
+        "--only",
+        "prod,dev",
+        "--var",
+        &format!("prefix={}", setup.prefix),
+    ]);
+    let text = ok(&out);
+    assert!(
+        text.contains("[prod] sees []") && text.contains("[dev] sees []"),
+        "{text}"
+    );
+    assert!(!text.contains("[stage]"), "{text}");
+}
+
+#[test]
+fn a_bad_fleet_file_is_refused_before_any_target_runs() {
+    let setup = Setup::new("", "");
+    let app = app_id("badfleet");
+    let cases = [
+        (
+            "[[target]]\nname = \"a\"\nregoin = \"x\"\n",
+            "fleet.toml:3:1: unknown field `regoin`",
+        ),
+        (
+            "[[target]]\nname = \"a\"\nregion = \"x\"\n[[target]]\nname = \"a\"\nregion = \"y\"\n",
+            "fleet.toml:5:8: duplicate target name \"a\" (first on line 2)",
+        ),
+        (
+            "[[target]]\nname = \"a\"\n",
+            "fleet.toml:1:1: target \"a\" has neither profile, role_arn nor region",
+        ),
+        (
+            "[[target]]\nname = \"a\"\nregion = \"x\"\n[[target]]\nname = \"b\"\nprofile = \"dve\"\n",
+            "fleet.toml:6:11: target \"b\": the profile \"dve\" is in neither the AWS config file nor the credentials file; the profiles are: dev",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(setup.path("fleet.toml"), text).expect("write");
+        let mut cmd = runbook_as(&app);
+        cmd.current_dir(&setup.dir)
+            .env("AWS_CONFIG_FILE", setup.path("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", setup.path("credentials"))
+            .args(["run", "pool.rhai", "--targets", "fleet.toml"]);
+        let out = cmd.output().expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(recorded(&app).is_empty(), "nothing was sent");
+    assert!(!Path::new(&setup.path("fleet.toml")).is_dir());
+}
+
+#[test]
+fn a_local_fleet_gives_every_target_an_account_of_its_own() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("fleet.toml"),
+        "max_concurrency = 2\n[[target]]\nname = \"one\"\nregion = \"us-east-1\"\n[[target]]\nname = \"two\"\nregion = \"us-east-1\"\n[[target]]\nname = \"three\"\nrole_arn = \"arn:aws:iam::333333333333:role/Ops\"\nregion = \"us-east-1\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("pools.rhai"),
+        "cognito::create_user_pool(\"same-name\");\nprint(`${account_id()} has ${cognito::list_user_pools().UserPools.len()}`);\n",
+    )
+    .expect("write");
+    let out = bare()
+        .current_dir(&dir)
+        .args([
+            "--local",
+            "run",
+            "pools.rhai",
+            "--targets",
+            "fleet.toml",
+            "--journal-dir",
+            "j",
+        ])
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    let accounts: std::collections::BTreeSet<&str> = ["one", "two", "three"]
+        .iter()
+        .map(|t| table_row(&text, t)[1])
+        .collect();
+    assert_eq!(accounts.len(), 3, "{text}");
+    assert!(accounts.contains("333333333333"), "{text}");
+    // Each account holds only its own pool.
+    assert_eq!(text.matches(" has 1").count(), 3, "{text}");
+}
