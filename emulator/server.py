@@ -53,6 +53,9 @@ in a value replaced by the user's number) straight into a pool, for large pools;
 "disabled_every": K every K-th user is disabled, with "groups": {"name": K} every K-th user is a
 member of that (existing) group.
 
+AssumeRole of a text that is not a role ARN (`arn:aws:iam::<12 digits>:role/NAME`) is refused with
+AccessDenied, as STS refuses it (moto would act as that "role" in its default account).
+
 Stricter than the live service on purpose: any cognito-idp request that carries
 ``UnusedAccountValidityDays`` (deprecated; the live API rejects it next to
 ``PasswordPolicy.TemporaryPasswordValidityDays``, and other tooling reports it rejected whenever
@@ -426,6 +429,15 @@ def api_error(start_response, status, code, message):
     return json_response(start_response, status, {"__type": code, "message": message}, [("x-amzn-ErrorType", code)])
 
 
+def sts_error(start_response, code, message):
+    """An error as STS (awsQuery) answers it: XML, 403."""
+    body = (f"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
+            f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+            f"</ErrorResponse>").encode()
+    start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class Bucket:
     """A token bucket: `rate` tokens a second, holding at most one second's worth."""
 
@@ -623,6 +635,12 @@ class Emulator:
             return api_error(start_response, "500 Internal Server Error", "InternalErrorException", "Injected server error.")
         if app and self.recorder.throttled(app, action):
             return api_error(start_response, "400 Bad Request", "TooManyRequestsException", "Too many requests")
+        if action == "AssumeRole":
+            role = parse_qs(raw.decode("utf-8", errors="replace")).get("RoleArn", [""])[0]
+            if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):
+                # moto assumes any text as a role (in its default account); STS refuses it.
+                return sts_error(start_response, "AccessDenied",
+                                 f"User: arn:aws:iam::123456789012:user/moto is not authorized to perform: sts:AssumeRole on resource: {role}")
         if target.startswith(TARGET_PREFIX):
             try:
                 request = json.loads(raw or b"{}")

@@ -354,12 +354,15 @@ fn run_target(
         let identity = runbook.ctx.target().clone();
         row.region = identity.region.clone().unwrap_or_default();
         let Some(account) = identity.account.clone() else {
+            let why = identity.unknown.unwrap_or_default();
+            let message = match (&target_role(&runbook), sts_error(&why)) {
+                (Some(arn), Some((code, text))) => {
+                    format!("cannot assume role {arn}: {code}: {text}")
+                }
+                _ => format!("cannot act as {}: {why}", identity.source),
+            };
             return Err(Error::Runtime {
-                message: format!(
-                    "cannot act as {}: {}",
-                    identity.source,
-                    identity.unknown.unwrap_or_default()
-                ),
+                message,
                 location: None,
             });
         };
@@ -380,6 +383,27 @@ fn run_target(
     }
     row.time = started.elapsed();
     row
+}
+
+/// The role a target's runbook acts as, if any.
+fn target_role(runbook: &Runbook) -> Option<String> {
+    runbook
+        .ctx
+        .clients
+        .settings()
+        .role
+        .as_ref()
+        .map(|r| r.arn.clone())
+}
+
+/// The STS error inside a credentials failure (`code: "AccessDenied", message: "…"`).
+fn sts_error(text: &str) -> Option<(String, String)> {
+    let quoted = |key: &str| {
+        let start = text.find(&format!("{key}: \""))? + key.len() + 3;
+        let end = text[start..].find('"')? + start;
+        Some(text[start..end].to_string())
+    };
+    Some((quoted("code")?, quoted("message")?))
 }
 
 /// An error's first line, without its `error: `.
@@ -406,6 +430,10 @@ fn table(rows: &[Row]) -> String {
                 or_dash(&r.region),
                 match &r.outcome {
                     Outcome::Ok => "ok".into(),
+                    // The whole reason is on the target's lines above.
+                    Outcome::Failed(why) if why.chars().count() > 80 => {
+                        format!("failed: {}…", why.chars().take(79).collect::<String>())
+                    }
                     Outcome::Failed(why) => format!("failed: {why}"),
                     Outcome::Skipped => "skipped".into(),
                 },

@@ -17,17 +17,8 @@ impl Setup {
     fn new(extra: &str, dev_vars: &str) -> Self {
         let dir = temp_dir();
         let prefix = unique("fleet");
-        std::fs::write(dir.join("config"), "[profile dev]\nregion = ca-central-1\n")
-            .expect("write");
-        std::fs::write(
-            dir.join("credentials"),
-            "[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-        )
-        .expect("write");
-        std::fs::write(
-            dir.join("fleet.toml"),
-            format!(
-                r#"{extra}
+        let fleet = format!(
+            r#"{extra}
 [[target]]
 name = "dev"
 profile = "dev"
@@ -46,19 +37,25 @@ external_id = "ops-2026"
 region = "sa-east-1"
 vars = {{ pool_name = "{prefix}-prod" }}
 "#
+        );
+        for (name, text) in [
+            ("config", "[profile dev]\nregion = ca-central-1\n"),
+            (
+                "credentials",
+                "[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
             ),
-        )
-        .expect("write");
-        std::fs::write(
-            dir.join("pool.rhai"),
-            "if param(\"fail\", \"no\") == \"yes\" { throw \"this target fails\"; }\nlet id = cognito::create_user_pool(param(\"pool_name\")).UserPool.Id;\nprint(`made ${param(\"pool_name\")} in ${account_id()} ${region()}`);\n",
-        )
-        .expect("write");
-        std::fs::write(
-            dir.join("list.rhai"),
-            "let mine = cognito::list_user_pools().UserPools.map(|p| p.Name).filter(|n| n.starts_with(param(\"prefix\")));\nprint(`sees ${to_json(mine)}`);\n",
-        )
-        .expect("write");
+            ("fleet.toml", &fleet),
+            (
+                "pool.rhai",
+                "if param(\"fail\", \"no\") == \"yes\" { throw \"this target fails\"; }\nlet id = cognito::create_user_pool(param(\"pool_name\")).UserPool.Id;\nprint(`made ${param(\"pool_name\")} in ${account_id()} ${region()}`);\n",
+            ),
+            (
+                "list.rhai",
+                "let mine = cognito::list_user_pools().UserPools.map(|p| p.Name).filter(|n| n.starts_with(param(\"prefix\")));\nprint(`sees ${to_json(mine)}`);\n",
+            ),
+        ] {
+            std::fs::write(dir.join(name), text).expect("write");
+        }
         Setup { dir, prefix }
     }
 
@@ -73,16 +70,8 @@ vars = {{ pool_name = "{prefix}-prod" }}
 
     /// What each target's account and region holds of this test's pools: `[target] sees […]`.
     fn seen(&self, journals: &str) -> Vec<String> {
-        let out = self.runbook(&[
-            "run",
-            "list.rhai",
-            "--targets",
-            "fleet.toml",
-            "--journal-dir",
-            journals,
-            "--var",
-            &format!("prefix={}", self.prefix),
-        ]);
+        let prefix = format!("prefix={}", self.prefix);
+        let out = self.fleet("list.rhai", journals, &["--var", &prefix]);
         let mut lines: Vec<String> = ok(&out)
             .lines()
             .filter(|l| l.contains(" sees "))
@@ -92,10 +81,27 @@ vars = {{ pool_name = "{prefix}-prod" }}
         lines
     }
 
+    /// `runbook run SCRIPT --targets fleet.toml --journal-dir JOURNALS ARGS…`.
+    fn fleet(&self, script: &str, journals: &str, args: &[&str]) -> Output {
+        let mut all = vec![
+            "run",
+            script,
+            "--targets",
+            "fleet.toml",
+            "--journal-dir",
+            journals,
+        ];
+        all.extend_from_slice(args);
+        self.runbook(&all)
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 }
+
+/// What `seen` shows of accounts holding none of the test's pools.
+const NOTHING: [&str; 3] = ["[dev] sees []", "[prod] sees []", "[stage] sees []"];
 
 fn table_row<'a>(text: &'a str, target: &str) -> Vec<&'a str> {
     text.lines()
@@ -110,15 +116,7 @@ fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
     let setup = Setup::new("max_concurrency = 3", "");
     let p = &setup.prefix;
     // A dry run plans every target and writes nowhere.
-    let out = setup.runbook(&[
-        "run",
-        "pool.rhai",
-        "--targets",
-        "fleet.toml",
-        "--dry-run",
-        "--journal-dir",
-        "plan",
-    ]);
+    let out = setup.fleet("pool.rhai", "plan", &["--dry-run"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     for (target, pool) in [("dev", "dev"), ("stage", "stage"), ("prod", "prod")] {
@@ -135,20 +133,10 @@ fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
             "{err}"
         );
     }
-    assert_eq!(
-        setup.seen("seen0"),
-        ["[dev] sees []", "[prod] sees []", "[stage] sees []"]
-    );
+    assert_eq!(setup.seen("seen0"), NOTHING);
 
     // The run: each pool in its own account and region.
-    let out = setup.runbook(&[
-        "run",
-        "pool.rhai",
-        "--targets",
-        "fleet.toml",
-        "--journal-dir",
-        "run",
-    ]);
+    let out = setup.fleet("pool.rhai", "run", &[]);
     let text = ok(&out);
     assert!(
         text.contains(&format!("[dev] made {p}-dev in 123456789012 ca-central-1")),
@@ -207,23 +195,13 @@ fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
         ["prod", "222222222222", "sa-east-1", "ok"],
         "{text}"
     );
-    assert_eq!(
-        setup.seen("seen2"),
-        ["[dev] sees []", "[prod] sees []", "[stage] sees []"]
-    );
+    assert_eq!(setup.seen("seen2"), NOTHING);
 }
 
 #[test]
 fn past_max_errors_the_targets_not_started_are_skipped() {
     let setup = Setup::new("max_concurrency = 1\nmax_errors = 0", ", fail = \"yes\"");
-    let out = setup.runbook(&[
-        "run",
-        "pool.rhai",
-        "--targets",
-        "fleet.toml",
-        "--journal-dir",
-        "j",
-    ]);
+    let out = setup.fleet("pool.rhai", "j", &[]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert_eq!(
@@ -246,21 +224,9 @@ fn past_max_errors_the_targets_not_started_are_skipped() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(
-        setup.seen("seen"),
-        ["[dev] sees []", "[prod] sees []", "[stage] sees []"]
-    );
+    assert_eq!(setup.seen("seen"), NOTHING);
     // Tolerating one failure, the others run.
-    let out = setup.runbook(&[
-        "run",
-        "pool.rhai",
-        "--targets",
-        "fleet.toml",
-        "--journal-dir",
-        "k",
-        "--max-errors",
-        "1",
-    ]);
+    let out = setup.fleet("pool.rhai", "k", &["--max-errors", "1"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert_eq!(table_row(&text, "stage")[3], "ok", "{text}");
@@ -270,16 +236,7 @@ fn past_max_errors_the_targets_not_started_are_skipped() {
 #[test]
 fn a_shard_or_only_takes_its_targets() {
     let setup = Setup::new("", "");
-    let out = setup.runbook(&[
-        "run",
-        "pool.rhai",
-        "--targets",
-        "fleet.toml",
-        "--journal-dir",
-        "s",
-        "--shard",
-        "2/3",
-    ]);
+    let out = setup.fleet("pool.rhai", "s", &["--shard", "2/3"]);
     let text = ok(&out);
     assert!(text.contains("[stage] made"), "{text}");
     assert!(
@@ -288,18 +245,16 @@ fn a_shard_or_only_takes_its_targets() {
     );
     assert_eq!(table_row(&text, "stage")[3], "ok");
     assert!(table_row(&text, "dev").is_empty(), "{text}");
-    let out = setup.runbook(&[
-        "run",
+    let out = setup.fleet(
         "list.rhai",
-        "--targets",
-        "fleet.toml",
-        "--journal-dir",
         "o",
-        "--only",
-        "prod,dev",
-        "--var",
-        &format!("prefix={}", setup.prefix),
-    ]);
+        &[
+            "--only",
+            "prod,dev",
+            "--var",
+            &format!("prefix={}", setup.prefix),
+        ],
+    );
     let text = ok(&out);
     assert!(
         text.contains("[prod] sees []") && text.contains("[dev] sees []"),
@@ -381,4 +336,76 @@ fn a_local_fleet_gives_every_target_an_account_of_its_own() {
     assert!(accounts.contains("333333333333"), "{text}");
     // Each account holds only its own pool.
     assert_eq!(text.matches(" has 1").count(), 3, "{text}");
+}
+
+#[test]
+fn a_role_that_cannot_be_assumed_fails_its_target_only() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("fleet.toml"),
+        "max_errors = 1\n[[target]]\nname = \"typo\"\nrole_arn = \"arn:aws:iam::12345:role/Ops\"\nregion = \"us-east-2\"\n[[target]]\nname = \"fine\"\nregion = \"us-east-2\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("who.rhai"), "print(account_id());\n").expect("write");
+    let out = runbook()
+        .current_dir(&dir)
+        .args([
+            "run",
+            "who.rhai",
+            "--targets",
+            "fleet.toml",
+            "--journal-dir",
+            "j",
+        ])
+        .output()
+        .expect("runs");
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}{err}");
+    assert!(
+        err.contains(
+            "[typo] error: cannot assume role arn:aws:iam::12345:role/Ops: AccessDenied: "
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        table_row(&text, "typo")[..4],
+        ["typo", "-", "us-east-2", "failed:"],
+        "{text}"
+    );
+    assert_eq!(table_row(&text, "fine")[3], "ok", "{text}");
+    assert!(text.contains("[fine] 123456789012"), "{text}");
+}
+
+#[test]
+fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
+    let dir = temp_dir();
+    let prefix = unique("confirm");
+    std::fs::write(
+        dir.join("fleet.toml"),
+        format!("[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("cycle.rhai"),
+        "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\ncognito::delete_user_pool(id);\nprint(\"deleted\");\n",
+    )
+    .expect("write");
+    let d = dir.display();
+    let (code, screen) = on_a_terminal(
+        &format!("run {d}/cycle.rhai --targets {d}/fleet.toml --journal-dir {d}/j"),
+        &[(2500, "y\r")],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(
+        screen
+            .matches("cognito::delete_user_pool on the fleet's 2 targets (a, b): go ahead on all of them?")
+            .count(),
+        1,
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[a] deleted") && screen.contains("[b] deleted"),
+        "{screen}"
+    );
 }
