@@ -651,6 +651,7 @@ impl Context {
         Target {
             region: self.runtime.block_on(self.clients.region()).ok(),
             source: settings.credential_source(),
+            external_id: settings.role.as_ref().and_then(|r| r.external_id.clone()),
             endpoint: settings
                 .endpoint_url
                 .as_deref()

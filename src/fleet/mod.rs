@@ -225,7 +225,7 @@ pub fn settings_of_run(target: &crate::safety::target::Target, base: &Settings) 
         }
         settings.role = Some(AssumedRole {
             arn: arn.to_string(),
-            external_id: None,
+            external_id: target.external_id.clone(),
             session_name: session_name(Path::new("revert")),
         });
     } else if let Some(profile) = source.strip_prefix("profile ")

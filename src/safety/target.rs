@@ -16,9 +16,13 @@ pub struct Target {
     pub account: Option<String>,
     pub arn: Option<String>,
     pub region: Option<String>,
-    /// `profile NAME`, `env` (credentials from the environment), or `local emulator`.
+    /// `profile NAME`, `env` (credentials from the environment), or `local emulator`; `role
+    /// ARN (from …)` for a role assumed from them.
     #[serde(rename = "credentials")]
     pub source: String,
+    /// The external id the role was assumed with (so a revert assumes it again the same way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// The endpoint, when it is not AWS's.
     pub endpoint: Option<String>,
     /// Why the account is unknown, when it is.

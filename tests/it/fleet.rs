@@ -182,6 +182,8 @@ fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
         journal.contains("role arn:aws:iam::111111111111:role/RunbookOps"),
         "{journal}"
     );
+    let prod = std::fs::read_to_string(setup.path("run/prod.jsonl")).expect("journal");
+    assert!(prod.contains("\"external_id\":\"ops-2026\""), "{prod}");
 
     // `journal DIR` shows the fleet's runs; `revert DIR` undoes every one where it ran.
     let shown = ok(&setup.runbook(&["journal", "run"]));
