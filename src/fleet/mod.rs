@@ -292,7 +292,10 @@ fn settings_for(target: &Target, base: &Settings, session: &str) -> Settings {
         (None, false) => None,
     };
     Settings {
-        profile: target.profile.clone().or_else(|| base.profile.clone()),
+        // The emulator's credentials stand in for every profile (`--local`).
+        profile: (!base.dummy_credentials)
+            .then(|| target.profile.clone().or_else(|| base.profile.clone()))
+            .flatten(),
         role: role_arn.map(|arn| AssumedRole {
             arn,
             external_id: target.external_id.clone(),
