@@ -47,13 +47,8 @@ fn fleet(dir: &std::path::Path, json: bool) -> Result<(), Error> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let lines = journal::read(&path).map_err(Error::Usage)?;
-        let target = lines
-            .iter()
-            .rev()
-            .find_map(|l| match l {
-                journal::Line::Run(run) => Some(run.target.describe()),
-                _ => None,
-            })
+        let target = journal::last_run(&lines)
+            .map(|run| run.target.describe())
             .unwrap_or_default();
         let rows = if json {
             journal::read_text(&path).map_err(Error::Usage)?

@@ -114,12 +114,7 @@ fn revert_fleet(
         let started = std::time::Instant::now();
         let run = journal::read(&path)
             .ok()
-            .and_then(|lines| {
-                lines.into_iter().rev().find_map(|l| match l {
-                    Line::Run(run) => Some(run),
-                    _ => None,
-                })
-            })
+            .and_then(|lines| journal::last_run(&lines).cloned())
             .unwrap_or_default();
         let settings = crate::fleet::settings_of_run(&run.target, base);
         let mut row = crate::fleet::Row {
@@ -134,14 +129,7 @@ fn revert_fleet(
             Ok(ctx) => row.writes = ctx.writes(),
             Err(e) => {
                 crate::say!("{e}");
-                row.outcome = crate::fleet::Outcome::Failed(
-                    e.to_string()
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .trim_start_matches("error: ")
-                        .to_string(),
-                );
+                row.outcome = crate::fleet::Outcome::Failed(crate::fleet::first_line(&e));
             }
         }
         row.time = started.elapsed();

@@ -382,7 +382,7 @@ fn run_target(
     })();
     if let Err(e) = result {
         crate::say!("{e}");
-        row.outcome = Outcome::Failed(first_line(&e.to_string()));
+        row.outcome = Outcome::Failed(first_line(&e));
     }
     row.time = started.elapsed();
     row
@@ -409,8 +409,9 @@ fn sts_error(text: &str) -> Option<(String, String)> {
     Some((quoted("code")?, quoted("message")?))
 }
 
-/// An error's first line, without its `error: `.
-fn first_line(text: &str) -> String {
+/// An error's first line, without its `error: `: a table's outcome.
+pub fn first_line(e: &Error) -> String {
+    let text = e.to_string();
     let line = text.lines().next().unwrap_or_default();
     line.strip_prefix("error: ").unwrap_or(line).to_string()
 }

@@ -192,6 +192,14 @@ pub fn default_path(runbook: &Path) -> Option<PathBuf> {
     Some(default_dir()?.join(format!("{stamp}-{name}.jsonl")))
 }
 
+/// The last run a journal holds (a journal appended to holds several), if any.
+pub fn last_run(lines: &[Line]) -> Option<&Run> {
+    lines.iter().rev().find_map(|l| match l {
+        Line::Run(run) => Some(run),
+        _ => None,
+    })
+}
+
 /// Where a fleet run keeps its journals by default: a directory of its own beside the other
 /// journals, `<UTC time>-<name>/`, one `<target>.jsonl` per target.
 pub fn default_fleet_dir(runbook: &Path) -> Option<PathBuf> {

@@ -352,3 +352,41 @@ fn help_and_ops_document_every_option() {
     // The exact name is shown alone.
     assert!(!help.contains("get_signing_certificate"), "{help}");
 }
+
+#[test]
+fn an_email_as_username_pool_signs_in_by_email_with_a_secret_client() {
+    // The service knows the user by a UUID: SECRET_HASH is made with the email to start, with
+    // USER_ID_FOR_SRP for the answers.
+    let out = runbook()
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let pool = cognito::create_user_pool(#{{ PoolName: "{}", UsernameAttributes: ["email"] }}).UserPool.Id;
+let client = cognito::create_user_pool_client(pool, "app", #{{ GenerateSecret: true }}).UserPoolClient.ClientId;
+print(client);
+cognito::admin_create_user(pool, "ann@example.com", #{{ TemporaryPassword: "Temp#Pass1word", MessageAction: "SUPPRESS" }});
+print(to_json(cognito::sign_in(pool, client, "ann@example.com", "Temp#Pass1word", #{{ NewPassword: "Ann#New1password" }}).Challenges));
+let r = cognito::sign_in(pool, client, "ann@example.com", "Ann#New1password");
+print(cognito::get_user(#{{ AccessToken: r.AuthenticationResult.AccessToken }}).UserAttributes.filter(|a| a.Name == "email")[0].Value);
+cognito::delete_user_pool(pool);"#,
+            unique("emailsignin")
+        )))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "[\"PASSWORD_VERIFIER\",\"NEW_PASSWORD_REQUIRED\"]",
+            "ann@example.com"
+        ],
+        "{text}"
+    );
+    let log = checks(lines[0]);
+    assert!(log.iter().all(|(_, ok)| *ok), "{log:?}");
+    assert_eq!(
+        log.iter().filter(|(c, _)| c == "secret_hash").count(),
+        5,
+        "{log:?}"
+    );
+}
