@@ -16,6 +16,8 @@ its WSGI app and adds them as the Cognito developer guide describes them:
 * the file is read as the guide formats it: no quoting, `\,` is a comma inside a value,
   values are trimmed; a header that is not the pool's fails the job, a bad row fails its user,
   a user that already exists is skipped;
+* jobs act in the account of the request's credentials (an assumed role's keys act in the
+  role's account, as moto decides for its own services), so a fleet rehearses imports per account;
 * each job writes one CloudWatch Logs event per row to moto's logs, where Cognito writes them
   (group ``/aws/cognito/userpools/<pool id>/<pool name>``, stream ``<job id>/<job name>``):
   ``[SUCCEEDED] Line Number 2 - The import succeeded.``, ``[SKIPPED] …``, ``[FAILED] Line Number
@@ -84,6 +86,7 @@ from werkzeug.serving import make_server
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import JsonRESTError
+from moto.iam.models import get_account_id_from
 
 from auth import Auth, AuthError
 from moto.logs.models import logs_backends
@@ -395,6 +398,13 @@ def s3_error(code, message):
     return f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'.encode()
 
 
+def account_of(environ):
+    """The account a request acts in: its access key's (an assumed role's keys act in the role's
+    account, as moto itself decides), else moto's default account."""
+    key = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return get_account_id_from(key.group(1)) if key else DEFAULT_ACCOUNT_ID
+
+
 def region_of(environ):
     auth = environ.get("HTTP_AUTHORIZATION", "")
     m = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", auth)
@@ -554,7 +564,12 @@ class Emulator:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             seed = json.loads(environ["wsgi.input"].read(length) or b"{}")
             pool_id = seed["pool_id"]
-            pool = cognitoidp_backends[DEFAULT_ACCOUNT_ID][pool_id.split("_")[0]].describe_user_pool(pool_id)
+            pool = next(
+                backend.user_pools[pool_id]
+                for account_backends in list(cognitoidp_backends.values())
+                for region, backend in list(account_backends.items())
+                if region == pool_id.split("_")[0] and pool_id in backend.user_pools
+            )
             prefix = seed.get("prefix", "u")
             extra = seed.get("attributes", [])
             for i in range(int(seed["count"])):
@@ -671,7 +686,7 @@ class Emulator:
         try:
             body = json.loads(raw or b"{}")
             base_url = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
-            result = self.jobs.handle(action, DEFAULT_ACCOUNT_ID, region_of(environ), body, base_url)
+            result = self.jobs.handle(action, account_of(environ), region_of(environ), body, base_url)
         except ApiError as e:
             return api_error(start_response, f"{e.status} Bad Request", e.code, e.message)
         return json_response(start_response, "200 OK", result)

@@ -411,3 +411,47 @@ fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_local_fleet_rehearses_an_import_in_each_account() {
+    // Import jobs act in the account of the request's credentials: an assumed role's.
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("fleet.toml"),
+        "max_concurrency = 2\n[[target]]\nname = \"derived\"\nregion = \"eu-central-1\"\n[[target]]\nname = \"named\"\nrole_arn = \"arn:aws:iam::555555555555:role/Ops\"\nregion = \"eu-central-1\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("import.rhai"),
+        "let pool = cognito::create_user_pool(#{ PoolName: \"imported\", AutoVerifiedAttributes: [\"email\"] }).UserPool.Id;\nlet r = cognito::import_users(pool, param(\"csv\"), #{ CloudWatchLogsRoleArn: `arn:aws:iam::${account_id()}:role/Import` });\nprint(`imported ${r.ImportedUsers} into ${account_id()}, which has ${cognito::list_users(pool).Users.len()}`);\n",
+    )
+    .expect("write");
+    let csv = repo().join("tests/fixtures/csv/seed.csv");
+    let out = bare()
+        .current_dir(&dir)
+        .args([
+            "--local",
+            "run",
+            "import.rhai",
+            "--targets",
+            "fleet.toml",
+            "--journal-dir",
+            "j",
+        ])
+        .arg("--var")
+        .arg(format!("csv={}", csv.display()))
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    let rows = std::fs::read_to_string(&csv).expect("csv").lines().count() - 1;
+    assert!(
+        text.contains(&format!(
+            "[named] imported {rows} into 555555555555, which has {rows}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("[derived] imported {rows} into 9")),
+        "{text}"
+    );
+}
