@@ -100,6 +100,15 @@ vars = {{ pool_name = "{prefix}-prod" }}
     }
 }
 
+/// A fresh directory holding `files` (name, text).
+fn dir_with(files: &[(&str, &str)]) -> PathBuf {
+    let dir = temp_dir();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    dir
+}
+
 /// What `seen` shows of accounts holding none of the test's pools.
 const NOTHING: [&str; 3] = ["[dev] sees []", "[prod] sees []", "[stage] sees []"];
 
@@ -305,17 +314,16 @@ fn a_bad_fleet_file_is_refused_before_any_target_runs() {
 
 #[test]
 fn a_local_fleet_gives_every_target_an_account_of_its_own() {
-    let dir = temp_dir();
-    std::fs::write(
-        dir.join("fleet.toml"),
-        "max_concurrency = 2\n[[target]]\nname = \"one\"\nregion = \"us-east-1\"\n[[target]]\nname = \"two\"\nregion = \"us-east-1\"\n[[target]]\nname = \"three\"\nrole_arn = \"arn:aws:iam::333333333333:role/Ops\"\nregion = \"us-east-1\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("pools.rhai"),
-        "cognito::create_user_pool(\"same-name\");\nprint(`${account_id()} has ${cognito::list_user_pools().UserPools.len()}`);\n",
-    )
-    .expect("write");
+    let dir = dir_with(&[
+        (
+            "fleet.toml",
+            "max_concurrency = 2\n[[target]]\nname = \"one\"\nregion = \"us-east-1\"\n[[target]]\nname = \"two\"\nregion = \"us-east-1\"\n[[target]]\nname = \"three\"\nrole_arn = \"arn:aws:iam::333333333333:role/Ops\"\nregion = \"us-east-1\"\n",
+        ),
+        (
+            "pools.rhai",
+            "cognito::create_user_pool(\"same-name\");\nprint(`${account_id()} has ${cognito::list_user_pools().UserPools.len()}`);\n",
+        ),
+    ]);
     let out = bare()
         .current_dir(&dir)
         .args([
@@ -342,13 +350,13 @@ fn a_local_fleet_gives_every_target_an_account_of_its_own() {
 
 #[test]
 fn a_role_that_cannot_be_assumed_fails_its_target_only() {
-    let dir = temp_dir();
-    std::fs::write(
-        dir.join("fleet.toml"),
-        "max_errors = 1\n[[target]]\nname = \"typo\"\nrole_arn = \"arn:aws:iam::12345:role/Ops\"\nregion = \"us-east-2\"\n[[target]]\nname = \"fine\"\nregion = \"us-east-2\"\n",
-    )
-    .expect("write");
-    std::fs::write(dir.join("who.rhai"), "print(account_id());\n").expect("write");
+    let dir = dir_with(&[
+        (
+            "fleet.toml",
+            "max_errors = 1\n[[target]]\nname = \"typo\"\nrole_arn = \"arn:aws:iam::12345:role/Ops\"\nregion = \"us-east-2\"\n[[target]]\nname = \"fine\"\nregion = \"us-east-2\"\n",
+        ),
+        ("who.rhai", "print(account_id());\n"),
+    ]);
     let out = runbook()
         .current_dir(&dir)
         .args([
@@ -380,18 +388,17 @@ fn a_role_that_cannot_be_assumed_fails_its_target_only() {
 
 #[test]
 fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
-    let dir = temp_dir();
     let prefix = unique("confirm");
-    std::fs::write(
-        dir.join("fleet.toml"),
-        format!("[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"),
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("cycle.rhai"),
-        "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\ncognito::delete_user_pool(id);\nprint(\"deleted\");\n",
-    )
-    .expect("write");
+    let fleet = format!(
+        "[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"
+    );
+    let dir = dir_with(&[
+        ("fleet.toml", &fleet),
+        (
+            "cycle.rhai",
+            "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\ncognito::delete_user_pool(id);\nprint(\"deleted\");\n",
+        ),
+    ]);
     let d = dir.display();
     let (code, screen) = on_a_terminal(
         &format!("run {d}/cycle.rhai --targets {d}/fleet.toml --journal-dir {d}/j"),
@@ -415,17 +422,16 @@ fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
 #[test]
 fn a_local_fleet_rehearses_an_import_in_each_account() {
     // Import jobs act in the account of the request's credentials: an assumed role's.
-    let dir = temp_dir();
-    std::fs::write(
-        dir.join("fleet.toml"),
-        "max_concurrency = 2\n[[target]]\nname = \"derived\"\nregion = \"eu-central-1\"\n[[target]]\nname = \"named\"\nrole_arn = \"arn:aws:iam::555555555555:role/Ops\"\nregion = \"eu-central-1\"\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("import.rhai"),
-        "let pool = cognito::create_user_pool(#{ PoolName: \"imported\", AutoVerifiedAttributes: [\"email\"] }).UserPool.Id;\nlet r = cognito::import_users(pool, param(\"csv\"), #{ CloudWatchLogsRoleArn: `arn:aws:iam::${account_id()}:role/Import` });\nprint(`imported ${r.ImportedUsers} into ${account_id()}, which has ${cognito::list_users(pool).Users.len()}`);\n",
-    )
-    .expect("write");
+    let dir = dir_with(&[
+        (
+            "fleet.toml",
+            "max_concurrency = 2\n[[target]]\nname = \"derived\"\nregion = \"eu-central-1\"\n[[target]]\nname = \"named\"\nrole_arn = \"arn:aws:iam::555555555555:role/Ops\"\nregion = \"eu-central-1\"\n",
+        ),
+        (
+            "import.rhai",
+            "let pool = cognito::create_user_pool(#{ PoolName: \"imported\", AutoVerifiedAttributes: [\"email\"] }).UserPool.Id;\nlet r = cognito::import_users(pool, param(\"csv\"), #{ CloudWatchLogsRoleArn: `arn:aws:iam::${account_id()}:role/Import` });\nprint(`imported ${r.ImportedUsers} into ${account_id()}, which has ${cognito::list_users(pool).Users.len()}`);\n",
+        ),
+    ]);
     let csv = repo().join("tests/fixtures/csv/seed.csv");
     let out = bare()
         .current_dir(&dir)
