@@ -16,8 +16,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-BINARY = os.path.join(ROOT, "target", "release", "runbook")
+import emulator
+from emulator import RUNBOOK as BINARY
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 500_000
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 HEADER = ("name,given_name,family_name,middle_name,nickname,preferred_username,profile,picture,website,"
@@ -47,12 +47,9 @@ def main():
     generate(csv_path, ROWS)
     size = os.path.getsize(csv_path)
 
-    emulator = subprocess.Popen(
-        [os.path.join(ROOT, "target", "release", "runbook"), "emulator", "--port", "0"],
-        stdout=subprocess.PIPE, text=True)
+    proc, url = emulator.start()
     try:
-        url = emulator.stdout.readline().strip().split("=", 1)[1]
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1")
+        env = emulator.env()
         script = os.path.join(tmp, "pool.rhai")
         with open(script, "w") as f:
             f.write('print(cognito::create_user_pool("bench", #{ AutoVerifiedAttributes: ["email"] }).UserPool.Id);\n')
@@ -68,8 +65,8 @@ def main():
             walls.append(time.perf_counter() - start)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     finally:
-        emulator.terminate()
-        emulator.wait()
+        proc.terminate()
+        proc.wait()
         os.remove(csv_path)
     print(f"runbook csv validate: {ROWS} rows, 21 columns, {size / 1e6:.1f} MB, {RUNS} runs: "
           f"median {statistics.median(walls):.3f} s, min {min(walls):.3f} s, "

@@ -16,25 +16,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNBOOK = os.path.join(ROOT, "target", "release", "runbook")
+import emulator
+from emulator import RUNBOOK, post
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
     args = parser.parse_args()
-    emulator = subprocess.Popen(
-        [os.path.join(ROOT, "target", "release", "runbook"), "emulator", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    url = emulator.stdout.readline().strip().split("=", 1)[1]
+    proc, url = emulator.start()
     state = tempfile.mkdtemp(prefix="runbook-bench-")
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-               AWS_REGION="us-east-1", XDG_STATE_HOME=state,
-               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    env = emulator.env(state)
     try:
         for n in (args.users // 10, args.users):
             made = subprocess.run(
@@ -42,11 +35,9 @@ def main():
                  f'cognito::create_user_pool("export-{n}", #{{ AutoVerifiedAttributes: ["email"] }}).UserPool.Id'],
                 env=env, capture_output=True, text=True, check=True)
             pool = json.loads(made.stdout)
-            body = json.dumps({"pool_id": pool, "count": n, "attributes": [
+            post(url, "/_runbook/seed_users", {"pool_id": pool, "count": n, "attributes": [
                 {"Name": "email_verified", "Value": "true"},
-                {"Name": "name", "Value": "User {i}, Jr."}]}).encode()
-            urllib.request.urlopen(urllib.request.Request(
-                url + "/_runbook/seed_users", data=body, method="POST")).read()
+                {"Name": "name", "Value": "User {i}, Jr."}]})
             out = os.path.join(state, f"export-{n}.csv")
             started = time.monotonic()
             proc = subprocess.Popen(
@@ -61,7 +52,7 @@ def main():
             print(f"csv export of {n:>7} users: {rows} rows in {elapsed:6.1f} s, "
                   f"peak RSS {usage.ru_maxrss / 1024:.1f} MB")
     finally:
-        emulator.terminate()
+        proc.terminate()
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNBOOK = os.path.join(ROOT, "target", "release", "runbook")
+import emulator
+from emulator import ROOT, RUNBOOK, post
 
 # Category → (default requests per second, operations): src/aws/facts.rs's QUOTAS.
 QUOTAS = {
@@ -42,22 +42,13 @@ QUOTAS = {
 CATEGORY = {op: c for c, (_, ops) in QUOTAS.items() for op in ops}
 
 
-def post(url, path, payload):
-    urllib.request.urlopen(urllib.request.Request(
-        url + path, data=json.dumps(payload).encode(), method="POST")).read()
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=20_000)
     args = parser.parse_args()
-    emulator = subprocess.Popen([RUNBOOK, "emulator", "--port", "0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    url = emulator.stdout.readline().strip().split("=", 1)[1]
+    proc, url = emulator.start()
     state = tempfile.mkdtemp(prefix="runbook-bench-")
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-               AWS_REGION="us-east-1", XDG_STATE_HOME=state,
-               AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    env = emulator.env(state)
     try:
         setup = subprocess.run(
             [RUNBOOK, "--endpoint-url", url, "eval",
@@ -120,7 +111,7 @@ def main():
               f"job's processing {elapsed - job:.1f} s: {(elapsed - job) / bound:.2f}x the bound, "
               f"{(elapsed - job) / max(burst, 0.1):.2f}x the burst-credited one")
     finally:
-        emulator.terminate()
+        proc.terminate()
 
 
 if __name__ == "__main__":

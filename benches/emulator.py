@@ -1,0 +1,34 @@
+"""What the benchmarks share: the release binary, the bundled emulator started as a user starts
+it, its knobs, and an environment that points at it (imported by the scripts beside it)."""
+import json
+import os
+import subprocess
+import tempfile
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNBOOK = os.path.join(ROOT, "target", "release", "runbook")
+
+
+def start():
+    """`runbook emulator --port 0`: the process and the endpoint it prints."""
+    proc = subprocess.Popen([RUNBOOK, "emulator", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = proc.stdout.readline().strip().split("=", 1)[1]
+    return proc, url
+
+
+def post(url, path, body):
+    """POST a JSON body to one of the emulator's own routes (`/_runbook/faults`, …)."""
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST")
+    urllib.request.urlopen(req).read()
+
+
+def env(state=None, **extra):
+    """The environment for runbook (and boto3) against the emulator: test credentials, no AWS
+    config files, journals under `state` (a fresh directory by default)."""
+    e = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+             AWS_REGION="us-east-1", XDG_STATE_HOME=state or tempfile.mkdtemp(prefix="runbook-bench-"),
+             AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
+    e.update(extra)
+    return e
