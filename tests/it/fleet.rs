@@ -2,7 +2,7 @@
 //! act in accounts of their own.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 use crate::common::*;
 
@@ -98,6 +98,28 @@ vars = {{ pool_name = "{prefix}-prod" }}
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+}
+
+/// `CMD run SCRIPT --targets fleet.toml --journal-dir j ARGS…` in `dir`.
+fn run_fleet(mut cmd: Command, dir: &Path, script: &str, args: &[&str]) -> Output {
+    cmd.current_dir(dir)
+        .args([
+            "run",
+            script,
+            "--targets",
+            "fleet.toml",
+            "--journal-dir",
+            "j",
+        ])
+        .args(args);
+    cmd.output().expect("runs")
+}
+
+/// `runbook --local`: a fleet rehearsed on an emulator of its own.
+fn local() -> Command {
+    let mut cmd = bare();
+    cmd.arg("--local");
+    cmd
 }
 
 /// A fresh directory holding `files` (name, text).
@@ -324,19 +346,7 @@ fn a_local_fleet_gives_every_target_an_account_of_its_own() {
             "cognito::create_user_pool(\"same-name\");\nprint(`${account_id()} has ${cognito::list_user_pools().UserPools.len()}`);\n",
         ),
     ]);
-    let out = bare()
-        .current_dir(&dir)
-        .args([
-            "--local",
-            "run",
-            "pools.rhai",
-            "--targets",
-            "fleet.toml",
-            "--journal-dir",
-            "j",
-        ])
-        .output()
-        .expect("runs");
+    let out = run_fleet(local(), &dir, "pools.rhai", &[]);
     let text = ok(&out);
     let accounts: std::collections::BTreeSet<&str> = ["one", "two", "three"]
         .iter()
@@ -357,18 +367,7 @@ fn a_role_that_cannot_be_assumed_fails_its_target_only() {
         ),
         ("who.rhai", "print(account_id());\n"),
     ]);
-    let out = runbook()
-        .current_dir(&dir)
-        .args([
-            "run",
-            "who.rhai",
-            "--targets",
-            "fleet.toml",
-            "--journal-dir",
-            "j",
-        ])
-        .output()
-        .expect("runs");
+    let out = run_fleet(runbook(), &dir, "who.rhai", &[]);
     let (text, err) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(1), "{text}{err}");
     assert!(
@@ -433,21 +432,8 @@ fn a_local_fleet_rehearses_an_import_in_each_account() {
         ),
     ]);
     let csv = repo().join("tests/fixtures/csv/seed.csv");
-    let out = bare()
-        .current_dir(&dir)
-        .args([
-            "--local",
-            "run",
-            "import.rhai",
-            "--targets",
-            "fleet.toml",
-            "--journal-dir",
-            "j",
-        ])
-        .arg("--var")
-        .arg(format!("csv={}", csv.display()))
-        .output()
-        .expect("runs");
+    let var = format!("csv={}", csv.display());
+    let out = run_fleet(local(), &dir, "import.rhai", &["--var", &var]);
     let text = ok(&out);
     let rows = std::fs::read_to_string(&csv).expect("csv").lines().count() - 1;
     assert!(

@@ -47,6 +47,13 @@ fn untouched(victim: &Path) {
     assert_eq!(std::fs::read_to_string(victim).expect("read"), "precious\n");
 }
 
+/// `cmd` refuses to write through a planted link, and the link's target is untouched.
+#[track_caller]
+fn refuses_the_link(cmd: &mut std::process::Command, victim: &Path) {
+    refused(&cmd.output().expect("runs"), "symbolic link");
+    untouched(victim);
+}
+
 #[track_caller]
 fn refused(out: &std::process::Output, says: &str) -> String {
     let err = stderr(out);
@@ -80,40 +87,31 @@ fn a_planted_link_is_never_written_through() {
     }
     // csv export: the CSV, and its groups file beside it.
     let (victim, link) = planted(&dir, "users.csv");
-    let out = runbook()
-        .args(["csv", "export", "--pool", &pool, "--force", "--out"])
-        .arg(&link)
-        .output()
-        .expect("runs");
-    refused(&out, "symbolic link");
-    untouched(&victim);
+    refuses_the_link(
+        runbook()
+            .args(["csv", "export", "--pool", &pool, "--force", "--out"])
+            .arg(&link),
+        &victim,
+    );
     let (victim, _) = planted(&dir, "other.groups.json");
-    let out = runbook()
-        .args(["csv", "export", "--pool", &pool, "--force", "--out"])
-        .arg(dir.join("other.csv"))
-        .output()
-        .expect("runs");
-    refused(&out, "symbolic link");
-    untouched(&victim);
+    refuses_the_link(
+        runbook()
+            .args(["csv", "export", "--pool", &pool, "--force", "--out"])
+            .arg(dir.join("other.csv")),
+        &victim,
+    );
     // csv template --out, and the definition files.
     let (victim, link) = planted(&dir, "header.csv");
-    let out = runbook()
-        .args(["csv", "template", "--pool", &pool, "--force", "--out"])
-        .arg(&link)
-        .output()
-        .expect("runs");
-    refused(&out, "symbolic link");
-    untouched(&victim);
+    refuses_the_link(
+        runbook()
+            .args(["csv", "template", "--pool", &pool, "--force", "--out"])
+            .arg(&link),
+        &victim,
+    );
     let defs = dir.join("defs");
     std::fs::create_dir(&defs).expect("dir");
     let (victim, _) = planted(&defs, "cognito.d.rhai");
-    let out = bare()
-        .args(["definitions", "--force"])
-        .arg(&defs)
-        .output()
-        .expect("runs");
-    refused(&out, "symbolic link");
-    untouched(&victim);
+    refuses_the_link(bare().args(["definitions", "--force"]).arg(&defs), &victim);
     // A journal named like the runbook is refused too.
     let out = runbook()
         .args(["run", "--journal"])
