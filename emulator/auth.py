@@ -36,7 +36,7 @@ import secrets
 import struct
 import time
 
-from moto.cognitoidp.models import UserStatus, cognitoidp_backends
+from moto_internals import UserStatus, cognitoidp_backends
 
 N_HEX = (
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"

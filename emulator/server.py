@@ -83,14 +83,20 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
-from moto.cognitoidp.models import CognitoIdpUser, UserStatus, cognitoidp_backends
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.exceptions import JsonRESTError
-from moto.iam.models import get_account_id_from
-
 from auth import Auth, AuthError
-from moto.logs.models import logs_backends
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto_internals import (
+    DEFAULT_ACCOUNT_ID,
+    CognitoIdpUser,
+    DomainDispatcherApplication,
+    JsonRESTError,
+    UserStatus,
+    check_version,
+    cognitoidp_backends,
+    create_backend_app,
+    get_account_id_from,
+    logs_backends,
+    reset_all,
+)
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 UPLOAD_PATH = "/_runbook_import/"
@@ -538,8 +544,7 @@ class Emulator:
         path = environ.get("PATH_INFO", "")
         if path == "/_runbook/reset" and environ["REQUEST_METHOD"] == "POST":
             # A fresh, empty account (every service), as `runbook test` gives each test.
-            from moto.moto_api._internal.models import moto_api_backend
-            moto_api_backend.reset()
+            reset_all()
             self.jobs = ImportJobs()
             self.recorder = Recorder()
             self.auth = Auth()
@@ -710,6 +715,7 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    check_version()
     exit_with_parent()
     server = make_server("127.0.0.1", args.port, Emulator(), threaded=True)
     print(f"AWS_ENDPOINT_URL=http://127.0.0.1:{server.server_port}", flush=True)

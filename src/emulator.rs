@@ -15,6 +15,8 @@ use crate::error::Error;
 const SERVER_PY: &str = include_str!("../emulator/server.py");
 /// Sign-in as the service does it (SRP, SECRET_HASH, TOTP), imported by `server.py`.
 const AUTH_PY: &str = include_str!("../emulator/auth.py");
+/// The moto internals both use, in one module (and the moto versions they are tested with).
+const MOTO_INTERNALS_PY: &str = include_str!("../emulator/moto_internals.py");
 
 /// The credentials `--local` uses, and that `runbook emulator` says to use: any will do.
 pub const DUMMY_CREDENTIAL: &str = "runbook-local";
@@ -22,7 +24,7 @@ pub const DUMMY_CREDENTIAL: &str = "runbook-local";
 /// The region `--local` uses when none is given.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
-const INSTALL_HINT: &str = "the local emulator needs python3 with moto's server: install it with `pip install 'moto[server]'` (and python3 itself, e.g. `apt-get install python3 python3-pip`)";
+const INSTALL_HINT: &str = "the local emulator needs python3 with moto's server: install it with `pip install 'moto[server]>=5.2.1,<5.3'` (the versions it is tested with) (and python3 itself, e.g. `apt-get install python3 python3-pip`)";
 
 /// A running emulator; dropping it stops the process.
 pub struct Emulator {
@@ -60,7 +62,11 @@ fn write_server() -> Result<(tempfile::TempDir, PathBuf), Error> {
     let dir = crate::state::private_temp_dir("runbook-emulator-")
         .map_err(|e| Error::Emulator(format!("cannot create a temporary directory: {e}")))?;
     let script = dir.path().join("server.py");
-    for (name, text) in [("server.py", SERVER_PY), ("auth.py", AUTH_PY)] {
+    for (name, text) in [
+        ("server.py", SERVER_PY),
+        ("auth.py", AUTH_PY),
+        ("moto_internals.py", MOTO_INTERNALS_PY),
+    ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text)
             .map_err(|e| Error::Emulator(format!("cannot write {}: {e}", path.display())))?;

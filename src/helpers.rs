@@ -51,6 +51,8 @@ pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
     }
 }
 
+// Rhai's plugin macro unwraps the `&mut` first argument it has just type-checked itself.
+#[allow(clippy::unwrap_used)]
 #[export_module]
 mod global_helpers {
     use super::*;

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use rand::Rng;
+use rand::RngExt;
 use rand::seq::SliceRandom;
 use rhai::{Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
 

@@ -9,6 +9,8 @@
 
 use rhai::plugin::*;
 
+// Rhai's plugin macro unwraps the `&mut` first argument it has just type-checked itself.
+#[allow(clippy::unwrap_used)]
 #[export_module]
 pub mod secret_ops {
     use crate::value::Secret;

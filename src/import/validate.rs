@@ -924,7 +924,7 @@ mod tests {
     /// rows) never panic, and every problem names a line.
     #[test]
     fn arbitrary_input_never_panics() {
-        use rand::{Rng, SeedableRng};
+        use rand::{RngExt, SeedableRng};
         let alphabet: &[&[u8]] = &[
             b",",
             b"\\,",

@@ -423,7 +423,7 @@ fn local_without_moto_says_what_to_install() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("pip install 'moto[server]'"),
+        stderr(&out).contains("pip install 'moto[server]>=5.2.1,<5.3'"),
         "{}",
         stderr(&out)
     );
