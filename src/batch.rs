@@ -2,9 +2,10 @@
 //!
 //! `aws::batch("cognito::admin_create_user", requests, #{ concurrency: 8, rate: 50 })` runs one
 //! operation over many requests on the one tokio runtime, at most `concurrency` in flight. Every
-//! request is checked before the first is sent. Each goes through the same choke point as any
-//! call ([`Context::admit`] / [`Context::settle`]): planned in a dry run, journaled one line per
-//! request, a destructive operation confirmed once for the whole batch.
+//! request is checked before the first is sent. They go through the one call path any call takes
+//! ([`Context::dispatch`]): each admitted as a ticket, planned in a dry run, journaled one line
+//! per request; a destructive operation is confirmed once for the whole batch (once for the
+//! whole fleet in a fleet run).
 //!
 //! Pacing is adaptive. The batch starts limited by `concurrency` alone (and `rate`, a cap in
 //! requests per second, when given). On `TooManyRequestsException` / `LimitExceededException`
@@ -18,35 +19,21 @@
 //! `aws::each("cognito::list_users", #{ UserPoolId: p }, |user| …)` calls the closure for each
 //! item of each page, holding one page at a time, and returns how many there were.
 
-use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rhai::{
     Array, Dynamic, EvalAltResult, FnPtr, FuncRegistration, Map, Module, NativeCallContext,
 };
 
 use crate::aws::{self, AwsError, Operation, Request};
-use crate::context::{Action, Admitted, Context};
+use crate::context::dispatch::Lanes;
+use crate::context::pace::Pace;
+use crate::context::{Action, Context};
 use crate::engine::glue::throw;
-use crate::safety::confirm::{self, Policy};
 use crate::safety::interrupt;
-
-/// Codes that mean "slow down": the request was not processed.
-const THROTTLED: &[&str] = &[
-    "TooManyRequestsException",
-    "LimitExceededException",
-    "ThrottlingException",
-    "Throttling",
-    "RequestLimitExceeded",
-];
-
-/// How many attempts a request gets for failures other than throttling.
-const MAX_ATTEMPTS: u32 = 3;
 
 /// An operation named as in a script: `cognito::admin_create_user`.
 fn operation(name: &str) -> Result<&'static Operation, String> {
@@ -60,134 +47,6 @@ fn operation(name: &str) -> Result<&'static Operation, String> {
             .unwrap_or_default();
         format!("\"{name}\" is not an operation{hint}; name it as in a script, e.g. \"cognito::admin_create_user\"")
     })
-}
-
-/// The rate of requests. An operation in a Cognito quota category ([`facts::QUOTAS`]) starts
-/// at the category's default rate, shared by every batch of the category in this process (one
-/// budget per account and region, as the service counts it); one in none is unbounded until
-/// the service first throttles. Either way it then follows what the service accepts: +2% a
-/// second while nothing is throttled (an account whose quota was raised), cut to the accepted
-/// rate when something is — but never above a category's default when it is not adjustable,
-/// nor above the `rate` option.
-///
-/// [`facts::QUOTAS`]: crate::aws::facts::QUOTAS
-struct Pace {
-    cap: Option<f64>,
-    rate: Option<f64>,
-    next: Instant,
-    category: Option<&'static str>,
-    accepted: VecDeque<Instant>,
-    last_cut: Option<Instant>,
-    last_raise: Instant,
-}
-
-/// The next free slot of each quota category, shared by the batches of this process.
-fn category_slots()
--> std::sync::MutexGuard<'static, std::collections::HashMap<&'static str, Instant>> {
-    static SLOTS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<&'static str, Instant>>,
-    > = std::sync::OnceLock::new();
-    SLOTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl Pace {
-    fn new(cap: Option<f64>, quota: Option<&'static crate::aws::facts::Quota>) -> Self {
-        let cap = match quota {
-            Some(q) if !q.adjustable => Some(cap.map_or(q.rps, |c| c.min(q.rps))),
-            _ => cap,
-        };
-        Self {
-            // The operator's `rate` (their account's quota) first, else the category's default.
-            rate: cap.or(quota.map(|q| q.rps)),
-            cap,
-            next: Instant::now(),
-            category: quota.map(|q| q.category),
-            accepted: VecDeque::new(),
-            last_cut: None,
-            last_raise: Instant::now(),
-        }
-    }
-
-    fn current(&self) -> Option<f64> {
-        match (self.rate, self.cap) {
-            (Some(r), Some(c)) => Some(r.min(c)),
-            (r, c) => r.or(c),
-        }
-    }
-
-    /// Takes the next slot: of the category's shared budget, or this batch's own.
-    fn slot(&mut self, earliest: Instant, gap: Duration) -> Instant {
-        match self.category {
-            Some(category) => {
-                let mut slots = category_slots();
-                let next = slots.entry(category).or_insert(earliest);
-                let slot = (*next).max(earliest);
-                *next = slot + gap;
-                slot
-            }
-            None => {
-                let slot = self.next.max(earliest);
-                self.next = slot + gap;
-                slot
-            }
-        }
-    }
-
-    /// How long to wait before the next request may go.
-    fn turn(&mut self) -> Duration {
-        let now = Instant::now();
-        let Some(rate) = self.current() else {
-            return Duration::ZERO;
-        };
-        let slot = self.slot(now, Duration::from_secs_f64(1.0 / rate.max(0.1)));
-        slot - now
-    }
-
-    fn accepted(&mut self) {
-        let now = Instant::now();
-        self.accepted.push_back(now);
-        while self
-            .accepted
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
-        {
-            self.accepted.pop_front();
-        }
-        // Probe upward: +2% a second.
-        if let Some(rate) = &mut self.rate {
-            let dt = now.duration_since(self.last_raise).as_secs_f64();
-            *rate *= 1.0 + 0.02 * dt;
-        }
-        self.last_raise = now;
-    }
-
-    /// The service said slow down: go at what it accepted over the last second.
-    fn throttled(&mut self) {
-        let now = Instant::now();
-        if self
-            .last_cut
-            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(500))
-        {
-            return; // one cut per burst of throttles
-        }
-        self.last_cut = Some(now);
-        let measured = self.accepted.len() as f64;
-        let rate = match self.rate {
-            Some(r) => (measured * 0.98).min(r * 0.9),
-            None => measured * 0.98,
-        };
-        self.rate = Some(rate.max(1.0));
-        let gap = Duration::from_secs_f64(1.0 / rate.max(1.0));
-        match self.category {
-            Some(category) => {
-                category_slots().insert(category, now + gap);
-            }
-            None => self.next = now + gap,
-        }
-    }
 }
 
 /// What a batch shows while it runs.
@@ -382,7 +241,7 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
             .map_err(|e| invalid(format!("request [{i}]: {}", e.message)))?;
         request.sdk_retries = false;
         maps.push(map);
-        checked.push(Some(request));
+        checked.push(request);
     }
     if requests.is_empty() {
         return Ok(Array::new());
@@ -392,25 +251,21 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
     if op.api == "AdminCreateUser" {
         warn_default_email_sender(ctx, &maps);
     }
-    if class.destructive() && !ctx.dry_run() && !requests.is_empty() {
-        let go = match ctx.confirm_policy() {
-            Policy::Yes => true,
-            Policy::Refuse => false,
-            Policy::Ask => confirm::ask(&format!(
+    if class.destructive() && !ctx.dry_run() {
+        // Asked once for the whole batch (and in a fleet once for every target).
+        let decided = ctx.confirm_policy().decide(&function, || {
+            format!(
                 "{function} × {} in {}: go ahead?",
                 requests.len(),
                 ctx.target().describe()
-            )),
-        };
-        if !go {
+            )
+        });
+        if let Err(refusal) = decided {
             return Err(AwsError::local(
                 op.service,
                 op.api,
                 "Refused",
-                &format!(
-                    "{function} is destructive: the batch of {} was not confirmed and nothing was sent; pass --yes to allow it",
-                    requests.len()
-                ),
+                &refusal.message(&format!("the batch of {} {function}", requests.len())),
             ));
         }
     }
@@ -421,152 +276,32 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
             ..Action::of(op, m)
         })
         .collect();
-
+    let lanes = Lanes {
+        concurrency: opts.concurrency,
+        pace: Some(Pace::new(opts.rate, aws::facts::quota_of(&function))),
+        retries: true,
+    };
+    let mut meter = Meter::new(format!("aws::batch {function}"), actions.len());
     let total = actions.len();
-    let mut results: Vec<Option<Result<Dynamic, AwsError>>> = (0..total).map(|_| None).collect();
-    let mut queue: VecDeque<usize> = VecDeque::new();
-    for (i, action) in actions.iter().enumerate() {
-        match ctx.admit(action) {
-            Ok(Admitted::Send) => queue.push_back(i),
-            Ok(Admitted::Answered(value)) => results[i] = Some(Ok(value)),
-            Err(e) if e.code == aws::error::INTERRUPTED => return Err(e),
-            Err(e) => results[i] = Some(Err(e)),
-        }
-    }
-    let mut meter = Meter::new(format!("aws::batch {function}"), total);
-    let (mut throttles, mut errors) = (0usize, 0usize);
-    let mut done = results.iter().filter(|r| r.is_some()).count();
-    let mut attempts = vec![0u32; total];
-    let mut pace = Pace::new(opts.rate, aws::facts::quota_of(&function));
     let clients = &ctx.clients;
-    let mut stopped = None;
-    ctx.ready_to_record(&actions);
-    // Requests sent and not answered yet; after a signal and GRACE, abandoned.
-    let mut waiting: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
-    ctx.runtime.block_on(async {
-        let mut in_flight = FuturesUnordered::new();
-        let mut deadline = None;
-        loop {
-            while stopped.is_none() && in_flight.len() < opts.concurrency {
-                if let Some(signal) = interrupt::received() {
-                    stopped = Some(signal);
-                    break;
-                }
-                let Some(i) = queue.pop_front() else { break };
-                let wait = pace.turn();
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
-                }
-                let Some(request) = checked[i].as_ref().map(|r| Request {
-                    wire: r.wire.clone(),
-                    pagination: r.pagination,
-                    sdk_retries: false,
-                }) else {
-                    continue;
-                };
-                waiting.insert(i);
-                in_flight.push(async move {
-                    let started = Instant::now();
-                    let answer = aws::send(clients, op, request).await;
-                    (i, answer, started.elapsed())
-                });
-            }
-            if in_flight.is_empty() {
-                break;
-            }
-            // A signal stops the sending; what is in flight gets GRACE to answer.
-            if stopped.is_some() && deadline.is_none() {
-                deadline = Some(tokio::time::Instant::now() + crate::context::GRACE);
-            }
-            let next = match deadline {
-                Some(deadline) => match tokio::time::timeout_at(deadline, in_flight.next()).await {
-                    Ok(next) => next,
-                    Err(_) => break,
-                },
-                None => tokio::select! {
-                    next = in_flight.next() => next,
-                    signal = interrupt::arrival() => {
-                        stopped = Some(signal);
-                        continue;
-                    }
-                },
-            };
-            let Some((i, answer, elapsed)) = next else {
-                break;
-            };
-            if stopped.is_some() {
-                // After a signal nothing is sent again: a throttled or failed request is done.
-                waiting.remove(&i);
-                let settled = ctx.settle(&actions[i], answer, elapsed);
-                errors += usize::from(settled.is_err());
-                results[i] = Some(settled);
-                done += 1;
-                continue;
-            }
-            match answer {
-                Err(e) if THROTTLED.contains(&e.code.as_str()) => {
-                    throttles += 1;
-                    pace.throttled();
-                    queue.push_front(i);
-                }
-                Err(e) if e.retryable && attempts[i] + 1 < MAX_ATTEMPTS => {
-                    attempts[i] += 1;
-                    queue.push_back(i);
-                }
-                answer => {
-                    waiting.remove(&i);
-                    pace.accepted();
-                    let prior = attempts[i];
-                    let answer = answer
-                        .map(|mut a| {
-                            a.attempts += prior;
-                            a
-                        })
-                        .map_err(|mut e| {
-                            e.attempts = Some(e.attempts.unwrap_or(1) + prior);
-                            e
-                        });
-                    let settled = ctx.settle(&actions[i], answer, elapsed);
-                    if settled.is_err() {
-                        errors += 1;
-                    }
-                    results[i] = Some(settled);
-                    checked[i] = None;
-                    done += 1;
-                    meter.update(done, throttles, errors);
-                }
-            }
-        }
-    });
-    // Requests a signal abandoned in flight: journaled (a write as maybe).
-    if let Some(signal) = stopped {
-        for i in waiting {
-            let _ = ctx.settle(
-                &actions[i],
-                Err(AwsError::abandoned(signal)),
-                std::time::Duration::ZERO,
-            );
-        }
-    }
-    meter.finish(done, throttles, errors);
-    if let Some(signal) = stopped {
+    let dispatched = ctx.dispatch(
+        actions,
+        lanes,
+        |i| aws::send(clients, op, checked[i].clone()),
+        &mut |p| meter.update(p.done, p.throttles, p.errors),
+    )?;
+    let p = dispatched.progress;
+    meter.finish(p.done, p.throttles, p.errors);
+    if let Some(signal) = dispatched.stopped {
         crate::say!(
-            "aws::batch {function} stopped by {}: {done} of {total} done, {} not sent",
+            "aws::batch {function} stopped by {}: {} of {total} done, {} not sent",
             interrupt::name(signal),
-            total - done
+            p.done,
+            total - p.done
         );
         return Err(AwsError::interrupted(signal));
     }
-    Ok(results
-        .into_iter()
-        .map(|r| {
-            result(
-                r.unwrap_or_else(|| {
-                    Err(AwsError::local(op.service, op.api, "NotSent", "not sent"))
-                }),
-            )
-        })
-        .collect())
+    Ok(dispatched.results.into_iter().map(result).collect())
 }
 
 /// `aws::each(op, request, f)`: one page at a time, `f` called for every item.
@@ -601,8 +336,8 @@ fn each(
         let mut checked = Request::check(op, &request, &request).map_err(|e| throw(e, pos))?;
         checked.pagination = None;
         let page = ctx
-            .guarded(&Action::of(op, &request), || {
-                ctx.runtime.block_on(aws::send(&ctx.clients, op, checked))
+            .guarded(Action::of(op, &request), || {
+                aws::send(&ctx.clients, op, checked.clone())
             })
             .map_err(|e| throw(e, pos))?;
         let mut page = page.try_cast::<Map>().unwrap_or_default();
@@ -675,27 +410,4 @@ pub fn register(module: &mut Module, ctx: &Rc<Context>) {
             module,
             move |call: NativeCallContext, name: &str, request: Map, f: FnPtr| each(&c, &call, name, &request, &f),
         );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn batches_of_one_category_share_its_budget() {
-        let quota = crate::aws::facts::quota_of("cognito::admin_disable_user");
-        let (mut a, mut b) = (Pace::new(None, quota), Pace::new(None, quota));
-        let mut waits = Vec::new();
-        for _ in 0..5 {
-            waits.push(a.turn());
-            waits.push(b.turn());
-        }
-        // Ten requests of two batches at 25/s: the last waits about 9 × 40 ms.
-        let last = waits.iter().max().copied().unwrap_or_default();
-        assert!(last >= Duration::from_millis(340), "{waits:?}");
-        // UserUpdate cannot be raised: a higher `rate` is capped at its default.
-        assert_eq!(Pace::new(Some(100.0), quota).current(), Some(25.0));
-        // An operation in no category goes unbounded until throttled.
-        assert_eq!(Pace::new(None, None).current(), None);
-    }
 }

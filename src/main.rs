@@ -20,6 +20,7 @@ mod fleet;
 mod functions;
 mod helpers;
 mod import;
+mod lifecycle;
 mod modules;
 mod output;
 mod password;

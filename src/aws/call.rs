@@ -57,6 +57,7 @@ impl Operation {
 }
 
 /// A checked request ready to send: its wire form and whether to follow every page.
+#[derive(Clone)]
 pub struct Request {
     pub wire: Wire,
     pub pagination: Option<&'static shape::Pagination>,

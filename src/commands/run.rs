@@ -8,6 +8,7 @@ use super::flags::{AwsFlags, LeadingAwsFlags, with_aws};
 use crate::context::Safety;
 use crate::engine::Runbook;
 use crate::error::Error;
+use crate::lifecycle::{self, Source};
 use crate::safety::confirm::Policy;
 use crate::safety::interrupt;
 use crate::safety::journal::{self, Journal};
@@ -65,8 +66,7 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Runs the runbook: load, refuse what the API's shapes refute before anything is sent, run,
-/// and end the journal (stopping the import jobs it started when interrupted).
+/// Runs the runbook through the run lifecycle (see [`lifecycle`]), or a fleet of them.
 pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     let Args {
         file,
@@ -118,23 +118,6 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             header,
         };
         let mut runbook = Runbook::new(settings, vars, safety)?;
-        let ast = runbook.load(&file)?;
-        runbook.ctx.secret_vars(crate::check::secret_vars(&ast));
-        // What the API's shapes refute stops the run before anything is sent.
-        let problems = crate::check::preflight(&runbook, &ast, &file);
-        if !problems.is_empty() {
-            crate::say!(
-                "runbook: {} refused before running (nothing was sent):",
-                file.display()
-            );
-            return Err(Error::Check(problems));
-        }
-        let result = runbook.run_ast(&file, &ast);
-        if matches!(result, Err(Error::Interrupted(_))) {
-            runbook.ctx.stop_started_imports();
-        }
-        // A dry run's journal holds the plan, with nothing to undo.
-        runbook.ctx.close(&result);
-        result
+        lifecycle::execute(&mut runbook, Source::File(&file)).map(|_| ())
     })
 }

@@ -238,11 +238,11 @@ impl Runbook {
         self.compile_file(path)
     }
 
-    /// Runs a loaded runbook to the end.
-    pub fn run_ast(&mut self, path: &Path, ast: &AST) -> Result<(), Error> {
+    /// Runs a loaded runbook (or expression) to the end: its last value.
+    pub fn eval_ast(&mut self, path: &Path, ast: &AST) -> Result<Dynamic, Error> {
         let result = self
             .engine
-            .run_ast_with_scope(&mut self.scope, ast)
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, ast)
             .map_err(|e| runtime_error(&self.engine, &e, &path.display().to_string()));
         // A signal that arrived during the last call still ends the run as interrupted.
         match interrupt::received() {
@@ -254,6 +254,6 @@ impl Runbook {
     }
 }
 
-fn is_interrupt(result: &Result<(), Error>) -> bool {
+fn is_interrupt<T>(result: &Result<T, Error>) -> bool {
     matches!(result, Err(Error::Interrupted(_)))
 }

@@ -27,6 +27,7 @@ use crate::aws::clients::AssumedRole;
 use crate::context::Safety;
 use crate::engine::Runbook;
 use crate::error::Error;
+use crate::lifecycle::{self, Source};
 use crate::safety::confirm::{self, Policy};
 use crate::safety::journal::{self, Journal};
 
@@ -86,15 +87,7 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
     // The runbook parses and passes its pre-flight before any target runs.
     {
         let mut runbook = Runbook::new(base.clone(), Map::new(), Safety::interactive(false))?;
-        let ast = runbook.load(&options.runbook)?;
-        let problems = crate::check::preflight(&runbook, &ast, &options.runbook);
-        if !problems.is_empty() {
-            crate::say!(
-                "runbook: {} refused before running (nothing was sent):",
-                options.runbook.display()
-            );
-            return Err(Error::Check(problems));
-        }
+        lifecycle::prepare(&mut runbook, Source::File(&options.runbook))?;
     }
     let dir = match &options.journal_dir {
         Some(dir) => dir.clone(),
@@ -370,15 +363,9 @@ fn run_target(
             });
         };
         row.account = account;
-        let ast = runbook.load(&options.runbook)?;
-        runbook.ctx.secret_vars(crate::check::secret_vars(&ast));
-        let result = runbook.run_ast(&options.runbook, &ast);
-        if matches!(result, Err(Error::Interrupted(_))) {
-            runbook.ctx.stop_started_imports();
-        }
-        runbook.ctx.close(&result);
+        let result = lifecycle::execute(&mut runbook, Source::File(&options.runbook));
         row.writes = runbook.ctx.writes();
-        result
+        result.map(|_| ())
     })();
     if let Err(e) = result {
         crate::say!("{e}");

@@ -138,8 +138,8 @@ pub fn upload_csv(
     };
     // Bounded: --timeout, plus a second per MiB for the bytes themselves.
     let limit = ctx.clients.settings().timeout + Duration::from_secs(size.max(0) as u64 >> 20);
-    let answer = ctx.guarded(&action, || {
-        let (status, bytes) = ctx.block_on_call(upload(url, path, progress, limit), false)?;
+    let answer = ctx.guarded(action, || async move {
+        let (status, bytes) = upload(url, path, progress, limit).await?;
         let mut response = Map::new();
         response.insert("status".into(), (status as i64).into());
         response.insert("bytes".into(), (bytes as i64).into());

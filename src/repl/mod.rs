@@ -55,30 +55,275 @@ fn is_incomplete(err: &ParseErrorType) -> bool {
         )
 }
 
+/// The line editor, with its completion and hints.
+type LineEditor = Editor<assist::Assist, DefaultHistory>;
+
+/// One REPL session: the engine and its scope, the line editor, what has been typed.
+struct Session {
+    runbook: Runbook,
+    editor: LineEditor,
+    /// The names bound in the scope, shared with the completion.
+    vars: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    /// The session's successful statements, for `:save` and `:history`.
+    statements: Vec<String>,
+    /// Where history persists, if anywhere.
+    history: Option<PathBuf>,
+    /// Where helpers and shorthands take a secret positionally (masked in history).
+    secrets: Vec<(&'static str, usize, &'static str)>,
+    /// A statement being typed over several lines.
+    buffer: String,
+    /// What earlier statements bound, for the pre-flight check of the next.
+    known: crate::check::Bindings,
+    main_prompt: String,
+    more_prompt: String,
+    colour: bool,
+}
+
 /// Runs the REPL until `:quit` or end of input.
 pub fn run(settings: Settings) -> Result<(), Error> {
-    let mut runbook = Runbook::new(
-        settings.clone(),
-        rhai::Map::new(),
-        crate::context::Safety::journaled(settings.dummy_credentials, "repl", "repl".into()),
-    )?;
-    let mut editor: Editor<assist::Assist, DefaultHistory> =
-        Editor::new().map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
-    let assist = assist::Assist::new(functions::catalog(&runbook.engine));
-    let vars = assist.vars.clone();
-    editor.set_helper(Some(assist));
-    // The session's successful statements, for :save and :history.
-    let mut session: Vec<String> = Vec::new();
-    let history = history_path();
-    if let Some(path) = &history {
-        load_history(&mut editor, path);
-    }
+    let mut session = Session::new(settings)?;
     crate::say!(
         "runbook {} REPL — :help for help, :quit to leave",
         env!("CARGO_PKG_VERSION")
     );
-    let secrets = functions::secret_positions();
-    // The prompt names where calls go: `runbook(eu-west-1 profile prod)> `.
+    // Ctrl-C while a statement runs interrupts that statement (after the call in flight); the
+    // session goes on. While a line is edited, Ctrl-C abandons the line.
+    crate::safety::interrupt::install();
+    loop {
+        let prompt = if session.buffer.is_empty() {
+            session.main_prompt.clone()
+        } else {
+            session.more_prompt.clone()
+        };
+        let line = match session.editor.readline(&prompt) {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted) => {
+                session.buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(Error::Usage(format!("cannot read input: {e}"))),
+        };
+        let trimmed = line.trim();
+        if session.buffer.is_empty() && trimmed.is_empty() {
+            continue;
+        }
+        if session.buffer.is_empty()
+            && let Some(command) = trimmed.strip_prefix(':')
+        {
+            let _ = session.editor.add_history_entry(trimmed);
+            let go_on = session.command(command);
+            session.note_vars();
+            if !go_on {
+                break;
+            }
+            continue;
+        }
+        session.line(&line);
+    }
+    // The session's writes are journaled like a run's: say how to undo them.
+    session.runbook.ctx.close(&Ok(()));
+    Ok(())
+}
+
+impl Session {
+    fn new(settings: Settings) -> Result<Self, Error> {
+        let runbook = Runbook::new(
+            settings.clone(),
+            rhai::Map::new(),
+            crate::context::Safety::journaled(settings.dummy_credentials, "repl", "repl".into()),
+        )?;
+        let mut editor: LineEditor = Editor::new()
+            .map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
+        let assist = assist::Assist::new(functions::catalog(&runbook.engine));
+        let vars = assist.vars.clone();
+        editor.set_helper(Some(assist));
+        let history = history_path();
+        if let Some(path) = &history {
+            load_history(&mut editor, path);
+        }
+        let main_prompt = prompt(&runbook, &settings);
+        let more_prompt = format!("{}> ", " ".repeat(main_prompt.chars().count() - 2));
+        Ok(Self {
+            runbook,
+            editor,
+            vars,
+            statements: Vec::new(),
+            history,
+            secrets: functions::secret_positions(),
+            buffer: String::new(),
+            known: crate::check::Bindings::new(),
+            main_prompt,
+            more_prompt,
+            colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        })
+    }
+
+    /// Runs a `:command`; false to quit.
+    fn command(&mut self, command: &str) -> bool {
+        match command.split_once(char::is_whitespace) {
+            Some(("save", file)) => save(
+                file.trim(),
+                &self.statements,
+                &self.secrets,
+                &self.runbook.ctx.secrets_sent(),
+            ),
+            Some(("load", file)) => self.load(Path::new(file.trim())),
+            _ if command.trim() == "history" => {
+                for (i, statement) in self.statements.iter().enumerate() {
+                    crate::output::print(&format!(
+                        "{:>3}  {}",
+                        i + 1,
+                        mask_line(statement, &self.secrets)
+                    ));
+                }
+            }
+            _ => return meta_command(&self.runbook, command),
+        }
+        true
+    }
+
+    /// `:load FILE`: runs a runbook into the session.
+    fn load(&mut self, path: &Path) {
+        let runbook = &mut self.runbook;
+        let ast = match runbook.compile_file(path) {
+            Ok(ast) => ast,
+            Err(e) => return crate::say!("{e}"),
+        };
+        match runbook.engine.run_ast_with_scope(&mut runbook.scope, &ast) {
+            Ok(()) => {
+                keep_imports(runbook, &ast);
+                crate::say!("loaded {}", path.display());
+            }
+            Err(e) => crate::say!(
+                "{}",
+                runtime_error(&runbook.engine, &e, &path.display().to_string())
+            ),
+        }
+    }
+
+    /// A line of a statement: once the statement is complete, checked, run and shown.
+    fn line(&mut self, line: &str) {
+        if !self.buffer.is_empty() {
+            self.buffer.push('\n');
+        }
+        self.buffer.push_str(line);
+        let runbook = &self.runbook;
+        let ast = match runbook
+            .engine
+            .compile_with_scope(&runbook.scope, &self.buffer)
+        {
+            Ok(ast) => ast,
+            Err(e) if is_incomplete(&e.0) && !line.trim().is_empty() => return,
+            Err(e) => {
+                let _ = self
+                    .editor
+                    .add_history_entry(mask_line(&self.buffer, &self.secrets));
+                crate::say!("{}", parse_error("<repl>", &e));
+                self.buffer.clear();
+                return;
+            }
+        };
+        let _ = self
+            .editor
+            .add_history_entry(mask_line(&self.buffer, &self.secrets));
+        let statement = std::mem::take(&mut self.buffer);
+        // Members the API's shapes refute are reported before anything is sent; what earlier
+        // statements bound (`let p = cognito::describe_user_pool(…)`) is remembered.
+        let mut bound = self.known.clone();
+        let problems = crate::check::schema_problems_in(
+            &ast,
+            Path::new("<repl>"),
+            &mut bound,
+            crate::check::Within::OutsideTry,
+        );
+        if !problems.is_empty() {
+            return crate::say!("{}", Error::Check(problems));
+        }
+        self.known = bound;
+        self.evaluate(statement, &ast);
+        self.note_vars();
+        crate::safety::interrupt::clear();
+        self.remask_history();
+        if let Some(path) = &self.history {
+            save_history(&mut self.editor, path);
+        }
+    }
+
+    /// Runs a complete statement and shows its value.
+    fn evaluate(&mut self, statement: String, ast: &rhai::AST) {
+        let runbook = &mut self.runbook;
+        let value = match runbook
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, ast)
+        {
+            Ok(value) => value,
+            Err(e) => {
+                return crate::say!(
+                    "{}",
+                    crate::value::scrubbed(&crate::value::shown_text(
+                        &runtime_error(&runbook.engine, &e, "<repl>").to_string()
+                    ))
+                );
+            }
+        };
+        // A bare expression whose value the session showed is saved as `print(…)`, so the
+        // saved runbook shows what the session showed.
+        let bare = matches!(
+            ast.statements(),
+            [rhai::Stmt::Expr(..) | rhai::Stmt::FnCall(..)]
+        );
+        let trimmed = statement.trim().trim_end_matches(';').trim_end();
+        if bare && !value.is_unit() && !trimmed.contains("//") {
+            self.statements.push(format!("print({trimmed})"));
+        } else {
+            self.statements.push(statement);
+        }
+        keep_imports(runbook, ast);
+        if !value.is_unit() {
+            let text = masked_json(&value, true);
+            let text = if self.colour {
+                use colored_json::ToColoredJson;
+                text.to_colored_json(colored_json::ColorMode::On)
+                    .unwrap_or(text)
+            } else {
+                text
+            };
+            crate::output::print(&text);
+        }
+    }
+
+    /// Tells the completion which variables the scope has.
+    fn note_vars(&self) {
+        *self.vars.borrow_mut() = self
+            .runbook
+            .scope
+            .iter()
+            .map(|(n, ..)| n.to_string())
+            .collect();
+    }
+
+    /// A literal typed earlier and sent as a secret since is masked where it was typed.
+    fn remask_history(&mut self) {
+        let sent = self.runbook.ctx.secrets_sent();
+        if sent.is_empty() {
+            return;
+        }
+        let lines: Vec<String> = self.editor.history().iter().cloned().collect();
+        let masked: Vec<String> = lines.iter().map(|l| mask_values(l, &sent, false)).collect();
+        if masked != lines {
+            let history = self.editor.history_mut();
+            let _ = rustyline::history::History::clear(history);
+            for line in &masked {
+                let _ = rustyline::history::History::add(history, line);
+            }
+        }
+    }
+}
+
+/// The prompt names where calls go: `runbook(eu-west-1 profile prod)> `.
+fn prompt(runbook: &Runbook, settings: &Settings) -> String {
     let region = runbook
         .ctx
         .runtime
@@ -93,171 +338,7 @@ pub fn run(settings: Settings) -> Result<(), Error> {
             .to_string(),
         None => settings.credential_source(),
     };
-    let main_prompt = format!("runbook({region} {source})> ");
-    let more_prompt = format!("{}> ", " ".repeat(main_prompt.chars().count() - 2));
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    // Ctrl-C while a statement runs interrupts that statement (after the call in flight); the
-    // session goes on. While a line is edited, Ctrl-C abandons the line.
-    crate::safety::interrupt::install();
-    let mut buffer = String::new();
-    let mut known = crate::check::Bindings::new();
-    loop {
-        let prompt = if buffer.is_empty() {
-            main_prompt.as_str()
-        } else {
-            more_prompt.as_str()
-        };
-        let line = match editor.readline(prompt) {
-            Ok(line) => line,
-            Err(ReadlineError::Interrupted) => {
-                buffer.clear();
-                continue;
-            }
-            Err(ReadlineError::Eof) => break,
-            Err(e) => return Err(Error::Usage(format!("cannot read input: {e}"))),
-        };
-        if buffer.is_empty() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            if let Some(command) = trimmed.strip_prefix(':') {
-                let _ = editor.add_history_entry(trimmed);
-                match command.split_once(char::is_whitespace) {
-                    Some(("save", file)) => {
-                        save(file.trim(), &session, &secrets, &runbook.ctx.secrets_sent())
-                    }
-                    Some(("load", file)) => {
-                        let path = PathBuf::from(file.trim());
-                        match runbook.compile_file(&path) {
-                            Ok(ast) => {
-                                match runbook.engine.run_ast_with_scope(&mut runbook.scope, &ast) {
-                                    Ok(()) => {
-                                        keep_imports(&mut runbook, &ast);
-                                        crate::say!("loaded {}", path.display());
-                                    }
-                                    Err(e) => crate::say!(
-                                        "{}",
-                                        runtime_error(
-                                            &runbook.engine,
-                                            &e,
-                                            &path.display().to_string()
-                                        )
-                                    ),
-                                }
-                            }
-                            Err(e) => crate::say!("{e}"),
-                        }
-                    }
-                    _ if command.trim() == "history" => {
-                        for (i, statement) in session.iter().enumerate() {
-                            crate::output::print(&format!(
-                                "{:>3}  {}",
-                                i + 1,
-                                mask_line(statement, &secrets)
-                            ));
-                        }
-                    }
-                    _ => {
-                        if !meta_command(&runbook, command) {
-                            break;
-                        }
-                    }
-                }
-                *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
-                continue;
-            }
-        }
-        if !buffer.is_empty() {
-            buffer.push('\n');
-        }
-        buffer.push_str(&line);
-        let ast = match runbook.engine.compile_with_scope(&runbook.scope, &buffer) {
-            Ok(ast) => ast,
-            Err(e) if is_incomplete(&e.0) && !line.trim().is_empty() => continue,
-            Err(e) => {
-                let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
-                crate::say!("{}", parse_error("<repl>", &e));
-                buffer.clear();
-                continue;
-            }
-        };
-        let _ = editor.add_history_entry(mask_line(&buffer, &secrets));
-        let statement = std::mem::take(&mut buffer);
-        // Members the API's shapes refute are reported before anything is sent; what earlier
-        // statements bound (`let p = cognito::describe_user_pool(…)`) is remembered.
-        let mut bound = known.clone();
-        let problems = crate::check::schema_problems_in(
-            &ast,
-            Path::new("<repl>"),
-            &mut bound,
-            crate::check::Within::OutsideTry,
-        );
-        if !problems.is_empty() {
-            crate::say!("{}", Error::Check(problems));
-            continue;
-        }
-        known = bound;
-        match runbook
-            .engine
-            .eval_ast_with_scope::<Dynamic>(&mut runbook.scope, &ast)
-        {
-            Ok(value) => {
-                // A bare expression whose value the session showed is saved as `print(…)`, so
-                // the saved runbook shows what the session showed.
-                let bare = matches!(
-                    ast.statements(),
-                    [rhai::Stmt::Expr(..) | rhai::Stmt::FnCall(..)]
-                );
-                let trimmed = statement.trim().trim_end_matches(';').trim_end();
-                if bare && !value.is_unit() && !trimmed.contains("//") {
-                    session.push(format!("print({trimmed})"));
-                } else {
-                    session.push(statement);
-                }
-                keep_imports(&mut runbook, &ast);
-                if !value.is_unit() {
-                    let text = masked_json(&value, true);
-                    let text = if colour {
-                        use colored_json::ToColoredJson;
-                        text.to_colored_json(colored_json::ColorMode::On)
-                            .unwrap_or(text)
-                    } else {
-                        text
-                    };
-                    crate::output::print(&text);
-                }
-            }
-            Err(e) => crate::say!(
-                "{}",
-                crate::value::scrubbed(&crate::value::shown_text(
-                    &runtime_error(&runbook.engine, &e, "<repl>").to_string()
-                ))
-            ),
-        }
-        *vars.borrow_mut() = runbook.scope.iter().map(|(n, ..)| n.to_string()).collect();
-        crate::safety::interrupt::clear();
-        // A literal typed earlier and sent as a secret since is masked where it was typed.
-        let sent = runbook.ctx.secrets_sent();
-        if !sent.is_empty() {
-            let lines: Vec<String> = editor.history().iter().cloned().collect();
-            let masked: Vec<String> = lines.iter().map(|l| mask_values(l, &sent, false)).collect();
-            if masked != lines {
-                let history = editor.history_mut();
-                let _ = rustyline::history::History::clear(history);
-                for line in &masked {
-                    let _ = rustyline::history::History::add(history, line);
-                }
-            }
-        }
-        if let Some(path) = &history {
-            save_history(&mut editor, path);
-        }
-    }
-    // The session's writes are journaled like a run's: say how to undo them.
-    runbook.ctx.close(&Ok(()));
-    Ok(())
+    format!("runbook({region} {source})> ")
 }
 
 /// Keeps the modules a statement imported for the rest of the session (an `import` is scoped
@@ -326,7 +407,7 @@ fn save(file: &str, session: &[String], secrets: &[(&str, usize, &str)], sent: &
 }
 
 /// Loads the history file if it is the operator's own (not a link, nobody else can write it).
-fn load_history(editor: &mut Editor<assist::Assist, DefaultHistory>, path: &std::path::Path) {
+fn load_history(editor: &mut LineEditor, path: &std::path::Path) {
     match crate::files::trusted(path) {
         Ok(()) => {
             let _ = editor.load_history(path);
@@ -338,7 +419,7 @@ fn load_history(editor: &mut Editor<assist::Assist, DefaultHistory>, path: &std:
 
 /// Saves the history: written to a new private file beside it, then renamed over it (a link
 /// planted at its name is replaced, never followed).
-fn save_history(editor: &mut Editor<assist::Assist, DefaultHistory>, path: &std::path::Path) {
+fn save_history(editor: &mut LineEditor, path: &std::path::Path) {
     let Some(dir) = path.parent() else { return };
     if crate::files::create_dir(dir).is_err() {
         return;

@@ -31,6 +31,44 @@ impl Policy {
     }
 }
 
+/// Why a destructive call does not go ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No terminal to ask on, and no `--yes`.
+    NoTerminal,
+    /// Asked, and the answer was not yes.
+    Declined,
+}
+
+impl Refusal {
+    /// What the operator reads: `what` (`cognito::delete_user_pool`, `the revert`) and why
+    /// nothing was sent.
+    pub fn message(self, what: &str) -> String {
+        match self {
+            Refusal::NoTerminal => format!(
+                "{what} is destructive and there is no terminal to confirm it on: nothing was sent; pass --yes to allow destructive calls in this run"
+            ),
+            Refusal::Declined => format!("{what} was not confirmed: nothing was sent"),
+        }
+    }
+}
+
+impl Policy {
+    /// The one decision about a destructive call, for single calls, batches and reverts
+    /// alike: go ahead, or why not. On a terminal `question` is asked — in a fleet run once
+    /// for `function` on every target (see [`fleet_answer`]).
+    pub fn decide(self, function: &str, question: impl FnOnce() -> String) -> Result<(), Refusal> {
+        match self {
+            Policy::Yes => Ok(()),
+            Policy::Refuse => Err(Refusal::NoTerminal),
+            Policy::Ask => {
+                let yes = fleet_answer(function).unwrap_or_else(|| ask(&question()));
+                if yes { Ok(()) } else { Err(Refusal::Declined) }
+            }
+        }
+    }
+}
+
 /// Asks `question` on the terminal; only `y` or `yes` is a yes. The question goes to the
 /// controlling terminal (`/dev/tty`) when there is one, so that it is seen even when stderr
 /// is redirected to a log; the answer is read from stdin, the terminal the policy checked.
@@ -74,7 +112,7 @@ pub fn fleet(targets: Vec<String>) {
 
 /// In a fleet run, the answer for `function` on every target: asked the first time any target
 /// reaches it (other targets wait for the answer), remembered after. `None` outside a fleet.
-pub fn fleet_answer(function: &str) -> Option<bool> {
+fn fleet_answer(function: &str) -> Option<bool> {
     let fleet = FLEET.get()?;
     let mut answers = fleet
         .answers

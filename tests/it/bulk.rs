@@ -4,7 +4,7 @@
 use crate::common::*;
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -233,6 +233,46 @@ fn a_batch_plans_in_a_dry_run_and_journals_one_line_per_request() {
 }
 
 #[test]
+fn two_identical_requests_in_a_batch_are_two_journaled_calls() {
+    let pool = new_pool("batch-twins");
+    let journal = temp_dir().join("batch-twins.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::admin_create_user("{pool}", "twin", #{{ MessageAction: "SUPPRESS" }});
+               let twice = #{{ UserPoolId: "{pool}", Username: "twin" }};
+               print(aws::batch("cognito::admin_disable_user", [twice, twice]).filter(|r| r.ok).len());"#
+        )))
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "2");
+    let lines = journal_lines(&journal);
+    let of = |kind: &str| -> Vec<&Value> {
+        lines
+            .iter()
+            .filter(|l| l["type"] == kind && l["function"] == "cognito::admin_disable_user")
+            .collect()
+    };
+    let (sending, calls) = (of("sending"), of("call"));
+    assert_eq!((sending.len(), calls.len()), (2, 2), "{lines:#?}");
+    // Each call settles its own ticket: its own sending line, outcome, before-image, changed.
+    let mut seqs: Vec<u64> = calls.iter().filter_map(|c| c["seq"].as_u64()).collect();
+    seqs.sort();
+    let mut sent: Vec<u64> = sending.iter().filter_map(|s| s["seq"].as_u64()).collect();
+    sent.sort();
+    assert_eq!(seqs.len(), 2, "{calls:#?}");
+    assert_ne!(seqs[0], seqs[1], "{calls:#?}");
+    assert_eq!(seqs, sent);
+    for call in &calls {
+        assert_eq!(call["outcome"], "ok", "{call:#}");
+        assert_eq!(call["before"]["Enabled"], true, "{call:#}");
+        assert_eq!(call["changed"], true, "{call:#}");
+    }
+    delete_pool(&pool);
+}
+
+#[test]
 fn each_walks_every_page_one_at_a_time() {
     let pool = new_pool("each");
     let journal = temp_dir().join("each.jsonl");
@@ -364,40 +404,60 @@ fn a_silent_endpoint_fails_within_the_limit_and_says_so() {
     }
 }
 
-#[test]
-fn sigint_during_an_import_stops_the_job_this_run_started() {
-    let pool = new_pool("sigint-import");
+/// Starts an import that the emulator holds in progress — `start` gets the call and returns
+/// the command running it — and sends SIGINT once it is in progress. Returns the exit code,
+/// what stderr said after the signal, and the job's status afterwards.
+fn interrupt_an_import(
+    prefix: &str,
+    start: impl FnOnce(String) -> Command,
+) -> (Option<i32>, Vec<String>, String) {
+    let pool = new_pool(prefix);
     let role = "arn:aws:iam::123456789012:role/Import";
     let name = unique("held");
     inject(&format!(
         r#"{{"job_name": "{name}", "hold_next_job_seconds": 120}}"#
     ));
-    let journal = temp_dir().join("sigint.jsonl");
-    let mut child = runbook()
-        .args(["run", "--yes", "--journal"])
-        .arg(&journal)
-        .arg(script(&format!(
-            r#"cognito::import_users("{pool}", "{}", #{{ CloudWatchLogsRoleArn: "{role}", JobName: "{name}", PollInterval: 0.1 }});"#,
-            repo().join("tests/fixtures/csv/seed.csv").display()
-        )))
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
+    let call = format!(
+        r#"cognito::import_users("{pool}", "{}", #{{ CloudWatchLogsRoleArn: "{role}", JobName: "{name}", PollInterval: 0.1 }})"#,
+        repo().join("tests/fixtures/csv/seed.csv").display()
+    );
+    let mut child = start(call).stderr(Stdio::piped()).spawn().expect("spawns");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let start = Instant::now();
+    let started = Instant::now();
     for line in lines.by_ref() {
         if line.expect("line").contains("InProgress") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(30));
+        assert!(started.elapsed() < Duration::from_secs(30));
     }
     // SAFETY: kill(2) on our own child's pid.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let status = child.wait().expect("waits");
-    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let code = child.wait().expect("waits").code();
+    let status = ok(&run(
+        &script(&format!(
+            r#"print(cognito::list_user_import_jobs("{pool}").UserImportJobs[0].Status);"#
+        )),
+        &[],
+    ));
+    inject(&format!(r#"{{"job_name": "{name}", "release": true}}"#));
+    delete_pool(&pool);
+    (code, rest, status.trim().to_string())
+}
+
+#[test]
+fn sigint_during_an_import_stops_the_job_this_run_started() {
+    let journal = temp_dir().join("sigint.jsonl");
+    let (code, rest, status) = interrupt_an_import("sigint-import", |call| {
+        let mut cmd = runbook();
+        cmd.args(["run", "--yes", "--journal"])
+            .arg(&journal)
+            .arg(script(&format!("{call};")));
+        cmd
+    });
+    assert_eq!(code, Some(130), "{rest:?}");
     assert!(
         rest.iter().any(|l| l.contains("stopped import job")),
         "{rest:?}"
@@ -407,15 +467,29 @@ fn sigint_during_an_import_stops_the_job_this_run_started() {
         text.contains(r#""function":"cognito::stop_user_import_job""#),
         "{text}"
     );
-    let status = ok(&run(
-        &script(&format!(
-            r#"print(cognito::list_user_import_jobs("{pool}").UserImportJobs[0].Status);"#
-        )),
-        &[],
-    ));
-    assert!(["Stopping", "Stopped"].contains(&status.trim()), "{status}");
-    inject(&format!(r#"{{"job_name": "{name}", "release": true}}"#));
-    delete_pool(&pool);
+    assert!(
+        ["Stopping", "Stopped"].contains(&status.as_str()),
+        "{status}"
+    );
+}
+
+#[test]
+fn sigint_during_an_eval_import_stops_the_job_it_started() {
+    // `eval` runs the same lifecycle as `run`: a signal stops the import job it started.
+    let (code, rest, status) = interrupt_an_import("sigint-eval-import", |call| {
+        let mut cmd = runbook();
+        cmd.args(["eval", "--yes"]).arg(call);
+        cmd
+    });
+    assert_eq!(code, Some(130), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("stopped import job")),
+        "{rest:?}"
+    );
+    assert!(
+        ["Stopping", "Stopped"].contains(&status.as_str()),
+        "{status}"
+    );
 }
 
 #[test]

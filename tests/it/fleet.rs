@@ -419,6 +419,40 @@ fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
 }
 
 #[test]
+fn a_destructive_batch_is_confirmed_once_for_the_whole_fleet() {
+    let prefix = unique("batchconfirm");
+    let fleet = format!(
+        "max_concurrency = 2\n[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"
+    );
+    let dir = dir_with(&[
+        ("fleet.toml", &fleet),
+        (
+            "purge.rhai",
+            "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\nlet users = [\"u1\", \"u2\"].map(|u| #{ UserPoolId: id, Username: u });\naws::batch(\"cognito::admin_create_user\", users.map(|r| r + #{ MessageAction: \"SUPPRESS\" }));\nlet gone = aws::batch(\"cognito::admin_delete_user\", users).filter(|r| r.ok).len();\nprint(`deleted ${gone}`);\n",
+        ),
+    ]);
+    let d = dir.display();
+    let (code, screen) = on_a_terminal(
+        &format!("run {d}/purge.rhai --targets {d}/fleet.toml --journal-dir {d}/j"),
+        &[(3000, "y\r")],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(
+        screen
+            .matches("cognito::admin_delete_user on the fleet's 2 targets (a, b): go ahead on all of them?")
+            .count(),
+        1,
+        "{screen}"
+    );
+    assert!(!screen.contains("× 2 in"), "{screen}");
+    assert!(
+        screen.contains("[a] deleted 2") && screen.contains("[b] deleted 2"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn a_local_fleet_rehearses_an_import_in_each_account() {
     // Import jobs act in the account of the request's credentials: an assumed role's.
     let dir = dir_with(&[

@@ -1,0 +1,230 @@
+//! The undo engine's first half: what a journaled run's writes come to — the undos to make,
+//! newest first, and the writes that cannot be undone or changed nothing.
+//!
+//! Each successful (or maybe-made) write with an [`Undo`](crate::aws::facts::Undo) is undone
+//! with the request its journal line recorded under `created` (`create_user_pool` →
+//! `delete_user_pool`, `attach_role_policy` → `detach_role_policy`, …); an update read first
+//! is put back to its journaled `before`. Writes with neither are irreversible, listed with
+//! what they did, never skipped silently. Nothing here sends anything: [`super::revert`]
+//! makes the undos through the call path.
+
+use rhai::{Dynamic, Map};
+
+use super::journal::{self, Line};
+use super::plan::summary;
+use super::planned::{self, Made, Update};
+use crate::aws::facts::{self, Class};
+use crate::value::member;
+
+/// Error codes that mean the thing to undo is already gone.
+pub const GONE: &[&str] = &[
+    "ResourceNotFoundException",
+    "UserNotFoundException",
+    "GroupNotFoundException",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+];
+
+/// One undo to make.
+pub struct Step {
+    /// What the run did, as `function Key=value …`.
+    pub done: String,
+    /// The undo, as `function Key=value …`.
+    pub undo: String,
+    /// The undo: its function and request.
+    pub function: &'static str,
+    pub request: Map,
+    /// For an update put back: how to read what it set, and what the run left there; the
+    /// undo is made only while that is still so (or with `--force`).
+    pub left: Option<Update>,
+    /// The journal line it undoes (an update may take two steps, decided together).
+    pub line: usize,
+    /// For a create undone: how to tell it is still the one the run made.
+    pub made: Option<Made>,
+}
+
+/// What a journal's writes come to.
+pub struct Undos {
+    /// The undos to make, newest first.
+    pub steps: Vec<Step>,
+    /// The writes that cannot be undone, as `function Key=value …`.
+    pub irreversible: Vec<String>,
+    /// The writes that changed nothing (nothing to undo).
+    pub unchanged: Vec<String>,
+}
+
+/// What a journal's writes come to: the undos, newest first, and what cannot be undone.
+pub fn steps(lines: &[Line]) -> Undos {
+    let mut undo = Vec::new();
+    let mut irreversible = Vec::new();
+    let mut unchanged = Vec::new();
+    // A write journaled as sending whose outcome never followed (the run was killed while it
+    // was in flight) may have been made: it is undone like one whose outcome is unknown.
+    let answered: std::collections::HashSet<u64> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Call(call) => call.seq,
+            _ => None,
+        })
+        .collect();
+    let lines: Vec<Line> = lines
+        .iter()
+        .map(|l| match l {
+            Line::Sending(s) if !answered.contains(&s.seq) => Line::Call(in_flight(s)),
+            other => other.clone(),
+        })
+        .collect();
+    for (at, line) in lines.iter().enumerate().rev() {
+        let Line::Call(call) = line else { continue };
+        let Some(fact) = facts::of_name(&call.function) else {
+            continue;
+        };
+        if !["ok", "maybe"].contains(&call.outcome.as_str()) || fact.class == Class::Read {
+            continue; // not sent, failed, or read: nothing changed
+        }
+        let maybe = if call.outcome == "maybe" {
+            "maybe made: "
+        } else {
+            ""
+        };
+        let done = format!("{maybe}{} {}", call.function, summary(&call.request));
+        if call.changed == Some(false) {
+            unchanged.push(done);
+            continue;
+        }
+        match (&fact.undo, &call.created) {
+            (Some(u), Some(created @ serde_json::Value::Object(_))) => undo.push(Step {
+                done,
+                undo: format!("{} {}", u.op, summary(created)),
+                function: u.op,
+                request: map_of(created),
+                left: None,
+                line: at,
+                made: call.identity.clone().and_then(|identity| {
+                    Made::of(
+                        &call.function,
+                        &map_of(&call.request),
+                        &map_of(created),
+                        identity,
+                    )
+                }),
+            }),
+            _ => match put_back(call, &done, at) {
+                Some(steps) => undo.extend(steps),
+                None => irreversible.push(done),
+            },
+        }
+    }
+    Undos {
+        steps: undo,
+        irreversible,
+        unchanged,
+    }
+}
+
+/// A write that was in flight when its run was killed, as a call whose outcome is unknown;
+/// what it made is named by its request.
+fn in_flight(sending: &journal::Sending) -> journal::Call {
+    let request = map_of(&sending.request);
+    let created = facts::of_name(&sending.function)
+        .and_then(|f| f.undo.as_ref())
+        .and_then(|u| u.request_for(&request, &Map::new()));
+    journal::Call {
+        run: sending.run.clone(),
+        time: sending.time.clone(),
+        service: sending.service.clone(),
+        operation: sending.operation.clone(),
+        function: sending.function.clone(),
+        class: sending.class,
+        request: sending.request.clone(),
+        outcome: "maybe".into(),
+        error: Some("no outcome journaled (the run was killed while it was in flight)".into()),
+        seq: Some(sending.seq),
+        attempts: 0,
+        duration_ms: None,
+        request_id: None,
+        created,
+        before: None,
+        changed: None,
+        identity: None,
+    }
+}
+
+/// The undo of an update whose journal line says what it changed, as it was before: the same
+/// operation with those values (user attributes that had none are deleted).
+fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> {
+    let before = call.before.as_ref().and_then(|b| b.as_object())?;
+    let request = map_of(&call.request);
+    let update = planned::update_of(&call.function, &request)?;
+    let fact = facts::of_name(&call.function)?;
+    let (ns, name) = call.function.split_once("::")?;
+    let op = crate::aws::find_operation(ns, name)?;
+    let mut restore = update.get_request.clone();
+    let mut absent = Vec::new();
+    for (name, was) in before {
+        op.input.member(name)?;
+        let was = crate::value::from_json(was);
+        match was.clone().into_array() {
+            Ok(items) if items.iter().all(|i| i.is_map()) => {
+                let (had, had_not): (Vec<Dynamic>, Vec<Dynamic>) = items
+                    .into_iter()
+                    .partition(|i| !member(i, "Value").is_unit());
+                absent.extend(had_not.iter().map(|i| member(i, "Name")));
+                if !had.is_empty() {
+                    restore.insert(name.as_str().into(), had.into());
+                }
+            }
+            _ => {
+                restore.insert(name.as_str().into(), was);
+            }
+        }
+    }
+    // DescribeUserPool still reports the deprecated UnusedAccountValidityDays, which
+    // UpdateUserPool refuses: a pool's settings go back without it.
+    if let Some(config) = restore.get_mut("AdminCreateUserConfig")
+        && let Some(mut map) = config.clone().try_cast::<Map>()
+    {
+        map.remove("UnusedAccountValidityDays");
+        *config = map.into();
+    }
+    let mut steps = Vec::new();
+    if restore.len() > update.get_request.len() {
+        steps.push(Step {
+            done: done.to_string(),
+            undo: format!(
+                "{} {}",
+                call.function,
+                summary(&crate::value::masked_request(&restore))
+            ),
+            function: fact.op,
+            request: restore,
+            left: planned::update_of(&call.function, &request),
+            line,
+            made: None,
+        });
+    }
+    if !absent.is_empty() && call.function == "cognito::admin_update_user_attributes" {
+        let mut delete = update.get_request.clone();
+        delete.insert("UserAttributeNames".into(), absent.into());
+        steps.push(Step {
+            done: done.to_string(),
+            undo: format!(
+                "cognito::admin_delete_user_attributes {}",
+                summary(&crate::value::masked_request(&delete))
+            ),
+            function: "cognito::admin_delete_user_attributes",
+            request: delete,
+            left: planned::update_of(&call.function, &request),
+            line,
+            made: None,
+        });
+    }
+    (!steps.is_empty()).then_some(steps)
+}
+
+/// A journaled request (a JSON object) as a request map; anything else is an empty one.
+pub fn map_of(json: &serde_json::Value) -> Map {
+    crate::value::from_json(json)
+        .try_cast::<Map>()
+        .unwrap_or_default()
+}
