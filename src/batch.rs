@@ -20,13 +20,11 @@
 //! item of each page, holding one page at a time, and returns how many there were.
 
 use std::io::IsTerminal;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rhai::{
-    Array, Dynamic, EvalAltResult, FnPtr, FuncRegistration, Map, Module, NativeCallContext,
-};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, EvalAltResult, FnPtr, Map, NativeCallContext};
 
 use crate::aws::{self, AwsError, Operation, Request};
 use crate::context::dispatch::Lanes;
@@ -364,50 +362,43 @@ fn each(
     }
 }
 
-/// Registers the `aws` namespace: `aws::batch`, `aws::each`.
-pub fn register(module: &mut Module, ctx: &Rc<Context>) {
-    for arity in [2, 3] {
-        let c = ctx.clone();
-        let run = move |call: &NativeCallContext, name: &str, requests: Array, opts: Map| {
-            batch(&c, name, &requests, &opts).map_err(|e| throw(e, call.call_position()))
-        };
-        let params: &[&str] = if arity == 2 {
-            &["operation: String", "requests: Array", "Array"]
-        } else {
-            &[
-                "operation: String",
-                "requests: Array",
-                "options: Map",
-                "Array",
-            ]
-        };
-        let reg = FuncRegistration::new("batch")
-            .in_internal_namespace()
-            .with_params_info(params)
-            .with_comments(["/// Runs one operation (\"cognito::admin_create_user\") over many request maps concurrently, pacing itself to the service's throttling; returns #{ ok, result | error } per request, in order. Options: concurrency, rate (requests per second)."]);
-        if arity == 2 {
-            reg.set_into_module(
-                module,
-                move |call: NativeCallContext, name: &str, requests: Array| {
-                    run(&call, name, requests, Map::new())
-                },
-            );
-        } else {
-            reg.set_into_module(
-                module,
-                move |call: NativeCallContext, name: &str, requests: Array, opts: Map| {
-                    run(&call, name, requests, opts)
-                },
-            );
-        }
+/// The `aws` namespace's own functions: `aws::batch`, `aws::each`.
+#[export_module]
+pub mod aws_functions {
+    use rhai::{Array, EvalAltResult, FnPtr, Map, NativeCallContext};
+
+    use crate::engine::glue::{context, throw};
+
+    /// Runs one operation ("cognito::admin_create_user") over many request maps concurrently, pacing itself to the service's throttling; returns #{ ok, result | error } per request, in order. Options: concurrency, rate (requests per second).
+    #[rhai_fn(return_raw)]
+    pub fn batch(
+        call: NativeCallContext,
+        operation: &str,
+        requests: Array,
+    ) -> Result<Array, Box<EvalAltResult>> {
+        batch_with(call, operation, requests, Map::new())
     }
-    let c = ctx.clone();
-    FuncRegistration::new("each")
-        .in_internal_namespace()
-        .with_params_info(["operation: String", "request: Map", "callback: FnPtr", "int"])
-        .with_comments(["/// Calls the function for every item of every page of a list operation (\"cognito::list_users\"), holding one page at a time; returns the number of items."])
-        .set_into_module(
-            module,
-            move |call: NativeCallContext, name: &str, request: Map, f: FnPtr| each(&c, &call, name, &request, &f),
-        );
+
+    /// `aws::batch` with options: concurrency, rate (requests per second).
+    #[rhai_fn(name = "batch", return_raw)]
+    pub fn batch_with(
+        call: NativeCallContext,
+        operation: &str,
+        requests: Array,
+        options: Map,
+    ) -> Result<Array, Box<EvalAltResult>> {
+        super::batch(&*context(&call)?, operation, &requests, &options)
+            .map_err(|e| throw(e, call.call_position()))
+    }
+
+    /// Calls the function for every item of every page of a list operation ("cognito::list_users"), holding one page at a time; returns the number of items.
+    #[rhai_fn(return_raw)]
+    pub fn each(
+        call: NativeCallContext,
+        operation: &str,
+        request: Map,
+        callback: FnPtr,
+    ) -> Result<i64, Box<EvalAltResult>> {
+        super::each(&*context(&call)?, &call, operation, &request, &callback)
+    }
 }

@@ -657,7 +657,10 @@ mod tests {
         functions.extend(json["functions"].as_array().into_iter().flatten());
         for f in functions {
             for (i, p) in f["params"].as_array().into_iter().flatten().enumerate() {
-                if p["type"] == "secret" && p["name"].is_string() {
+                // Declared `secret` (a plugin function's `SecretText`, which the engine shows
+                // as `secret`).
+                let secret = p["type"] == "secret" || p["type"] == "SecretText";
+                if secret && p["name"].is_string() {
                     declared.insert((f["name"].as_str().unwrap().to_string(), i));
                 }
             }

@@ -2,52 +2,20 @@
 //! `sleep`, and who-am-I (`account_id()`, `region()`).
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use rhai::plugin::*;
-use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
 
 use crate::context::Context;
-use crate::engine::glue::{fail, throw};
+use crate::engine::glue::{context, fail, throw};
 use crate::value::{self, Secret, masked_json, to_json_masked};
 
-thread_local! {
-    /// The directories of the `runbook(path)` calls running, innermost last: a relative path
-    /// written in a nested runbook resolves beside it.
-    static NESTED_DIRS: std::cell::RefCell<Vec<PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// The `--var` values of this run: paths among them are the caller's.
-    static CALLER_VALUES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Notes the `--var` values given on the command line: a relative path among them means the
-/// caller's current directory, as any command-line argument does.
-pub fn set_caller_values(vars: &Map) {
-    CALLER_VALUES.with(|v| {
-        *v.borrow_mut() = vars
-            .values()
-            .filter_map(|d| d.clone().into_string().ok())
-            .collect();
-    });
-}
-
-/// A path given to a helper. A relative path written in the runbook resolves beside the
-/// runbook (the engine's tag holds its directory; see
-/// [`Runbook::load`](crate::engine::Runbook::load)), or beside the runbook a `runbook(path)`
-/// call is running; one that came from the command
-/// line (`--var roster=data/r.csv`, then `param("roster")`) resolves against the current
-/// directory, where the operator typed it.
-pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
-    let from_caller = CALLER_VALUES.with(|v| v.borrow().iter().any(|value| value == path));
-    let path = Path::new(path);
-    if path.is_absolute() || from_caller {
-        return path.to_path_buf();
-    }
-    if let Some(dir) = NESTED_DIRS.with(|d| d.borrow().last().cloned()) {
-        return dir.join(path);
-    }
-    match ctx.tag().and_then(|t| t.clone().into_string().ok()) {
-        Some(dir) => Path::new(&dir).join(path),
-        None => path.to_path_buf(),
+/// A path given to a helper, resolved as [`Context::resolve`] says: beside the runbook for a
+/// relative path it names, against the current directory for one from the command line.
+pub fn resolve(call: &NativeCallContext, path: &str) -> PathBuf {
+    match context(call) {
+        Ok(ctx) => ctx.resolve(path),
+        Err(_) => PathBuf::from(path),
     }
 }
 
@@ -263,7 +231,7 @@ mod global_helpers {
 /// `runbook(path, vars)`: another runbook, run in this run's context with `vars` as its
 /// parameters; its last value.
 fn nested_runbook(
-    ctx: &Rc<Context>,
+    ctx: &Context,
     call: &NativeCallContext,
     path: &str,
     vars: Map,
@@ -292,31 +260,25 @@ fn nested_runbook(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    NESTED_DIRS.with(|d| d.borrow_mut().push(dir));
-    let result = ctx
-        .with_vars(vars, || {
-            // An error inside names where it happened there, and this call site.
-            engine
-                .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
-                .map_err(|e| {
-                    Box::new(EvalAltResult::ErrorInFunctionCall(
-                        "runbook".into(),
-                        shown.clone(),
-                        e,
-                        pos,
-                    ))
-                })
-        })
-        .unwrap_or_else(|| {
-            Err(fail(
-                format!(
-                    "runbook(\"{path}\"): runbooks nested more than 16 deep (does it run itself?)"
-                ),
-                pos,
-            ))
-        });
-    NESTED_DIRS.with(|d| d.borrow_mut().pop());
-    result
+    ctx.nested(vars.clone(), dir, || {
+        // An error inside names where it happened there, and this call site.
+        engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .map_err(|e| {
+                Box::new(EvalAltResult::ErrorInFunctionCall(
+                    "runbook".into(),
+                    shown.clone(),
+                    e,
+                    pos,
+                ))
+            })
+    })
+    .unwrap_or_else(|| {
+        Err(fail(
+            format!("runbook(\"{path}\"): runbooks nested more than 16 deep (does it run itself?)"),
+            pos,
+        ))
+    })
 }
 
 /// A map or array as JSON to show: secrets masked; inside a string (`pretty` false) the masks
@@ -338,119 +300,112 @@ fn shown_json(value: Dynamic, pretty: bool) -> Result<String, Box<EvalAltResult>
     })
 }
 
-/// Registers the helpers: the plugin module, then those that need the runbook's context.
-pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
-    engine.register_type_with_name::<Secret>("secret");
-    engine.register_global_module(exported_module!(global_helpers).into());
-    crate::secrets::register(engine);
-    crate::assertions::register(engine);
+/// The helpers that need the run's context (from the engine's tag: see [`context`]).
+#[export_module]
+mod run_helpers {
+    use super::*;
 
-    rhai::FuncRegistration::new("secret")
-        .with_params_info(["name: String", "secret"])
-        .with_comments(["/// A secret from the environment variable NAME, or asked for without echo; prints as ********."])
-        .register_into_engine(engine, |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+    /// A secret from the environment variable NAME, or asked for without echo; prints as ********.
+    #[rhai_fn(return_raw)]
+    pub fn secret(call: NativeCallContext, name: &str) -> Result<Secret, Box<EvalAltResult>> {
         if let Ok(value) = std::env::var(name) {
-            return Ok(value::secret(value));
+            return Ok(Secret::new(value));
         }
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return Err(fail(
-                format!("secret(\"{name}\"): set the environment variable {name}; there is no terminal to ask on"),
+                format!(
+                    "secret(\"{name}\"): set the environment variable {name}; there is no terminal to ask on"
+                ),
                 call.call_position(),
             ));
         }
         rpassword::prompt_password(format!("{name}: "))
-            .map(value::secret)
+            .map(Secret::new)
             .map_err(|e| fail(format!("secret(\"{name}\"): {e}"), call.call_position()))
-    });
+    }
 
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("plan")
-        .with_params_info(["f: FnPtr", "Array"])
-        .with_comments([
-            "/// The writes `f` would make, as [#{ function, class, request }] (secrets masked), sending none: a dry run of `f` alone.",
-        ])
-        .register_into_engine(
-            engine,
-            move |call: NativeCallContext, f: rhai::FnPtr| -> Result<rhai::Array, Box<EvalAltResult>> {
-                let (result, writes) = c.plan_scope(|| f.call_within_context::<Dynamic>(&call, ()));
-                let _: Dynamic = result?;
-                Ok(writes)
-            },
-        );
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("runbook")
-        .with_params_info(["path: String", "?"])
-        .with_comments(["/// Runs another runbook (path beside the caller) in this run: its calls are guarded, planned and journaled as this one's. Returns its last value."])
-        .register_into_engine(
-            engine,
-            move |call: NativeCallContext, path: &str| -> Result<Dynamic, Box<EvalAltResult>> {
-                nested_runbook(&c, &call, path, c.vars.clone())
-            },
-        );
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("runbook")
-        .with_params_info(["path: String", "vars: Map", "?"])
-        .with_comments(["/// Runs another runbook with `vars` as its parameters (`param(name)`), in this run. Returns its last value."])
-        .register_into_engine(
-            engine,
-            move |call: NativeCallContext, path: &str, vars: Map| -> Result<Dynamic, Box<EvalAltResult>> {
-                nested_runbook(&c, &call, path, vars)
-            },
-        );
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("param")
-        .with_params_info(["name: String", "String"])
-        .with_comments([
-            "/// A --var KEY=VALUE given to `runbook run`, or the default; an error names it when missing without one.",
-        ])
-        .register_into_engine(
-            engine,
-            move |call: NativeCallContext, name: &str| -> Result<Dynamic, Box<EvalAltResult>> {
-                c.var(name).ok_or_else(|| {
-                    fail(
-                        format!("missing parameter \"{name}\": pass --var {name}=VALUE"),
-                        call.call_position(),
-                    )
-                })
-            },
-        );
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("param")
-        .with_params_info(["name: String", "default: ?", "?"])
-        .with_comments(["/// The `--var name=VALUE` given on the command line, or `default`."])
-        .register_into_engine(engine, move |name: &str, default: Dynamic| -> Dynamic {
-            c.var(name).unwrap_or(default)
-        });
+    /// The writes `f` would make, as [#{ function, class, request }] (secrets masked), sending none: a dry run of `f` alone.
+    #[rhai_fn(return_raw)]
+    pub fn plan(call: NativeCallContext, f: FnPtr) -> Result<rhai::Array, Box<EvalAltResult>> {
+        let ctx = context(&call)?;
+        let (result, writes) = ctx.plan_scope(|| f.call_within_context::<Dynamic>(&call, ()));
+        let _: Dynamic = result?;
+        Ok(writes)
+    }
 
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("region")
-        .with_params_info(["String"])
-        .with_comments(["/// The AWS region calls go to."])
-        .register_into_engine(
-            engine,
-            move |call: NativeCallContext| -> Result<String, Box<EvalAltResult>> {
-                c.runtime
-                    .block_on(c.clients.region())
-                    .map_err(|e| throw(e, call.call_position()))
-            },
-        );
-    let c = ctx.clone();
-    rhai::FuncRegistration::new("account_id")
-        .with_params_info(["String"])
-        .with_comments([
-            "/// The AWS account id of the credentials in use (sts:GetCallerIdentity).",
-        ])
-        .register_into_engine(
-            engine,
-            move |call: NativeCallContext| -> Result<Dynamic, Box<EvalAltResult>> {
-                let pos = call.call_position();
-                let out = c
-                    .call_named("sts", "get_caller_identity", Map::new())
-                    .map_err(|e| throw(e, pos))?;
-                let account = out
-                    .read_lock::<Map>()
-                    .and_then(|m| m.get("Account").cloned());
-                account.ok_or_else(|| fail("GetCallerIdentity returned no Account", pos))
-            },
-        );
+    /// Runs another runbook (path beside the caller) in this run: its calls are guarded, planned and journaled as this one's. Returns its last value.
+    #[rhai_fn(name = "runbook", return_raw)]
+    pub fn runbook_here(
+        call: NativeCallContext,
+        path: &str,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        let ctx = context(&call)?;
+        nested_runbook(&ctx, &call, path, ctx.vars.clone())
+    }
+
+    /// Runs another runbook with `vars` as its parameters (`param(name)`), in this run. Returns its last value.
+    #[rhai_fn(name = "runbook", return_raw)]
+    pub fn runbook_with(
+        call: NativeCallContext,
+        path: &str,
+        vars: Map,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        let ctx = context(&call)?;
+        nested_runbook(&ctx, &call, path, vars)
+    }
+
+    /// A --var KEY=VALUE given to `runbook run`, or the default; an error names it when missing without one.
+    #[rhai_fn(return_raw)]
+    pub fn param(call: NativeCallContext, name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+        context(&call)?.var(name).ok_or_else(|| {
+            fail(
+                format!("missing parameter \"{name}\": pass --var {name}=VALUE"),
+                call.call_position(),
+            )
+        })
+    }
+
+    /// The `--var name=VALUE` given on the command line, or `default`.
+    #[rhai_fn(name = "param", return_raw)]
+    pub fn param_or(
+        call: NativeCallContext,
+        name: &str,
+        default: Dynamic,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        Ok(context(&call)?.var(name).unwrap_or(default))
+    }
+
+    /// The AWS region calls go to.
+    #[rhai_fn(return_raw)]
+    pub fn region(call: NativeCallContext) -> Result<String, Box<EvalAltResult>> {
+        let ctx = context(&call)?;
+        ctx.runtime
+            .block_on(ctx.clients.region())
+            .map_err(|e| throw(e, call.call_position()))
+    }
+
+    /// The AWS account id of the credentials in use (sts:GetCallerIdentity).
+    #[rhai_fn(return_raw)]
+    pub fn account_id(call: NativeCallContext) -> Result<Dynamic, Box<EvalAltResult>> {
+        let pos = call.call_position();
+        let out = context(&call)?
+            .call_named("sts", "get_caller_identity", Map::new())
+            .map_err(|e| throw(e, pos))?;
+        let account = out
+            .read_lock::<Map>()
+            .and_then(|m| m.get("Account").cloned());
+        account.ok_or_else(|| fail("GetCallerIdentity returned no Account", pos))
+    }
+}
+
+/// Registers the helpers: plugin modules, grouped by concern.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Secret>("secret");
+    // Plugin functions name their types as written (`-> Secret`, `password: SecretText`).
+    engine.register_type_with_name_raw("Secret", "secret");
+    engine.register_type_with_name_raw("SecretText", "secret");
+    engine.register_global_module(exported_module!(global_helpers).into());
+    engine.register_global_module(exported_module!(run_helpers).into());
+    crate::secrets::register(engine);
+    crate::assertions::register(engine);
 }

@@ -5,15 +5,10 @@
 //! of every class Cognito knows (so any combination of requirements is met), at least 16
 //! characters long or the policy's minimum if that is longer.
 
-use std::rc::Rc;
-
 use rand::RngExt;
 use rand::seq::SliceRandom;
-use rhai::{Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
-
-use crate::context::Context;
-use crate::engine::glue::throw;
-use crate::value::secret;
+use rhai::plugin::*;
+use rhai::{Dynamic, Map};
 
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -45,30 +40,28 @@ fn minimum_length(pool: &Dynamic) -> Option<i64> {
     policy.get("MinimumLength")?.as_int().ok()
 }
 
-/// Registers `cognito::generate_password`.
-pub fn register(module: &mut Module, ctx: &Rc<Context>) {
-    let c = ctx.clone();
-    FuncRegistration::new("generate_password")
-        .in_internal_namespace()
-        .with_params_info(["pool_id: String", "secret"])
-        .with_comments([
-            "/// A random password that satisfies the pool's password policy; prints as ********.",
-        ])
-        .set_into_module(
-            module,
-            move |call: NativeCallContext,
-                  pool_id: Dynamic|
-                  -> Result<Dynamic, Box<EvalAltResult>> {
-                let pos = call.call_position();
-                let mut request = Map::new();
-                request.insert("UserPoolId".into(), pool_id);
-                let pool = c
-                    .call_named("cognito", "describe_user_pool", request)
-                    .map_err(|e| throw(e, pos))?;
-                let min = minimum_length(&pool).unwrap_or(8).clamp(6, 99) as usize;
-                Ok(secret(generate(min.max(16))))
-            },
-        );
+/// `cognito::generate_password`, merged into the `cognito` namespace by the engine.
+#[export_module]
+pub mod password_functions {
+    use rhai::{EvalAltResult, Map, NativeCallContext};
+
+    use crate::engine::glue::{context, throw};
+    use crate::value::Secret;
+
+    /// A random password that satisfies the pool's password policy; prints as ********.
+    #[rhai_fn(return_raw)]
+    pub fn generate_password(
+        call: NativeCallContext,
+        pool_id: Dynamic,
+    ) -> Result<Secret, Box<EvalAltResult>> {
+        let mut request = Map::new();
+        request.insert("UserPoolId".into(), pool_id);
+        let pool = context(&call)?
+            .call_named("cognito", "describe_user_pool", request)
+            .map_err(|e| throw(e, call.call_position()))?;
+        let min = super::minimum_length(&pool).unwrap_or(8).clamp(6, 99) as usize;
+        Ok(Secret::new(super::generate(min.max(16))))
+    }
 }
 
 #[cfg(test)]

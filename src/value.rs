@@ -286,6 +286,10 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A helper's argument that is a secret, or text to be sent as one: declared so, the REPL
+/// masks a literal typed there (the engine names this type `secret`).
+pub type SecretText = Dynamic;
+
 /// A [`Secret`] script value.
 pub fn secret(value: String) -> Dynamic {
     Dynamic::from(Secret::new(value))

@@ -441,126 +441,40 @@ mod tests {
 
     #[test]
     fn every_operation_matches_the_sdk() {
-        macro_rules! op {
-            ($name:literal, $module:ident, $input:ident, $output:ident) => {{
-                let op = OPERATIONS.iter().find(|op| op.name == $name).expect($name);
+        // Each operation's shapes against the SDK's builders: `name: Input, Output;`.
+        macro_rules! ops {
+            ($($module:ident: $input:ident, $output:ident;)*) => { $(
+                let name = stringify!($module);
+                let op = OPERATIONS.iter().find(|op| op.name == name).expect(name);
                 same!(op.input, operation::$module::$input::builder());
                 same!(op.output, operation::$module::$output::builder());
-            }};
+            )* };
         }
-        op!(
-            "attach_role_policy",
-            attach_role_policy,
-            AttachRolePolicyInput,
-            AttachRolePolicyOutput
-        );
-        op!(
-            "create_policy",
-            create_policy,
-            CreatePolicyInput,
-            CreatePolicyOutput
-        );
-        op!(
-            "create_policy_version",
-            create_policy_version,
-            CreatePolicyVersionInput,
-            CreatePolicyVersionOutput
-        );
-        op!(
-            "create_role",
-            create_role,
-            CreateRoleInput,
-            CreateRoleOutput
-        );
-        op!(
-            "delete_policy",
-            delete_policy,
-            DeletePolicyInput,
-            DeletePolicyOutput
-        );
-        op!(
-            "delete_policy_version",
-            delete_policy_version,
-            DeletePolicyVersionInput,
-            DeletePolicyVersionOutput
-        );
-        op!(
-            "delete_role",
-            delete_role,
-            DeleteRoleInput,
-            DeleteRoleOutput
-        );
-        op!(
-            "delete_role_policy",
-            delete_role_policy,
-            DeleteRolePolicyInput,
-            DeleteRolePolicyOutput
-        );
-        op!(
-            "detach_role_policy",
-            detach_role_policy,
-            DetachRolePolicyInput,
-            DetachRolePolicyOutput
-        );
-        op!("get_policy", get_policy, GetPolicyInput, GetPolicyOutput);
-        op!(
-            "get_policy_version",
-            get_policy_version,
-            GetPolicyVersionInput,
-            GetPolicyVersionOutput
-        );
-        op!("get_role", get_role, GetRoleInput, GetRoleOutput);
-        op!(
-            "get_role_policy",
-            get_role_policy,
-            GetRolePolicyInput,
-            GetRolePolicyOutput
-        );
-        op!(
-            "list_attached_role_policies",
-            list_attached_role_policies,
-            ListAttachedRolePoliciesInput,
-            ListAttachedRolePoliciesOutput
-        );
-        op!(
-            "list_policies",
-            list_policies,
-            ListPoliciesInput,
-            ListPoliciesOutput
-        );
-        op!(
-            "list_policy_versions",
-            list_policy_versions,
-            ListPolicyVersionsInput,
-            ListPolicyVersionsOutput
-        );
-        op!(
-            "list_role_policies",
-            list_role_policies,
-            ListRolePoliciesInput,
-            ListRolePoliciesOutput
-        );
-        op!("list_roles", list_roles, ListRolesInput, ListRolesOutput);
-        op!(
-            "put_role_policy",
-            put_role_policy,
-            PutRolePolicyInput,
-            PutRolePolicyOutput
-        );
-        op!(
-            "set_default_policy_version",
-            set_default_policy_version,
-            SetDefaultPolicyVersionInput,
-            SetDefaultPolicyVersionOutput
-        );
-        op!("tag_role", tag_role, TagRoleInput, TagRoleOutput);
-        op!("untag_role", untag_role, UntagRoleInput, UntagRoleOutput);
-        op!(
-            "update_assume_role_policy",
-            update_assume_role_policy,
-            UpdateAssumeRolePolicyInput,
-            UpdateAssumeRolePolicyOutput
-        );
+        ops! {
+            attach_role_policy: AttachRolePolicyInput, AttachRolePolicyOutput;
+            create_policy: CreatePolicyInput, CreatePolicyOutput;
+            create_policy_version: CreatePolicyVersionInput, CreatePolicyVersionOutput;
+            create_role: CreateRoleInput, CreateRoleOutput;
+            delete_policy: DeletePolicyInput, DeletePolicyOutput;
+            delete_policy_version: DeletePolicyVersionInput, DeletePolicyVersionOutput;
+            delete_role: DeleteRoleInput, DeleteRoleOutput;
+            delete_role_policy: DeleteRolePolicyInput, DeleteRolePolicyOutput;
+            detach_role_policy: DetachRolePolicyInput, DetachRolePolicyOutput;
+            get_policy: GetPolicyInput, GetPolicyOutput;
+            get_policy_version: GetPolicyVersionInput, GetPolicyVersionOutput;
+            get_role: GetRoleInput, GetRoleOutput;
+            get_role_policy: GetRolePolicyInput, GetRolePolicyOutput;
+            list_attached_role_policies: ListAttachedRolePoliciesInput, ListAttachedRolePoliciesOutput;
+            list_policies: ListPoliciesInput, ListPoliciesOutput;
+            list_policy_versions: ListPolicyVersionsInput, ListPolicyVersionsOutput;
+            list_role_policies: ListRolePoliciesInput, ListRolePoliciesOutput;
+            list_roles: ListRolesInput, ListRolesOutput;
+            put_role_policy: PutRolePolicyInput, PutRolePolicyOutput;
+            set_default_policy_version: SetDefaultPolicyVersionInput, SetDefaultPolicyVersionOutput;
+            tag_role: TagRoleInput, TagRoleOutput;
+            untag_role: UntagRoleInput, UntagRoleOutput;
+            update_assume_role_policy: UpdateAssumeRolePolicyInput, UpdateAssumeRolePolicyOutput;
+        }
         assert_eq!(OPERATIONS.len(), 23);
     }
 

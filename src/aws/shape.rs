@@ -336,21 +336,7 @@ fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
             path,
             crate::value::text_revealed(value).ok_or_else(|| mismatch(path, "a string", value))?,
         )?),
-        Ty::Enum(values) => {
-            let s = value
-                .clone()
-                .into_immutable_string()
-                .map_err(|_| mismatch(path, "a string", value))?;
-            let valid = values();
-            if !valid.contains(&s.as_str()) {
-                return Err(format!(
-                    "request key \"{path}\" has invalid value \"{s}\"{}; valid values: {}",
-                    did_you_mean(closest(&s, valid.iter().copied())),
-                    valid.join(", ")
-                ));
-            }
-            Wire::Str(s.to_string())
-        }
+        Ty::Enum(values) => Wire::Str(check_enum(values(), value, path)?),
         Ty::Boolean => Wire::Bool(
             value
                 .as_bool()
@@ -376,33 +362,7 @@ fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
             ),
         },
         Ty::Timestamp => Wire::Time(check_timestamp(value, path)?),
-        Ty::Document => {
-            if crate::value::too_deep(value) {
-                return Err(format!(
-                    "request key \"{path}\": {}",
-                    crate::value::too_deep_message()
-                ));
-            }
-            let json = crate::value::to_json_revealed(value);
-            unmasked(path, json.to_string())?;
-            Wire::Json(json)
-        }
-        Ty::Json => {
-            if crate::value::too_deep(value) {
-                return Err(format!(
-                    "request key \"{path}\": {}",
-                    crate::value::too_deep_message()
-                ));
-            }
-            Wire::Str(unmasked(
-                path,
-                crate::value::json_text_revealed(value).map_err(|e| {
-                    format!(
-                        "request key \"{path}\" must be a JSON document (a map or a JSON string): {e}"
-                    )
-                })?,
-            )?)
-        }
+        Ty::Document | Ty::Json => check_document(ty, value, path)?,
         Ty::Struct(shape) => {
             let map = value
                 .read_lock::<Map>()
@@ -433,6 +393,42 @@ fn check_value(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
         }
     };
     Ok(wire)
+}
+
+/// An enum member's value: one of `valid`, or an error naming the closest.
+fn check_enum(valid: &[&str], value: &Dynamic, path: &str) -> Result<String, String> {
+    let s = value
+        .clone()
+        .into_immutable_string()
+        .map_err(|_| mismatch(path, "a string", value))?;
+    if !valid.contains(&s.as_str()) {
+        return Err(format!(
+            "request key \"{path}\" has invalid value \"{s}\"{}; valid values: {}",
+            did_you_mean(closest(&s, valid.iter().copied())),
+            valid.join(", ")
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A document member (any JSON value) or a JSON-string member (a map, or JSON text), not too
+/// deep and holding no secret turned into text.
+fn check_document(ty: &Ty, value: &Dynamic, path: &str) -> Result<Wire, String> {
+    if crate::value::too_deep(value) {
+        return Err(format!(
+            "request key \"{path}\": {}",
+            crate::value::too_deep_message()
+        ));
+    }
+    if matches!(ty, Ty::Document) {
+        let json = crate::value::to_json_revealed(value);
+        unmasked(path, json.to_string())?;
+        return Ok(Wire::Json(json));
+    }
+    let text = crate::value::json_text_revealed(value).map_err(|e| {
+        format!("request key \"{path}\" must be a JSON document (a map or a JSON string): {e}")
+    })?;
+    Ok(Wire::Str(unmasked(path, text)?))
 }
 
 /// A timestamp as a script may write it: the CLI's ISO 8601 form (as responses print it), any

@@ -116,29 +116,8 @@ pub fn function_problems(
     dir: Option<&std::path::Path>,
 ) -> Vec<Error> {
     let mut problems = Vec::new();
-    // Names a plain call may also mean: the runbook's own functions, and variables (a
-    // function pointer can be called like a function).
-    let mut local: HashSet<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
-    ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Stmt(Stmt::Var(var, ..))) = path.last() {
-            local.insert(var.0.name.to_string());
-        }
-        true
-    });
-    for f in ast.iter_functions() {
-        local.extend(f.params.iter().map(|p| p.to_string()));
-    }
-    // Modules the runbook imports: their functions and argument counts.
-    let mut modules: HashMap<String, Vec<(String, usize)>> = HashMap::new();
-    ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last()
-            && let Expr::StringConstant(name, _) = &import.0
-            && let Some(functions) = module_functions(runbook, dir, name)
-        {
-            modules.insert(import.1.name.to_string(), functions);
-        }
-        true
-    });
+    let local = local_names(ast);
+    let modules = imported_functions(runbook, ast, dir);
     ast.walk(&mut |path: &[ASTNode]| {
         let found = match path.last() {
             Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, pos)),
@@ -149,81 +128,127 @@ pub fn function_problems(
             return true;
         };
         if call.namespace.is_empty() {
-            let name = call.name.as_str();
-            if call.op_token.is_none()
-                && !globals.contains(name)
-                && !local.contains(name)
-                && name
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_alphabetic() || c == '_')
-            {
-                let hint = crate::aws::names::closest(
-                    name,
-                    globals.iter().chain(local.iter()).map(String::as_str),
-                )
-                .map(|c| format!(" (did you mean {c}?)"))
-                .unwrap_or_default();
-                problems.push(problem(
-                    file,
-                    *pos,
-                    format!("unknown function {name}{hint}"),
-                ));
-            }
-            return true;
-        }
-        let namespace = call.namespace.root();
-        if let Some(functions) = modules.get(namespace) {
-            let name = call.name.as_str();
-            let arities: Vec<usize> = functions
-                .iter()
-                .filter(|(f, _)| f == name)
-                .map(|(_, n)| *n)
-                .collect();
-            let message = if arities.is_empty() {
-                let hint =
-                    crate::aws::names::closest(name, functions.iter().map(|(f, _)| f.as_str()))
-                        .map(|c| format!(" (did you mean {namespace}::{c}?)"))
-                        .unwrap_or_default();
-                Some(format!("unknown function {namespace}::{name}{hint}"))
-            } else if !arities.contains(&call.args.len()) {
-                Some(format!(
-                    "{namespace}::{name} does not take {} argument{}; it takes {}",
-                    call.args.len(),
-                    if call.args.len() == 1 { "" } else { "s" },
-                    arities
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ))
-            } else {
-                None
-            };
-            if let Some(message) = message {
+            if let Some(message) = plain_call_problem(call, globals, &local) {
                 problems.push(problem(file, *pos, message));
             }
             return true;
         }
-        if !NAMESPACES.contains(&namespace) {
-            return true;
-        }
-        let lone_literal = matches!(
-            call.args.as_slice(),
-            [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
-        );
-        if let Some(message) = check_call(
-            &runbook.engine,
-            namespace,
-            &call.name,
-            call.args.len(),
-            lone_literal,
-        ) {
+        let namespace = call.namespace.root();
+        let message = if let Some(functions) = modules.get(namespace) {
+            module_call_problem(namespace, call, functions)
+        } else if NAMESPACES.contains(&namespace) {
+            let lone_literal = matches!(
+                call.args.as_slice(),
+                [Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::BoolConstant(..)]
+            );
+            check_call(
+                &runbook.engine,
+                namespace,
+                &call.name,
+                call.args.len(),
+                lone_literal,
+            )
+        } else {
+            None
+        };
+        if let Some(message) = message {
             problems.push(problem(file, *pos, message));
         }
         true
     });
     problems
+}
+
+/// Names a plain call may also mean: the runbook's own functions, and variables and
+/// parameters (a function pointer can be called like a function).
+fn local_names(ast: &rhai::AST) -> HashSet<String> {
+    let mut local: HashSet<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Var(var, ..))) = path.last() {
+            local.insert(var.0.name.to_string());
+        }
+        true
+    });
+    for f in ast.iter_functions() {
+        local.extend(f.params.iter().map(|p| p.to_string()));
+    }
+    local
+}
+
+/// The modules a runbook imports (by alias): their functions and argument counts.
+fn imported_functions(
+    runbook: &Runbook,
+    ast: &rhai::AST,
+    dir: Option<&std::path::Path>,
+) -> HashMap<String, Vec<(String, usize)>> {
+    let mut modules = HashMap::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Import(import, _))) = path.last()
+            && let Expr::StringConstant(name, _) = &import.0
+            && let Some(functions) = module_functions(runbook, dir, name)
+        {
+            modules.insert(import.1.name.to_string(), functions);
+        }
+        true
+    });
+    modules
+}
+
+/// A call without a namespace to a function that exists nowhere (not an operator).
+fn plain_call_problem(
+    call: &rhai::FnCallExpr,
+    globals: &HashSet<String>,
+    local: &HashSet<String>,
+) -> Option<String> {
+    let name = call.name.as_str();
+    let unknown = call.op_token.is_none()
+        && !globals.contains(name)
+        && !local.contains(name)
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_');
+    if !unknown {
+        return None;
+    }
+    let hint =
+        crate::aws::names::closest(name, globals.iter().chain(local.iter()).map(String::as_str))
+            .map(|c| format!(" (did you mean {c}?)"))
+            .unwrap_or_default();
+    Some(format!("unknown function {name}{hint}"))
+}
+
+/// A call into an imported module: a function it lacks, or one it has with other counts.
+fn module_call_problem(
+    namespace: &str,
+    call: &rhai::FnCallExpr,
+    functions: &[(String, usize)],
+) -> Option<String> {
+    let name = call.name.as_str();
+    let arities: Vec<usize> = functions
+        .iter()
+        .filter(|(f, _)| f == name)
+        .map(|(_, n)| *n)
+        .collect();
+    if arities.is_empty() {
+        let hint = crate::aws::names::closest(name, functions.iter().map(|(f, _)| f.as_str()))
+            .map(|c| format!(" (did you mean {namespace}::{c}?)"))
+            .unwrap_or_default();
+        return Some(format!("unknown function {namespace}::{name}{hint}"));
+    }
+    if arities.contains(&call.args.len()) {
+        return None;
+    }
+    Some(format!(
+        "{namespace}::{name} does not take {} argument{}; it takes {}",
+        call.args.len(),
+        if call.args.len() == 1 { "" } else { "s" },
+        arities
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    ))
 }
 
 /// The request maps written and the response members read that the API's shapes refute, as

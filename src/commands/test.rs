@@ -108,7 +108,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             path,
             crate::files::PRIVATE,
             false,
-            &junit(&outcomes, started.elapsed()),
+            &junit(&outcomes, started.elapsed())?,
         )?;
     }
     crate::output::print(&format!("{passed} passed, {failed} failed"));
@@ -270,58 +270,38 @@ fn report(outcome: &Outcome) {
     }
 }
 
-/// The outcomes as JUnit XML, one `testsuite` per file.
-fn junit(outcomes: &[Outcome], total: Duration) -> String {
-    let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"runbook test\" tests=\"{}\" failures=\"{failed}\" time=\"{:.3}\">\n",
-        outcomes.len(),
-        total.as_secs_f64()
-    );
+/// The outcomes as JUnit XML, one `testsuite` per file (quick-junit writes it: valid XML
+/// whatever a failure message holds, control characters included).
+fn junit(outcomes: &[Outcome], total: Duration) -> Result<String, Error> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("runbook test");
+    report.set_time(total);
     let mut files: Vec<&PathBuf> = outcomes.iter().map(|o| &o.file).collect();
     files.dedup();
     for file in files {
+        let name = file.display().to_string();
         let tests: Vec<&Outcome> = outcomes.iter().filter(|o| &o.file == file).collect();
-        let name = escape(&file.display().to_string());
-        xml.push_str(&format!(
-            "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" time=\"{:.3}\">\n",
-            tests.len(),
-            tests.iter().filter(|o| o.error.is_some()).count(),
-            tests.iter().map(|o| o.took.as_secs_f64()).sum::<f64>()
-        ));
+        let mut suite = TestSuite::new(name.as_str());
+        suite.set_time(tests.iter().map(|o| o.took).sum());
         for test in tests {
-            xml.push_str(&format!(
-                "    <testcase name=\"{}\" classname=\"{name}\" time=\"{:.3}\"",
-                escape(&test.name),
-                test.took.as_secs_f64()
-            ));
-            match &test.error {
-                None => xml.push_str("/>\n"),
+            let status = match &test.error {
+                None => TestCaseStatus::success(),
                 Some(error) => {
-                    let first = error.lines().next().unwrap_or_default();
-                    xml.push_str(&format!(
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                        escape(first),
-                        escape(error)
-                    ));
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status
+                        .set_message(error.lines().next().unwrap_or_default())
+                        .set_description(error.as_str());
+                    status
                 }
-            }
+            };
+            let mut case = TestCase::new(test.name.as_str(), status);
+            case.set_classname(name.as_str()).set_time(test.took);
+            suite.add_test_case(case);
         }
-        xml.push_str("  </testsuite>\n");
+        report.add_test_suite(suite);
     }
-    xml.push_str("</testsuites>\n");
-    xml
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            c if c.is_control() && c != '\n' && c != '\t' => format!("&#{};", c as u32),
-            c => c.to_string(),
-        })
-        .collect()
+    report.to_string().map_err(|e| Error::Write {
+        what: "the JUnit report".into(),
+        why: e.to_string(),
+    })
 }

@@ -298,40 +298,9 @@ impl Sending {
             let Some((i, answer, elapsed)) = next else {
                 break;
             };
-            // After a signal nothing is sent again: a throttled or failed request is done.
-            let retry = self.lanes.retries && self.stopped.is_none();
-            let answer = match answer {
-                Err(e) if retry && THROTTLED.contains(&e.code.as_str()) => {
-                    throttles += 1;
-                    if let Some(pace) = &mut self.lanes.pace {
-                        pace.throttled();
-                    }
-                    self.queue.push_front(i);
-                    continue;
-                }
-                Err(e) if retry && e.retryable && self.attempts[i] + 1 < MAX_ATTEMPTS => {
-                    self.attempts[i] += 1;
-                    self.queue.push_back(i);
-                    continue;
-                }
-                answer => answer,
+            let Some(answer) = self.final_answer(i, answer, &mut throttles) else {
+                continue;
             };
-            self.waiting.remove(&i);
-            if let Some(pace) = &mut self.lanes.pace {
-                pace.accepted();
-            }
-            let prior = self.attempts[i];
-            let answer = answer
-                .map(|mut a| {
-                    a.attempts += prior;
-                    a
-                })
-                .map_err(|mut e| {
-                    if self.lanes.retries {
-                        e.attempts = Some(e.attempts.unwrap_or(1) + prior);
-                    }
-                    e
-                });
             if as_they_come {
                 answered(i, answer, elapsed, throttles);
             } else {
@@ -339,5 +308,52 @@ impl Sending {
             }
         }
         later
+    }
+
+    /// An answer as final, or `None` when the call is queued again: throttled (not processed;
+    /// the pace slows down), or another retryable failure with attempts left. After a signal
+    /// every answer is final. A final answer counts the attempts made here.
+    fn final_answer(
+        &mut self,
+        i: usize,
+        answer: Result<Answer, AwsError>,
+        throttles: &mut usize,
+    ) -> Option<Result<Answer, AwsError>> {
+        let retry = self.lanes.retries && self.stopped.is_none();
+        match answer {
+            Err(e) if retry && THROTTLED.contains(&e.code.as_str()) => {
+                *throttles += 1;
+                if let Some(pace) = &mut self.lanes.pace {
+                    pace.throttled();
+                }
+                self.queue.push_front(i);
+                return None;
+            }
+            Err(e) if retry && e.retryable && self.attempts[i] + 1 < MAX_ATTEMPTS => {
+                self.attempts[i] += 1;
+                self.queue.push_back(i);
+                return None;
+            }
+            _ => {}
+        }
+        self.waiting.remove(&i);
+        if let Some(pace) = &mut self.lanes.pace {
+            pace.accepted();
+        }
+        let prior = self.attempts[i];
+        let retries = self.lanes.retries;
+        Some(
+            answer
+                .map(|mut a| {
+                    a.attempts += prior;
+                    a
+                })
+                .map_err(|mut e| {
+                    if retries {
+                        e.attempts = Some(e.attempts.unwrap_or(1) + prior);
+                    }
+                    e
+                }),
+        )
     }
 }

@@ -74,8 +74,12 @@ pub struct Context {
     pub runtime: tokio::runtime::Runtime,
     pub clients: Clients,
     pub vars: Map,
-    /// The `vars` of the runbooks `runbook(path, vars)` is running, innermost last.
-    nested_vars: RefCell<Vec<Map>>,
+    /// The runbook's directory, where a relative path it names resolves (none for `eval`
+    /// and the REPL).
+    dir: RefCell<Option<std::path::PathBuf>>,
+    /// The runbooks `runbook(path, vars)` is running, innermost last: their `vars` and
+    /// directory.
+    nested: RefCell<Vec<(Map, std::path::PathBuf)>>,
     dry_run: std::cell::Cell<bool>,
     confirm: Policy,
     /// The journal's one writer.
@@ -93,6 +97,9 @@ pub struct Context {
     scoped_plan: RefCell<Option<Vec<Dynamic>>>,
     /// The account lookup before the first write got no answer: the endpoint is silent.
     silent: std::cell::Cell<bool>,
+    /// App clients' secrets `cognito::sign_in` read this run: (pool, client) → the secret,
+    /// `None` for a client without one (read once per run with DescribeUserPoolClient).
+    pub client_secrets: RefCell<std::collections::HashMap<(String, String), Option<String>>>,
     /// Writes made (or planned, in a dry run), for a fleet's table.
     writes: std::cell::Cell<usize>,
 }
@@ -176,8 +183,10 @@ impl Context {
             started_imports: RefCell::new(Vec::new()),
             silent: std::cell::Cell::new(false),
             scoped_plan: RefCell::new(None),
-            nested_vars: RefCell::new(Vec::new()),
+            dir: RefCell::new(None),
+            nested: RefCell::new(Vec::new()),
             writes: std::cell::Cell::new(0),
+            client_secrets: RefCell::default(),
         }))
     }
 
@@ -194,22 +203,54 @@ impl Context {
     /// A parameter (`param(name)`): the innermost `runbook(path, vars)`'s, else the run's
     /// `--var`.
     pub fn var(&self, name: &str) -> Option<Dynamic> {
-        match self.nested_vars.borrow().last() {
-            Some(vars) => vars.get(name).cloned(),
+        match self.nested.borrow().last() {
+            Some((vars, _)) => vars.get(name).cloned(),
             None => self.vars.get(name).cloned(),
         }
     }
 
-    /// Runs `f` with `vars` as the parameters (`runbook(path, vars)`); `None` when runbooks
-    /// are nested too deep (a runbook running itself).
-    pub fn with_vars<T>(&self, vars: Map, f: impl FnOnce() -> T) -> Option<T> {
-        if self.nested_vars.borrow().len() >= 16 {
+    /// Sets the runbook's directory (see [`resolve`](Self::resolve)).
+    pub fn set_dir(&self, dir: Option<std::path::PathBuf>) {
+        *self.dir.borrow_mut() = dir;
+    }
+
+    /// Runs `f` as the runbook in `dir` with `vars` as its parameters (`runbook(path, vars)`);
+    /// `None` when runbooks are nested too deep (a runbook running itself).
+    pub fn nested<T>(
+        &self,
+        vars: Map,
+        dir: std::path::PathBuf,
+        f: impl FnOnce() -> T,
+    ) -> Option<T> {
+        if self.nested.borrow().len() >= 16 {
             return None;
         }
-        self.nested_vars.borrow_mut().push(vars);
+        self.nested.borrow_mut().push((vars, dir));
         let result = f();
-        self.nested_vars.borrow_mut().pop();
+        self.nested.borrow_mut().pop();
         Some(result)
+    }
+
+    /// A path given to a helper. A relative path written in the runbook resolves beside it (or
+    /// beside the runbook a `runbook(path)` call is running); one that came from the command
+    /// line (`--var roster=data/r.csv`, then `param("roster")`) resolves against the current
+    /// directory, where the operator typed it.
+    pub fn resolve(&self, path: &str) -> std::path::PathBuf {
+        let from_caller = self
+            .vars
+            .values()
+            .any(|v| v.clone().into_string().is_ok_and(|v| v == path));
+        let path = std::path::Path::new(path);
+        if path.is_absolute() || from_caller {
+            return path.to_path_buf();
+        }
+        if let Some((_, dir)) = self.nested.borrow().last() {
+            return dir.join(path);
+        }
+        match self.dir.borrow().as_ref() {
+            Some(dir) => dir.join(path),
+            None => path.to_path_buf(),
+        }
     }
 
     /// Runs `f` as a dry run of its own (`plan(|| …)`): its writes are planned, not sent, and

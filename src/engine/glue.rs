@@ -2,9 +2,12 @@
 //! runtime errors, and the other way, Rhai's errors as the [`Error`] a user reads
 //! (`file:line:col`, the innermost cause, the closest function for a typo).
 
-use rhai::{Dynamic, Engine, EvalAltResult, ParseError, Position};
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext, ParseError, Position};
 
 use crate::aws::AwsError;
+use crate::context::Context;
 use crate::error::{Error, Location};
 use crate::functions;
 use crate::safety::interrupt;
@@ -16,6 +19,20 @@ pub fn throw(err: AwsError, pos: Position) -> Box<EvalAltResult> {
         return Box::new(EvalAltResult::ErrorTerminated(err.to_map().into(), pos));
     }
     Box::new(EvalAltResult::ErrorRuntime(err.to_map().into(), pos))
+}
+
+/// The run's context, which every engine carries as its tag (see
+/// [`Runbook::new`](crate::engine::Runbook::new)): what a helper that calls AWS, reads a
+/// parameter or resolves a path needs.
+pub fn context(call: &NativeCallContext) -> Result<Rc<Context>, Box<EvalAltResult>> {
+    call.tag()
+        .and_then(|tag| tag.clone().try_cast::<Rc<Context>>())
+        .ok_or_else(|| {
+            fail(
+                format!("{}: runs only inside a runbook", call.fn_name()),
+                call.call_position(),
+            )
+        })
 }
 
 /// A runtime error carrying a plain message.

@@ -163,17 +163,19 @@ impl Runbook {
             }
         }
         if let Some((_, module)) = namespaces.iter_mut().find(|(n, _)| *n == "aws") {
-            crate::batch::register(module, &ctx);
+            module.combine_flatten(rhai::exported_module!(crate::batch::aws_functions));
         }
         if let Some((_, cognito)) = namespaces.iter_mut().find(|(n, _)| *n == "cognito") {
-            crate::import::functions::register(cognito, &ctx);
-            crate::password::register(cognito, &ctx);
-            crate::signin::register(cognito, &ctx);
+            cognito.combine_flatten(rhai::exported_module!(
+                crate::import::functions::import_functions
+            ));
+            cognito.combine_flatten(rhai::exported_module!(crate::password::password_functions));
+            cognito.combine_flatten(rhai::exported_module!(crate::signin::signin_functions));
         }
         for (name, module) in namespaces {
             engine.register_static_module(name, module.into());
         }
-        crate::helpers::register(&mut engine, &ctx);
+        crate::helpers::register(&mut engine);
         crate::signin::register_global(&mut engine);
 
         engine.set_module_resolver(crate::modules::Resolver::new(None));
@@ -192,7 +194,8 @@ impl Runbook {
             None => crate::say!("{}", crate::value::shown_text(text)),
         });
 
-        crate::helpers::set_caller_values(&vars);
+        // Helpers find the run's context in the engine's tag (see `glue::context`).
+        engine.set_default_tag(Dynamic::from(ctx.clone()));
         let mut scope = Scope::new();
         scope.push("vars", vars);
         Ok(Self { engine, scope, ctx })
@@ -233,8 +236,7 @@ impl Runbook {
         // `run -` has no directory of its own: no module loads implicitly from the current one.
         self.set_module_dir((path != Path::new("-")).then_some(dir.as_path()));
         // Helpers resolve relative paths (read_file, upload_csv) beside the runbook.
-        self.engine
-            .set_default_tag(Dynamic::from(dir.display().to_string()));
+        self.ctx.set_dir(Some(dir.clone()));
         self.compile_file(path)
     }
 

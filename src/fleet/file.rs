@@ -136,66 +136,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Fleet, Error> {
     let mut targets: Vec<Target> = Vec::new();
     let mut names: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for spanned in raw.target {
-        let where_target = place(text, spanned.span().start);
-        let t = spanned.into_inner();
-        let name_at = place(text, t.name.span().start);
-        let name = t.name.into_inner();
-        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(at(
-                path,
-                name_at,
-                format!(
-                    "target name \"{name}\": a name is its journal's file name (no /, no leading .)"
-                ),
-            ));
-        }
-        if let Some((line, _)) = names.get(&name) {
-            return Err(at(
-                path,
-                name_at,
-                format!("duplicate target name \"{name}\" (first on line {line})"),
-            ));
-        }
-        names.insert(name.clone(), name_at);
-        if t.profile.is_none() && t.role_arn.is_none() && t.region.is_none() {
-            return Err(at(
-                path,
-                where_target,
-                format!("target \"{name}\" has neither profile, role_arn nor region"),
-            ));
-        }
-        if let Some(role) = &t.role_arn
-            && !role.get_ref().starts_with("arn:")
-        {
-            return Err(at(
-                path,
-                place(text, role.span().start),
-                format!(
-                    "target \"{name}\": role_arn \"{}\" is not an ARN (arn:aws:iam::ACCOUNT:role/NAME)",
-                    role.get_ref()
-                ),
-            ));
-        }
-        let vars = t
-            .vars
-            .into_iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    toml::Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                (k, text)
-            })
-            .collect();
-        targets.push(Target {
-            name,
-            profile_at: t.profile.as_ref().map(|p| place(text, p.span().start)),
-            profile: t.profile.map(Spanned::into_inner),
-            role_arn: t.role_arn.map(Spanned::into_inner),
-            external_id: t.external_id,
-            region: t.region.map(Spanned::into_inner),
-            vars,
-        });
+        let (target, name_at) = target_of(path, text, spanned, &names)?;
+        names.insert(target.name.clone(), name_at);
+        targets.push(target);
     }
     Ok(Fleet {
         path: path.to_path_buf(),
@@ -262,6 +205,77 @@ impl Fleet {
             .map(|(_, t)| t.clone())
             .collect())
     }
+}
+
+/// One `[[target]]`, checked: a name that can be its journal's file name and is not taken
+/// (`names`: the names so far, where each is), a way to act (profile, role or region), a
+/// role that is an ARN. Returns it and where its name is.
+fn target_of(
+    path: &Path,
+    text: &str,
+    spanned: Spanned<RawTarget>,
+    names: &BTreeMap<String, (usize, usize)>,
+) -> Result<(Target, (usize, usize)), Error> {
+    let where_target = place(text, spanned.span().start);
+    let t = spanned.into_inner();
+    let name_at = place(text, t.name.span().start);
+    let name = t.name.into_inner();
+    if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err(at(
+            path,
+            name_at,
+            format!(
+                "target name \"{name}\": a name is its journal's file name (no /, no leading .)"
+            ),
+        ));
+    }
+    if let Some((line, _)) = names.get(&name) {
+        return Err(at(
+            path,
+            name_at,
+            format!("duplicate target name \"{name}\" (first on line {line})"),
+        ));
+    }
+    if t.profile.is_none() && t.role_arn.is_none() && t.region.is_none() {
+        return Err(at(
+            path,
+            where_target,
+            format!("target \"{name}\" has neither profile, role_arn nor region"),
+        ));
+    }
+    if let Some(role) = &t.role_arn
+        && !role.get_ref().starts_with("arn:")
+    {
+        return Err(at(
+            path,
+            place(text, role.span().start),
+            format!(
+                "target \"{name}\": role_arn \"{}\" is not an ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                role.get_ref()
+            ),
+        ));
+    }
+    let vars = t
+        .vars
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                toml::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect();
+    let target = Target {
+        name,
+        profile_at: t.profile.as_ref().map(|p| place(text, p.span().start)),
+        profile: t.profile.map(Spanned::into_inner),
+        role_arn: t.role_arn.map(Spanned::into_inner),
+        external_id: t.external_id,
+        region: t.region.map(Spanned::into_inner),
+        vars,
+    };
+    Ok((target, name_at))
 }
 
 /// Parses `--shard I/N` (1 ≤ I ≤ N).

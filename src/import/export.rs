@@ -22,7 +22,7 @@ use serde_json::json;
 use super::options::check_option_keys;
 use super::report::beside;
 use super::rules::pool_rules;
-use super::validate::{Limits, Mfa, Validator};
+use super::validate::{Limits, Mfa, PoolRules, Validator};
 use crate::aws::AwsError;
 use crate::context::Context;
 use crate::value::{map_of as request, member, member_int as count, member_text as text};
@@ -271,39 +271,11 @@ pub fn export_users(
         pool_rules(ctx, pool_id)?.mfa
     };
     let header = rules.header.clone();
-    let mut validator = Validator::new(
-        &rules,
-        Limits {
-            max_problems: usize::MAX,
-            ..Limits::default()
-        },
-    );
-    // A pool-level problem (no auto-verified attribute) is the target's, not a user's.
-    let pool_problems = validator.take_problems();
-    if let Some(problem) = pool_problems.first() {
-        return Err(AwsError::local(
-            "cognito-idp",
-            "ExportUsers",
-            "TargetPoolUnfit",
-            &problem.to_string(),
-        ));
-    }
     let header_line = header.join(",");
-    validator.header(header_line.as_bytes(), header_line.len() + 1);
-    validator.take_problems();
+    let mut validator = row_checker(&rules, &header_line)?;
 
-    // Absolute, so that the paths returned mean the same wherever they are passed next.
-    let csv = &std::path::absolute(csv).map_err(|e| io_error(csv, e))?;
-    let groups = match &opts.groups_file {
-        Some(path) => std::path::absolute(path).map_err(|e| io_error(path, e))?,
-        None => default_groups_file(csv),
-    };
-    // Both files are created before the first user is read: one that may not be written
-    // stops the export before it starts.
-    let file = private_file(csv, opts.force)?;
-    let groups_file = private_file(&groups, opts.force)?;
-    let mut out = std::io::BufWriter::new(file);
-    writeln!(out, "{header_line}").map_err(|e| io_error(csv, e))?;
+    let (csv, groups, groups_file, mut out) = outputs(csv, opts, &header_line)?;
+    let csv = &csv;
     let mut exported = Exported {
         csv: csv.to_path_buf(),
         groups,
@@ -345,55 +317,20 @@ pub fn export_users(
             Mfa::On => true,
             Mfa::Optional => user_has_mfa(ctx, pool_id, &username)?,
         };
-        let mut values = Vec::with_capacity(header.len());
-        let mut refused = None;
-        for column in &header {
-            let raw = match column.as_str() {
-                "cognito:username" => identity.clone(),
-                "cognito:mfa_enabled" => mfa.to_string(),
-                name => {
-                    let wanted = opts
-                        .attributes
-                        .as_ref()
-                        .is_none_or(|list| list.iter().any(|a| a == name))
-                        || name.ends_with("_verified");
-                    if wanted {
-                        attributes
-                            .get(name)
-                            .map(|v| v.to_string())
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                }
-            };
-            match import_value(column, &raw) {
-                Ok(v) => values.push(v),
-                Err(reason) => {
-                    refused = Some(reason);
-                    break;
-                }
-            }
-        }
-        let row = values.join(",");
-        if refused.is_none() {
+        let row = row_of(
+            &header,
+            &identity,
+            mfa,
+            &attributes,
+            opts.attributes.as_deref(),
+        )
+        .and_then(|row| {
             line_number += 1;
-            validator.row(line_number, row.as_bytes(), row.len() + 1);
-            let problems = validator.take_problems();
-            if !problems.is_empty() {
-                line_number -= 1;
-                refused = Some(
-                    problems
-                        .iter()
-                        .map(|p| match &p.column {
-                            Some(c) => format!("{c}: {}", p.message),
-                            None => p.message.clone(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                );
-            }
-        }
+            checked(&mut validator, line_number, &row).inspect_err(|_| line_number -= 1)?;
+            Ok(row)
+        });
+        let refused = row.as_ref().err().cloned();
+        let row = row.unwrap_or_default();
         match refused {
             Some(reason) => exported.left_out.push(LeftOut { username, reason }),
             None => {
@@ -414,6 +351,149 @@ pub fn export_users(
         &disabled,
     )?;
     Ok(exported)
+}
+
+/// Creates a group of the groups file, or updates it where its settings (description,
+/// precedence, role) differ; noted in `done`.
+fn put_group(
+    ctx: &Context,
+    pool_id: &str,
+    name: &str,
+    group: &serde_json::Value,
+    existing: &[Dynamic],
+    done: &mut Restored,
+) -> Result<(), AwsError> {
+    let mut settings = Map::new();
+    for key in ["Description", "RoleArn"] {
+        if let Some(v) = group[key].as_str() {
+            settings.insert(key.into(), v.to_string().into());
+        }
+    }
+    if let Some(p) = group["Precedence"].as_i64() {
+        settings.insert("Precedence".into(), p.into());
+    }
+    let mut req = request(&[("UserPoolId", pool_id.into()), ("GroupName", name.into())]);
+    match existing.iter().find(|g| text(g, "GroupName") == name) {
+        None => {
+            req.extend(settings);
+            let _ = ctx.call_named("cognito", "create_group", req)?;
+            done.created.push(name.to_string());
+        }
+        Some(found) => {
+            let differs = settings
+                .iter()
+                .any(|(k, v)| member(found, k).to_string() != v.to_string());
+            if differs {
+                req.extend(settings);
+                let _ = ctx.call_named("cognito", "update_group", req)?;
+                done.updated.push(name.to_string());
+            } else {
+                done.unchanged.push(name.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The export's two files, absolute (so that the paths returned mean the same wherever they
+/// are passed next), both created before the first user is read — one that may not be
+/// written stops the export before it starts — the CSV's header written.
+fn outputs(
+    csv: &Path,
+    opts: &ExportOptions,
+    header_line: &str,
+) -> Result<
+    (
+        PathBuf,
+        PathBuf,
+        std::fs::File,
+        std::io::BufWriter<std::fs::File>,
+    ),
+    AwsError,
+> {
+    let csv = std::path::absolute(csv).map_err(|e| io_error(csv, e))?;
+    let groups = match &opts.groups_file {
+        Some(path) => std::path::absolute(path).map_err(|e| io_error(path, e))?,
+        None => default_groups_file(&csv),
+    };
+    let file = private_file(&csv, opts.force)?;
+    let groups_file = private_file(&groups, opts.force)?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "{header_line}").map_err(|e| io_error(&csv, e))?;
+    Ok((csv, groups, groups_file, out))
+}
+
+/// The validator an export's rows are checked with, the target's header already read; a
+/// pool-level problem (no auto-verified attribute) is the target's, not a user's.
+fn row_checker<'a>(rules: &'a PoolRules, header_line: &str) -> Result<Validator<'a>, AwsError> {
+    let mut validator = Validator::new(
+        rules,
+        Limits {
+            max_problems: usize::MAX,
+            ..Limits::default()
+        },
+    );
+    if let Some(problem) = validator.take_problems().first() {
+        return Err(AwsError::local(
+            "cognito-idp",
+            "ExportUsers",
+            "TargetPoolUnfit",
+            &problem.to_string(),
+        ));
+    }
+    validator.header(header_line.as_bytes(), header_line.len() + 1);
+    validator.take_problems();
+    Ok(validator)
+}
+
+/// A user's CSV row under `header`: its sign-in identity, MFA flag and attributes (only the
+/// `wanted` ones and the `_verified` flags, when a list is given); `Err` says why a value
+/// cannot be imported.
+fn row_of(
+    header: &[String],
+    identity: &str,
+    mfa: bool,
+    attributes: &Map,
+    wanted: Option<&[String]>,
+) -> Result<String, String> {
+    let mut values = Vec::with_capacity(header.len());
+    for column in header {
+        let raw = match column.as_str() {
+            "cognito:username" => identity.to_string(),
+            "cognito:mfa_enabled" => mfa.to_string(),
+            name => {
+                let wanted = wanted.is_none_or(|list| list.iter().any(|a| a == name))
+                    || name.ends_with("_verified");
+                if wanted {
+                    attributes
+                        .get(name)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            }
+        };
+        values.push(import_value(column, &raw)?);
+    }
+    Ok(values.join(","))
+}
+
+/// Checks one row as the import would; `Err` lists its problems.
+fn checked(validator: &mut Validator, line: u64, row: &str) -> Result<(), String> {
+    validator.row(line, row.as_bytes(), row.len() + 1);
+    let problems = validator.take_problems();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(problems
+        .iter()
+        .map(|p| match &p.column {
+            Some(c) => format!("{c}: {}", p.message),
+            None => p.message.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("; "))
 }
 
 /// Calls `f` for every user of the pool (matching a `ListUsers` filter), one page in memory at a
@@ -621,39 +701,7 @@ pub fn restore_groups(ctx: &Context, pool_id: &str, file: &Path) -> Result<Resto
         if name.is_empty() {
             continue;
         }
-        let mut settings = Map::new();
-        for key in ["Description", "RoleArn"] {
-            if let Some(v) = group[key].as_str() {
-                settings.insert(key.into(), v.to_string().into());
-            }
-        }
-        if let Some(p) = group["Precedence"].as_i64() {
-            settings.insert("Precedence".into(), p.into());
-        }
-        let mut req = request(&[
-            ("UserPoolId", pool_id.into()),
-            ("GroupName", name.clone().into()),
-        ]);
-        match existing.iter().find(|g| text(g, "GroupName") == name) {
-            None => {
-                req.extend(settings);
-                let _ = ctx.call_named("cognito", "create_group", req)?;
-                done.created.push(name.clone());
-            }
-            Some(found) => {
-                let differs = settings.iter().any(|(k, v)| {
-                    let now = member(found, k);
-                    now.to_string() != v.to_string()
-                });
-                if differs {
-                    req.extend(settings);
-                    let _ = ctx.call_named("cognito", "update_group", req)?;
-                    done.updated.push(name.clone());
-                } else {
-                    done.unchanged.push(name.clone());
-                }
-            }
-        }
+        put_group(ctx, pool_id, &name, &group, &existing, &mut done)?;
         // Members present and wanted, by sign-in identity.
         let present: std::collections::HashSet<String> = group_members(ctx, pool_id, &name)?
             .iter()

@@ -9,6 +9,7 @@ use rhai::{Array, Dynamic, EvalAltResult, Map};
 
 use super::options::ImportOptions;
 use super::progress::Progress;
+use super::validate::{PoolRules, Report as FileReport};
 use super::{report, rules, split, upload};
 use crate::aws::AwsError;
 use crate::context::Context;
@@ -143,43 +144,7 @@ pub fn import_users(
 ) -> Result<Map, Failure> {
     let progress = Progress::new();
     let rules = rules::pool_rules(ctx, pool_id)?;
-    let report = rules::check_file(path, &rules, opts.limits)
-        .map_err(|m| Failure::other("CsvUnreadable", m))?;
-    if !report.is_valid() && !opts.validate {
-        progress.log(&format!(
-            "import: {} has {} problem{}; sending it anyway (Validate: false), the service judges each row",
-            path.display(),
-            report.problem_count(),
-            if report.problem_count() == 1 { "" } else { "s" }
-        ));
-    } else if !report.is_valid() {
-        let mut lines: Vec<String> = report
-            .problems
-            .iter()
-            .take(20)
-            .map(ToString::to_string)
-            .collect();
-        let rest = report.problem_count() - lines.len() as u64;
-        if rest > 0 {
-            lines.push(format!("… and {rest} more"));
-        }
-        return Err(Failure::other(
-            "CsvValidationFailed",
-            format!(
-                "{} has {} problem{}; nothing was uploaded:\n  {}",
-                path.display(),
-                report.problem_count(),
-                if report.problem_count() == 1 { "" } else { "s" },
-                lines.join("\n  ")
-            ),
-        ));
-    }
-    if report.users == 0 {
-        return Err(Failure::other(
-            "CsvEmpty",
-            format!("{} has a header but no users", path.display()),
-        ));
-    }
+    let report = checked_file(path, &rules, opts, &progress)?;
     progress.log(&format!(
         "import: {} users from {} into {pool_id}, {} job{}",
         report.users,
@@ -255,36 +220,88 @@ pub fn import_users(
             ));
         }
         report::name_rows(&mut rows, path);
-        if !rows.failed.is_empty() {
-            progress.log(&format!(
-                "import: {} row{} failed:",
-                rows.failed.len(),
-                if rows.failed.len() == 1 { "" } else { "s" }
-            ));
-            for (reason, n) in rows.reasons().iter().take(10) {
-                progress.log(&format!("  {n} × {reason}"));
-            }
-            match report::write_failed_csv(path, &rows) {
-                Ok(failed_csv) => {
-                    progress.log(&format!(
-                        "import: the failed rows, ready to fix and import again: {}",
-                        failed_csv.display()
-                    ));
-                    out.insert("failed_csv".into(), failed_csv.display().to_string().into());
-                }
-                Err(e) => progress.log(&format!("import: cannot write the failed rows: {e}")),
-            }
-        }
-        if !rows.skipped.is_empty() {
-            progress.log(&format!(
-                "import: {} row{} skipped (the user already exists)",
-                rows.skipped.len(),
-                if rows.skipped.len() == 1 { "" } else { "s" }
-            ));
-        }
+        say_rows(&rows, path, &progress, &mut out);
         out.insert("report".into(), rows.to_map().into());
     }
     Ok(out)
+}
+
+/// The file checked against the pool's rules: refused with its first problems, unless
+/// `Validate: false` sends it anyway; refused when it has no users.
+fn checked_file(
+    path: &Path,
+    rules: &PoolRules,
+    opts: &ImportOptions,
+    progress: &Progress,
+) -> Result<FileReport, Failure> {
+    let report = rules::check_file(path, rules, opts.limits)
+        .map_err(|m| Failure::other("CsvUnreadable", m))?;
+    let problems = report.problem_count();
+    let plural = if problems == 1 { "" } else { "s" };
+    if !report.is_valid() && !opts.validate {
+        progress.log(&format!(
+            "import: {} has {problems} problem{plural}; sending it anyway (Validate: false), the service judges each row",
+            path.display(),
+        ));
+    } else if !report.is_valid() {
+        let mut lines: Vec<String> = report
+            .problems
+            .iter()
+            .take(20)
+            .map(ToString::to_string)
+            .collect();
+        let rest = problems - lines.len() as u64;
+        if rest > 0 {
+            lines.push(format!("… and {rest} more"));
+        }
+        return Err(Failure::other(
+            "CsvValidationFailed",
+            format!(
+                "{} has {problems} problem{plural}; nothing was uploaded:\n  {}",
+                path.display(),
+                lines.join("\n  ")
+            ),
+        ));
+    }
+    if report.users == 0 {
+        return Err(Failure::other(
+            "CsvEmpty",
+            format!("{} has a header but no users", path.display()),
+        ));
+    }
+    Ok(report)
+}
+
+/// Says which rows failed (the commonest reasons) or were skipped, and writes the failed
+/// ones to a CSV beside the file (its path in `out.failed_csv`).
+fn say_rows(rows: &report::Report, path: &Path, progress: &Progress, out: &mut Map) {
+    if !rows.failed.is_empty() {
+        progress.log(&format!(
+            "import: {} row{} failed:",
+            rows.failed.len(),
+            if rows.failed.len() == 1 { "" } else { "s" }
+        ));
+        for (reason, n) in rows.reasons().iter().take(10) {
+            progress.log(&format!("  {n} × {reason}"));
+        }
+        match report::write_failed_csv(path, rows) {
+            Ok(failed_csv) => {
+                progress.log(&format!(
+                    "import: the failed rows, ready to fix and import again: {}",
+                    failed_csv.display()
+                ));
+                out.insert("failed_csv".into(), failed_csv.display().to_string().into());
+            }
+            Err(e) => progress.log(&format!("import: cannot write the failed rows: {e}")),
+        }
+    }
+    if !rows.skipped.is_empty() {
+        progress.log(&format!(
+            "import: {} row{} skipped (the user already exists)",
+            rows.skipped.len(),
+            if rows.skipped.len() == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 /// One job: create, upload (a fresh job once if the URL was refused as expired), start

@@ -20,11 +20,8 @@
 pub mod crypto;
 pub mod srp;
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
-
-use rhai::{Array, Dynamic, EvalAltResult, FuncRegistration, Map, Module, NativeCallContext};
+use rhai::plugin::*;
+use rhai::{Array, Dynamic, EvalAltResult, Map, NativeCallContext};
 
 use crate::context::Context;
 use crate::engine::glue::{fail, text_arg, throw};
@@ -46,9 +43,6 @@ const FLOWS: &[&str] = &[
     "USER_PASSWORD_AUTH",
     "ADMIN_USER_PASSWORD_AUTH",
 ];
-
-/// App clients' secrets read this run: (pool, client) → the secret, `None` for none.
-type ClientSecrets = RefCell<HashMap<(String, String), Option<String>>>;
 
 /// Rounds of challenges before giving up (a real sign-in needs at most four).
 const MAX_ROUNDS: usize = 8;
@@ -115,7 +109,32 @@ struct SignIn<'a> {
     admin: bool,
 }
 
-impl SignIn<'_> {
+impl<'a> SignIn<'a> {
+    /// A sign-in to the pool's app client: the client's secret from the options, else read
+    /// (once per run) with DescribeUserPoolClient.
+    fn of(
+        ctx: &'a Context,
+        pos: rhai::Position,
+        pool_id: &Dynamic,
+        client_id: &Dynamic,
+        opts: &Options,
+    ) -> Result<Self, Box<EvalAltResult>> {
+        let pool_id = text_arg(pool_id, "sign_in: the pool id", pos)?;
+        let client_id = text_arg(client_id, "sign_in: the client id", pos)?;
+        let client_secret = match &opts.client_secret {
+            Some(s) => Some(s.clone()),
+            None => client_secret_of(ctx, &pool_id, &client_id, pos)?,
+        };
+        Ok(Self {
+            ctx,
+            pos,
+            pool_id,
+            client_id,
+            client_secret,
+            admin: opts.flow == "ADMIN_USER_PASSWORD_AUTH",
+        })
+    }
+
     fn call(&self, name: &str, request: Map) -> Result<Dynamic, Box<EvalAltResult>> {
         self.ctx
             .call_named("cognito", name, request)
@@ -234,30 +253,16 @@ fn unanswered(challenge: &str, pos: rhai::Position) -> Box<EvalAltResult> {
 /// Runs a whole sign-in; see the module doc.
 fn sign_in(
     ctx: &Context,
-    secrets: &ClientSecrets,
     call: &NativeCallContext,
     args: [Dynamic; 4],
     opts: Map,
 ) -> Result<Map, Box<EvalAltResult>> {
     let pos = call.call_position();
     let [pool_id, client_id, username, password] = args;
-    let pool_id = text_arg(&pool_id, "sign_in: the pool id", pos)?;
-    let client_id = text_arg(&client_id, "sign_in: the client id", pos)?;
     let username = text_arg(&username, "sign_in: the username", pos)?;
     let password = text_arg(&password, "sign_in: the password", pos)?;
     let opts = options(&opts).map_err(|e| fail(format!("sign_in: {e}"), pos))?;
-    let client_secret = match &opts.client_secret {
-        Some(s) => Some(s.clone()),
-        None => client_secret_of(ctx, secrets, &pool_id, &client_id, pos)?,
-    };
-    let flow = SignIn {
-        ctx,
-        pos,
-        pool_id,
-        client_id,
-        client_secret,
-        admin: opts.flow == "ADMIN_USER_PASSWORD_AUTH",
-    };
+    let flow = SignIn::of(ctx, pos, &pool_id, &client_id, &opts)?;
     let srp_client = srp::Client::new();
     let mut answer = flow.initiate(&opts.flow, &username, &password, &srp_client)?;
     let mut answered: Array = Array::new();
@@ -270,35 +275,25 @@ fn sign_in(
         }
         let params = member(&answer, "ChallengeParameters");
         // The name the service knows the user by (a UUID in an email-as-username pool).
-        let user = [
-            member_text(&params, "USER_ID_FOR_SRP"),
-            member_text(&params, "USERNAME"),
-        ]
-        .into_iter()
-        .find(|u| !u.is_empty())
-        .unwrap_or_else(|| username.clone());
+        let user = ["USER_ID_FOR_SRP", "USERNAME"]
+            .map(|key| member_text(&params, key))
+            .into_iter()
+            .find(|u| !u.is_empty())
+            .unwrap_or_else(|| username.clone());
         let session = member(&answer, "Session");
         let mut responses = Map::new();
         responses.insert("USERNAME".into(), user.clone().into());
         let mut session_for_answer = session.clone();
         match challenge.as_str() {
             "PASSWORD_VERIFIER" => {
-                let block = member_text(&params, "SECRET_BLOCK");
-                let srp_b = member_text(&params, "SRP_B");
-                let salt = member_text(&params, "SALT");
-                let srp_challenge = srp::Challenge {
-                    srp_b: &srp_b,
-                    salt: &salt,
-                    secret_block: &block,
-                    user_id: &user,
-                };
-                let timestamp = srp::timestamp(crypto::now() as i64);
-                let signature = srp_client
-                    .signature(&flow.pool_id, &srp_challenge, &password, &timestamp)
-                    .map_err(|e| fail(format!("sign_in: PASSWORD_VERIFIER: {e}"), pos))?;
-                responses.insert("TIMESTAMP".into(), timestamp.into());
-                responses.insert("PASSWORD_CLAIM_SECRET_BLOCK".into(), secret(block));
-                responses.insert("PASSWORD_CLAIM_SIGNATURE".into(), secret(signature));
+                responses.extend(password_claim(
+                    &srp_client,
+                    &flow.pool_id,
+                    &params,
+                    &user,
+                    &password,
+                    pos,
+                )?);
             }
             "NEW_PASSWORD_REQUIRED" => {
                 let Some(new_password) = &opts.new_password else {
@@ -313,17 +308,14 @@ fn sign_in(
                 set_up = Some(made);
                 session_for_answer = verified_session;
             }
-            "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" if totp_secret.is_some() => {
-                if challenge == "SELECT_MFA_TYPE" {
-                    responses.insert("ANSWER".into(), "SOFTWARE_TOKEN_MFA".into());
-                } else {
-                    let code = crypto::totp_code(
-                        totp_secret.as_deref().unwrap_or_default(),
-                        crypto::now(),
-                    )
-                    .map_err(|e| fail(format!("sign_in: {challenge}: {e}"), pos))?;
-                    responses.insert("SOFTWARE_TOKEN_MFA_CODE".into(), secret(code));
-                }
+            "SELECT_MFA_TYPE" if totp_secret.is_some() => {
+                responses.insert("ANSWER".into(), "SOFTWARE_TOKEN_MFA".into());
+            }
+            "SOFTWARE_TOKEN_MFA" if totp_secret.is_some() => {
+                let code =
+                    crypto::totp_code(totp_secret.as_deref().unwrap_or_default(), crypto::now())
+                        .map_err(|e| fail(format!("sign_in: {challenge}: {e}"), pos))?;
+                responses.insert("SOFTWARE_TOKEN_MFA_CODE".into(), secret(code));
             }
             other => return Err(unanswered(other, pos)),
         }
@@ -350,18 +342,47 @@ fn sign_in(
     Ok(out)
 }
 
+/// The answer to PASSWORD_VERIFIER: SRP's password claim over the service's challenge
+/// (timestamp, the secret block echoed, the signature).
+fn password_claim(
+    client: &srp::Client,
+    pool_id: &str,
+    params: &Dynamic,
+    user: &str,
+    password: &str,
+    pos: rhai::Position,
+) -> Result<Map, Box<EvalAltResult>> {
+    let block = member_text(params, "SECRET_BLOCK");
+    let srp_b = member_text(params, "SRP_B");
+    let salt = member_text(params, "SALT");
+    let challenge = srp::Challenge {
+        srp_b: &srp_b,
+        salt: &salt,
+        secret_block: &block,
+        user_id: user,
+    };
+    let timestamp = srp::timestamp(crypto::now() as i64);
+    let signature = client
+        .signature(pool_id, &challenge, password, &timestamp)
+        .map_err(|e| fail(format!("sign_in: PASSWORD_VERIFIER: {e}"), pos))?;
+    let mut responses = Map::new();
+    responses.insert("TIMESTAMP".into(), timestamp.into());
+    responses.insert("PASSWORD_CLAIM_SECRET_BLOCK".into(), secret(block));
+    responses.insert("PASSWORD_CLAIM_SIGNATURE".into(), secret(signature));
+    Ok(responses)
+}
+
 /// The app client's secret (`None`: it has none), read once per run with
 /// DescribeUserPoolClient. A client the caller may not describe is taken as having none: the
 /// service then says what is missing.
 fn client_secret_of(
     ctx: &Context,
-    cache: &ClientSecrets,
     pool_id: &str,
     client_id: &str,
     pos: rhai::Position,
 ) -> Result<Option<String>, Box<EvalAltResult>> {
     let key = (pool_id.to_string(), client_id.to_string());
-    if let Some(known) = cache.borrow().get(&key) {
+    if let Some(known) = ctx.client_secrets.borrow().get(&key) {
         return Ok(known.clone());
     }
     let mut request = Map::new();
@@ -375,7 +396,7 @@ fn client_secret_of(
         Err(e) if e.code == "AccessDeniedException" => None,
         Err(e) => return Err(throw(e, pos)),
     };
-    cache.borrow_mut().insert(key, found.clone());
+    ctx.client_secrets.borrow_mut().insert(key, found.clone());
     Ok(found)
 }
 
@@ -441,89 +462,64 @@ pub fn register_global(engine: &mut rhai::Engine) {
     engine.register_global_module(rhai::exported_module!(crypto::crypto).into());
 }
 
-/// Registers `cognito::sign_in`, `cognito::secret_hash` and `cognito::set_up_totp`.
-pub fn register(cognito: &mut Module, ctx: &Rc<Context>) {
-    let secrets: Rc<ClientSecrets> = Rc::default();
-    const SIGN_IN_DOC: &str = "/// Signs a user in as an app does and returns #{ AuthenticationResult, Challenges, TotpSecret? } (tokens and secrets masked): SRP (USER_SRP_AUTH) by default, SECRET_HASH added when the client has a secret, challenges answered from the options. Options: Flow (USER_SRP_AUTH, USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH), ClientSecret (else read with DescribeUserPoolClient), NewPassword (answers NEW_PASSWORD_REQUIRED), SetUpTotp: true (answers MFA_SETUP: associates and verifies a software token, returned as TotpSecret), TotpSecret (answers SOFTWARE_TOKEN_MFA and SELECT_MFA_TYPE with a computed code), DeviceName (the token's friendly name).";
-    for with_options in [false, true] {
-        let c = ctx.clone();
-        let cache = secrets.clone();
-        let mut params = vec![
-            "pool_id: String",
-            "client_id: String",
-            "username: String",
-            "password: secret",
-        ];
-        if with_options {
-            params.push("options: Map");
-        }
-        params.push("Map");
-        let reg = FuncRegistration::new("sign_in")
-            .in_internal_namespace()
-            .with_comments([SIGN_IN_DOC])
-            .with_params_info(params);
-        if with_options {
-            reg.set_into_module(
-                cognito,
-                move |call: NativeCallContext,
-                      pool: Dynamic,
-                      client: Dynamic,
-                      user: Dynamic,
-                      password: Dynamic,
-                      opts: Map|
-                      -> Result<Map, Box<EvalAltResult>> {
-                    sign_in(&c, &cache, &call, [pool, client, user, password], opts)
-                },
-            );
-        } else {
-            reg.set_into_module(
-                cognito,
-                move |call: NativeCallContext,
-                      pool: Dynamic,
-                      client: Dynamic,
-                      user: Dynamic,
-                      password: Dynamic|
-                      -> Result<Map, Box<EvalAltResult>> {
-                    let args = [pool, client, user, password];
-                    sign_in(&c, &cache, &call, args, Map::new())
-                },
-            );
-        }
+/// `cognito::sign_in`, `secret_hash` and `set_up_totp`, merged into the `cognito` namespace
+/// by the engine. A parameter declared `SecretText` (shown as `secret`) is a secret a literal
+/// typed in the REPL is masked at.
+#[export_module]
+pub mod signin_functions {
+    use rhai::{Dynamic, EvalAltResult, Map, NativeCallContext};
+
+    use crate::engine::glue::{context, text_arg};
+    use crate::value::{Secret, SecretText};
+
+    /// Signs a user in as an app does and returns #{ AuthenticationResult, Challenges, TotpSecret? } (tokens and secrets masked): SRP (USER_SRP_AUTH) by default, SECRET_HASH added when the client has a secret, challenges answered from the options. Options: Flow (USER_SRP_AUTH, USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH), ClientSecret (else read with DescribeUserPoolClient), NewPassword (answers NEW_PASSWORD_REQUIRED), SetUpTotp: true (answers MFA_SETUP: associates and verifies a software token, returned as TotpSecret), TotpSecret (answers SOFTWARE_TOKEN_MFA and SELECT_MFA_TYPE with a computed code), DeviceName (the token's friendly name).
+    #[rhai_fn(return_raw)]
+    pub fn sign_in(
+        call: NativeCallContext,
+        pool_id: Dynamic,
+        client_id: Dynamic,
+        username: Dynamic,
+        password: SecretText,
+    ) -> Result<Map, Box<EvalAltResult>> {
+        sign_in_with(call, pool_id, client_id, username, password, Map::new())
     }
 
-    FuncRegistration::new("secret_hash")
-        .in_internal_namespace()
-        .with_params_info([
-            "client_id: String",
-            "client_secret: secret",
-            "username: String",
-            "secret",
-        ])
-        .with_comments(["/// The SECRET_HASH an app client with a secret must send: base64 HMAC-SHA256 of username + client id under the client secret; prints as ********."])
-        .set_into_module(
-            cognito,
-            |call: NativeCallContext,
-             client_id: Dynamic,
-             client_secret: Dynamic,
-             username: Dynamic|
-             -> Result<Dynamic, Box<EvalAltResult>> {
-                let pos = call.call_position();
-                let id = text_arg(&client_id, "secret_hash: the client id", pos)?;
-                let key = text_arg(&client_secret, "secret_hash: the client secret", pos)?;
-                let user = text_arg(&username, "secret_hash: the username", pos)?;
-                Ok(secret(secret_hash(&id, &key, &user)))
-            },
-        );
+    /// `sign_in` with options: Flow, ClientSecret, NewPassword, SetUpTotp, TotpSecret, DeviceName.
+    #[rhai_fn(name = "sign_in", return_raw)]
+    pub fn sign_in_with(
+        call: NativeCallContext,
+        pool_id: Dynamic,
+        client_id: Dynamic,
+        username: Dynamic,
+        password: SecretText,
+        options: Map,
+    ) -> Result<Map, Box<EvalAltResult>> {
+        let ctx = context(&call)?;
+        let args = [pool_id, client_id, username, password];
+        super::sign_in(&ctx, &call, args, options)
+    }
 
-    let c = ctx.clone();
-    FuncRegistration::new("set_up_totp")
-        .in_internal_namespace()
-        .with_params_info(["access_token: secret", "Map"])
-        .with_comments(["/// Gives the signed-in user a TOTP authenticator: associates a software token, verifies it with a computed code and makes it the preferred MFA; returns #{ TotpSecret, uri } (both secrets; uri is the otpauth:// link an authenticator app reads)."])
-        .set_into_module(
-            cognito,
-            move |call: NativeCallContext, token: Dynamic| -> Result<Map, Box<EvalAltResult>> {
-                set_up_totp(&c, &call, token)
-            },
-        );
+    /// The SECRET_HASH an app client with a secret must send: base64 HMAC-SHA256 of username + client id under the client secret; prints as ********.
+    #[rhai_fn(return_raw)]
+    pub fn secret_hash(
+        call: NativeCallContext,
+        client_id: Dynamic,
+        client_secret: SecretText,
+        username: Dynamic,
+    ) -> Result<Secret, Box<EvalAltResult>> {
+        let pos = call.call_position();
+        let id = text_arg(&client_id, "secret_hash: the client id", pos)?;
+        let key = text_arg(&client_secret, "secret_hash: the client secret", pos)?;
+        let user = text_arg(&username, "secret_hash: the username", pos)?;
+        Ok(Secret::new(super::secret_hash(&id, &key, &user)))
+    }
+
+    /// Gives the signed-in user a TOTP authenticator: associates a software token, verifies it with a computed code and makes it the preferred MFA; returns #{ TotpSecret, uri } (both secrets; uri is the otpauth:// link an authenticator app reads).
+    #[rhai_fn(return_raw)]
+    pub fn set_up_totp(
+        call: NativeCallContext,
+        access_token: SecretText,
+    ) -> Result<Map, Box<EvalAltResult>> {
+        super::set_up_totp(&*context(&call)?, &call, access_token)
+    }
 }

@@ -197,13 +197,14 @@ fn a_batch_plans_in_a_dry_run_and_journals_one_line_per_request() {
            for i in 0..20 {{ requests.push(#{{ UserPoolId: "{pool}", Username: `p${{i}}` }}); }}
            print(aws::batch("cognito::admin_create_user", requests).filter(|r| r.ok).len());"#
     );
-    let out = runbook_as(&app)
+    let ran = Test::new()
+        .app(&app)
         .args(["run", "--dry-run"])
-        .arg(script(&body))
-        .output()
-        .expect("runs");
-    assert_eq!(ok(&out).trim(), "20");
-    let err = stderr(&out);
+        .runbook(&body)
+        .run()
+        .status(0);
+    assert_eq!(ran.stdout().trim(), "20");
+    let err = ran.stderr();
     assert_eq!(
         err.matches("+ cognito::admin_create_user").count(),
         20,
@@ -214,15 +215,14 @@ fn a_batch_plans_in_a_dry_run_and_journals_one_line_per_request() {
             .iter()
             .any(|r| r["action"] == "AdminCreateUser")
     );
-    let journal = temp_dir().join("batch.jsonl");
-    let out = runbook()
-        .args(["run", "--yes", "--journal"])
-        .arg(&journal)
-        .arg(script(&body))
-        .output()
-        .expect("runs");
-    assert_eq!(ok(&out).trim(), "20");
-    let lines = journal_lines(&journal);
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&body)
+        .run()
+        .status(0);
+    assert_eq!(ran.stdout().trim(), "20");
+    let lines = ran.journal();
     let calls: Vec<&Value> = lines
         .iter()
         .filter(|l| l["type"] == "call" && l["function"] == "cognito::admin_create_user")
@@ -235,19 +235,18 @@ fn a_batch_plans_in_a_dry_run_and_journals_one_line_per_request() {
 #[test]
 fn two_identical_requests_in_a_batch_are_two_journaled_calls() {
     let pool = new_pool("batch-twins");
-    let journal = temp_dir().join("batch-twins.jsonl");
-    let out = runbook()
-        .args(["run", "--yes", "--journal"])
-        .arg(&journal)
-        .arg(script(&format!(
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
             r#"cognito::admin_create_user("{pool}", "twin", #{{ MessageAction: "SUPPRESS" }});
                let twice = #{{ UserPoolId: "{pool}", Username: "twin" }};
                print(aws::batch("cognito::admin_disable_user", [twice, twice]).filter(|r| r.ok).len());"#
-        )))
-        .output()
-        .expect("runs");
-    assert_eq!(ok(&out).trim(), "2");
-    let lines = journal_lines(&journal);
+        ))
+        .run()
+        .status(0);
+    assert_eq!(ran.stdout().trim(), "2");
+    let lines = ran.journal();
     let of = |kind: &str| -> Vec<&Value> {
         lines
             .iter()

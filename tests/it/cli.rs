@@ -415,18 +415,13 @@ fn local_starts_and_stops_the_emulator_even_when_the_runbook_fails() {
 
 #[test]
 fn local_without_moto_says_what_to_install() {
-    let out = bare()
+    Test::offline()
         .env("RUNBOOK_PYTHON", "/nonexistent/python3")
         .args(["--local", "run"])
-        .arg(script("print(1);\n"))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("pip install 'moto[server]>=5.2.1,<5.3'"),
-        "{}",
-        stderr(&out)
-    );
+        .runbook("print(1);\n")
+        .run()
+        .status(1)
+        .stderr_has("pip install 'moto[server]>=5.2.1,<5.3'");
 }
 
 #[test]
@@ -784,7 +779,7 @@ fn definitions_describe_every_function_for_editors() {
     assert!(read("ensure.d.rhai").contains("fn ensure_user_pool(name: ?, request: ?) -> ?;"));
     let helpers = read("__static__.d.rhai");
     assert!(
-        helpers.contains("fn param(name: String, default: ?) -> ?;"),
+        helpers.contains("fn param(name: string, default: ?) -> ?;"),
         "{helpers}"
     );
     for file in std::fs::read_dir(&dir).expect("dir").flatten() {
@@ -855,13 +850,14 @@ fn a_path_given_with_var_is_the_callers_and_one_written_in_the_runbook_is_beside
         r#"print(read_file("beside.txt")); print(read_file(param("file")));"#,
     )
     .expect("write");
-    let out = ok(&bare()
+    let ran = Test::offline()
         .current_dir(&dir)
-        .args(["run", "book/read.rhai", "--var", "file=given.txt"])
-        .output()
-        .expect("runs"));
+        .args(["run", "book/read.rhai"])
+        .var("file", "given.txt")
+        .run()
+        .status(0);
     assert_eq!(
-        out.lines().collect::<Vec<_>>(),
+        ran.stdout().lines().collect::<Vec<_>>(),
         ["beside the runbook", "where the operator is"]
     );
 }

@@ -407,3 +407,157 @@ pub fn in_a_terminal(
     };
     (code, text)
 }
+
+/// A session as a user types it, in the spirit of just's `Test`:
+///
+/// ```ignore
+/// Test::new()
+///     .args(["run", "--yes"])
+///     .runbook(r#"print(cognito::create_user_pool("p").UserPool.Name);"#)
+///     .var("stage", "dev")
+///     .journal()
+///     .run()
+///     .status(0)
+///     .stdout_has("p");
+/// ```
+///
+/// Against the test emulator unless [`Test::offline`]; the runbook is written to a fresh file
+/// and named after the arguments given so far; [`Ran`] checks what came out.
+pub struct Test {
+    command: Command,
+    journal: Option<PathBuf>,
+}
+
+impl Test {
+    /// `runbook --endpoint-url EMULATOR …`.
+    pub fn new() -> Self {
+        Self {
+            command: runbook(),
+            journal: None,
+        }
+    }
+
+    /// `runbook …` pointed nowhere (dummy credentials and a region only).
+    pub fn offline() -> Self {
+        Self {
+            command: bare(),
+            journal: None,
+        }
+    }
+
+    /// More arguments, as typed.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// A runbook with this text, written to a fresh file, as the next argument.
+    pub fn runbook(mut self, body: &str) -> Self {
+        self.command.arg(script(body));
+        self
+    }
+
+    /// `--var KEY=VALUE`.
+    pub fn var(mut self, key: &str, value: &str) -> Self {
+        self.command.arg("--var").arg(format!("{key}={value}"));
+        self
+    }
+
+    /// `--journal PATH` with a fresh path, read back by [`Ran::journal`].
+    pub fn journal(mut self) -> Self {
+        let path = temp_dir().join("journal.jsonl");
+        self.command.arg("--journal").arg(&path);
+        self.journal = Some(path);
+        self
+    }
+
+    /// Runs it from `dir`.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// An environment variable for the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Requests carry `app` in their User-Agent (see [`recorded`]).
+    pub fn app(mut self, app: &str) -> Self {
+        self.command.env("AWS_SDK_UA_APP_ID", app);
+        self
+    }
+
+    /// Runs it to its end.
+    pub fn run(mut self) -> Ran {
+        let out = self.command.output().expect("runbook runs");
+        Ran {
+            out,
+            journal: self.journal,
+        }
+    }
+}
+
+/// What a [`Test`] printed, its exit code and its journal.
+pub struct Ran {
+    pub out: Output,
+    journal: Option<PathBuf>,
+}
+
+impl Ran {
+    /// Asserts the exit code (showing both streams when it differs).
+    #[track_caller]
+    pub fn status(self, code: i32) -> Self {
+        assert_eq!(
+            self.out.status.code(),
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Asserts stdout holds `text`.
+    #[track_caller]
+    pub fn stdout_has(self, text: &str) -> Self {
+        assert!(
+            self.stdout().contains(text),
+            "{text:?} not in stdout:\n{}",
+            self.stdout()
+        );
+        self
+    }
+
+    /// Asserts stderr holds `text`.
+    #[track_caller]
+    pub fn stderr_has(self, text: &str) -> Self {
+        assert!(
+            self.stderr().contains(text),
+            "{text:?} not in stderr:\n{}",
+            self.stderr()
+        );
+        self
+    }
+
+    pub fn stdout(&self) -> String {
+        stdout(&self.out)
+    }
+
+    pub fn stderr(&self) -> String {
+        stderr(&self.out)
+    }
+
+    /// The journal's lines (see [`Test::journal`]).
+    pub fn journal(&self) -> Vec<serde_json::Value> {
+        self.journal
+            .as_deref()
+            .map(journal_lines)
+            .unwrap_or_default()
+    }
+}

@@ -385,32 +385,32 @@ fn a_role_that_cannot_be_assumed_fails_its_target_only() {
     assert!(text.contains("[fine] 123456789012"), "{text}");
 }
 
-#[test]
-fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
+/// Runs `body` on a fleet of two targets (a in us-west-1, b a role in 444444444444), both at
+/// once, at a terminal where the operator answers `y` once; asserts the run succeeded and the
+/// fleet was asked about `function` exactly once. What the terminal showed.
+fn confirmed_once_for_the_fleet(body: &str, function: &str) -> String {
     let prefix = unique("confirm");
     let fleet = format!(
-        "[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"
+        "max_concurrency = 2\n[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"
     );
-    let dir = dir_with(&[
-        ("fleet.toml", &fleet),
-        (
-            "cycle.rhai",
-            "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\ncognito::delete_user_pool(id);\nprint(\"deleted\");\n",
-        ),
-    ]);
+    let dir = dir_with(&[("fleet.toml", &fleet), ("book.rhai", body)]);
     let d = dir.display();
     let (code, screen) = on_a_terminal(
-        &format!("run {d}/cycle.rhai --targets {d}/fleet.toml --journal-dir {d}/j"),
-        &[(2500, "y\r")],
+        &format!("run {d}/book.rhai --targets {d}/fleet.toml --journal-dir {d}/j"),
+        &[(3000, "y\r")],
         &[],
     );
     assert_eq!(code, Some(0), "{screen}");
-    assert_eq!(
-        screen
-            .matches("cognito::delete_user_pool on the fleet's 2 targets (a, b): go ahead on all of them?")
-            .count(),
-        1,
-        "{screen}"
+    let question = format!("{function} on the fleet's 2 targets (a, b): go ahead on all of them?");
+    assert_eq!(screen.matches(&question).count(), 1, "{screen}");
+    screen
+}
+
+#[test]
+fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
+    let screen = confirmed_once_for_the_fleet(
+        "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\ncognito::delete_user_pool(id);\nprint(\"deleted\");\n",
+        "cognito::delete_user_pool",
     );
     assert!(
         screen.contains("[a] deleted") && screen.contains("[b] deleted"),
@@ -420,30 +420,9 @@ fn a_destructive_call_is_confirmed_once_for_the_whole_fleet() {
 
 #[test]
 fn a_destructive_batch_is_confirmed_once_for_the_whole_fleet() {
-    let prefix = unique("batchconfirm");
-    let fleet = format!(
-        "max_concurrency = 2\n[[target]]\nname = \"a\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-a\" }}\n[[target]]\nname = \"b\"\nrole_arn = \"arn:aws:iam::444444444444:role/Ops\"\nregion = \"us-west-1\"\nvars = {{ pool = \"{prefix}-b\" }}\n"
-    );
-    let dir = dir_with(&[
-        ("fleet.toml", &fleet),
-        (
-            "purge.rhai",
-            "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\nlet users = [\"u1\", \"u2\"].map(|u| #{ UserPoolId: id, Username: u });\naws::batch(\"cognito::admin_create_user\", users.map(|r| r + #{ MessageAction: \"SUPPRESS\" }));\nlet gone = aws::batch(\"cognito::admin_delete_user\", users).filter(|r| r.ok).len();\nprint(`deleted ${gone}`);\n",
-        ),
-    ]);
-    let d = dir.display();
-    let (code, screen) = on_a_terminal(
-        &format!("run {d}/purge.rhai --targets {d}/fleet.toml --journal-dir {d}/j"),
-        &[(3000, "y\r")],
-        &[],
-    );
-    assert_eq!(code, Some(0), "{screen}");
-    assert_eq!(
-        screen
-            .matches("cognito::admin_delete_user on the fleet's 2 targets (a, b): go ahead on all of them?")
-            .count(),
-        1,
-        "{screen}"
+    let screen = confirmed_once_for_the_fleet(
+        "let id = cognito::create_user_pool(param(\"pool\")).UserPool.Id;\nlet users = [\"u1\", \"u2\"].map(|u| #{ UserPoolId: id, Username: u });\naws::batch(\"cognito::admin_create_user\", users.map(|r| r + #{ MessageAction: \"SUPPRESS\" }));\nlet gone = aws::batch(\"cognito::admin_delete_user\", users).filter(|r| r.ok).len();\nprint(`deleted ${gone}`);\n",
+        "cognito::admin_delete_user",
     );
     assert!(!screen.contains("× 2 in"), "{screen}");
     assert!(

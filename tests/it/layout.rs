@@ -517,3 +517,95 @@ fn the_readme_layout_names_every_source_file_below_what_it_uses() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Every function of `src/` outside the generated tables, by file and name, with its length in
+/// lines (from its `fn` line to its closing brace).
+fn function_lengths() -> Vec<(String, String, usize)> {
+    let mut out = Vec::new();
+    for source in sources() {
+        let file = source.file.display().to_string();
+        if file.ends_with("cognito_ops.rs") || file.ends_with("member_docs.rs") {
+            continue;
+        }
+        let lines: Vec<&str> = source.code.lines().collect();
+        for (start, line) in lines.iter().enumerate() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let Some(at) = words.iter().position(|w| *w == "fn") else {
+                continue;
+            };
+            if !words[..at].iter().all(|w| {
+                [
+                    "pub",
+                    "pub(crate)",
+                    "pub(super)",
+                    "async",
+                    "const",
+                    "unsafe",
+                ]
+                .contains(w)
+            }) {
+                continue;
+            }
+            let name: String = words
+                .get(at + 1)
+                .map(|w| {
+                    w.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect()
+                })
+                .unwrap_or_default();
+            // The body: from the first `{` after the signature to the brace that closes it
+            // (a `;` first: a declaration without a body).
+            let mut depth = 0usize;
+            let mut opened = false;
+            let mut end = None;
+            'scan: for (i, text) in lines.iter().enumerate().skip(start) {
+                for c in text.chars() {
+                    match c {
+                        ';' if !opened => break 'scan,
+                        '{' => {
+                            depth += 1;
+                            opened = true;
+                        }
+                        '}' if opened => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = Some(i);
+                                break 'scan;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(end) = end {
+                out.push((file.clone(), name, end - start + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_over_a_hundred_lines() {
+    let long: Vec<String> = function_lengths()
+        .into_iter()
+        .filter(|(_, _, n)| *n > 100)
+        .map(|(file, name, n)| format!("{file}: fn {name} is {n} lines"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these where a name explains the part:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_sees_a_function_and_its_end() {
+    let lengths = function_lengths();
+    let run = lengths
+        .iter()
+        .find(|(file, name, _)| file == "src/lifecycle.rs" && name == "execute")
+        .unwrap_or_else(|| panic!("{lengths:?}"));
+    assert!((8..30).contains(&run.2), "{run:?}");
+}

@@ -60,6 +60,42 @@ fn test_a_plan_sends_nothing() {
 }
 
 #[test]
+fn the_junit_file_is_valid_xml_whatever_a_failure_message_holds() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("odd.test.rhai"),
+        "fn test_colours() { assert(false, \"\\x1b[31mred\\x1b[0m & <b>\\x07\\\"quoted\\\"\"); }\nfn test_fine() { assert(true); }\n",
+    )
+    .expect("write");
+    let junit = dir.join("odd.xml");
+    Test::offline()
+        .current_dir(&dir)
+        .args(["test", "--junit"])
+        .args([&junit])
+        .run()
+        .status(1)
+        .stdout_has("1 passed, 1 failed");
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap_or_else(|| panic!("no failure: {xml}"));
+    let message = failure.attribute("message").unwrap_or_default();
+    assert!(
+        message.contains("red") && message.contains("& <b>"),
+        "{xml}"
+    );
+    assert!(message.contains("\"quoted\""), "{xml}");
+    let cases: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(cases, ["test_colours", "test_fine"], "{xml}");
+}
+
+#[test]
 fn runbook_test_runs_each_test_in_a_fresh_account_and_reports_like_a_test_runner() {
     let dir = test_dir();
     let junit = dir.join("results.xml");
