@@ -280,20 +280,6 @@ impl Context {
         })
     }
 
-    /// Waits for a call on the run's runtime; SIGINT/SIGTERM abandon it (see
-    /// [`interruptible`]), but not a clean-up call made after one (bounded by `--timeout`).
-    pub fn block_on_call<T>(
-        &self,
-        call: impl std::future::Future<Output = Result<T, AwsError>>,
-        cleanup: bool,
-    ) -> Result<T, AwsError> {
-        if cleanup {
-            self.runtime.block_on(call)
-        } else {
-            self.runtime.block_on(interruptible(call))
-        }
-    }
-
     /// Runs an operation named as in a script (`"cognito"`, `"describe_user_pool"`), for helpers
     /// built on the API.
     pub fn call_named(
@@ -338,7 +324,8 @@ impl Context {
                 .ok_or_else(|| AwsError::local("sts", "GetCallerIdentity", "Internal", "missing"))
                 .and_then(|op| {
                     let request = Request::check(op, &Map::new(), &Map::new())?;
-                    self.block_on_call(aws::send(&self.clients, op, request), false)
+                    self.runtime
+                        .block_on(interruptible(aws::send(&self.clients, op, request)))
                 });
             match identity {
                 Ok(answer) => {
