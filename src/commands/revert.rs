@@ -50,7 +50,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     })
 }
 
-/// `revert DIR`: every journal of a fleet run, each where its run acted (its region, its
+/// `revert DIR`: every journal of one fleet run (see [`crate::fleet::one_run_in`]), each where its run acted (its region, its
 /// role assumed again or its profile), one after another; a table closes it.
 fn revert_fleet(
     dir: &Path,
@@ -59,8 +59,16 @@ fn revert_fleet(
     yes: bool,
     force: bool,
 ) -> Result<(), Error> {
+    let journals = crate::fleet::one_run_in(dir)?;
+    // A fleet run still going on any target: nothing is reverted.
+    for path in &journals {
+        let lines = journal::read(path).unwrap_or_default();
+        if let Some(pid) = journal::still_going(&lines) {
+            return Err(crate::safety::revert::still_going(path, pid));
+        }
+    }
     let mut rows = Vec::new();
-    for path in crate::fleet::journals_in(dir)? {
+    for path in journals {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

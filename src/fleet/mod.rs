@@ -109,6 +109,8 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
     );
     confirm::fleet(targets.iter().map(|t| t.name.clone()).collect());
     let session = session_name(&options.runbook);
+    // Every target's journal names this fleet run: `revert DIR` reverts it alone.
+    let fleet_run = journal::new_id();
     let queue: Mutex<VecDeque<(usize, Target)>> =
         Mutex::new(targets.iter().cloned().enumerate().collect());
     let failures = AtomicUsize::new(0);
@@ -129,7 +131,8 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
                     {
                         skipped(&target)
                     } else {
-                        let row = run_target(&target, &base, &options, &dir, &session);
+                        let row =
+                            run_target(&target, &base, &options, &dir, (&session, &fleet_run));
                         if matches!(row.outcome, Outcome::Failed(_)) {
                             failures.fetch_add(1, Ordering::SeqCst);
                         }
@@ -198,6 +201,45 @@ pub fn journals_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         )));
     }
     Ok(found)
+}
+
+/// The journals of one fleet run in `dir`, by name: those naming the fleet run of the newest
+/// journal there that names one. Any other file is left alone, and said so; journals from
+/// before fleet runs were named (none names one) are all taken, with a warning.
+pub fn one_run_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let runs: Vec<(PathBuf, Option<journal::Run>)> = journals_in(dir)?
+        .into_iter()
+        .map(|path| {
+            let run = journal::read(&path)
+                .ok()
+                .and_then(|lines| journal::last_run(&lines).cloned());
+            (path, run)
+        })
+        .collect();
+    let newest = runs
+        .iter()
+        .filter_map(|(_, run)| run.as_ref().filter(|r| r.fleet.is_some()))
+        .max_by(|a, b| a.time.cmp(&b.time))
+        .and_then(|run| run.fleet.clone());
+    let Some(fleet) = newest else {
+        crate::say!(
+            "runbook: warning: no journal in {} names its fleet run (written before fleet runs were named): taking every one",
+            dir.display()
+        );
+        return Ok(runs.into_iter().map(|(path, _)| path).collect());
+    };
+    let mut taken = Vec::new();
+    for (path, run) in runs {
+        if run.as_ref().and_then(|r| r.fleet.as_deref()) == Some(fleet.as_str()) {
+            taken.push(path);
+        } else {
+            crate::say!(
+                "runbook: {} is not a journal of fleet run {fleet}: left alone",
+                path.display()
+            );
+        }
+    }
+    Ok(taken)
 }
 
 /// The settings to act again where a journaled run acted: its region, and its credentials as
@@ -312,7 +354,7 @@ fn run_target(
     base: &Settings,
     options: &Options,
     dir: &Path,
-    session: &str,
+    (session, fleet_run): (&str, &str),
 ) -> Row {
     crate::output::prefix_lines(&target.name);
     let started = Instant::now();
@@ -331,7 +373,10 @@ fn run_target(
             vars.retain(|(name, _)| name != k);
             vars.push((k.clone(), v.clone()));
         }
-        let header = journal::Run::of_runbook(&options.runbook, &vars);
+        let header = journal::Run {
+            fleet: Some(fleet_run.to_string()),
+            ..journal::Run::of_runbook(&options.runbook, &vars)
+        };
         let journal_path = dir.join(format!("{}.jsonl", target.name));
         let journal =
             Journal::named(journal_path, false, &options.runbook).map_err(Error::Usage)?;

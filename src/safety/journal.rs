@@ -71,6 +71,13 @@ pub struct Run {
     pub target: Target,
     #[serde(default)]
     pub dry_run: bool,
+    /// For a target of a fleet run: the fleet run's id, the same in every target's journal
+    /// (`revert DIR` reverts one fleet run's journals and nothing else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<String>,
+    /// The process that ran it: a revert refuses a run whose process is still going.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 /// A new run id: 16 random hex digits.
@@ -198,6 +205,24 @@ pub fn last_run(lines: &[Line]) -> Option<&Run> {
         Line::Run(run) => Some(run),
         _ => None,
     })
+}
+
+/// The process of the last run `lines` hold, when that run has not ended and its process is
+/// still a runbook going (not one killed, whose pid another program may have taken since).
+pub fn still_going(lines: &[Line]) -> Option<u32> {
+    let start = lines.iter().rposition(|l| matches!(l, Line::Run(_)))?;
+    let Line::Run(run) = &lines[start] else {
+        return None;
+    };
+    if lines[start..].iter().any(|l| matches!(l, Line::End(_))) {
+        return None;
+    }
+    let pid = run.pid.filter(|pid| *pid != std::process::id())?;
+    let command = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let program = command.split(|b| *b == 0).next().unwrap_or_default();
+    String::from_utf8_lossy(program)
+        .ends_with("runbook")
+        .then_some(pid)
 }
 
 /// Where a fleet run keeps its journals by default: a directory of its own beside the other

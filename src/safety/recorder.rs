@@ -130,6 +130,7 @@ impl Recorder {
                 time: journal::now(),
                 target,
                 dry_run,
+                pid: Some(std::process::id()),
                 ..self.header.clone()
             }));
         }

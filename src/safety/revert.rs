@@ -81,6 +81,9 @@ fn run_lines(ctx: &Context, journal: &Path) -> Result<Vec<Line>, Error> {
             journal.display()
         );
     }
+    if let Some(pid) = journal::still_going(&lines) {
+        return Err(still_going(journal, pid));
+    }
     let mut lines = lines.split_off(start);
     if let Some(Line::Run(run)) = lines.first() {
         same_target(ctx, &run.target)?;
@@ -95,6 +98,17 @@ fn run_lines(ctx: &Context, journal: &Path) -> Result<Vec<Line>, Error> {
         }
     }
     Ok(lines)
+}
+
+/// The error for a journal whose run is still going: nothing is reverted under it.
+pub fn still_going(journal: &Path, pid: u32) -> Error {
+    Error::Runtime {
+        message: format!(
+            "revert refused, nothing was sent: the run of {} is still going (process {pid}); revert it once it has ended",
+            journal.display()
+        ),
+        location: None,
+    }
 }
 
 /// Says what the revert will do and what it cannot; `false` when there is nothing to undo.

@@ -232,6 +232,36 @@ fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
 }
 
 #[test]
+fn revert_dir_reverts_one_fleet_run_and_leaves_other_journals_alone() {
+    let setup = Setup::new("max_concurrency = 3", "");
+    let p = &setup.prefix;
+    ok(&setup.fleet("pool.rhai", "run", &[]));
+    // Another run's journal in the same directory: not the fleet run's.
+    std::fs::write(
+        setup.path("stray.rhai"),
+        format!("cognito::create_user_pool(\"{p}-stray\");\n"),
+    )
+    .expect("write");
+    ok(&setup.runbook(&["run", "--yes", "--journal", "run/stray.jsonl", "stray.rhai"]));
+    let out = setup.runbook(&["revert", "run", "--yes"]);
+    let (text, err) = (ok(&out), stderr(&out));
+    assert!(
+        err.contains("stray.jsonl is not a journal of fleet run "),
+        "{err}"
+    );
+    assert!(!text.contains("stray"), "{text}");
+    for target in ["dev", "stage", "prod"] {
+        assert_eq!(table_row(&text, target)[3], "ok", "{text}");
+    }
+    assert_eq!(setup.seen("seen"), NOTHING);
+    let left = ok(&setup.runbook(&[
+        "eval",
+        &format!(r#"cognito::list_user_pools().UserPools.filter(|p| p.Name == "{p}-stray").len()"#),
+    ]));
+    assert_eq!(left.trim(), "1", "the other run's pool is left");
+}
+
+#[test]
 fn past_max_errors_the_targets_not_started_are_skipped() {
     let setup = Setup::new("max_concurrency = 1\nmax_errors = 0", ", fail = \"yes\"");
     let out = setup.fleet("pool.rhai", "j", &[]);

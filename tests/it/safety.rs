@@ -565,6 +565,58 @@ fn a_run_killed_with_sigterm_leaves_a_journal_that_matches_what_was_done() {
 }
 
 #[test]
+fn a_run_still_going_is_not_reverted_under_it() {
+    let journal = temp_dir().join("going.jsonl");
+    let name = unique("going");
+    let child = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::create_user_pool("{name}"); sleep(30);"#
+        )))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    wait_for_lines(&journal, 1, |l| {
+        l["type"] == "call" && l["function"] == "cognito::create_user_pool"
+    });
+    let pools = || {
+        Test::new()
+            .args([
+                "eval",
+                &format!(
+                    r#"cognito::list_user_pools().UserPools.filter(|p| p.Name == "{name}").len()"#
+                ),
+            ])
+            .run()
+            .status(0)
+            .stdout()
+            .trim()
+            .to_string()
+    };
+    Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(1)
+        .stderr_has(&format!("is still going (process {})", child.id()));
+    assert_eq!(pools(), "1", "nothing was reverted under the run");
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(0);
+    assert_eq!(pools(), "0", "the ended run is reverted");
+}
+
+#[test]
 fn a_closed_stdout_neither_panics_nor_stops_the_runbook() {
     let _one = whole_state();
     let name = unique("pager");
