@@ -415,10 +415,13 @@ impl Context {
         let identity = settled
             .answer
             .and_then(|a| planned::identity_of(&action.function, action.request, &a.response));
+        // A secret the call sends (a password) cannot be read back: it changed something
+        // whatever the readable members show.
+        let sends_secret = action.request.keys().any(|k| value::is_secret_key(k));
         let (before, changed) = match &ticket.before {
             Some((before, patch)) => (
                 Some(value::masked_request(before)),
-                Some(!planned::diff(before, patch).is_empty()),
+                Some(sends_secret || !planned::diff(before, patch).is_empty()),
             ),
             None if ticket.unchanged => (None, Some(false)),
             None => (None, None),

@@ -553,6 +553,11 @@ impl Ran {
         stderr(&self.out)
     }
 
+    /// Where the journal is (see [`Test::journal`]).
+    pub fn journal_path(&self) -> Option<PathBuf> {
+        self.journal.clone()
+    }
+
     /// The journal's lines (see [`Test::journal`]).
     pub fn journal(&self) -> Vec<serde_json::Value> {
         self.journal

@@ -1371,6 +1371,44 @@ fn adding_what_is_there_already_is_not_reverted_into_a_removal() {
     assert_eq!(still.trim(), "1\n1");
 }
 
+/// Setting a password that leaves the user's status as it was still changed the password: it
+/// is journaled as a change and listed as irreversible, not as one that changed nothing.
+#[test]
+fn a_password_set_again_is_a_change_no_revert_can_undo() {
+    let pool = new_pool("password-again");
+    ok(&run(
+        &script(&format!(
+            r#"cognito::admin_create_user("{pool}", "u1", #{{ MessageAction: "SUPPRESS" }});
+               cognito::admin_set_user_password("{pool}", "u1", "First#Pass1", true);"#
+        )),
+        &[],
+    ));
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"cognito::admin_set_user_password("{pool}", "u1", "Second#Pass2", true);"#
+        ))
+        .run()
+        .status(0);
+    let call = ran
+        .journal()
+        .into_iter()
+        .find(|l| l["type"] == "call" && l["function"] == "cognito::admin_set_user_password")
+        .expect("journaled");
+    assert_eq!(call["before"]["UserStatus"], "CONFIRMED", "{call:#}");
+    assert_eq!(call["changed"], true, "{call:#}");
+    let journal = ran.journal_path().expect("a journal");
+    let out = revert_yes(&journal);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("irreversible, left as it is: cognito::admin_set_user_password"),
+        "{err}"
+    );
+    assert!(!err.contains("changed nothing"), "{err}");
+}
+
 /// A role's trust policy changed by a run is put back by its revert.
 #[test]
 fn a_roles_trust_policy_is_put_back() {
