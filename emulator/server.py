@@ -35,6 +35,7 @@ carries ``app/ID`` (set with AWS_SDK_UA_APP_ID), oldest first (the last 10,000 a
 [{"action", "body", "status", "response", "access_key", "region", "user_agent"}]. POST /_runbook/faults
 with {"app": ID, …} sets knobs for that app's API requests:
   "server_errors": N     the next N answer 500 InternalErrorException (to count attempts);
+  "server_error_on": A   the next A (an action) answers 500 without being carried out;
   "throttle": {"AdminCreateUser": 50, …}   per-operation quotas in requests per second (a token
                          bucket holding one second's worth), answered past it with 400
                          TooManyRequestsException, as Cognito's quotas are;
@@ -479,6 +480,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.requests = collections.deque(maxlen=RECORDED_REQUESTS)
         self.server_errors = {}  # app id -> how many more requests answer 500
+        self.server_error_on = {}  # app id -> the action whose next request answers 500
         self.buckets = {}  # (app id, action) -> Bucket
         self.latency = {}  # app id -> seconds
         self.slow_once = {}  # app id -> {"action": A, "seconds": S}
@@ -487,6 +489,8 @@ class Recorder:
         with self.lock:
             if "server_errors" in faults:
                 self.server_errors[app] = int(faults.pop("server_errors"))
+            if "server_error_on" in faults:
+                self.server_error_on[app] = faults.pop("server_error_on")
             for action, rate in faults.pop("throttle", {}).items():
                 self.buckets[(app, action)] = Bucket(rate)
             if "latency_ms" in faults:
@@ -515,10 +519,13 @@ class Recorder:
         m = re.search(r"(?:^|\s)app/(\S+)", environ.get("HTTP_USER_AGENT", "") + " " + environ.get("HTTP_X_AMZ_USER_AGENT", ""))
         return m.group(1) if m else None
 
-    def take_server_error(self, app):
+    def take_server_error(self, app, action):
         with self.lock:
             if app and self.server_errors.get(app, 0) > 0:
                 self.server_errors[app] -= 1
+                return True
+            if app and self.server_error_on.get(app) == action:
+                del self.server_error_on[app]
                 return True
             return False
 
@@ -651,7 +658,7 @@ class Emulator:
 
     def serve(self, action, target, raw, environ, start_response):
         app = self.recorder.app_of(environ)
-        if self.recorder.take_server_error(app):
+        if self.recorder.take_server_error(app, action):
             return api_error(start_response, "500 Internal Server Error", "InternalErrorException", "Injected server error.")
         if app and self.recorder.throttled(app, action):
             return api_error(start_response, "400 Bad Request", "TooManyRequestsException", "Too many requests")

@@ -182,6 +182,9 @@ pub struct Made {
     pub get_request: Map,
     pub identity: serde_json::Value,
     path: &'static str,
+    /// For a create whose outcome is unknown (no answer to take its identity from): when the
+    /// run started. A resource whose identity is a creation date before it is not the run's.
+    pub since: Option<String>,
 }
 
 impl Made {
@@ -205,15 +208,47 @@ impl Made {
             get_request: key,
             identity,
             path,
+            since: None,
         })
+    }
+
+    /// For a create journaled `maybe` (no answer, so no identity), in a run that started at
+    /// `since`: read again before it is undone, it is the run's unless its creation date is
+    /// earlier (it was there before the run; the retry found it).
+    pub fn maybe(function: &str, request: &Map, created: &Map, since: &str) -> Option<Self> {
+        let mut made = Self::of(function, request, created, serde_json::Value::Null)?;
+        made.since = Some(since.to_string());
+        Some(made)
     }
 
     /// Is the resource a get answered with the one the run made?
     pub fn is_it(&self, response: &Map) -> bool {
-        assigned(self.path, &Map::new(), response)
-            .and_then(|v| to_json_masked(&v).ok())
-            .is_some_and(|now| now == self.identity)
+        let now = assigned(self.path, &Map::new(), response).and_then(|v| to_json_masked(&v).ok());
+        match &self.since {
+            None => now.is_some_and(|now| now == self.identity),
+            // Not a date (an id): whether the run made it cannot be told; taken as the run's.
+            Some(since) => match (
+                now.as_ref().and_then(|n| n.as_str()).and_then(instant),
+                instant(since),
+            ) {
+                (Some(created), Some(started)) => created + time::Duration::seconds(1) >= started,
+                _ => true,
+            },
+        }
     }
+
+    /// Was it there before the run (see [`maybe`](Self::maybe))? Its creation date, then.
+    pub fn predates(&self, response: &Map) -> Option<String> {
+        self.since.as_ref()?;
+        let now =
+            assigned(self.path, &Map::new(), response).and_then(|v| to_json_masked(&v).ok())?;
+        (!self.is_it(response)).then(|| now.as_str().unwrap_or_default().to_string())
+    }
+}
+
+/// A date-time as the journal and the CLI print them (RFC 3339).
+fn instant(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Creates that succeed when what they create is there already (a membership, an attached

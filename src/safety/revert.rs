@@ -225,6 +225,17 @@ fn still_made(ctx: &Context, step: &Step, force: bool) -> bool {
     };
     match ctx.call(made.get, &made.get_request, &Map::new()) {
         Ok(now) if made.is_it(&now.clone().try_cast::<Map>().unwrap_or_default()) => true,
+        Ok(now)
+            if !force
+                && let Some(created) =
+                    made.predates(&now.clone().try_cast::<Map>().unwrap_or_default()) =>
+        {
+            crate::say!(
+                "there before the run (created {created}), left as it is: {}",
+                step.done
+            );
+            false
+        }
         Ok(_) if force => {
             crate::say!(
                 "made again since the run, undone anyway (--force): {}",
@@ -237,6 +248,10 @@ fn still_made(ctx: &Context, step: &Step, force: bool) -> bool {
                 "made again since the run (not the one it created), left as it is: {}",
                 step.done
             );
+            false
+        }
+        Err(e) if GONE.contains(&e.code.as_str()) && made.since.is_some() => {
+            crate::say!("was not made, nothing to undo: {} ({})", step.done, e.code);
             false
         }
         Err(e) if GONE.contains(&e.code.as_str()) => {

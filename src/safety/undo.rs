@@ -58,6 +58,11 @@ pub fn steps(lines: &[Line]) -> Undos {
     let mut undo = Vec::new();
     let mut irreversible = Vec::new();
     let mut unchanged = Vec::new();
+    // When the run started: a create of unknown outcome is the run's only if made since.
+    let started = lines.iter().find_map(|l| match l {
+        Line::Run(run) if !run.time.is_empty() => Some(run.time.as_str()),
+        _ => None,
+    });
     // A write journaled as sending whose outcome never followed (the run was killed while it
     // was in flight) may have been made: it is undone like one whose outcome is unknown.
     let answered: std::collections::HashSet<u64> = lines
@@ -100,14 +105,22 @@ pub fn steps(lines: &[Line]) -> Undos {
                 request: map_of(created),
                 left: None,
                 line: at,
-                made: call.identity.clone().and_then(|identity| {
-                    Made::of(
+                made: match (&call.identity, call.outcome.as_str(), started) {
+                    (Some(identity), ..) => Made::of(
                         &call.function,
                         &map_of(&call.request),
                         &map_of(created),
-                        identity,
-                    )
-                }),
+                        identity.clone(),
+                    ),
+                    // No answer to take the identity from: read before it is undone.
+                    (None, "maybe", Some(since)) => Made::maybe(
+                        &call.function,
+                        &map_of(&call.request),
+                        &map_of(created),
+                        since,
+                    ),
+                    _ => None,
+                },
             }),
             _ => match put_back(call, &done, at) {
                 Some(steps) => undo.extend(steps),

@@ -1409,6 +1409,61 @@ fn a_password_set_again_is_a_change_no_revert_can_undo() {
     assert!(!err.contains("changed nothing"), "{err}");
 }
 
+/// A create whose first attempt got a 500 and whose retry found the user there
+/// (UsernameExists) is journaled `maybe`; the user existed before the run, so the revert reads
+/// it first and leaves it.
+#[test]
+fn a_user_there_before_a_maybe_create_survives_the_revert() {
+    let pool = new_pool("maybe-before");
+    ok(&run(
+        &script(&format!(
+            r#"cognito::admin_create_user("{pool}", "old", #{{ MessageAction: "SUPPRESS" }});"#
+        )),
+        &[],
+    ));
+    // The run starts measurably after the user was made.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let app = app_id("maybebefore");
+    inject(&format!(
+        r#"{{"app": "{app}", "server_error_on": "AdminCreateUser"}}"#
+    ));
+    let ran = Test::new()
+        .app(&app)
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"try {{ cognito::admin_create_user("{pool}", "old", #{{ MessageAction: "SUPPRESS" }}); }} catch (e) {{ print(e.code); }}"#
+        ))
+        .run()
+        .status(0)
+        .stdout_has("UsernameExistsException");
+    let call = ran
+        .journal()
+        .into_iter()
+        .find(|l| l["type"] == "call" && l["function"] == "cognito::admin_create_user")
+        .expect("journaled");
+    assert_eq!(call["outcome"], "maybe", "{call:#}");
+    let out = revert_yes(&ran.journal_path().expect("a journal"));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("there before the run (created ")
+            && err.contains("left as it is: maybe made: cognito::admin_create_user"),
+        "{err}"
+    );
+    let users = ok(&run(
+        &script(&format!(
+            r#"print(cognito::list_users("{pool}").Users.len()); cognito::delete_user_pool("{pool}");"#
+        )),
+        &[],
+    ));
+    assert_eq!(
+        users.trim(),
+        "1",
+        "the user from before the run is still there"
+    );
+}
+
 /// A role's trust policy changed by a run is put back by its revert.
 #[test]
 fn a_roles_trust_policy_is_put_back() {
