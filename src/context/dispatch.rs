@@ -78,8 +78,8 @@ type Answered = Vec<(usize, Result<Answer, AwsError>, Duration)>;
 
 impl Context {
     /// The one call path: admits `actions`, sends those admitted with `send(i)` (the i-th
-    /// action's request), settles every answer. `Err` only when a signal came before anything
-    /// was admitted.
+    /// action's request), settles every answer. `Err` only when a signal came while they were
+    /// being admitted (nothing was sent).
     pub fn dispatch<'a, F, Fut>(
         &self,
         actions: Vec<Action<'a>>,
@@ -93,34 +93,8 @@ impl Context {
     {
         let total = actions.len();
         let interruptible = actions.iter().any(|a| !a.cleanup);
-        let mut results: Vec<Option<Result<Dynamic, AwsError>>> = Vec::with_capacity(total);
-        let mut tickets: Vec<Option<Ticket<'a>>> = Vec::with_capacity(total);
-        for action in actions {
-            match self.admit(action) {
-                Ok(Admitted::Send(ticket)) => {
-                    results.push(None);
-                    tickets.push(Some(ticket));
-                }
-                Ok(Admitted::Answered(value)) => {
-                    results.push(Some(Ok(value)));
-                    tickets.push(None);
-                }
-                Err(e) if e.code == aws::error::INTERRUPTED => return Err(e),
-                Err(e) => {
-                    results.push(Some(Err(e)));
-                    tickets.push(None);
-                }
-            }
-        }
-        let queue: VecDeque<usize> = (0..total).filter(|i| tickets[*i].is_some()).collect();
-        let mut book = Book {
-            progress: Progress {
-                done: total - queue.len(),
-                ..Progress::default()
-            },
-            tickets,
-            results,
-        };
+        let mut book = self.admit_all(actions)?;
+        let queue: VecDeque<usize> = (0..total).filter(|i| book.tickets[*i].is_some()).collect();
         // Many calls are settled as they answer: what journaling them needs (the target, a
         // call of its own) is resolved before the runtime drives them. One call is settled
         // after it, as any call is.
@@ -173,6 +147,48 @@ impl Context {
             results,
             stopped,
             progress: book.progress,
+        })
+    }
+
+    /// Admits every action: a ticket for each to send, a result for each answered or refused
+    /// (counted done). A signal during admission: the tickets admitted before it are journaled
+    /// as not sent.
+    fn admit_all<'a>(&self, actions: Vec<Action<'a>>) -> Result<Book<'a>, AwsError> {
+        let mut results = Vec::with_capacity(actions.len());
+        let mut tickets = Vec::with_capacity(actions.len());
+        for action in actions {
+            match self.admit(action) {
+                Ok(Admitted::Send(ticket)) => {
+                    results.push(None);
+                    tickets.push(Some(ticket));
+                }
+                Ok(Admitted::Answered(value)) => {
+                    results.push(Some(Ok(value)));
+                    tickets.push(None);
+                }
+                Err(e) if e.code == aws::error::INTERRUPTED => {
+                    // Never to be sent now: journaled so, or a revert would take their
+                    // write-ahead lines for writes in flight.
+                    if let Some(signal) = interrupt::received() {
+                        for ticket in tickets.into_iter().flatten() {
+                            let _ = self.unsent(ticket, signal);
+                        }
+                    }
+                    return Err(e);
+                }
+                Err(e) => {
+                    results.push(Some(Err(e)));
+                    tickets.push(None);
+                }
+            }
+        }
+        Ok(Book {
+            progress: Progress {
+                done: results.iter().filter(|r| r.is_some()).count(),
+                ..Progress::default()
+            },
+            tickets,
+            results,
         })
     }
 

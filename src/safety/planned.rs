@@ -221,29 +221,35 @@ impl Made {
         Some(made)
     }
 
-    /// Is the resource a get answered with the one the run made?
-    pub fn is_it(&self, response: &Map) -> bool {
+    /// Whose is the resource a get answered with: the one the run made, one there before
+    /// the run (for a `maybe` create: its creation date), or another made since?
+    pub fn whose(&self, response: &Map) -> Whose {
         let now = assigned(self.path, &Map::new(), response).and_then(|v| to_json_masked(&v).ok());
-        match &self.since {
-            None => now.is_some_and(|now| now == self.identity),
-            // Not a date (an id): whether the run made it cannot be told; taken as the run's.
-            Some(since) => match (
-                now.as_ref().and_then(|n| n.as_str()).and_then(instant),
-                instant(since),
-            ) {
-                (Some(created), Some(started)) => created + time::Duration::seconds(1) >= started,
-                _ => true,
-            },
+        let Some(since) = &self.since else {
+            return match now {
+                Some(now) if now == self.identity => Whose::Ours,
+                _ => Whose::Other,
+            };
+        };
+        let created = now.as_ref().and_then(|n| n.as_str());
+        match (created.and_then(instant), instant(since)) {
+            (Some(at), Some(started)) if at + time::Duration::seconds(1) < started => {
+                Whose::Before(created.unwrap_or_default().to_string())
+            }
+            // Made since the run started, or not a date (an id): taken as the run's.
+            _ => Whose::Ours,
         }
     }
+}
 
-    /// Was it there before the run (see [`maybe`](Self::maybe))? Its creation date, then.
-    pub fn predates(&self, response: &Map) -> Option<String> {
-        self.since.as_ref()?;
-        let now =
-            assigned(self.path, &Map::new(), response).and_then(|v| to_json_masked(&v).ok())?;
-        (!self.is_it(response)).then(|| now.as_str().unwrap_or_default().to_string())
-    }
+/// What a read of a resource says of the one a create made (see [`Made::whose`]).
+pub enum Whose {
+    /// The one the run made.
+    Ours,
+    /// There before the run started: created then.
+    Before(String),
+    /// Another one, made again under the same name since the run.
+    Other,
 }
 
 /// A date-time as the journal and the CLI print them (RFC 3339).

@@ -17,7 +17,7 @@ use rhai::{Dynamic, Map};
 use super::confirm::Policy;
 use super::interrupt;
 use super::journal::{self, Journal, Line};
-use super::planned::{self, Update};
+use super::planned::{self, Update, Whose};
 use super::undo::{self, GONE, Step, Undos};
 use crate::aws::AwsError;
 use crate::context::{Context, Safety};
@@ -223,42 +223,48 @@ fn still_made(ctx: &Context, step: &Step, force: bool) -> bool {
     let Some(made) = &step.made else {
         return true;
     };
-    match ctx.call(made.get, &made.get_request, &Map::new()) {
-        Ok(now) if made.is_it(&now.clone().try_cast::<Map>().unwrap_or_default()) => true,
-        Ok(now)
-            if !force
-                && let Some(created) =
-                    made.predates(&now.clone().try_cast::<Map>().unwrap_or_default()) =>
-        {
+    let now = match ctx.call(made.get, &made.get_request, &Map::new()) {
+        Ok(now) => now.try_cast::<Map>().unwrap_or_default(),
+        Err(e) if GONE.contains(&e.code.as_str()) && made.since.is_some() => {
+            crate::say!("was not made, nothing to undo: {} ({})", step.done, e.code);
+            return false;
+        }
+        Err(e) if GONE.contains(&e.code.as_str()) => {
+            crate::say!("already gone, skipped: {} ({})", step.done, e.code);
+            return false;
+        }
+        Err(_) => return true,
+    };
+    match made.whose(&now) {
+        Whose::Ours => true,
+        Whose::Before(created) if force => {
+            crate::say!(
+                "there before the run (created {created}), undone anyway (--force): {}",
+                step.done
+            );
+            true
+        }
+        Whose::Before(created) => {
             crate::say!(
                 "there before the run (created {created}), left as it is: {}",
                 step.done
             );
             false
         }
-        Ok(_) if force => {
+        Whose::Other if force => {
             crate::say!(
                 "made again since the run, undone anyway (--force): {}",
                 step.done
             );
             true
         }
-        Ok(_) => {
+        Whose::Other => {
             crate::say!(
                 "made again since the run (not the one it created), left as it is: {}",
                 step.done
             );
             false
         }
-        Err(e) if GONE.contains(&e.code.as_str()) && made.since.is_some() => {
-            crate::say!("was not made, nothing to undo: {} ({})", step.done, e.code);
-            false
-        }
-        Err(e) if GONE.contains(&e.code.as_str()) => {
-            crate::say!("already gone, skipped: {} ({})", step.done, e.code);
-            false
-        }
-        Err(_) => true,
     }
 }
 

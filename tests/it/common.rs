@@ -526,22 +526,20 @@ impl Ran {
     /// Asserts stdout holds `text`.
     #[track_caller]
     pub fn stdout_has(self, text: &str) -> Self {
-        assert!(
-            self.stdout().contains(text),
-            "{text:?} not in stdout:\n{}",
-            self.stdout()
-        );
-        self
+        let seen = self.stdout();
+        self.holds("stdout", &seen, text)
     }
 
     /// Asserts stderr holds `text`.
     #[track_caller]
     pub fn stderr_has(self, text: &str) -> Self {
-        assert!(
-            self.stderr().contains(text),
-            "{text:?} not in stderr:\n{}",
-            self.stderr()
-        );
+        let seen = self.stderr();
+        self.holds("stderr", &seen, text)
+    }
+
+    #[track_caller]
+    fn holds(self, stream: &str, seen: &str, text: &str) -> Self {
+        assert!(seen.contains(text), "{text:?} not in {stream}:\n{seen}");
         self
     }
 
