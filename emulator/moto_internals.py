@@ -18,6 +18,35 @@ from moto.iam.models import get_account_id_from
 from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+
+def served_by_moto():
+    """The operations moto's server answers, per service, as snake-case names (its response
+    classes' methods: moto dispatches an action to the method of that name)."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.iam.responses import IamResponse
+    from moto.logs.responses import LogsResponse
+    from moto.sts.responses import TokenResponse
+
+    classes = {"cognito-idp": CognitoIdpResponse, "iam": IamResponse, "logs": LogsResponse, "sts": TokenResponse}
+    return {
+        service: sorted(n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n)))
+        for service, cls in classes.items()
+    }
+
+
+def keep_user_settings():
+    """moto answers every user's `MFAOptions` as []: answer what AdminSetUserSettings or
+    SetUserSettings stored (kept by extras.py as the user's `_runbook_mfa_options`)."""
+    original = CognitoIdpUser.to_json
+
+    def to_json(self, extended=False, attributes_key="Attributes", attributes_to_get=None):
+        answer = original(self, extended, attributes_key, attributes_to_get)
+        if extended and "_runbook_mfa_options" in self.__dict__:
+            answer["MFAOptions"] = self.__dict__["_runbook_mfa_options"]
+        return answer
+
+    CognitoIdpUser.to_json = to_json
+
 # The moto versions the emulator is tested with: >= MOTO_TESTED[0], < MOTO_TESTED[1].
 MOTO_TESTED = ((5, 2, 1), (5, 3))
 
@@ -63,6 +92,8 @@ __all__ = [
     "cognitoidp_backends",
     "create_backend_app",
     "get_account_id_from",
+    "keep_user_settings",
     "logs_backends",
     "reset_all",
+    "served_by_moto",
 ]

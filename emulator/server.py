@@ -47,6 +47,12 @@ Sign-in (InitiateAuth, RespondToAuthChallenge, their Admin forms, AssociateSoftw
 VerifySoftwareToken) is served by auth.py, beside this file: real SRP, SECRET_HASH on every step,
 per-user TOTP secrets; GET /_runbook/auth lists every check it made.
 
+Every other Cognito operation moto lacks (tags, devices, risk configuration, branding, terms,
+WebAuthn, client secrets, replicas, provisioned limits, …) is served by extras.py, beside this
+file, on moto's pools and users. GET /_runbook/actions lists every operation the emulator
+answers, per service (`runbook`'s tests check it against the catalog); GET /_runbook/mailbox
+lists the codes the service would have emailed or texted.
+
 POST /_runbook/reset empties every service's state (a fresh account, as `runbook test` gives each
 test).
 
@@ -84,7 +90,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
-from auth import Auth, AuthError
+from auth import HANDLED as SIGN_IN_ACTIONS, Auth, AuthError
+from extras import SERVED as EXTRA_ACTIONS, ExtraError, Extras
 from moto_internals import (
     DEFAULT_ACCOUNT_ID,
     CognitoIdpUser,
@@ -95,8 +102,10 @@ from moto_internals import (
     cognitoidp_backends,
     create_backend_app,
     get_account_id_from,
+    keep_user_settings,
     logs_backends,
     reset_all,
+    served_by_moto,
 )
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -546,6 +555,7 @@ class Emulator:
         self.jobs = ImportJobs()
         self.recorder = Recorder()
         self.auth = Auth()
+        self.extras = Extras(self.auth)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -555,6 +565,7 @@ class Emulator:
             self.jobs = ImportJobs()
             self.recorder = Recorder()
             self.auth = Auth()
+            self.extras = Extras(self.auth)
             start_response("204 No Content", [])
             return [b""]
         if path == "/_runbook/faults" and environ["REQUEST_METHOD"] == "POST":
@@ -600,6 +611,10 @@ class Emulator:
                         user.groups.add(group)
             start_response("204 No Content", [])
             return [b""]
+        if path == "/_runbook/actions" and environ["REQUEST_METHOD"] == "GET":
+            return json_response(start_response, "200 OK", served_actions())
+        if path == "/_runbook/mailbox" and environ["REQUEST_METHOD"] == "GET":
+            return json_response(start_response, "200 OK", self.extras.mailbox)
         if path == "/_runbook/auth" and environ["REQUEST_METHOD"] == "GET":
             return json_response(start_response, "200 OK", self.auth.log)
         if path == "/_runbook/requests" and environ["REQUEST_METHOD"] == "GET":
@@ -680,8 +695,10 @@ class Emulator:
                 )
             if self.auth.served(action, request):
                 return self.sign_in(action, request, start_response)
-            if action in ("GetCSVHeader", "CreateUserImportJob", "DescribeUserImportJob", "ListUserImportJobs", "StartUserImportJob", "StopUserImportJob"):
+            if action in IMPORT_ACTIONS:
                 return self.import_job(action, raw, environ, start_response)
+            if self.extras.served(action):
+                return self.extra(action, request, environ, start_response)
         return self.moto(environ, start_response)
 
     def sign_in(self, action, request, start_response):
@@ -689,6 +706,29 @@ class Emulator:
             with self.jobs.lock:
                 result = self.auth.handle(action, request)
         except AuthError as e:
+            self.note_sign_in(action, request, passed=False)
+            return api_error(start_response, "400 Bad Request", e.code, e.message)
+        except JsonRESTError as e:
+            return api_error(start_response, "400 Bad Request", e.error_type, e.message)
+        self.note_sign_in(action, request, passed=True)
+        return json_response(start_response, "200 OK", result)
+
+    def note_sign_in(self, action, request, passed):
+        """A sign-in's first step is an auth event of its user (AdminListUserAuthEvents)."""
+        if action not in ("InitiateAuth", "AdminInitiateAuth"):
+            return
+        try:
+            pool, _ = self.extras.by_client(request.get("ClientId"))
+        except ExtraError:
+            return
+        with self.jobs.lock:
+            self.extras.note_sign_in(pool, (request.get("AuthParameters") or {}).get("USERNAME"), passed)
+
+    def extra(self, action, request, environ, start_response):
+        try:
+            with self.jobs.lock:
+                result = self.extras.handle(action, account_of(environ), region_of(environ), request)
+        except ExtraError as e:
             return api_error(start_response, "400 Bad Request", e.code, e.message)
         except JsonRESTError as e:
             return api_error(start_response, "400 Bad Request", e.error_type, e.message)
@@ -702,6 +742,22 @@ class Emulator:
         except ApiError as e:
             return api_error(start_response, f"{e.status} Bad Request", e.code, e.message)
         return json_response(start_response, "200 OK", result)
+
+
+IMPORT_ACTIONS = ("GetCSVHeader", "CreateUserImportJob", "DescribeUserImportJob", "ListUserImportJobs",
+                  "StartUserImportJob", "StopUserImportJob")
+
+
+def snake(action):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", action).lower()
+
+
+def served_actions():
+    """GET /_runbook/actions: every operation this emulator answers, per service, snake case."""
+    served = served_by_moto()
+    ours = list(SIGN_IN_ACTIONS) + list(IMPORT_ACTIONS) + list(EXTRA_ACTIONS)
+    served["cognito-idp"] = sorted(set(served["cognito-idp"]) | {snake(a) for a in ours})
+    return served
 
 
 def exit_with_parent():
@@ -723,6 +779,7 @@ def main():
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     check_version()
+    keep_user_settings()
     exit_with_parent()
     server = make_server("127.0.0.1", args.port, Emulator(), threaded=True)
     print(f"AWS_ENDPOINT_URL=http://127.0.0.1:{server.server_port}", flush=True)

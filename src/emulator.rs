@@ -17,6 +17,22 @@ const SERVER_PY: &str = include_str!("../emulator/server.py");
 const AUTH_PY: &str = include_str!("../emulator/auth.py");
 /// The moto internals both use, in one module (and the moto versions they are tested with).
 const MOTO_INTERNALS_PY: &str = include_str!("../emulator/moto_internals.py");
+/// The Cognito operations moto lacks, served on moto's state.
+const EXTRAS_PY: &str = include_str!("../emulator/extras.py");
+
+/// The operations (`service:name`, as `runbook ops` names them) the bundled emulator cannot
+/// serve, so a runbook calling them cannot be rehearsed with `--local`: none. A test asks a
+/// running emulator which operations it answers (`GET /_runbook/actions`) and fails when this
+/// list and that answer disagree, so an operation added to the catalog that the emulator does
+/// not serve fails the tests until it is served (or listed here, and shown `local: false`).
+pub const NOT_SERVED: &[&str] = &[];
+
+/// Whether the bundled emulator serves `name` of `service` (`runbook ops --json`'s `local`).
+pub fn serves(service: &str, name: &str) -> bool {
+    !NOT_SERVED
+        .iter()
+        .any(|s| s.split_once(':') == Some((service, name)))
+}
 
 /// The credentials `--local` uses, and that `runbook emulator` says to use: any will do.
 pub const DUMMY_CREDENTIAL: &str = "runbook-local";
@@ -66,6 +82,7 @@ fn write_server() -> Result<(tempfile::TempDir, PathBuf), Error> {
         ("server.py", SERVER_PY),
         ("auth.py", AUTH_PY),
         ("moto_internals.py", MOTO_INTERNALS_PY),
+        ("extras.py", EXTRAS_PY),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text)

@@ -12,7 +12,8 @@ use crate::functions;
 // The arguments of `runbook ops`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Print a JSON array of {namespace, name, signature, doc, input, output}.
+    /// Print a JSON array of {namespace, name, signature, doc, local, input, output}
+    /// (`local`: whether `--local`'s emulator serves the operation).
     #[arg(long)]
     json: bool,
     /// Also list each operation's request and response members.
@@ -70,9 +71,12 @@ pub fn run(args: Args) -> Result<(), Error> {
                     "signature": f.signature,
                     "doc": f.doc,
                 });
-                if let (true, Some(op)) = (members, f.op) {
-                    item["input"] = op.describe_input();
-                    item["output"] = op.describe_output();
+                if let Some(op) = f.op {
+                    item["local"] = crate::emulator::serves(op.service, op.name).into();
+                    if members {
+                        item["input"] = op.describe_input();
+                        item["output"] = op.describe_output();
+                    }
                 }
                 item
             })

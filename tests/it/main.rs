@@ -17,6 +17,7 @@ mod fleet;
 mod hostile;
 mod import;
 mod layout;
+mod local;
 mod migrate;
 mod plan;
 mod safety;
