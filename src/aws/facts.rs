@@ -107,7 +107,7 @@ pub static FACTS: &[Fact] = &[
     fact("cognito::admin_list_devices", Read, None),
     fact("cognito::admin_list_groups_for_user", Read, None),
     fact("cognito::admin_list_user_auth_events", Read, None),
-    fact("cognito::admin_remove_user_from_group", Delete, None),
+    fact("cognito::admin_remove_user_from_group", Delete, Some(undo("cognito::admin_add_user_to_group", &[("UserPoolId", "request.UserPoolId"), ("Username", "request.Username"), ("GroupName", "request.GroupName")]))),
     fact("cognito::admin_reset_user_password", Update, None),
     fact("cognito::admin_respond_to_auth_challenge", Update, None),
     fact("cognito::admin_set_user_mfa_preference", Update, None),
@@ -227,7 +227,7 @@ pub static FACTS: &[Fact] = &[
     fact("iam::delete_policy_version", Delete, None),
     fact("iam::delete_role", Delete, None),
     fact("iam::delete_role_policy", Delete, None),
-    fact("iam::detach_role_policy", Delete, None),
+    fact("iam::detach_role_policy", Delete, Some(undo("iam::attach_role_policy", &[("RoleName", "request.RoleName"), ("PolicyArn", "request.PolicyArn")]))),
     fact("iam::get_policy", Read, None),
     fact("iam::get_policy_version", Read, None),
     fact("iam::get_role", Read, None),
@@ -247,6 +247,151 @@ pub static FACTS: &[Fact] = &[
     fact("logs::filter_log_events", Read, None),
     fact("logs::get_log_events", Read, None),
 ];
+
+/// How a write is undone, or why it cannot be: what `runbook ops` shows, a plan line of an
+/// irreversible write says, and a revert lists.
+#[derive(Debug)]
+pub enum Restore {
+    /// Undone by its inverse call (`create_group` → `delete_group`), with what the journal
+    /// recorded as `created`.
+    Inverse(&'static Undo),
+    /// Undone by the same operation putting back the members it set, as a read just before it
+    /// showed them (the journal's `before`).
+    PutBack,
+    /// Cannot be undone; the reason a user reads.
+    Irreversible(&'static str),
+}
+
+impl Restore {
+    /// As `runbook ops --json` gives it: `{ "restorable": true, "how": … }` or
+    /// `{ "restorable": false, "why": … }`.
+    pub fn to_json(&self, function: &str) -> serde_json::Value {
+        match self {
+            Restore::Irreversible(why) => serde_json::json!({ "restorable": false, "why": why }),
+            other => serde_json::json!({ "restorable": true, "how": other.how(function) }),
+        }
+    }
+
+    /// One line: `undone by cognito::delete_group`, `irreversible: a password cannot be read back`.
+    pub fn describe(&self, function: &str) -> String {
+        match self {
+            Restore::Irreversible(why) => format!("irreversible: {why}"),
+            other => format!("undone {}", other.how(function)),
+        }
+    }
+
+    fn how(&self, function: &str) -> String {
+        match self {
+            Restore::Inverse(undo) => format!("by {}", undo.op),
+            Restore::PutBack => {
+                format!("by {function} putting back what a read just before it showed")
+            }
+            Restore::Irreversible(why) => why.to_string(),
+        }
+    }
+}
+
+const PASSWORD: &str = "a password cannot be read back, so the one it replaced cannot be put back";
+const TOKENS: &str = "a sign-in issues tokens; they cannot be taken back (they expire, or revoke_token ends a refresh token)";
+const SENDS: &str = "it sends the user a message, which cannot be unsent";
+const NOT_READ: &str =
+    "what it replaces or removes is not read before it, so there is nothing to put back";
+const NEEDS_TOKEN: &str = "its undo needs the user's access token, which the journal never keeps";
+
+/// Why each write that has neither an inverse nor a before-image to put back cannot be undone.
+/// A write is in exactly one of: this table, [`FACTS`]' undos, the resources' updates.
+#[rustfmt::skip]
+pub static IRREVERSIBLE: &[(&str, &str)] = &[
+    ("cognito::add_custom_attributes", "a custom attribute cannot be removed from a pool's schema"),
+    ("cognito::admin_confirm_sign_up", "a confirmed user cannot be made unconfirmed again"),
+    ("cognito::admin_delete_software_token", "a TOTP secret cannot be read back: the user sets up the authenticator again"),
+    ("cognito::admin_delete_user", "a deleted user cannot be re-created with its sub, password or devices"),
+    ("cognito::admin_delete_user_attributes", NOT_READ),
+    ("cognito::admin_disable_provider_for_user", "the link names the destination user, which the unlink does not"),
+    ("cognito::admin_forget_device", "a device's key and verifier cannot be re-created: it registers again at its next sign-in"),
+    ("cognito::admin_initiate_auth", TOKENS),
+    ("cognito::admin_reset_user_password", PASSWORD),
+    ("cognito::admin_respond_to_auth_challenge", TOKENS),
+    ("cognito::admin_set_user_mfa_preference", NOT_READ),
+    ("cognito::admin_set_user_password", PASSWORD),
+    ("cognito::admin_set_user_settings", NOT_READ),
+    ("cognito::admin_update_auth_event_feedback", "feedback on an auth event cannot be withdrawn"),
+    ("cognito::admin_update_device_status", NOT_READ),
+    ("cognito::admin_user_global_sign_out", "signed-out tokens cannot be made valid again"),
+    ("cognito::associate_software_token", "a TOTP secret once issued cannot be withdrawn"),
+    ("cognito::change_password", PASSWORD),
+    ("cognito::complete_web_authn_registration", NEEDS_TOKEN),
+    ("cognito::confirm_device", NEEDS_TOKEN),
+    ("cognito::confirm_forgot_password", PASSWORD),
+    ("cognito::confirm_sign_up", "a confirmed user cannot be made unconfirmed again"),
+    ("cognito::create_user_import_job", "an import job cannot be deleted"),
+    ("cognito::delete_group", NOT_READ),
+    ("cognito::delete_identity_provider", NOT_READ),
+    ("cognito::delete_managed_login_branding", NOT_READ),
+    ("cognito::delete_resource_server", NOT_READ),
+    ("cognito::delete_terms", NOT_READ),
+    ("cognito::delete_user", "a deleted user cannot be re-created with its sub, password or devices"),
+    ("cognito::delete_user_attributes", NOT_READ),
+    ("cognito::delete_user_pool", "a deleted user pool cannot be re-created with its id, users or passwords"),
+    ("cognito::delete_user_pool_client", "a deleted app client cannot be re-created with its id or secret"),
+    ("cognito::delete_user_pool_client_secret", "a client secret cannot be read back"),
+    ("cognito::delete_user_pool_domain", NOT_READ),
+    ("cognito::delete_user_pool_replica", "a replica's data cannot be restored"),
+    ("cognito::delete_web_authn_credential", "a passkey's key lives on the user's authenticator: it registers again only there"),
+    ("cognito::forget_device", "a device's key and verifier cannot be re-created: it registers again at its next sign-in"),
+    ("cognito::forgot_password", SENDS),
+    ("cognito::get_client_token", TOKENS),
+    ("cognito::get_tokens_from_refresh_token", TOKENS),
+    ("cognito::get_user_attribute_verification_code", SENDS),
+    ("cognito::global_sign_out", "signed-out tokens cannot be made valid again"),
+    ("cognito::initiate_auth", TOKENS),
+    ("cognito::resend_confirmation_code", SENDS),
+    ("cognito::respond_to_auth_challenge", TOKENS),
+    ("cognito::revoke_token", "a revoked token cannot be made valid again"),
+    ("cognito::set_log_delivery_configuration", NOT_READ),
+    ("cognito::set_risk_configuration", NOT_READ),
+    ("cognito::set_ui_customization", NOT_READ),
+    ("cognito::set_user_mfa_preference", NEEDS_TOKEN),
+    ("cognito::set_user_settings", NEEDS_TOKEN),
+    ("cognito::sign_up", "SignUp does not name the pool, which the user's deletion needs"),
+    ("cognito::start_user_import_job", "an import's users are not removed by a revert (its CSV names them)"),
+    ("cognito::start_web_authn_registration", "a registration started expires on its own"),
+    ("cognito::stop_user_import_job", "a stopped import job cannot be started again"),
+    ("cognito::untag_resource", NOT_READ),
+    ("cognito::update_auth_event_feedback", "feedback on an auth event cannot be withdrawn"),
+    ("cognito::update_device_status", NEEDS_TOKEN),
+    ("cognito::update_managed_login_branding", NOT_READ),
+    ("cognito::update_provisioned_limit", "a provisioned limit changes on request to AWS; a revert does not request it back"),
+    ("cognito::update_terms", NOT_READ),
+    ("cognito::update_user_attributes", NEEDS_TOKEN),
+    ("cognito::update_user_pool_replica", NOT_READ),
+    ("cognito::verify_software_token", "a verified TOTP secret cannot be made unverified"),
+    ("cognito::verify_user_attribute", "a verified attribute cannot be made unverified"),
+    ("iam::delete_policy", "a deleted managed policy cannot be re-created with its id or versions"),
+    ("iam::delete_policy_version", "a deleted policy version's document is not read before it"),
+    ("iam::delete_role", "a deleted role cannot be re-created with its id (what trusts the old one by id stops)"),
+    ("iam::delete_role_policy", NOT_READ),
+    ("iam::untag_role", NOT_READ),
+];
+
+/// How a write (named as in a script) is undone, or why it cannot be; `None` for a read or
+/// an operation the tables do not know.
+pub fn restore_of(qualified: &str) -> Option<Restore> {
+    let fact = of_name(qualified)?;
+    if !fact.class.writes() {
+        return None;
+    }
+    if let Some((_, why)) = IRREVERSIBLE.iter().find(|(op, _)| *op == qualified) {
+        return Some(Restore::Irreversible(why));
+    }
+    if let Some(undo) = &fact.undo {
+        return Some(Restore::Inverse(undo));
+    }
+    match resource_of(qualified) {
+        Some((r, Effect::Update(_))) if !r.get.is_empty() => Some(Restore::PutBack),
+        _ => None,
+    }
+}
 
 /// The facts of an operation.
 pub fn of(op: &Operation) -> &'static Fact {
@@ -815,6 +960,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every write is restorable (an inverse, or a before-image put back) or irreversible with a
+    /// reason, and never both: a write added without either fails here.
+    #[test]
+    fn every_write_is_restorable_or_says_why_not() {
+        let mut restorable = 0;
+        let mut irreversible = 0;
+        for f in FACTS.iter().filter(|f| f.class.writes()) {
+            match restore_of(f.op) {
+                Some(Restore::Irreversible(why)) => {
+                    assert!(!why.is_empty(), "{}", f.op);
+                    assert!(f.undo.is_none(), "{} has an undo and a reason not to", f.op);
+                    irreversible += 1;
+                }
+                Some(_) => restorable += 1,
+                None => panic!("{}: neither restorable nor said not to be", f.op),
+            }
+        }
+        for (op, _) in IRREVERSIBLE {
+            assert!(
+                of_name(op).is_some_and(|f| f.class.writes()),
+                "{op} is not a write"
+            );
+            assert_eq!(
+                IRREVERSIBLE.iter().filter(|(o, _)| o == op).count(),
+                1,
+                "{op}"
+            );
+        }
+        assert_eq!(
+            restorable + irreversible,
+            FACTS.iter().filter(|f| f.class.writes()).count()
+        );
+        assert!(restorable >= 30, "{restorable} restorable writes");
+        assert!(matches!(
+            restore_of("cognito::admin_remove_user_from_group"),
+            Some(Restore::Inverse(u)) if u.op == "cognito::admin_add_user_to_group"
+        ));
+        assert!(matches!(
+            restore_of("cognito::update_group"),
+            Some(Restore::PutBack)
+        ));
     }
 
     #[test]

@@ -12,8 +12,9 @@ use crate::functions;
 // The arguments of `runbook ops`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Print a JSON array of {namespace, name, signature, doc, local, input, output}
-    /// (`local`: whether `--local`'s emulator serves the operation).
+    /// Print a JSON array of {namespace, name, signature, doc, undo, local, input, output}
+    /// (`undo`: how a revert undoes a write, or why it cannot; `local`: whether `--local`'s
+    /// emulator serves the operation).
     #[arg(long)]
     json: bool,
     /// Also list each operation's request and response members.
@@ -71,6 +72,9 @@ pub fn run(args: Args) -> Result<(), Error> {
                     "signature": f.signature,
                     "doc": f.doc,
                 });
+                if let Some(restore) = crate::aws::facts::restore_of(&f.qualified()) {
+                    item["undo"] = restore.to_json(&f.qualified());
+                }
                 if let Some(op) = f.op {
                     item["local"] = crate::emulator::serves(op.service, op.name).into();
                     if members {
@@ -86,6 +90,9 @@ pub fn run(args: Args) -> Result<(), Error> {
     } else {
         for f in all {
             let mut text = format!("{}\n    {}", f.signature, f.doc);
+            if let Some(restore) = crate::aws::facts::restore_of(&f.qualified()) {
+                text.push_str(&format!("\n    {}", restore.describe(&f.qualified())));
+            }
             if let (true, Some(op)) = (members, f.op) {
                 for (label, shape, described) in [
                     ("request", op.input, op.describe_input()),

@@ -243,8 +243,8 @@ impl Context {
         );
     }
 
-    /// Is an idempotent create (adding a user to a group) of what is there already? Then it
-    /// changes nothing, and is journaled so.
+    /// Is an idempotent create (adding a user to a group) of what is there already, or a
+    /// removal of what is not? Then it changes nothing, and is journaled so.
     fn there_already(&self, action: &Action) -> bool {
         let Some(presence) = planned::Presence::of(&action.function, action.request) else {
             return false;
@@ -252,7 +252,7 @@ impl Context {
         self.call(presence.list, &presence.list_request, &Map::new())
             .ok()
             .and_then(|r| r.try_cast::<Map>())
-            .is_some_and(|r| presence.found(&r))
+            .is_some_and(|r| presence.changes_nothing(&r))
     }
 
     /// The members an update changes, as they are now, and what it sets.

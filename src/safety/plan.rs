@@ -105,7 +105,13 @@ impl Plan {
             }
             None => summary_of(request),
         };
-        crate::say!("plan {n}: {sign} {function} {what}");
+        let irreversible = match crate::aws::facts::restore_of(function) {
+            Some(crate::aws::facts::Restore::Irreversible(why)) => {
+                format!("  (irreversible: {why})")
+            }
+            _ => String::new(),
+        };
+        crate::say!("plan {n}: {sign} {function} {what}{irreversible}");
         let Some(op) = op else {
             // Not an API operation (an upload): the planned state may still follow it.
             self.planned.record(function, request, &Map::new(), "");

@@ -264,9 +264,15 @@ const IDEMPOTENT_CREATES: &[&str] = &[
     "iam::attach_role_policy",
 ];
 
-/// How to tell whether what an idempotent create makes is there already: the list of its
-/// parent, and the item that would name it.
+/// Removals that answer success when there is nothing to remove: one of what was not there
+/// changed nothing (and its revert must not add it).
+const IDEMPOTENT_DELETES: &[&str] = &["cognito::admin_remove_user_from_group"];
+
+/// How to tell whether what an idempotent create makes (or a removal removes) is there
+/// already: the list of its parent, and the item that would name it.
 pub struct Presence {
+    /// A create (it changes nothing when the item is there) or a removal (when it is not).
+    pub creates: bool,
     pub list: &'static Operation,
     pub list_request: Map,
     items: &'static str,
@@ -275,12 +281,13 @@ pub struct Presence {
 }
 
 impl Presence {
-    /// For a create of [`IDEMPOTENT_CREATES`].
+    /// For a create of [`IDEMPOTENT_CREATES`] or a removal of [`IDEMPOTENT_DELETES`].
     pub fn of(function: &str, request: &Map) -> Option<Self> {
-        if !IDEMPOTENT_CREATES.contains(&function) {
+        let creates = IDEMPOTENT_CREATES.contains(&function);
+        if !creates && !IDEMPOTENT_DELETES.contains(&function) {
             return None;
         }
-        let (resource, Effect::Create) = resource_of(function)? else {
+        let (resource, Effect::Create | Effect::Delete) = resource_of(function)? else {
             return None;
         };
         resource.list.iter().find_map(|listing| {
@@ -294,6 +301,7 @@ impl Presence {
                 .map(|k| Some(((*k).into(), request.get(*k)?.clone())))
                 .collect::<Option<Map>>()?;
             Some(Self {
+                creates,
                 list,
                 list_request,
                 items: listing.items,
@@ -301,6 +309,12 @@ impl Presence {
                 value: request.get(member)?.to_string(),
             })
         })
+    }
+
+    /// Does the call change nothing, by this list answer? (A create of what it holds, a
+    /// removal of what it does not.)
+    pub fn changes_nothing(&self, response: &Map) -> bool {
+        self.found(response) == self.creates
     }
 
     /// Does the list answer hold it?

@@ -13,7 +13,7 @@ use rhai::{Dynamic, Map};
 use super::journal::{self, Line};
 use super::plan::summary;
 use super::planned::{self, Made, Update};
-use crate::aws::facts::{self, Class};
+use crate::aws::facts::{self, Class, Restore};
 use crate::value::member;
 
 /// Error codes that mean the thing to undo is already gone.
@@ -97,41 +97,60 @@ pub fn steps(lines: &[Line]) -> Undos {
             unchanged.push(done);
             continue;
         }
-        match (&fact.undo, &call.created) {
-            (Some(u), Some(created @ serde_json::Value::Object(_))) => undo.push(Step {
-                done,
-                undo: format!("{} {}", u.op, summary(created)),
-                function: u.op,
-                request: map_of(created),
-                left: None,
-                line: at,
-                made: match (&call.identity, call.outcome.as_str(), started) {
-                    (Some(identity), ..) => Made::of(
-                        &call.function,
-                        &map_of(&call.request),
-                        &map_of(created),
-                        identity.clone(),
-                    ),
-                    // No answer to take the identity from: read before it is undone.
-                    (None, "maybe", Some(since)) => Made::maybe(
-                        &call.function,
-                        &map_of(&call.request),
-                        &map_of(created),
-                        since,
-                    ),
-                    _ => None,
-                },
-            }),
-            _ => match put_back(call, &done, at) {
+        let restore = facts::restore_of(&call.function);
+        match (restore, &call.created) {
+            (Some(Restore::Inverse(u)), Some(created @ serde_json::Value::Object(_))) => {
+                undo.push(Step {
+                    done,
+                    undo: format!("{} {}", u.op, summary(created)),
+                    function: u.op,
+                    request: map_of(created),
+                    left: None,
+                    line: at,
+                    made: made(call, created, started),
+                })
+            }
+            (Some(Restore::PutBack), _) => match put_back(call, &done, at) {
                 Some(steps) => undo.extend(steps),
-                None => irreversible.push(done),
+                None => irreversible.push(format!("{done} — {}", why_not(call))),
             },
+            _ => irreversible.push(format!("{done} — {}", why_not(call))),
         }
     }
     Undos {
         steps: undo,
         irreversible,
         unchanged,
+    }
+}
+
+/// How to tell, before undoing a create, that what is there is what the run made.
+fn made(call: &journal::Call, created: &serde_json::Value, started: Option<&str>) -> Option<Made> {
+    match (&call.identity, call.outcome.as_str(), started) {
+        (Some(identity), ..) => Made::of(
+            &call.function,
+            &map_of(&call.request),
+            &map_of(created),
+            identity.clone(),
+        ),
+        // No answer to take the identity from: read before it is undone.
+        (None, "maybe", Some(since)) => Made::maybe(
+            &call.function,
+            &map_of(&call.request),
+            &map_of(created),
+            since,
+        ),
+        _ => None,
+    }
+}
+
+/// Why a journaled write cannot be undone: the operation's reason, or what its line lacks.
+fn why_not(call: &journal::Call) -> String {
+    match facts::restore_of(&call.function) {
+        Some(Restore::Irreversible(why)) => why.to_string(),
+        Some(Restore::Inverse(_)) => "what it made was not journaled".into(),
+        Some(Restore::PutBack) => "no before-image was read before it".into(),
+        None => "runbook does not know how to undo it".into(),
     }
 }
 

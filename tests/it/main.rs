@@ -20,6 +20,7 @@ mod layout;
 mod local;
 mod migrate;
 mod plan;
+mod restore;
 mod safety;
 mod signin;
 mod testing;
