@@ -153,3 +153,122 @@ fn ensure_user_pool_converges_what_can_change_and_refuses_what_cannot() {
     assert!(err.contains(r#"(["disabled"])"#), "{err}");
     assert!(err.contains("unchanged: app client web"), "{err}");
 }
+
+/// Runs `body` (after `import "ensure" as ensure;`) twice with a journal each; returns the
+/// writes of each run and the second run's stderr.
+fn twice(body: &str) -> (Vec<String>, Vec<String>, String) {
+    let file = script(&format!("import \"ensure\" as ensure;\n{body}"));
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let journal = temp_dir().join("journal.jsonl");
+        let out = runbook()
+            .args(["run", "--yes", "--journal"])
+            .arg(&journal)
+            .arg(&file)
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        runs.push((writes(&journal), err));
+    }
+    let (second, err) = runs.pop().expect("two runs");
+    let (first, _) = runs.pop().expect("two runs");
+    (first, second, err)
+}
+
+#[test]
+fn a_pool_with_a_custom_attribute_and_a_client_with_a_secret_converge() {
+    let name = unique("custom");
+    let (first, second, err) = twice(&format!(
+        r#"let pool = ensure::ensure_user_pool("{name}", #{{
+               UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"],
+               Schema: [#{{ Name: "tenant", AttributeDataType: "String", Mutable: true,
+                           StringAttributeConstraints: #{{ MinLength: "1", MaxLength: "64" }} }},
+                        #{{ Name: "email", AttributeDataType: "String", Required: true, Mutable: true }}] }});
+           ensure::ensure_user_pool_client(pool, "backend", #{{ GenerateSecret: true,
+               ExplicitAuthFlows: ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }});"#
+    ));
+    assert_eq!(
+        first,
+        [
+            "cognito::create_user_pool",
+            "cognito::create_user_pool_client"
+        ]
+    );
+    assert!(second.is_empty(), "the second run wrote {second:?}:\n{err}");
+    assert!(err.contains("unchanged: user pool"), "{err}");
+    assert!(err.contains("unchanged: app client backend"), "{err}");
+}
+
+#[test]
+fn an_immutable_member_is_refused_by_name_only_when_it_differs() {
+    let name = unique("immut");
+    let body = |mutable: bool, secret: bool| {
+        format!(
+            r#"import "ensure" as ensure;
+               let pool = ensure::ensure_user_pool("{name}", #{{
+                   Schema: [#{{ Name: "tier", AttributeDataType: "String", Mutable: {mutable} }}] }});
+               ensure::ensure_user_pool_client(pool, "web", #{{ GenerateSecret: {secret} }});"#
+        )
+    };
+    ok(&run(&script(&body(true, false)), &[]));
+    let out = run(&script(&body(false, false)), &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("exists with other [\"Schema\"]"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&script(&body(true, true)), &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("[GenerateSecret] cannot change after creation"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ensure_policy_compares_documents_and_import_role_covers_each_region() {
+    let policy = unique("logs");
+    let role = unique("import");
+    let ensure_in = |region: &str| {
+        let out = runbook()
+            .args(["run", "--yes", "--region", region])
+            .arg(script(&format!(
+                r#"import "import_role" as import_role;
+                   import_role::ensure("{role}", "{policy}");"#
+            )))
+            .output()
+            .expect("runs");
+        (ok(&out), stderr(&out))
+    };
+    let document = || {
+        ok(&run(
+            &script(&format!(
+                r#"import "ensure" as ensure;
+                   print(to_json(ensure::policy_document("{policy}").Statement[0].Resource));"#
+            )),
+            &[],
+        ))
+    };
+    let (_, err) = ensure_in("us-east-1");
+    assert!(err.contains(&format!("created: policy {policy}")), "{err}");
+    let (_, err) = ensure_in("us-east-1");
+    assert!(
+        err.contains(&format!("unchanged: policy {policy}")),
+        "{err}"
+    );
+    let (_, err) = ensure_in("eu-west-1");
+    assert!(err.contains(&format!("updated: policy {policy}")), "{err}");
+    let resources = document();
+    assert!(
+        resources.contains(":us-east-1:") && resources.contains(":eu-west-1:"),
+        "{resources}"
+    );
+    let (_, err) = ensure_in("eu-west-1");
+    assert!(
+        err.contains(&format!("unchanged: policy {policy}")),
+        "{err}"
+    );
+}
