@@ -529,7 +529,8 @@ pub static RESOURCES: &[Resource] = &[
         list: &[],
         // DescribeUserPoolDomain answers an empty description for a domain that is not there.
         not_found: None, fresh: &[],
-        identity: None,
+        // The pool it belongs to: a domain made again for another pool is not the run's.
+        identity: Some(("request.UserPoolId", "response.DomainDescription.UserPoolId")),
         read_as: &[],
     },
     Resource {
@@ -540,7 +541,7 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_identity_provider"],
         list: &[listing("cognito::list_identity_providers", "Providers", &[("ProviderName", "ProviderName"), ("ProviderType", "ProviderType")])],
         not_found: NOT_FOUND, fresh: &[],
-        identity: None,
+        identity: Some(("response.IdentityProvider.CreationDate", "response.IdentityProvider.CreationDate")),
         read_as: &[],
     },
     Resource {
@@ -551,7 +552,8 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["cognito::delete_resource_server"],
         list: &[listing("cognito::list_resource_servers", "ResourceServers", &[("Identifier", "Identifier"), ("Name", "Name"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[],
-        identity: None,
+        // No date: what it is (name and scopes), so one made again otherwise is left.
+        identity: Some(("response.ResourceServer", "response.ResourceServer")),
         read_as: &[],
     },
     Resource {
@@ -567,6 +569,16 @@ pub static RESOURCES: &[Resource] = &[
         delete: &[],
         list: &[listing("cognito::list_user_import_jobs", "UserImportJobs", &[("JobId", "JobId"), ("JobName", "JobName"), ("UserPoolId", "UserPoolId")])],
         not_found: NOT_FOUND, fresh: &[("Status", "\"Created\"")],
+        identity: None,
+        read_as: &[],
+    },
+    Resource {
+        // A user pool's tags, by its ARN: TagResource merges them in by key.
+        kind: "user pool tags", key: &["ResourceArn"], assigned: &[],
+        create: &["cognito::tag_resource"],
+        get: &["cognito::list_tags_for_resource"],
+        update: &[], delete: &[], list: &[],
+        not_found: NOT_FOUND, fresh: &[],
         identity: None,
         read_as: &[],
     },
@@ -624,7 +636,8 @@ pub static RESOURCES: &[Resource] = &[
         delete: &["iam::delete_role_policy"],
         list: &[listing("iam::list_role_policies", "PolicyNames", &[("", "PolicyName")])],
         not_found: NO_SUCH_ENTITY, fresh: &[],
-        identity: None,
+        // Its document, as the run put it.
+        identity: Some(("request.PolicyDocument", "response.PolicyDocument")),
         read_as: &[],
     },
 ];

@@ -262,8 +262,7 @@ impl Context {
             .call(update.get, &update.get_request, &Map::new())
             .ok()?
             .try_cast::<Map>()?;
-        let before =
-            planned::before_of(update.get.output, &response, &update.patch, update.read_as);
+        let before = planned::before_of(update.get.output, &response, &update);
         Some((before, update.patch))
     }
 

@@ -149,12 +149,25 @@ pub struct Update {
     pub patch: Map,
     /// Patch members a read shows under another name.
     pub read_as: &'static [(&'static str, &'static str)],
+    /// Its map members merge by key into what is there (`tag_resource`'s `Tags`) rather than
+    /// replace it: the before-image holds the keys it sets, each as it was or `()`.
+    pub merges: bool,
 }
+
+/// Writes that create what is missing and overwrite what is there (`put_role_policy`): read
+/// first, like an update, so that one over an existing thing is undone by putting it back,
+/// and only one that made something new is undone by deleting it.
+pub const UPSERTS: &[&str] = &["iam::put_role_policy", "cognito::tag_resource"];
+
+/// Writes whose map members merge by key (see [`Update::merges`]).
+const MERGES: &[&str] = &["cognito::tag_resource"];
 
 /// The [`Update`] a write makes, when the resource table knows how to read what it changes.
 pub fn update_of(function: &str, request: &Map) -> Option<Update> {
-    let (resource, Effect::Update(sets)) = resource_of(function)? else {
-        return None;
+    let (resource, sets) = match resource_of(function)? {
+        (resource, Effect::Update(sets)) => (resource, sets),
+        (resource, Effect::Create) if UPSERTS.contains(&function) => (resource, &[][..]),
+        _ => return None,
     };
     let key = key_of(resource, request, None)?;
     let get = reader(resource, &key)?;
@@ -163,6 +176,7 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
         get_request: key.clone(),
         patch: patch_of(&key, sets, request),
         read_as: resource.read_as,
+        merges: MERGES.contains(&function),
     })
 }
 
@@ -173,7 +187,20 @@ pub fn identity_of(function: &str, request: &Map, response: &Map) -> Option<serd
         return None;
     };
     let (path, _) = resource.identity?;
-    assigned(path, request, response).and_then(|v| to_json_masked(&v).ok())
+    assigned(path, request, response).and_then(|v| identity_json(&v))
+}
+
+/// An identity as the journal keeps it: JSON, a document given as JSON text parsed (a policy
+/// written as a string reads back as a map).
+fn identity_json(value: &Dynamic) -> Option<serde_json::Value> {
+    let json = to_json_masked(value).ok()?;
+    match &json {
+        serde_json::Value::String(text) => match serde_json::from_str(text) {
+            Ok(parsed @ serde_json::Value::Object(_)) => Some(parsed),
+            _ => Some(json),
+        },
+        _ => Some(json),
+    }
 }
 
 /// How to read again the resource a create made, to tell whether it is still that one.
@@ -224,7 +251,7 @@ impl Made {
     /// Whose is the resource a get answered with: the one the run made, one there before
     /// the run (for a `maybe` create: its creation date), or another made since?
     pub fn whose(&self, response: &Map) -> Whose {
-        let now = assigned(self.path, &Map::new(), response).and_then(|v| to_json_masked(&v).ok());
+        let now = assigned(self.path, &Map::new(), response).and_then(|v| identity_json(&v));
         let Some(since) = &self.since else {
             return match now {
                 Some(now) if now == self.identity => Whose::Ours,
@@ -332,8 +359,10 @@ impl Presence {
 
 /// What a read of a resource says of the members an update sets, as they are before it: for
 /// a list of `{ Name, Value }` (user attributes), the items of the names it sets (`Value`
-/// missing where the name has none). Members the read does not show are left out.
-pub fn before_of(shape: &Shape, response: &Map, patch: &Map, read_as: &[(&str, &str)]) -> Map {
+/// missing where the name has none); for a map merged by key (see [`Update::merges`]), the
+/// keys it sets (`()` where there was none). Members the read does not show are left out.
+pub fn before_of(shape: &Shape, response: &Map, update: &Update) -> Map {
+    let (patch, read_as) = (&update.patch, update.read_as);
     let holder = |k: &str| -> Option<Dynamic> {
         let k = read_as
             .iter()
@@ -377,6 +406,22 @@ pub fn before_of(shape: &Shape, response: &Map, patch: &Map, read_as: &[(&str, &
                 })
                 .collect();
             before.insert(k.clone(), items.into());
+        } else if let (true, Some(wanted), Some(current)) = (
+            update.merges,
+            wanted.read_lock::<Map>(),
+            current.read_lock::<Map>(),
+        ) {
+            // Merged by key: each key it sets, as it was (`()`: not there).
+            let was: Map = wanted
+                .keys()
+                .map(|key| {
+                    (
+                        key.clone(),
+                        current.get(key).cloned().unwrap_or(Dynamic::UNIT),
+                    )
+                })
+                .collect();
+            before.insert(k.clone(), was.into());
         } else {
             before.insert(k.clone(), current);
         }

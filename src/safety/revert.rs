@@ -275,7 +275,7 @@ fn still_left(ctx: &Context, left: &Update) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .try_cast::<Map>()
         .unwrap_or_default();
-    let current = planned::before_of(left.get.output, &now, &left.patch, left.read_as);
+    let current = planned::before_of(left.get.output, &now, left);
     let changed = planned::diff(&current, &left.patch);
     if changed.is_empty() {
         Ok(())

@@ -98,7 +98,14 @@ pub fn steps(lines: &[Line]) -> Undos {
             continue;
         }
         let restore = facts::restore_of(&call.function);
+        // An upsert over what was there (read first: its `before`) is put back, not deleted.
+        let over_existing =
+            call.before.is_some() && planned::UPSERTS.contains(&call.function.as_str());
         match (restore, &call.created) {
+            (Some(Restore::Inverse(_)), _) if over_existing => match put_back(call, &done, at) {
+                Some(steps) => undo.extend(steps),
+                None => irreversible.push(format!("{done} — {}", why_not(call))),
+            },
             (Some(Restore::Inverse(u)), Some(created @ serde_json::Value::Object(_))) => {
                 undo.push(Step {
                     done,
@@ -182,6 +189,21 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
     }
 }
 
+/// Writes that set items by name, and how to remove the names that had no value before:
+/// (write, removal, its member listing the names).
+const REMOVALS: &[(&str, &str, &str)] = &[
+    (
+        "cognito::admin_update_user_attributes",
+        "cognito::admin_delete_user_attributes",
+        "UserAttributeNames",
+    ),
+    (
+        "cognito::tag_resource",
+        "cognito::untag_resource",
+        "TagKeys",
+    ),
+];
+
 /// The undo of an update whose journal line says what it changed, as it was before: the same
 /// operation with those values (user attributes that had none are deleted).
 fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> {
@@ -196,6 +218,23 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
     for (name, was) in before {
         op.input.member(name)?;
         let was = crate::value::from_json(was);
+        if let (true, Some(keys)) = (update.merges, was.read_lock::<Map>()) {
+            // Merged by key: the keys it changed go back; the ones it added are removed.
+            let had: Map = keys
+                .iter()
+                .filter(|(_, v)| !v.is_unit())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            absent.extend(
+                keys.iter()
+                    .filter(|(_, v)| v.is_unit())
+                    .map(|(k, _)| Dynamic::from(k.to_string())),
+            );
+            if !had.is_empty() {
+                restore.insert(name.as_str().into(), had.into());
+            }
+            continue;
+        }
         match was.clone().into_array() {
             Ok(items) if items.iter().all(|i| i.is_map()) => {
                 let (had, had_not): (Vec<Dynamic>, Vec<Dynamic>) = items
@@ -235,16 +274,22 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
             made: None,
         });
     }
-    if !absent.is_empty() && call.function == "cognito::admin_update_user_attributes" {
+    if let (false, Some((removal, names))) = (
+        absent.is_empty(),
+        REMOVALS
+            .iter()
+            .find(|(f, ..)| *f == call.function)
+            .map(|(_, r, n)| (*r, *n)),
+    ) {
         let mut delete = update.get_request.clone();
-        delete.insert("UserAttributeNames".into(), absent.into());
+        delete.insert(names.into(), absent.into());
         steps.push(Step {
             done: done.to_string(),
             undo: format!(
-                "cognito::admin_delete_user_attributes {}",
+                "{removal} {}",
                 summary(&crate::value::masked_request(&delete))
             ),
-            function: "cognito::admin_delete_user_attributes",
+            function: removal,
             request: delete,
             left: planned::update_of(&call.function, &request),
             line,

@@ -6,7 +6,7 @@ use crate::common::*;
 /// `runbook eval EXPR` against the emulator; its stdout.
 fn eval(expr: &str) -> String {
     Test::new()
-        .args(["eval", expr])
+        .args(["eval", "--yes", expr])
         .run()
         .status(0)
         .stdout()
@@ -120,4 +120,133 @@ fn a_group_move_reverts_to_the_group_the_user_was_in() {
         .stderr_has("undone: cognito::admin_remove_user_from_group GroupName=free");
     assert_eq!(groups("ann"), r#"["free"]"#, "ann is back where she was");
     assert_eq!(groups("bo"), "[]", "bo is in no group, as before");
+}
+
+#[test]
+fn what_someone_made_again_since_the_run_is_left_by_its_revert() {
+    let pool = new_pool("again");
+    let role = unique("inline");
+    eval(&format!(
+        r#"iam::create_role(#{{ RoleName: "{role}", AssumeRolePolicyDocument: #{{ Version: "2012-10-17",
+               Statement: [#{{ Effect: "Allow", Principal: #{{ Service: "cognito-idp.amazonaws.com" }}, Action: "sts:AssumeRole" }}] }} }});"#
+    ));
+    let provider = |secret: &str| {
+        format!(
+            r#"cognito::create_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Corp", ProviderType: "OIDC",
+                   ProviderDetails: #{{ client_id: "{secret}", client_secret: "s", authorize_scopes: "openid",
+                       oidc_issuer: "https://corp.example", attributes_request_method: "GET" }} }});"#
+        )
+    };
+    let policy = |action: &str| {
+        format!(
+            r#"iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "guard",
+                   PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Deny", Action: "{action}", Resource: "*" }}] }} }});"#
+        )
+    };
+    let server = |name: &str| {
+        format!(
+            r#"cognito::create_resource_server(#{{ UserPoolId: "{pool}", Identifier: "api", Name: "{name}" }});"#
+        )
+    };
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            "{}\n{}\n{}",
+            provider("first"),
+            policy("s3:*"),
+            server("first")
+        ))
+        .run()
+        .status(0);
+    // Someone deletes each and makes it again, otherwise, after the run.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    eval(&format!(
+        r#"cognito::delete_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Corp" }});
+           {}
+           iam::delete_role_policy(#{{ RoleName: "{role}", PolicyName: "guard" }});
+           {}
+           cognito::delete_resource_server(#{{ UserPoolId: "{pool}", Identifier: "api" }});
+           {}"#,
+        provider("second"),
+        policy("iam:*"),
+        server("second")
+    ));
+    let journal = ran.journal_path().expect("a journal");
+    let reverted = Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(0);
+    for what in [
+        "cognito::create_identity_provider",
+        "iam::put_role_policy",
+        "cognito::create_resource_server",
+    ] {
+        assert!(
+            reverted.stderr().contains(&format!(
+                "made again since the run (not the one it created), left as it is: {what}"
+            )),
+            "{what}:\n{}",
+            reverted.stderr()
+        );
+    }
+    let left = eval(&format!(
+        r#"[cognito::describe_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Corp" }}).IdentityProvider.ProviderDetails.client_id,
+            iam::get_role_policy(#{{ RoleName: "{role}", PolicyName: "guard" }}).PolicyDocument.Statement[0].Action,
+            cognito::describe_resource_server(#{{ UserPoolId: "{pool}", Identifier: "api" }}).ResourceServer.Name]"#
+    ));
+    assert_eq!(
+        left.split_whitespace().collect::<String>(),
+        r#"["second","iam:*","second"]"#
+    );
+}
+
+#[test]
+fn an_upsert_over_what_was_there_is_put_back_and_only_what_it_added_is_removed() {
+    let role = unique("guarded");
+    let pool = eval(&format!(
+        r#"iam::create_role(#{{ RoleName: "{role}", AssumeRolePolicyDocument: #{{ Version: "2012-10-17",
+               Statement: [#{{ Effect: "Allow", Principal: #{{ Service: "cognito-idp.amazonaws.com" }}, Action: "sts:AssumeRole" }}] }} }});
+           iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "deny-guard",
+               PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Deny", Action: "iam:*", Resource: "*" }}] }} }});
+           iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "same",
+               PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Deny", Action: "s3:*", Resource: "*" }}] }} }});
+           let pool = cognito::create_user_pool(#{{ PoolName: "{role}", UserPoolTags: #{{ team: "ops", cost: "1" }} }}).UserPool;
+           pool.Arn"#
+    ))
+    .trim_matches('"')
+    .to_string();
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "deny-guard",
+                   PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Action: "iam:*", Resource: "*" }}] }} }});
+               iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "same",
+                   PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Deny", Action: "s3:*", Resource: "*" }}] }} }});
+               iam::put_role_policy(#{{ RoleName: "{role}", PolicyName: "new",
+                   PolicyDocument: #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Deny", Action: "ec2:*", Resource: "*" }}] }} }});
+               cognito::tag_resource(#{{ ResourceArn: "{pool}", Tags: #{{ team: "dev", owner: "ann" }} }});"#
+        ))
+        .run()
+        .status(0);
+    let journal = ran.journal_path().expect("a journal");
+    Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(0)
+        .stderr_has("changed nothing, nothing to undo: iam::put_role_policy");
+    let after = eval(&format!(
+        r#"[iam::get_role_policy(#{{ RoleName: "{role}", PolicyName: "deny-guard" }}).PolicyDocument.Statement[0].Effect,
+            iam::get_role_policy(#{{ RoleName: "{role}", PolicyName: "same" }}).PolicyDocument.Statement[0].Action,
+            iam::list_role_policies(#{{ RoleName: "{role}" }}).PolicyNames,
+            cognito::list_tags_for_resource(#{{ ResourceArn: "{pool}" }}).Tags]"#
+    ));
+    assert_eq!(
+        after.split_whitespace().collect::<String>(),
+        r#"["Deny","s3:*",["deny-guard","same"],{"cost":"1","team":"ops"}]"#,
+        "{after}"
+    );
 }
