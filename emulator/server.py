@@ -40,6 +40,8 @@ with {"app": ID, …} sets knobs for that app's API requests:
                          bucket holding one second's worth), answered past it with 400
                          TooManyRequestsException, as Cognito's quotas are;
   "latency_ms": MS       every answer waits MS first (the network is never 0 ms away);
+  "deny": [A, …]         cognito-idp actions answered 400 AccessDeniedException, as for a
+                         least-privilege role that may not call them;
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
 
@@ -493,9 +495,12 @@ class Recorder:
         self.buckets = {}  # (app id, action) -> Bucket
         self.latency = {}  # app id -> seconds
         self.slow_once = {}  # app id -> {"action": A, "seconds": S}
+        self.denied = {}  # app id -> the cognito-idp actions its credentials may not call
 
     def configure(self, app, faults):
         with self.lock:
+            if "deny" in faults:
+                self.denied[app] = set(faults.pop("deny"))
             if "server_errors" in faults:
                 self.server_errors[app] = int(faults.pop("server_errors"))
             if "server_error_on" in faults:
@@ -527,6 +532,10 @@ class Recorder:
     def app_of(environ):
         m = re.search(r"(?:^|\s)app/(\S+)", environ.get("HTTP_USER_AGENT", "") + " " + environ.get("HTTP_X_AMZ_USER_AGENT", ""))
         return m.group(1) if m else None
+
+    def denies(self, app, action):
+        with self.lock:
+            return action in self.denied.get(app, ())
 
     def take_server_error(self, app, action):
         with self.lock:
@@ -677,6 +686,12 @@ class Emulator:
             return api_error(start_response, "500 Internal Server Error", "InternalErrorException", "Injected server error.")
         if app and self.recorder.throttled(app, action):
             return api_error(start_response, "400 Bad Request", "TooManyRequestsException", "Too many requests")
+        if app and target.startswith(TARGET_PREFIX) and self.recorder.denies(app, action):
+            return api_error(
+                start_response, "400 Bad Request", "AccessDeniedException",
+                f"User: arn:aws:iam::{account_of(environ)}:user/runbook-limited is not authorized to perform: "
+                f"cognito-idp:{action} because no identity-based policy allows the cognito-idp:{action} action",
+            )
         if action == "AssumeRole":
             role = parse_qs(raw.decode("utf-8", errors="replace")).get("RoleArn", [""])[0]
             if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):

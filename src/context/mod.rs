@@ -88,6 +88,8 @@ pub struct Context {
     sent_secrets: RefCell<std::collections::BTreeSet<String>>,
     /// `--var`s said to be sent as secrets (warned about once each).
     secret_vars: RefCell<std::collections::BTreeSet<String>>,
+    /// Writes said not to be revertible because the read before them failed (once each).
+    unread: RefCell<std::collections::BTreeSet<String>>,
     target: OnceCell<Target>,
     announced: OnceCell<()>,
     plan: Plan,
@@ -176,6 +178,7 @@ impl Context {
             confirm: safety.confirm,
             recorder: RefCell::new(Recorder::new(safety.journal, safety.header)),
             sent_secrets: RefCell::default(),
+            unread: RefCell::default(),
             secret_vars: RefCell::default(),
             target: OnceCell::new(),
             announced: OnceCell::new(),

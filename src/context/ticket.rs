@@ -23,6 +23,8 @@ pub struct Ticket<'a> {
     seq: Option<u64>,
     /// For an update: the members it sets as they were just before it, and what it sets.
     before: Option<(Map, Map)>,
+    /// Why the read before it failed (`cognito-idp:AdminGetUser denied`): it is not revertible.
+    unread: Option<String>,
     /// An idempotent create of what is there already: it changes nothing.
     unchanged: bool,
 }
@@ -107,13 +109,17 @@ impl Context {
             return Err(AwsError::interrupted(signal));
         }
         let reads_first = action.class.writes() && !action.cleanup;
+        let (before, unread) = match reads_first {
+            true => match self.before(&action) {
+                Ok(before) => (before, None),
+                Err(why) => (None, Some(why)),
+            },
+            false => (None, None),
+        };
         let mut ticket = Ticket {
             unchanged: reads_first && self.there_already(&action),
-            before: if reads_first {
-                self.before(&action)
-            } else {
-                None
-            },
+            before,
+            unread,
             seq: None,
             action,
         };
@@ -255,15 +261,42 @@ impl Context {
             .is_some_and(|r| presence.changes_nothing(&r))
     }
 
-    /// The members an update changes, as they are now, and what it sets.
-    fn before(&self, action: &Action) -> Option<(Map, Map)> {
-        let update = planned::update_of(&action.function, action.request)?;
-        let response = self
-            .call(update.get, &update.get_request, &Map::new())
-            .ok()?
-            .try_cast::<Map>()?;
+    /// The members an update changes, as they are now, and what it sets. A read that fails
+    /// (but for a missing resource: an upsert's create, or an update that will fail itself)
+    /// never stops the write: it is `Err(why)`, said once per operation, and the write is
+    /// journaled as not revertible with that reason.
+    fn before(&self, action: &Action) -> Result<Option<(Map, Map)>, String> {
+        let Some(update) = planned::update_of(&action.function, action.request) else {
+            return Ok(None);
+        };
+        let response = match self.call(update.get, &update.get_request, &Map::new()) {
+            Ok(response) => response,
+            Err(e) if crate::safety::undo::GONE.contains(&e.code.as_str()) => return Ok(None),
+            Err(e) => {
+                let denied = ["AccessDenied", "NotAuthorized", "Unauthorized"]
+                    .iter()
+                    .any(|d| e.code.contains(d));
+                let why = format!(
+                    "{}:{} {} ({})",
+                    update.get.service,
+                    update.get.api,
+                    if denied { "denied" } else { "failed" },
+                    e.code
+                );
+                if self.unread.borrow_mut().insert(action.function.clone()) {
+                    crate::say!(
+                        "runbook: warning: {} will not be revertible in this run: the read of what it changes, {why}, so there is no before-image to put back",
+                        action.function
+                    );
+                }
+                return Err(why);
+            }
+        };
+        let Some(response) = response.try_cast::<Map>() else {
+            return Ok(None);
+        };
         let before = planned::before_of(update.get.output, &response, &update);
-        Some((before, update.patch))
+        Ok(Some((before, update.patch)))
     }
 
     /// Everything after a call came back: explain the error a user sees (which request, an
@@ -443,6 +476,7 @@ impl Context {
             before,
             changed,
             identity,
+            unread: ticket.unread.clone(),
         };
         self.recorder
             .borrow_mut()

@@ -157,6 +157,10 @@ pub struct Call {
     /// name (a user's creation date, a role's id); a revert deletes only that one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Value>,
+    /// Why the read before it failed (`cognito-idp:AdminGetUser denied (AccessDeniedException)`):
+    /// there is no before-image, so a revert cannot put it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
 }
 
 /// The last line: `ok`, `error` with its message, or `interrupted` with the signal.

@@ -153,6 +153,9 @@ fn made(call: &journal::Call, created: &serde_json::Value, started: Option<&str>
 
 /// Why a journaled write cannot be undone: the operation's reason, or what its line lacks.
 fn why_not(call: &journal::Call) -> String {
+    if let Some(unread) = &call.unread {
+        return format!("no before-image: the read before it, {unread}");
+    }
     match facts::restore_of(&call.function) {
         Some(Restore::Irreversible(why)) => why.to_string(),
         Some(Restore::Inverse(_)) => "what it made was not journaled".into(),
@@ -186,6 +189,7 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
         before: None,
         changed: None,
         identity: None,
+        unread: None,
     }
 }
 

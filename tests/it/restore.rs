@@ -250,3 +250,49 @@ fn an_upsert_over_what_was_there_is_put_back_and_only_what_it_added_is_removed()
         "{after}"
     );
 }
+
+#[test]
+fn a_least_privilege_run_says_once_which_writes_it_cannot_revert_and_why() {
+    let pool = new_pool("least");
+    eval(&format!(
+        r#"for u in ["ann", "bo"] {{ cognito::admin_create_user("{pool}", u); }}"#
+    ));
+    let app = app_id("least");
+    inject(&format!(r#"{{"app": "{app}", "deny": ["AdminGetUser"]}}"#));
+    let ran = Test::new()
+        .app(&app)
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"for u in ["ann", "bo"] {{
+                   cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: u,
+                       UserAttributes: [#{{ Name: "name", Value: "New" }}] }});
+               }}"#
+        ))
+        .run()
+        .status(0)
+        .stderr_has("warning: cognito::admin_update_user_attributes will not be revertible in this run: the read of what it changes, cognito-idp:AdminGetUser denied (AccessDeniedException)");
+    assert_eq!(
+        ran.stderr().matches("will not be revertible").count(),
+        1,
+        "said once per operation:\n{}",
+        ran.stderr()
+    );
+    let unread: Vec<_> = ran
+        .journal()
+        .into_iter()
+        .filter(|l| l["type"] == "call" && l["class"] != "read")
+        .map(|l| l["unread"].clone())
+        .collect();
+    assert_eq!(
+        unread,
+        vec![serde_json::json!("cognito-idp:AdminGetUser denied (AccessDeniedException)"); 2]
+    );
+    let journal = ran.journal_path().expect("a journal");
+    Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(0)
+        .stderr_has("— no before-image: the read before it, cognito-idp:AdminGetUser denied (AccessDeniedException)");
+}
