@@ -140,6 +140,10 @@ impl Context {
         let action = &ticket.action;
         if action.class.writes() {
             self.announce();
+            if let Some(e) = self.planned_conflict(action) {
+                self.record(ticket, Settled::unsent(&e.code));
+                return Err(e);
+            }
             let diff = ticket
                 .before
                 .as_ref()
@@ -175,6 +179,35 @@ impl Context {
             .planned
             .unmodelled(&action.function, self.plan.total());
         Ok(None)
+    }
+
+    /// In a dry run, a create of what is there (in the planned state, else in the account)
+    /// answers the error the real call would, so a `try`/`catch` plans the branch it runs.
+    fn planned_conflict(&self, action: &Action) -> Option<AwsError> {
+        let existing = planned::Existing::of(&action.function, action.request)?;
+        let there =
+            match self
+                .plan
+                .planned
+                .read(existing.get_function, existing.get, &existing.get_request)
+            {
+                Some(answer) => answer.is_ok(),
+                None => self
+                    .call(existing.get, &existing.get_request, &Map::new())
+                    .is_ok(),
+            };
+        there.then(|| {
+            AwsError::local(
+                action.service,
+                action.api,
+                existing.code,
+                &format!(
+                    "the {} {} exists already (a dry run reads it: the real call would fail so)",
+                    existing.kind,
+                    crate::safety::plan::summary_of(&existing.get_request)
+                ),
+            )
+        })
     }
 
     /// Before a write is sent: the target named, no wait on an endpoint known to be silent,

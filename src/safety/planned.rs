@@ -141,6 +141,48 @@ fn reader(resource: &Resource, key: &Map) -> Option<&'static Operation> {
     })
 }
 
+/// The error a create of something already there answers with, per resource kind (kinds
+/// whose create is idempotent, an upsert, or not unique by name have none).
+const EXISTS: &[(&str, &str)] = &[
+    ("user", "UsernameExistsException"),
+    ("group", "GroupExistsException"),
+    ("identity provider", "DuplicateProviderException"),
+    ("role", "EntityAlreadyExists"),
+];
+
+/// How a dry run tells that a create would fail because its resource is there: the read by
+/// its key (its function, to ask the planned state first) and the error it would answer.
+pub struct Existing {
+    pub get_function: &'static str,
+    pub get: &'static Operation,
+    pub get_request: Map,
+    pub code: &'static str,
+    pub kind: &'static str,
+}
+
+impl Existing {
+    /// For a create of a kind in [`EXISTS`] whose request names its key.
+    pub fn of(function: &str, request: &Map) -> Option<Self> {
+        let (resource, Effect::Create) = resource_of(function)? else {
+            return None;
+        };
+        let (_, code) = EXISTS.iter().find(|(kind, _)| *kind == resource.kind)?;
+        let key = key_of(resource, request, None)?;
+        let get = reader(resource, &key)?;
+        let get_function = resource.get.iter().find(|q| {
+            q.split_once("::")
+                .is_some_and(|(ns, name)| ns == get.namespace && name == get.name)
+        })?;
+        Some(Self {
+            get_function,
+            get,
+            get_request: key,
+            code,
+            kind: resource.kind,
+        })
+    }
+}
+
 /// An update of a modelled resource: the operation that reads it (with the request for that
 /// read) and what the update sets.
 pub struct Update {

@@ -296,3 +296,42 @@ fn a_least_privilege_run_says_once_which_writes_it_cannot_revert_and_why() {
         .status(0)
         .stderr_has("— no before-image: the read before it, cognito-idp:AdminGetUser denied (AccessDeniedException)");
 }
+
+#[test]
+fn a_dry_run_takes_the_catch_branch_the_real_run_takes() {
+    let pool = new_pool("trycatch");
+    eval(&format!(
+        r#"cognito::create_group(#{{ UserPoolId: "{pool}", GroupName: "admins" }});"#
+    ));
+    let body = format!(
+        r#"for name in ["admins", "fresh", "fresh"] {{
+               try {{
+                   cognito::create_group(#{{ UserPoolId: "{pool}", GroupName: name }});
+                   print(`created ${{name}}`);
+               }} catch (e) {{
+                   print(`${{name}}: ${{e.code}}`);
+               }}
+           }}"#
+    );
+    let planned = Test::new()
+        .args(["run", "--dry-run"])
+        .runbook(&body)
+        .run()
+        .status(0);
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .runbook(&body)
+        .run()
+        .status(0);
+    assert_eq!(
+        planned.stdout(),
+        "admins: GroupExistsException\ncreated fresh\nfresh: GroupExistsException\n"
+    );
+    assert_eq!(planned.stdout(), ran.stdout(), "the plan is the run");
+    assert_eq!(
+        planned.stderr().matches("+ cognito::create_group").count(),
+        1,
+        "only the create that happens is planned:\n{}",
+        planned.stderr()
+    );
+}
