@@ -160,7 +160,7 @@ impl Context {
             match self.admit(action) {
                 Ok(Admitted::Send(ticket)) => {
                     results.push(None);
-                    tickets.push(Some(ticket));
+                    tickets.push(Some(*ticket));
                 }
                 Ok(Admitted::Answered(value)) => {
                     results.push(Some(Ok(value)));

@@ -25,6 +25,9 @@ pub struct Ticket<'a> {
     before: Option<(Map, Map)>,
     /// Why the read before it failed (`cognito-idp:AdminGetUser denied`): it is not revertible.
     unread: Option<String>,
+    /// The resource's own key where its read named it otherwise than the request (a user
+    /// addressed by email whose `Username` is its sub): a revert addresses it by this.
+    key: Option<Map>,
     /// An idempotent create of what is there already: it changes nothing.
     unchanged: bool,
 }
@@ -32,7 +35,7 @@ pub struct Ticket<'a> {
 /// What [`Context::admit`] decided.
 pub enum Admitted<'a> {
     /// Send it, then settle the ticket.
-    Send(Ticket<'a>),
+    Send(Box<Ticket<'a>>),
     /// Do not send: here is its answer (a dry run's).
     Answered(Dynamic),
 }
@@ -109,17 +112,19 @@ impl Context {
             return Err(AwsError::interrupted(signal));
         }
         let reads_first = action.class.writes() && !action.cleanup;
-        let (before, unread) = match reads_first {
+        let (before, key, unread) = match reads_first {
             true => match self.before(&action) {
-                Ok(before) => (before, None),
-                Err(why) => (None, Some(why)),
+                Ok(Some((before, patch, key))) => (Some((before, patch)), key, None),
+                Ok(None) => (None, None, None),
+                Err(why) => (None, None, Some(why)),
             },
-            false => (None, None),
+            false => (None, None, None),
         };
         let mut ticket = Ticket {
             unchanged: reads_first && self.there_already(&action),
             before,
             unread,
+            key,
             seq: None,
             action,
         };
@@ -132,7 +137,7 @@ impl Context {
             self.ready_to_write(&ticket)?;
             self.write_ahead(&mut ticket);
         }
-        Ok(Admitted::Send(ticket))
+        Ok(Admitted::Send(Box::new(ticket)))
     }
 
     /// In a dry run: a write's planned answer, or a read's from the planned state.
@@ -298,7 +303,7 @@ impl Context {
     /// (but for a missing resource: an upsert's create, or an update that will fail itself)
     /// never stops the write: it is `Err(why)`, said once per operation, and the write is
     /// journaled as not revertible with that reason.
-    fn before(&self, action: &Action) -> Result<Option<(Map, Map)>, String> {
+    fn before(&self, action: &Action) -> Result<Option<(Map, Map, Option<Map>)>, String> {
         let Some(update) = planned::update_of(&action.function, action.request) else {
             return Ok(None);
         };
@@ -329,7 +334,21 @@ impl Context {
             return Ok(None);
         };
         let before = planned::before_of(update.get.output, &response, &update);
-        Ok(Some((before, update.patch)))
+        // The key as the read names it (a user's Username: its sub in an email pool).
+        let key: Map = update
+            .get_request
+            .iter()
+            .filter_map(|(k, asked)| {
+                let own = response.get(k.as_str())?;
+                (own.is_string() && own.to_string() != asked.to_string())
+                    .then(|| (k.clone(), own.clone()))
+            })
+            .collect();
+        Ok(Some((
+            before,
+            update.patch,
+            (!key.is_empty()).then_some(key),
+        )))
     }
 
     /// Everything after a call came back: explain the error a user sees (which request, an
@@ -510,6 +529,7 @@ impl Context {
             changed,
             identity,
             unread: ticket.unread.clone(),
+            key: ticket.key.as_ref().map(value::masked_request),
         };
         self.recorder
             .borrow_mut()

@@ -161,6 +161,11 @@ pub struct Call {
     /// there is no before-image, so a revert cannot put it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<String>,
+    /// The resource's own key where the read before it named it otherwise than the request
+    /// (`{"Username": "<sub>"}` for a user addressed by email): a revert addresses it by this,
+    /// never by an alias the run itself changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<Value>,
 }
 
 /// The last line: `ok`, `error` with its message, or `interrupted` with the signal.

@@ -185,6 +185,7 @@ impl Existing {
 
 /// An update of a modelled resource: the operation that reads it (with the request for that
 /// read) and what the update sets.
+#[derive(Clone)]
 pub struct Update {
     pub get: &'static Operation,
     pub get_request: Map,
@@ -246,6 +247,7 @@ fn identity_json(value: &Dynamic) -> Option<serde_json::Value> {
 }
 
 /// How to read again the resource a create made, to tell whether it is still that one.
+#[derive(Clone)]
 pub struct Made {
     pub get: &'static Operation,
     pub get_request: Map,
@@ -474,6 +476,14 @@ pub fn before_of(shape: &Shape, response: &Map, update: &Update) -> Map {
 /// Each member an update changes, before → after, secrets masked: `email: "a@old" → "a@new"`.
 /// Empty when it changes nothing.
 pub fn diff(before: &Map, patch: &Map) -> Vec<String> {
+    changes(before, patch)
+        .into_iter()
+        .map(|(name, change)| format!("{name}: {change}"))
+        .collect()
+}
+
+/// [`diff`] as (member or attribute name, `old → new`).
+pub fn changes(before: &Map, patch: &Map) -> Vec<(String, String)> {
     let shown = |v: &Dynamic| {
         if v.is_unit() {
             "(none)".to_string()
@@ -497,7 +507,7 @@ pub fn diff(before: &Map, patch: &Map) -> Vec<String> {
                     .map(|i| crate::value::member(&i, "Value"))
                     .unwrap_or(Dynamic::UNIT);
                 if !same(&old, &new) {
-                    out.push(format!("{name}: {} → {}", shown(&old), shown(&new)));
+                    out.push((name, format!("{} → {}", shown(&old), shown(&new))));
                 }
             }
         } else if !same(was, now) {
@@ -509,7 +519,7 @@ pub fn diff(before: &Map, patch: &Map) -> Vec<String> {
             } else {
                 (shown(was), shown(now))
             };
-            out.push(format!("{k}: {old} → {new}"));
+            out.push((k.to_string(), format!("{old} → {new}")));
         }
     }
     out

@@ -152,20 +152,22 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
             })?;
     }
     let mut failed = 0;
-    // Whether each update is put back, decided at its first step (before that step changes it).
-    let mut kept: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    // What of each update someone changed since the run (left as it is), decided at its
+    // first step (before that step changes it).
+    let mut changed: std::collections::HashMap<usize, Vec<String>> =
+        std::collections::HashMap::new();
     for step in &undos.steps {
-        if kept.get(&step.line) == Some(&true) {
-            continue;
-        }
-        if !ctx.dry_run() && !kept.contains_key(&step.line) {
-            let keep = left_alone(ctx, step, force);
-            kept.insert(step.line, keep);
-            if keep {
-                continue;
-            }
-        }
-        if !ctx.dry_run() && !still_made(ctx, step, force) {
+        changed
+            .entry(step.line)
+            .or_insert_with(|| changed_since(ctx, step, force));
+        let step = &match changed.get(&step.line) {
+            Some(names) if !names.is_empty() => match without(step, names) {
+                Some(rest) => rest,
+                None => continue,
+            },
+            _ => step.clone(),
+        };
+        if !still_made(ctx, step, force) {
             continue;
         }
         match make(ctx, step) {
@@ -195,27 +197,69 @@ fn revert(ctx: &Context, journal: &Path, policy: Policy, force: bool) -> Result<
     Ok(())
 }
 
-/// Is an update to be left as it is, because what it set changed since the run (and there is
-/// no `--force`)? Says so either way.
-fn left_alone(ctx: &Context, step: &Step, force: bool) -> bool {
+/// The members (and attributes) of an update that someone changed since the run: they are
+/// left as they are, and said so (with `--force`, none: all is put back). The rest goes back.
+fn changed_since(ctx: &Context, step: &Step, force: bool) -> Vec<String> {
     let Some(left) = &step.left else {
-        return false;
+        return Vec::new();
     };
-    let Err(since) = still_left(ctx, left) else {
-        return false;
+    let changes = match still_left(ctx, left) {
+        Ok(changes) if changes.is_empty() => return Vec::new(),
+        Ok(changes) => changes,
+        Err(_) => return Vec::new(),
     };
+    let shown: Vec<String> = changes.iter().map(|(n, c)| format!("{n}: {c}")).collect();
     if force {
         crate::say!(
-            "changed since the run, put back anyway (--force): {}",
-            step.done
+            "changed since the run, put back anyway (--force): {} (now → as the run left it: {})",
+            step.done,
+            shown.join(", ")
         );
-        return false;
+        return Vec::new();
     }
     crate::say!(
-        "changed since the run, left as it is (--force puts it back): {} (now → as the run left it: {since})",
-        step.done
+        "changed since the run, left as it is (--force puts it back): {} (now → as the run left it: {})",
+        step.done,
+        shown.join(", ")
     );
-    true
+    changes.into_iter().map(|(name, _)| name).collect()
+}
+
+/// `step` without the members and attributes named (someone changed them since the run);
+/// `None` when nothing of it is left to put back.
+fn without(step: &Step, names: &[String]) -> Option<Step> {
+    let key = step.left.as_ref().map(|l| &l.get_request);
+    let named = |v: &Dynamic| names.contains(&member(v, "Name").to_string());
+    let mut request = Map::new();
+    let mut rest = false;
+    for (k, v) in &step.request {
+        if key.is_some_and(|key| key.contains_key(k)) {
+            request.insert(k.clone(), v.clone());
+            continue;
+        }
+        if names.contains(&k.to_string()) {
+            continue;
+        }
+        let kept = match v.clone().into_array() {
+            // Attributes by name, or names to delete.
+            Ok(items) => {
+                let items: rhai::Array = items
+                    .into_iter()
+                    .filter(|i| !named(i) && !names.contains(&i.to_string()))
+                    .collect();
+                (!items.is_empty()).then(|| Dynamic::from(items))
+            }
+            Err(_) => Some(v.clone()),
+        };
+        if let Some(kept) = kept {
+            request.insert(k.clone(), kept);
+            rest = true;
+        }
+    }
+    rest.then(|| Step {
+        request,
+        ..step.clone()
+    })
 }
 
 /// Is what a create made still the one it made (or `--force`)? Says why not.
@@ -268,20 +312,14 @@ fn still_made(ctx: &Context, step: &Step, force: bool) -> bool {
     }
 }
 
-/// Is what an update set still there? `Err` lists what changed since the run.
-fn still_left(ctx: &Context, left: &Update) -> Result<(), String> {
+/// What of an update's members is no longer as the run left it: (name, now → as left).
+fn still_left(ctx: &Context, left: &Update) -> Result<Vec<(String, String)>, AwsError> {
     let now = ctx
-        .call(left.get, &left.get_request, &Map::new())
-        .map_err(|e| e.to_string())?
+        .call(left.get, &left.get_request, &Map::new())?
         .try_cast::<Map>()
         .unwrap_or_default();
     let current = planned::before_of(left.get.output, &now, left);
-    let changed = planned::diff(&current, &left.patch);
-    if changed.is_empty() {
-        Ok(())
-    } else {
-        Err(changed.join(", "))
-    }
+    Ok(planned::changes(&current, &left.patch))
 }
 
 /// Refuses to revert in an account or region other than the run's: nothing is sent there.

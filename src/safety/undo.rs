@@ -26,6 +26,7 @@ pub const GONE: &[&str] = &[
 ];
 
 /// One undo to make.
+#[derive(Clone)]
 pub struct Step {
     /// What the run did, as `function Key=value …`.
     pub done: String,
@@ -190,6 +191,7 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
         changed: None,
         identity: None,
         unread: None,
+        key: None,
     }
 }
 
@@ -212,7 +214,11 @@ const REMOVALS: &[(&str, &str, &str)] = &[
 /// operation with those values (user attributes that had none are deleted).
 fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> {
     let before = call.before.as_ref().and_then(|b| b.as_object())?;
-    let request = map_of(&call.request);
+    let mut request = map_of(&call.request);
+    // Addressed by the resource's own key, not by an alias the run may have changed.
+    if let Some(key) = &call.key {
+        request.extend(map_of(key));
+    }
     let update = planned::update_of(&call.function, &request)?;
     let fact = facts::of_name(&call.function)?;
     let (ns, name) = call.function.split_once("::")?;

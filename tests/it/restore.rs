@@ -335,3 +335,51 @@ fn a_dry_run_takes_the_catch_branch_the_real_run_takes() {
         planned.stderr()
     );
 }
+
+#[test]
+fn an_email_change_in_an_email_pool_and_a_partial_conflict_revert_exactly() {
+    let name = unique("emailpool");
+    let pool = eval(&format!(
+        r#"let pool = cognito::create_user_pool(#{{ PoolName: "{name}", UsernameAttributes: ["email"] }}).UserPool.Id;
+           cognito::admin_create_user(#{{ UserPoolId: pool, Username: "old@example.com", MessageAction: "SUPPRESS",
+               UserAttributes: [#{{ Name: "email", Value: "old@example.com" }}, #{{ Name: "name", Value: "Ann" }},
+                                #{{ Name: "nickname", Value: "A" }}] }});
+           pool"#
+    ))
+    .trim_matches('"')
+    .to_string();
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "old@example.com",
+                   UserAttributes: [#{{ Name: "email", Value: "new@example.com" }}, #{{ Name: "name", Value: "Annie" }},
+                                    #{{ Name: "nickname", Value: "Nan" }}] }});"#
+        ))
+        .run()
+        .status(0);
+    // Someone renames her since the run: that one attribute is theirs now.
+    eval(&format!(
+        r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "new@example.com",
+               UserAttributes: [#{{ Name: "name", Value: "Anna" }}] }});"#
+    ));
+    let journal = ran.journal_path().expect("a journal");
+    Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(0)
+        .stderr_has("changed since the run, left as it is (--force puts it back)")
+        .stderr_has(r#"name: "Anna" → "Annie""#)
+        .stderr_has("undone: cognito::admin_update_user_attributes");
+    let now = eval(&format!(
+        r#"let a = #{{}};
+           for x in cognito::admin_get_user("{pool}", "old@example.com").UserAttributes {{ a[x.Name] = x.Value; }}
+           [a.email, a.name, a.nickname]"#
+    ));
+    assert_eq!(
+        now.split_whitespace().collect::<String>(),
+        r#"["old@example.com","Anna","A"]"#,
+        "the email and nickname went back; the name someone changed since stayed"
+    );
+}
