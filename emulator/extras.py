@@ -1,4 +1,5 @@
-"""The Cognito operations moto does not serve, served statefully on moto's own pools and users.
+"""The Cognito operations moto does not serve, served statefully on moto's own pools and users
+(and the domain operations moto serves without ManagedLoginVersion or its account id).
 
 Every operation `runbook ops` lists must be rehearsable with `--local`, so this module serves
 what moto 5.2 lacks: tags, resource server update and delete, identity provider lookup by
@@ -224,6 +225,49 @@ class Extras:
                         answer[key] = answer[key].timestamp()
                 return {"IdentityProvider": answer}
         raise not_found(f"Identity provider with identifier {body['IdpIdentifier']} does not exist.")
+
+    # --- domains (moto's, with what moto forgets) ------------------------------------------
+
+    def domain_json(self, domain):
+        answer = domain.to_json(extended=True)
+        answer["AWSAccountId"] = self.account  # moto answers a random one on every read
+        answer["ManagedLoginVersion"] = domain.__dict__.get("_runbook_managed_login_version", 1)
+        if domain.custom_domain_config:
+            answer["CustomDomainConfig"] = domain.custom_domain_config
+        return {k: v for k, v in answer.items() if v is not None}
+
+    def create_user_pool_domain(self, body):
+        need(body, "UserPoolId", "Domain")
+        backend = self.backend(self.account, self.region)
+        pool = self.pool(self.account, self.region, body["UserPoolId"])
+        if body["Domain"] in backend.user_pool_domains:
+            raise invalid("Domain already associated with another user pool.")
+        if not body.get("CustomDomainConfig") and any(
+                d.user_pool_id == pool.id and not d.custom_domain_config for d in backend.user_pool_domains.values()):
+            raise invalid("User pool already has a domain configured.")
+        domain = backend.create_user_pool_domain(pool.id, body["Domain"], body.get("CustomDomainConfig"))
+        domain.__dict__["_runbook_managed_login_version"] = body.get("ManagedLoginVersion") or 1
+        return {"CloudFrontDomain": domain.to_json(extended=False)["CloudFrontDomain"],
+                "ManagedLoginVersion": domain.__dict__["_runbook_managed_login_version"]}
+
+    def describe_user_pool_domain(self, body):
+        need(body, "Domain")
+        domain = self.backend(self.account, self.region).describe_user_pool_domain(body["Domain"])
+        return {"DomainDescription": self.domain_json(domain) if domain else {}}
+
+    def update_user_pool_domain(self, body):
+        need(body, "UserPoolId", "Domain")
+        domain = self.backend(self.account, self.region).user_pool_domains.get(body["Domain"])
+        if not domain or domain.user_pool_id != body["UserPoolId"]:
+            raise not_found(f"Domain {body['Domain']} does not exist in user pool {body['UserPoolId']}.")
+        if body.get("CustomDomainConfig") is not None:
+            if not domain.custom_domain_config:
+                raise invalid("A prefix domain has no custom domain configuration to update.")
+            domain.custom_domain_config = body["CustomDomainConfig"]
+        if body.get("ManagedLoginVersion") is not None:
+            domain.__dict__["_runbook_managed_login_version"] = body["ManagedLoginVersion"]
+        return {"CloudFrontDomain": domain.to_json(extended=False)["CloudFrontDomain"],
+                "ManagedLoginVersion": domain.__dict__.get("_runbook_managed_login_version", 1)}
 
     # --- pool and client settings ------------------------------------------------------------
 
@@ -929,6 +973,7 @@ def self_signed(common_name):
 
 # The operations this module serves, as the SDK names them (snake case) and as their API action.
 OPERATIONS = (
+    "create_user_pool_domain", "describe_user_pool_domain", "update_user_pool_domain",
     "add_user_pool_client_secret", "admin_delete_software_token", "admin_disable_provider_for_user",
     "admin_forget_device", "admin_get_device", "admin_get_user_auth_factors",
     "admin_link_provider_for_user", "admin_list_devices", "admin_list_user_auth_events",

@@ -195,12 +195,27 @@ pub struct Update {
     /// Its map members merge by key into what is there (`tag_resource`'s `Tags`) rather than
     /// replace it: the before-image holds the keys it sets, each as it was or `()`.
     pub merges: bool,
+    /// Members it does not set but resets (UpdateUserPool sets every setting it is not given
+    /// to its default): the before-image holds them too, so that putting it back restores
+    /// them.
+    pub resets: Vec<&'static str>,
 }
+
+/// Updates that reset every member they are not given (the API reference: "If you don't
+/// provide a value for an attribute, it will be set to the default value").
+const RESETS: &[&str] = &[
+    "cognito::update_user_pool",
+    "cognito::update_user_pool_client",
+];
 
 /// Writes that create what is missing and overwrite what is there (`put_role_policy`): read
 /// first, like an update, so that one over an existing thing is undone by putting it back,
 /// and only one that made something new is undone by deleting it.
-pub const UPSERTS: &[&str] = &["iam::put_role_policy", "cognito::tag_resource"];
+pub const UPSERTS: &[&str] = &[
+    "iam::put_role_policy",
+    "cognito::tag_resource",
+    "iam::tag_role",
+];
 
 /// Writes whose map members merge by key (see [`Update::merges`]).
 const MERGES: &[&str] = &["cognito::tag_resource"];
@@ -214,12 +229,27 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
     };
     let key = key_of(resource, request, None)?;
     let get = reader(resource, &key)?;
+    let patch = patch_of(&key, sets, request);
+    let resets = match RESETS.contains(&function) {
+        true => {
+            let (ns, name) = function.split_once("::")?;
+            let op = crate::aws::find_operation(ns, name)?;
+            op.input
+                .members
+                .iter()
+                .map(|m| m.name)
+                .filter(|m| !key.contains_key(*m) && !patch.contains_key(*m))
+                .collect()
+        }
+        false => Vec::new(),
+    };
     Some(Update {
         get,
         get_request: key.clone(),
-        patch: patch_of(&key, sets, request),
+        patch,
         read_as: resource.read_as,
         merges: MERGES.contains(&function),
+        resets,
     })
 }
 
@@ -435,12 +465,13 @@ pub fn before_of(shape: &Shape, response: &Map, update: &Update) -> Map {
                 .unwrap_or_default()
                 .iter()
                 .map(|item| {
-                    let name = field(item, "Name");
+                    let by = name_field(item);
+                    let name = field(item, by);
                     let mut was = Map::new();
-                    was.insert("Name".into(), name.clone().into());
+                    was.insert(by.into(), name.clone().into());
                     if let Some(old) = current
                         .read_lock::<Array>()
-                        .and_then(|a| a.iter().find(|i| field(i, "Name") == name).cloned())
+                        .and_then(|a| a.iter().find(|i| field(i, by) == name).cloned())
                         && let Some(value) =
                             old.read_lock::<Map>().and_then(|m| m.get("Value").cloned())
                     {
@@ -468,6 +499,11 @@ pub fn before_of(shape: &Shape, response: &Map, update: &Update) -> Map {
             before.insert(k.clone(), was.into());
         } else {
             before.insert(k.clone(), current);
+        }
+    }
+    for k in &update.resets {
+        if let Some(current) = holder(k).filter(|v| !v.is_unit()) {
+            before.insert((*k).into(), current);
         }
     }
     before
@@ -499,11 +535,12 @@ pub fn changes(before: &Map, patch: &Map) -> Vec<(String, String)> {
         let Some(now) = patch.get(k) else { continue };
         if is_named_list(now) {
             for item in now.clone().into_array().unwrap_or_default() {
-                let name = field(&item, "Name");
+                let by = name_field(&item);
+                let name = field(&item, by);
                 let new = crate::value::member(&item, "Value");
                 let old = was
                     .read_lock::<Array>()
-                    .and_then(|a| a.iter().find(|i| field(i, "Name") == name).cloned())
+                    .and_then(|a| a.iter().find(|i| field(i, by) == name).cloned())
                     .map(|i| crate::value::member(&i, "Value"))
                     .unwrap_or(Dynamic::UNIT);
                 if !same(&old, &new) {
@@ -584,11 +621,23 @@ fn merge(members: &mut Map, patch: &Map) {
     }
 }
 
-fn is_named_list(value: &Dynamic) -> bool {
+/// Is this a list of `{ Name, Value }` (user attributes) or `{ Key, Value }` (IAM tags): items
+/// set and read back one name at a time?
+pub fn is_named_list(value: &Dynamic) -> bool {
     value.read_lock::<Array>().is_some_and(|a| {
-        a.iter()
-            .all(|i| i.read_lock::<Map>().is_some_and(|m| m.contains_key("Name")))
+        a.iter().all(|i| {
+            i.read_lock::<Map>()
+                .is_some_and(|m| m.contains_key("Name") || m.contains_key("Key"))
+        })
     })
+}
+
+/// The field that names an item of a named list: `Name`, or `Key` for tags.
+pub fn name_field(item: &Dynamic) -> &'static str {
+    match item.read_lock::<Map>() {
+        Some(m) if m.contains_key("Key") && !m.contains_key("Name") => "Key",
+        _ => "Name",
+    }
 }
 
 fn field(value: &Dynamic, name: &str) -> String {

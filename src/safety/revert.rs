@@ -229,7 +229,7 @@ fn changed_since(ctx: &Context, step: &Step, force: bool) -> Vec<String> {
 /// `None` when nothing of it is left to put back.
 fn without(step: &Step, names: &[String]) -> Option<Step> {
     let key = step.left.as_ref().map(|l| &l.get_request);
-    let named = |v: &Dynamic| names.contains(&member(v, "Name").to_string());
+    let named = |v: &Dynamic| names.contains(&member(v, planned::name_field(v)).to_string());
     let mut request = Map::new();
     let mut rest = false;
     for (k, v) in &step.request {

@@ -208,6 +208,7 @@ const REMOVALS: &[(&str, &str, &str)] = &[
         "cognito::untag_resource",
         "TagKeys",
     ),
+    ("iam::tag_role", "iam::untag_role", "TagKeys"),
 ];
 
 /// The undo of an update whose journal line says what it changed, as it was before: the same
@@ -246,11 +247,13 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
             continue;
         }
         match was.clone().into_array() {
-            Ok(items) if items.iter().all(|i| i.is_map()) => {
+            // Attributes or tags, by name: those that had a value go back, the others are
+            // removed.
+            Ok(items) if planned::is_named_list(&was) => {
                 let (had, had_not): (Vec<Dynamic>, Vec<Dynamic>) = items
                     .into_iter()
                     .partition(|i| !member(i, "Value").is_unit());
-                absent.extend(had_not.iter().map(|i| member(i, "Name")));
+                absent.extend(had_not.iter().map(|i| member(i, planned::name_field(i))));
                 if !had.is_empty() {
                     restore.insert(name.as_str().into(), had.into());
                 }

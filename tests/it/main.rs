@@ -21,6 +21,7 @@ mod local;
 mod migrate;
 mod plan;
 mod restore;
+mod roundtrip;
 mod safety;
 mod signin;
 mod testing;
