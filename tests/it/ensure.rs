@@ -272,3 +272,89 @@ fn ensure_policy_compares_documents_and_import_role_covers_each_region() {
         "{err}"
     );
 }
+
+#[test]
+fn an_exact_declaration_removes_what_it_does_not_list_and_reverts() {
+    let pool = new_pool("exact");
+    let role = unique("exact");
+    ok(&run(
+        &script(&format!(
+            r#"cognito::create_group(#{{ UserPoolId: "{pool}", GroupName: "staff" }});
+               for u in ["ann", "bo", "cy"] {{ cognito::admin_create_user("{pool}", u); }}
+               for u in ["ann", "bo"] {{ cognito::admin_add_user_to_group(#{{ UserPoolId: "{pool}", Username: u, GroupName: "staff" }}); }}
+               let doc = #{{ Version: "2012-10-17", Statement: [#{{ Effect: "Allow", Action: "logs:*", Resource: "*" }}] }};
+               iam::create_role(#{{ RoleName: "{role}", AssumeRolePolicyDocument: #{{ Version: "2012-10-17", Statement: [] }} }});
+               for p in ["{role}-a", "{role}-b"] {{
+                   iam::attach_role_policy("{role}", iam::create_policy(p, doc).Policy.Arn);
+               }}"#
+        )),
+        &[],
+    ));
+    let declared = format!(
+        r#"import "ensure" as ensure;
+           ensure::ensure_group_members("{pool}", "staff", ["bo", "cy"], #{{ Exact: true }});
+           let keep = iam::list_policies(#{{ Scope: "Local" }}).Policies.filter(|p| p.PolicyName == "{role}-a").map(|p| p.Arn);
+           ensure::ensure_role("{role}", #{{ Version: "2012-10-17", Statement: [] }}, keep, #{{ Exact: true }});"#
+    );
+    let file = script(&declared);
+    let first = temp_dir().join("first.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&first)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("removed: membership ann in staff (not declared)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("removed: attachment {role}-b on {role}")),
+        "{err}"
+    );
+    assert_eq!(
+        writes(&first),
+        [
+            "cognito::admin_add_user_to_group",
+            "cognito::admin_remove_user_from_group",
+            "iam::detach_role_policy"
+        ]
+    );
+    // Declared exactly, a second run has nothing to do.
+    let second = temp_dir().join("second.jsonl");
+    let out = runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&second)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(writes(&second).is_empty(), "{:?}", writes(&second));
+    // Without --yes the removals are refused: they are destructive.
+    let members = || {
+        ok(&run(
+            &script(&format!(
+                r#"print(cognito::list_users_in_group(#{{ UserPoolId: "{pool}", GroupName: "staff" }}).Users.map(|u| u.Username));
+                   print(iam::list_attached_role_policies("{role}").AttachedPolicies.map(|p| p.PolicyName));"#
+            )),
+            &[],
+        ))
+        .split_whitespace()
+        .collect::<String>()
+    };
+    assert_eq!(members(), format!(r#"["bo","cy"]["{role}-a"]"#));
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&first)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back = members();
+    assert!(
+        back.contains("\"ann\"") && back.contains("\"bo\"") && !back.contains("\"cy\""),
+        "{back}"
+    );
+    assert!(back.contains(&format!("{role}-b")), "{back}");
+}

@@ -236,7 +236,9 @@ fn undated(v) {
     v
 }
 let s = #{};
-s.pools = cognito::list_user_pools(#{ MaxResults: 60 }).UserPools.filter(|p| p.Name.starts_with(w.prefix)).map(|p| p.Name);
+s.pools = [];
+aws::each("cognito::list_user_pools", #{ MaxResults: 60 }, |p| { if p.Name.starts_with(w.prefix) { s.pools.push(p.Name); } });
+s.pools.sort();
 s.pool = undated(cognito::describe_user_pool(w.pool).UserPool);
 s.mfa = cognito::get_user_pool_mfa_config(#{ UserPoolId: w.pool });
 s.users = cognito::list_users(w.pool).Users.map(|u| #{ name: u.Username, enabled: u.Enabled,
@@ -264,6 +266,29 @@ s.policies = iam::list_policies(#{ Scope: "Local" }).Policies.filter(|p| p.Polic
     #{ name: p.PolicyName, default_version: p.DefaultVersionId,
        versions: iam::list_policy_versions(#{ PolicyArn: p.Arn }).Versions.map(|v| v.VersionId) });
 print(to_json(s));
+"#;
+
+/// Removes a world and what its write added (the shared emulator stays small).
+const CLEAN: &str = r#"
+let w = json_parse(param("world"));
+for domain in [w.domain, w.prefix + "-two"] {
+    let d = cognito::describe_user_pool_domain(#{ Domain: domain }).DomainDescription;
+    if d.UserPoolId != () { cognito::delete_user_pool_domain(#{ UserPoolId: d.UserPoolId, Domain: domain }); }
+}
+let pools = [];
+aws::each("cognito::list_user_pools", #{ MaxResults: 60 }, |p| { if p.Name.starts_with(w.prefix) { pools.push(p.Id); } });
+for id in pools { cognito::delete_user_pool(id); }
+for role in iam::list_roles().Roles.filter(|r| r.RoleName.starts_with(w.prefix)) {
+    for p in iam::list_attached_role_policies(role.RoleName).AttachedPolicies { iam::detach_role_policy(role.RoleName, p.PolicyArn); }
+    for n in iam::list_role_policies(#{ RoleName: role.RoleName }).PolicyNames { iam::delete_role_policy(#{ RoleName: role.RoleName, PolicyName: n }); }
+    iam::delete_role(role.RoleName);
+}
+for p in iam::list_policies(#{ Scope: "Local" }).Policies.filter(|p| p.PolicyName.starts_with(w.prefix)) {
+    for v in iam::list_policy_versions(#{ PolicyArn: p.Arn }).Versions.filter(|v| !v.IsDefaultVersion) {
+        iam::delete_policy_version(#{ PolicyArn: p.Arn, VersionId: v.VersionId });
+    }
+    iam::delete_policy(p.Arn);
+}
 "#;
 
 /// `runbook run --yes FILE --var …` of `body`; its stdout (the run must succeed).
@@ -298,6 +323,12 @@ fn state(world: &str) -> serde_json::Value {
 fn round_trip(op: &str, request: &str, repeatable: bool) -> Option<String> {
     let world = run_with(WORLD, &[("prefix", &unique("rt"))], None);
     let world = world.trim();
+    let failure = round_trip_in(world, op, request, repeatable);
+    run_with(CLEAN, &[("world", world)], None);
+    failure
+}
+
+fn round_trip_in(world: &str, op: &str, request: &str, repeatable: bool) -> Option<String> {
     let before = state(world);
     let (ns, name) = op.split_once("::").expect("qualified");
     let write = format!("let w = json_parse(param(\"world\"));\n{ns}::{name}({request});");
@@ -359,6 +390,8 @@ fn differ(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Ve
 
 #[test]
 fn every_restorable_write_round_trips() {
+    // An emulator of its own: a hundred worlds come and go.
+    let _own = whole_state();
     let ops: Vec<serde_json::Value> = serde_json::from_str(&ok(&runbook()
         .args(["ops", "--json"])
         .output()
