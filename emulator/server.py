@@ -714,7 +714,32 @@ class Emulator:
                 return self.import_job(action, raw, environ, start_response)
             if self.extras.served(action):
                 return self.extra(action, request, environ, start_response)
+            if action in ("CreateUserPool", "DescribeUserPool"):
+                return self.amended(environ, start_response, request)
         return self.moto(environ, start_response)
+
+    def amended(self, environ, start_response, request):
+        """moto's answer with the pool settings its serializer drops: it keeps every setting a
+        pool is given, but answers only those its (older) botocore model knows, so newer ones
+        (AcrConfiguration, IssuerConfiguration, KeyConfiguration, …) would read back empty."""
+        captured = {}
+
+        def keep(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+
+        body = b"".join(self.moto(environ, keep))
+        try:
+            answer = json.loads(body)
+            pool = answer["UserPool"]
+            backend = cognitoidp_backends[account_of(environ)][region_of(environ)]
+            kept = backend.user_pools[pool["Id"]].extended_config
+            fill_missing(pool, kept)
+            body = json.dumps(answer).encode()
+        except (ValueError, KeyError, TypeError):
+            pass  # an error answer, as moto gave it
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+        start_response(captured.get("status", "200 OK"), headers + [("Content-Length", str(len(body)))])
+        return [body]
 
     def sign_in(self, action, request, start_response):
         try:
@@ -757,6 +782,16 @@ class Emulator:
         except ApiError as e:
             return api_error(start_response, f"{e.status} Bad Request", e.code, e.message)
         return json_response(start_response, "200 OK", result)
+
+
+def fill_missing(answer, kept):
+    """Adds to `answer` (a dict) what `kept` has and it lacks, at any depth."""
+    for key, value in kept.items():
+        if key not in answer:
+            if isinstance(value, (dict, list, str, int, bool)):
+                answer[key] = value
+        elif isinstance(answer[key], dict) and isinstance(value, dict):
+            fill_missing(answer[key], value)
 
 
 IMPORT_ACTIONS = ("GetCSVHeader", "CreateUserImportJob", "DescribeUserImportJob", "ListUserImportJobs",

@@ -362,7 +362,7 @@ fn each(
     }
 }
 
-/// The `aws` namespace's own functions: `aws::batch`, `aws::each`.
+/// The `aws` namespace's own functions: `aws::batch`, `aws::each`, `aws::members`.
 #[export_module]
 pub mod aws_functions {
     use rhai::{Array, EvalAltResult, FnPtr, Map, NativeCallContext};
@@ -389,6 +389,18 @@ pub mod aws_functions {
     ) -> Result<Array, Box<EvalAltResult>> {
         super::batch(&*context(&call)?, operation, &requests, &options)
             .map_err(|e| throw(e, call.call_position()))
+    }
+
+    /// The names of an operation's request members ("cognito::update_user_pool" → ["UserPoolId", "Policies", …]), as the SDK's model has them: what `ensure` compares and sends.
+    #[rhai_fn(return_raw)]
+    pub fn members(call: NativeCallContext, operation: &str) -> Result<Array, Box<EvalAltResult>> {
+        let op = super::operation(operation).map_err(|message| {
+            Box::new(EvalAltResult::ErrorRuntime(
+                message.into(),
+                call.call_position(),
+            ))
+        })?;
+        Ok(op.input.members.iter().map(|m| m.name.into()).collect())
     }
 
     /// Calls the function for every item of every page of a list operation ("cognito::list_users"), holding one page at a time; returns the number of items.

@@ -16,6 +16,16 @@ use super::timestamp::Timestamp;
 use crate::value::from_response_member;
 
 /// Reads an awsJson response body.
+/// A structure member's value as a script holds it: a secret when its name says so, unless
+/// the model says it is one of a few fixed values (`TokenValidityUnits.AccessToken` is
+/// "hours", not a token).
+fn as_read(member: &super::shape::Member, value: Dynamic) -> Dynamic {
+    match member.ty {
+        Ty::Enum(_) => value,
+        _ => from_response_member(member.name, value),
+    }
+}
+
 pub fn from_json(shape: &'static Shape, body: &[u8]) -> Result<Dynamic, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new().into());
@@ -36,7 +46,7 @@ fn json_value(ty: &Ty, text: &str) -> Result<Dynamic, String> {
                     && raw.get() != "null"
                 {
                     let value = json_value(&member.ty, raw.get())?;
-                    out.insert(member.name.into(), from_response_member(member.name, value));
+                    out.insert(member.name.into(), as_read(member, value));
                 }
             }
             out.into()
@@ -106,7 +116,7 @@ fn xml_value(ty: &Ty, node: roxmltree::Node) -> Result<Dynamic, String> {
             for child in elements(node) {
                 if let Some(member) = shape.member(child.tag_name().name()) {
                     let value = xml_value(&member.ty, child)?;
-                    out.insert(member.name.into(), from_response_member(member.name, value));
+                    out.insert(member.name.into(), as_read(member, value));
                 }
             }
             out.into()

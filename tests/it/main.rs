@@ -12,6 +12,7 @@ mod common;
 mod api;
 mod bulk;
 mod cli;
+mod converge;
 mod ensure;
 mod fleet;
 mod hostile;
