@@ -206,6 +206,7 @@ fn every_listed_helper_is_callable() {
         r#"aws::batch("cognito::admin_get_user", [])"#,
         r#"aws::batch("cognito::admin_get_user", [], #{ concurrency: 2 })"#,
         r#"aws::each("cognito::list_users", #{ UserPoolId: "p" }, |u| u)"#,
+        r#"aws::members("cognito::update_group")"#,
         r#"reveal("x")"#,
         r#"eprint("x")"#,
         "assert(true)",

@@ -160,6 +160,7 @@ fn ensure_user_pool_converges_over_every_member_update_user_pool_takes() {
 
 #[test]
 fn ensure_user_pool_client_converges_over_every_member_update_user_pool_client_takes() {
+    let _own = whole_state();
     let pool = new_pool("convc");
     every_member(
         "ensure_user_pool_client",
@@ -171,6 +172,7 @@ fn ensure_user_pool_client_converges_over_every_member_update_user_pool_client_t
 
 #[test]
 fn ensure_group_converges_over_every_member_update_group_takes() {
+    let _own = whole_state();
     let pool = new_pool("convg");
     every_member(
         "ensure_group",

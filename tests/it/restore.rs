@@ -383,3 +383,59 @@ fn an_email_change_in_an_email_pool_and_a_partial_conflict_revert_exactly() {
         "the email and nickname went back; the name someone changed since stayed"
     );
 }
+
+#[test]
+fn revert_dry_run_reads_the_state_and_says_what_the_revert_will_skip() {
+    let pool = new_pool("drydo");
+    eval(&format!(
+        r#"cognito::admin_create_user(#{{ UserPoolId: "{pool}", Username: "ann", MessageAction: "SUPPRESS",
+               UserAttributes: [#{{ Name: "name", Value: "Ann" }}] }});"#
+    ));
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "ann",
+                   UserAttributes: [#{{ Name: "name", Value: "Annie" }}] }});
+               cognito::create_group(#{{ UserPoolId: "{pool}", GroupName: "ops" }});"#
+        ))
+        .run()
+        .status(0);
+    // Since the run: the name changed again, and the group is gone.
+    eval(&format!(
+        r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "ann",
+               UserAttributes: [#{{ Name: "name", Value: "Anna" }}] }});
+           cognito::delete_group(#{{ UserPoolId: "{pool}", GroupName: "ops" }});"#
+    ));
+    let journal = ran.journal_path().expect("a journal");
+    let planned = Test::new()
+        .args(["revert", "--dry-run"])
+        .args([&journal])
+        .run()
+        .status(0);
+    let done = Test::new()
+        .args(["revert", "--yes"])
+        .args([&journal])
+        .run()
+        .status(0);
+    for said in [
+        "changed since the run, left as it is (--force puts it back): cognito::admin_update_user_attributes",
+        "already gone, skipped: cognito::create_group",
+    ] {
+        assert!(
+            planned.stderr().contains(said),
+            "dry run: {said}\n{}",
+            planned.stderr()
+        );
+        assert!(
+            done.stderr().contains(said),
+            "revert: {said}\n{}",
+            done.stderr()
+        );
+    }
+    assert!(
+        !planned.stderr().contains("plan 1:"),
+        "nothing is left to plan:\n{}",
+        planned.stderr()
+    );
+}
