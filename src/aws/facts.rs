@@ -258,6 +258,9 @@ pub enum Restore {
     /// Undone by the same operation putting back the members it set, as a read just before it
     /// showed them (the journal's `before`).
     PutBack,
+    /// A delete undone by making the thing again (`delete_role_policy` → `put_role_policy`)
+    /// from what a read just before it showed.
+    Recreate(&'static str),
     /// Cannot be undone; the reason a user reads.
     Irreversible(&'static str),
 }
@@ -285,6 +288,9 @@ impl Restore {
             Restore::Inverse(undo) => format!("by {}", undo.op),
             Restore::PutBack => {
                 format!("by {function} putting back what a read just before it showed")
+            }
+            Restore::Recreate(create) => {
+                format!("by {create} from what a read just before it showed")
             }
             Restore::Irreversible(why) => why.to_string(),
         }
@@ -328,7 +334,6 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::delete_group", NOT_READ),
     ("cognito::delete_identity_provider", NOT_READ),
     ("cognito::delete_managed_login_branding", NOT_READ),
-    ("cognito::delete_resource_server", NOT_READ),
     ("cognito::delete_terms", NOT_READ),
     ("cognito::delete_user", "a deleted user cannot be re-created with its sub, password or devices"),
     ("cognito::delete_user_attributes", NOT_READ),
@@ -370,9 +375,12 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("iam::delete_policy", "a deleted managed policy cannot be re-created with its id or versions"),
     ("iam::delete_policy_version", "a deleted policy version's document is not read before it"),
     ("iam::delete_role", "a deleted role cannot be re-created with its id (what trusts the old one by id stops)"),
-    ("iam::delete_role_policy", NOT_READ),
     ("iam::untag_role", NOT_READ),
 ];
+
+/// Deletes of what its create makes again as it was from a read (every member the create
+/// takes is one the read shows): undone by that create.
+pub const RECREATES: &[&str] = &["iam::delete_role_policy", "cognito::delete_resource_server"];
 
 /// How a write (named as in a script) is undone, or why it cannot be; `None` for a read or
 /// an operation the tables do not know.
@@ -386,6 +394,12 @@ pub fn restore_of(qualified: &str) -> Option<Restore> {
     }
     if let Some(undo) = &fact.undo {
         return Some(Restore::Inverse(undo));
+    }
+    if RECREATES.contains(&qualified) {
+        let (resource, Effect::Delete) = resource_of(qualified)? else {
+            return None;
+        };
+        return resource.create.first().map(|c| Restore::Recreate(c));
     }
     match resource_of(qualified) {
         Some((r, Effect::Update(_))) if !r.get.is_empty() => Some(Restore::PutBack),

@@ -149,9 +149,12 @@ impl Context {
                 self.record(ticket, Settled::unsent(&e.code));
                 return Err(e);
             }
+            // A delete read first (to be made again by a revert) changes no member: its line
+            // names what it deletes.
             let diff = ticket
                 .before
                 .as_ref()
+                .filter(|_| !action.class.destructive())
                 .map(|(before, patch)| planned::diff(before, patch));
             let mut response = self.plan.write(
                 &action.function,
@@ -505,7 +508,12 @@ impl Context {
         let (before, changed) = match &ticket.before {
             Some((before, patch)) => (
                 Some(value::masked_request(before)),
-                Some(sends_secret || !planned::diff(before, patch).is_empty()),
+                // A delete read first sets nothing (its patch is empty): it removes what was read.
+                Some(
+                    sends_secret
+                        || (action.class.destructive() && patch.is_empty())
+                        || !planned::diff(before, patch).is_empty(),
+                ),
             ),
             None if ticket.unchanged => (None, Some(false)),
             None => (None, None),

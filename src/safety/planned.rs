@@ -225,14 +225,22 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
     let (resource, sets) = match resource_of(function)? {
         (resource, Effect::Update(sets)) => (resource, sets),
         (resource, Effect::Create) if UPSERTS.contains(&function) => (resource, &[][..]),
+        (resource, Effect::Delete) if crate::aws::facts::RECREATES.contains(&function) => {
+            (resource, &[][..])
+        }
         _ => return None,
     };
     let key = key_of(resource, request, None)?;
     let get = reader(resource, &key)?;
     let patch = patch_of(&key, sets, request);
-    let resets = match RESETS.contains(&function) {
+    // A delete to be undone by its create: the read keeps every member that create takes.
+    let recreated = match crate::aws::facts::restore_of(function) {
+        Some(crate::aws::facts::Restore::Recreate(create)) => Some(create),
+        _ => None,
+    };
+    let resets = match RESETS.contains(&function) || recreated.is_some() {
         true => {
-            let (ns, name) = function.split_once("::")?;
+            let (ns, name) = recreated.unwrap_or(function).split_once("::")?;
             let op = crate::aws::find_operation(ns, name)?;
             op.input
                 .members

@@ -118,6 +118,10 @@ pub fn steps(lines: &[Line]) -> Undos {
                     made: made(call, created, started),
                 })
             }
+            (Some(Restore::Recreate(create)), _) => match recreate(call, create, &done, at) {
+                Some(step) => undo.push(step),
+                None => irreversible.push(format!("{done} — {}", why_not(call))),
+            },
             (Some(Restore::PutBack), _) => match put_back(call, &done, at) {
                 Some(steps) => undo.extend(steps),
                 None => irreversible.push(format!("{done} — {}", why_not(call))),
@@ -160,7 +164,9 @@ fn why_not(call: &journal::Call) -> String {
     match facts::restore_of(&call.function) {
         Some(Restore::Irreversible(why)) => why.to_string(),
         Some(Restore::Inverse(_)) => "what it made was not journaled".into(),
-        Some(Restore::PutBack) => "no before-image was read before it".into(),
+        Some(Restore::PutBack | Restore::Recreate(_)) => {
+            "no before-image was read before it".into()
+        }
         None => "runbook does not know how to undo it".into(),
     }
 }
@@ -193,6 +199,28 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
         unread: None,
         key: None,
     }
+}
+
+/// The undo of a delete: its create, with the key it named and every member the read before
+/// it showed.
+fn recreate(call: &journal::Call, create: &'static str, done: &str, line: usize) -> Option<Step> {
+    let before = call.before.as_ref().and_then(|b| b.as_object())?;
+    let mut request = map_of(&call.request);
+    for (name, was) in before {
+        request.insert(name.as_str().into(), crate::value::from_json(was));
+    }
+    Some(Step {
+        done: done.to_string(),
+        undo: format!(
+            "{create} {}",
+            summary(&crate::value::masked_request(&request))
+        ),
+        function: create,
+        request,
+        left: None,
+        line,
+        made: None,
+    })
 }
 
 /// Writes that set items by name, and how to remove the names that had no value before:

@@ -144,6 +144,16 @@ const ROUND_TRIPS: &[(&str, &str, bool)] = &[
         true,
     ),
     (
+        "cognito::delete_resource_server",
+        r#"#{ UserPoolId: w.pool, Identifier: "api" }"#,
+        false,
+    ),
+    (
+        "iam::delete_role_policy",
+        r#"#{ RoleName: w.role, PolicyName: "inline1" }"#,
+        false,
+    ),
+    (
         "iam::attach_role_policy",
         r#"#{ RoleName: w.role, PolicyArn: w.policy2 }"#,
         true,
