@@ -312,7 +312,6 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::admin_confirm_sign_up", "a confirmed user cannot be made unconfirmed again"),
     ("cognito::admin_delete_software_token", "a TOTP secret cannot be read back: the user sets up the authenticator again"),
     ("cognito::admin_delete_user", "a deleted user cannot be re-created with its sub, password or devices"),
-    ("cognito::admin_delete_user_attributes", NOT_READ),
     ("cognito::admin_disable_provider_for_user", "the link names the destination user, which the unlink does not"),
     ("cognito::admin_forget_device", "a device's key and verifier cannot be re-created: it registers again at its next sign-in"),
     ("cognito::admin_initiate_auth", TOKENS),
@@ -362,7 +361,6 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::start_user_import_job", "an import's users are not removed by a revert (its CSV names them)"),
     ("cognito::start_web_authn_registration", "a registration started expires on its own"),
     ("cognito::stop_user_import_job", "a stopped import job cannot be started again"),
-    ("cognito::untag_resource", NOT_READ),
     ("cognito::update_auth_event_feedback", "feedback on an auth event cannot be withdrawn"),
     ("cognito::update_device_status", NEEDS_TOKEN),
     ("cognito::update_managed_login_branding", NOT_READ),
@@ -375,12 +373,30 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("iam::delete_policy", "a deleted managed policy cannot be re-created with its id or versions"),
     ("iam::delete_policy_version", "a deleted policy version's document is not read before it"),
     ("iam::delete_role", "a deleted role cannot be re-created with its id (what trusts the old one by id stops)"),
-    ("iam::untag_role", NOT_READ),
 ];
 
 /// Deletes of what its create makes again as it was from a read (every member the create
 /// takes is one the read shows): undone by that create.
 pub const RECREATES: &[&str] = &["iam::delete_role_policy", "cognito::delete_resource_server"];
+
+/// Removals of named items (tags, user attributes), undone by setting those items back as a
+/// read just before the removal showed them: (removal, setter, the removal's member listing
+/// the names, the setter's member taking the items).
+pub const SET_BACK: &[(&str, &str, &str, &str)] = &[
+    (
+        "cognito::untag_resource",
+        "cognito::tag_resource",
+        "TagKeys",
+        "Tags",
+    ),
+    ("iam::untag_role", "iam::tag_role", "TagKeys", "Tags"),
+    (
+        "cognito::admin_delete_user_attributes",
+        "cognito::admin_update_user_attributes",
+        "UserAttributeNames",
+        "UserAttributes",
+    ),
+];
 
 /// How a write (named as in a script) is undone, or why it cannot be; `None` for a read or
 /// an operation the tables do not know.
@@ -394,6 +410,9 @@ pub fn restore_of(qualified: &str) -> Option<Restore> {
     }
     if let Some(undo) = &fact.undo {
         return Some(Restore::Inverse(undo));
+    }
+    if let Some((_, setter, ..)) = SET_BACK.iter().find(|(op, ..)| *op == qualified) {
+        return Some(Restore::Recreate(setter));
     }
     if RECREATES.contains(&qualified) {
         let (resource, Effect::Delete) = resource_of(qualified)? else {

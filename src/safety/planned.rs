@@ -183,6 +183,55 @@ impl Existing {
     }
 }
 
+/// A removal of named items (see [`SET_BACK`](crate::aws::facts::SET_BACK)) as an update that
+/// sets those names to nothing: read first, its before-image holds each name's value (or
+/// none), which its setter puts back.
+fn set_back_of(setter: &str, names: &str, items: &str, request: &Map) -> Option<Update> {
+    let (resource, _) = resource_of(setter)?;
+    let key = key_of(resource, request, None)?;
+    let get = reader(resource, &key)?;
+    let (ns, name) = setter.split_once("::")?;
+    let op = crate::aws::find_operation(ns, name)?;
+    let listed = request.get(names)?.clone().into_array().ok()?;
+    let (value, merges): (Dynamic, bool) = match &op.input.member(items)?.ty {
+        Ty::Map(_) => (
+            listed
+                .iter()
+                .map(|n| (n.to_string().into(), Dynamic::UNIT))
+                .collect::<Map>()
+                .into(),
+            true,
+        ),
+        Ty::List(Ty::Struct(shape)) => {
+            let by = if shape.member("Key").is_some() {
+                "Key"
+            } else {
+                "Name"
+            };
+            let items: Array = listed
+                .iter()
+                .map(|n| {
+                    let mut item = Map::new();
+                    item.insert(by.into(), n.clone());
+                    Dynamic::from(item)
+                })
+                .collect();
+            (items.into(), false)
+        }
+        _ => return None,
+    };
+    let mut patch = Map::new();
+    patch.insert(items.into(), value);
+    Some(Update {
+        get,
+        get_request: key,
+        patch,
+        read_as: resource.read_as,
+        merges,
+        resets: Vec::new(),
+    })
+}
+
 /// An update of a modelled resource: the operation that reads it (with the request for that
 /// read) and what the update sets.
 #[derive(Clone)]
@@ -222,6 +271,12 @@ const MERGES: &[&str] = &["cognito::tag_resource"];
 
 /// The [`Update`] a write makes, when the resource table knows how to read what it changes.
 pub fn update_of(function: &str, request: &Map) -> Option<Update> {
+    if let Some(&(_, setter, names, items)) = crate::aws::facts::SET_BACK
+        .iter()
+        .find(|(op, ..)| *op == function)
+    {
+        return set_back_of(setter, names, items, request);
+    }
     let (resource, sets) = match resource_of(function)? {
         (resource, Effect::Update(sets)) => (resource, sets),
         (resource, Effect::Create) if UPSERTS.contains(&function) => (resource, &[][..]),

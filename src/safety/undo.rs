@@ -206,9 +206,16 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
 fn recreate(call: &journal::Call, create: &'static str, done: &str, line: usize) -> Option<Step> {
     let before = call.before.as_ref().and_then(|b| b.as_object())?;
     let mut request = map_of(&call.request);
-    for (name, was) in before {
-        request.insert(name.as_str().into(), crate::value::from_json(was));
+    if let Some(key) = &call.key {
+        request.extend(map_of(key));
     }
+    for (name, was) in before {
+        request.insert(name.as_str().into(), present(crate::value::from_json(was)));
+    }
+    // Only what the create (or setter) takes: a removal's list of names is not part of it.
+    let (ns, name) = create.split_once("::")?;
+    let op = crate::aws::find_operation(ns, name)?;
+    request.retain(|k, v| op.input.member(k).is_some() && !v.is_unit());
     Some(Step {
         done: done.to_string(),
         undo: format!(
@@ -221,6 +228,33 @@ fn recreate(call: &journal::Call, create: &'static str, done: &str, line: usize)
         line,
         made: None,
     })
+}
+
+/// What was there of a before-image: map entries and named items without a value (a tag or
+/// attribute the removal did not find) left out; `()` when nothing was.
+fn present(value: Dynamic) -> Dynamic {
+    if let Some(map) = value.read_lock::<Map>().map(|m| m.clone()) {
+        let kept: Map = map.into_iter().filter(|(_, v)| !v.is_unit()).collect();
+        return if kept.is_empty() {
+            Dynamic::UNIT
+        } else {
+            kept.into()
+        };
+    }
+    if planned::is_named_list(&value) {
+        let kept: rhai::Array = value
+            .into_array()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| !member(i, "Value").is_unit())
+            .collect();
+        return if kept.is_empty() {
+            Dynamic::UNIT
+        } else {
+            kept.into()
+        };
+    }
+    value
 }
 
 /// Writes that set items by name, and how to remove the names that had no value before:

@@ -154,6 +154,21 @@ const ROUND_TRIPS: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "cognito::untag_resource",
+        r#"#{ ResourceArn: w.pool_arn, TagKeys: ["team", "absent"] }"#,
+        true,
+    ),
+    (
+        "cognito::admin_delete_user_attributes",
+        r#"#{ UserPoolId: w.pool, Username: "u1", UserAttributeNames: ["email"] }"#,
+        false,
+    ),
+    (
+        "iam::untag_role",
+        r#"#{ RoleName: w.role, TagKeys: ["team"] }"#,
+        true,
+    ),
+    (
         "iam::attach_role_policy",
         r#"#{ RoleName: w.role, PolicyArn: w.policy2 }"#,
         true,
