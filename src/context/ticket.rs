@@ -310,6 +310,15 @@ impl Context {
         let Some(update) = planned::update_of(&action.function, action.request) else {
             return Ok(None);
         };
+        // In a dry run, something the plan makes has nothing before it to read.
+        let planned_here = update.get_request.values().any(|v| {
+            v.clone()
+                .into_string()
+                .is_ok_and(|t| t.contains(crate::safety::plan::PLACEHOLDER))
+        });
+        if planned_here {
+            return Ok(None);
+        }
         let response = match self.call(update.get, &update.get_request, &Map::new()) {
             Ok(response) => response,
             Err(e) if crate::safety::undo::GONE.contains(&e.code.as_str()) => return Ok(None),

@@ -537,6 +537,14 @@ impl Ran {
         self.holds("stderr", &seen, text)
     }
 
+    /// Asserts stderr does not hold `text`.
+    #[track_caller]
+    pub fn stderr_lacks(self, text: &str) -> Self {
+        let seen = self.stderr();
+        assert!(!seen.contains(text), "{text:?} in stderr:\n{seen}");
+        self
+    }
+
     #[track_caller]
     fn holds(self, stream: &str, seen: &str, text: &str) -> Self {
         assert!(seen.contains(text), "{text:?} not in {stream}:\n{seen}");

@@ -439,3 +439,20 @@ fn revert_dry_run_reads_the_state_and_says_what_the_revert_will_skip() {
         planned.stderr()
     );
 }
+
+#[test]
+fn a_dry_run_reads_nothing_before_a_write_to_what_it_plans_to_make() {
+    Test::new()
+        .args(["run", "--dry-run"])
+        .runbook(&format!(
+            r#"let pool = cognito::create_user_pool("{}").UserPool;
+               cognito::tag_resource(#{{ ResourceArn: pool.Arn, Tags: #{{ team: "ops" }} }});
+               cognito::admin_create_user(pool.Id, "u1");
+               cognito::admin_delete_user_attributes(#{{ UserPoolId: pool.Id, Username: "u1", UserAttributeNames: ["email"] }});"#,
+            unique("plantag")
+        ))
+        .run()
+        .status(0)
+        .stderr_has("plan 2: + cognito::tag_resource")
+        .stderr_lacks("will not be revertible");
+}
