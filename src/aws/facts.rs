@@ -330,7 +330,6 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::confirm_forgot_password", PASSWORD),
     ("cognito::confirm_sign_up", "a confirmed user cannot be made unconfirmed again"),
     ("cognito::create_user_import_job", "an import job cannot be deleted"),
-    ("cognito::delete_group", NOT_READ),
     ("cognito::delete_identity_provider", NOT_READ),
     ("cognito::delete_managed_login_branding", NOT_READ),
     ("cognito::delete_terms", NOT_READ),
@@ -377,7 +376,35 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
 
 /// Deletes of what its create makes again as it was from a read (every member the create
 /// takes is one the read shows): undone by that create.
-pub const RECREATES: &[&str] = &["iam::delete_role_policy", "cognito::delete_resource_server"];
+pub const RECREATES: &[&str] = &[
+    "iam::delete_role_policy",
+    "cognito::delete_resource_server",
+    "cognito::delete_group",
+];
+
+/// What a delete takes with it: read before it (a list under the thing deleted), and made
+/// again after the thing itself when the delete is undone.
+pub struct Cascade {
+    pub delete: &'static str,
+    /// The list of what goes with it, and its items member.
+    pub list: &'static str,
+    pub items: &'static str,
+    /// The create of one of them, and its members taken from a listed item.
+    pub create: &'static str,
+    pub fields: &'static [(&'static str, &'static str)],
+}
+
+/// Deleting a group removes its memberships: they come back with it.
+pub static CASCADES: &[Cascade] = &[Cascade {
+    delete: "cognito::delete_group",
+    list: "cognito::list_users_in_group",
+    items: "Users",
+    create: "cognito::admin_add_user_to_group",
+    fields: &[("Username", "Username")],
+}];
+
+/// The member of a journaled before-image that holds what a delete took with it.
+pub const TAKEN_WITH_IT: &str = "(taken with it)";
 
 /// Removals of named items (tags, user attributes), undone by setting those items back as a
 /// read just before the removal showed them: (removal, setter, the removal's member listing

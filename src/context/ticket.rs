@@ -345,7 +345,10 @@ impl Context {
         let Some(response) = response.try_cast::<Map>() else {
             return Ok(None);
         };
-        let before = planned::before_of(update.get.output, &response, &update);
+        let mut before = planned::before_of(update.get.output, &response, &update);
+        if let Some(taken) = self.taken_with(&action.function, &update.get_request) {
+            before.insert(facts::TAKEN_WITH_IT.into(), taken.into());
+        }
         // The key as the read names it (a user's Username: its sub in an email pool).
         let key: Map = update
             .get_request
@@ -361,6 +364,36 @@ impl Context {
             update.patch,
             (!key.is_empty()).then_some(key),
         )))
+    }
+
+    /// What a delete takes with it (a group's members), as the items their create needs.
+    fn taken_with(&self, function: &str, key: &Map) -> Option<rhai::Array> {
+        let cascade = facts::CASCADES.iter().find(|c| c.delete == function)?;
+        let (ns, name) = cascade.list.split_once("::")?;
+        let list = aws::find_operation(ns, name)?;
+        let request: Map = key
+            .iter()
+            .filter(|(k, _)| list.input.member(k).is_some())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let answer = self
+            .call(list, &request, &Map::new())
+            .ok()?
+            .try_cast::<Map>()?;
+        let items = answer.get(cascade.items)?.clone().into_array().ok()?;
+        Some(
+            items
+                .iter()
+                .map(|item| {
+                    let fields: Map = cascade
+                        .fields
+                        .iter()
+                        .map(|(from, to)| ((*to).into(), value::member(item, from)))
+                        .collect();
+                    Dynamic::from(fields)
+                })
+                .collect(),
+        )
     }
 
     /// Everything after a call came back: explain the error a user sees (which request, an

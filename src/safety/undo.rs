@@ -119,7 +119,7 @@ pub fn steps(lines: &[Line]) -> Undos {
                 })
             }
             (Some(Restore::Recreate(create)), _) => match recreate(call, create, &done, at) {
-                Some(step) => undo.push(step),
+                Some(steps) => undo.extend(steps),
                 None => irreversible.push(format!("{done} — {}", why_not(call))),
             },
             (Some(Restore::PutBack), _) => match put_back(call, &done, at) {
@@ -203,12 +203,18 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
 
 /// The undo of a delete: its create, with the key it named and every member the read before
 /// it showed.
-fn recreate(call: &journal::Call, create: &'static str, done: &str, line: usize) -> Option<Step> {
+fn recreate(
+    call: &journal::Call,
+    create: &'static str,
+    done: &str,
+    line: usize,
+) -> Option<Vec<Step>> {
     let before = call.before.as_ref().and_then(|b| b.as_object())?;
     let mut request = map_of(&call.request);
     if let Some(key) = &call.key {
         request.extend(map_of(key));
     }
+    let named = request.clone();
     for (name, was) in before {
         request.insert(name.as_str().into(), present(crate::value::from_json(was)));
     }
@@ -216,18 +222,40 @@ fn recreate(call: &journal::Call, create: &'static str, done: &str, line: usize)
     let (ns, name) = create.split_once("::")?;
     let op = crate::aws::find_operation(ns, name)?;
     request.retain(|k, v| op.input.member(k).is_some() && !v.is_unit());
-    Some(Step {
+    let step = |function: &'static str, request: Map| Step {
         done: done.to_string(),
         undo: format!(
-            "{create} {}",
+            "{function} {}",
             summary(&crate::value::masked_request(&request))
         ),
-        function: create,
+        function,
         request,
         left: None,
         line,
         made: None,
-    })
+    };
+    let mut steps = vec![step(create, request)];
+    // Then what it took with it (a group's members), each named by the delete's key.
+    if let (Some(cascade), Some(taken)) = (
+        facts::CASCADES.iter().find(|c| c.delete == call.function),
+        before.get(facts::TAKEN_WITH_IT),
+    ) {
+        let (ns, name) = cascade.create.split_once("::")?;
+        let child = crate::aws::find_operation(ns, name)?;
+        for item in crate::value::from_json(taken)
+            .into_array()
+            .unwrap_or_default()
+        {
+            let mut request: Map = named
+                .iter()
+                .filter(|(k, _)| child.input.member(k).is_some())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            request.extend(item.try_cast::<Map>().unwrap_or_default());
+            steps.push(step(cascade.create, request));
+        }
+    }
+    Some(steps)
 }
 
 /// What was there of a before-image: map entries and named items without a value (a tag or

@@ -169,6 +169,11 @@ const ROUND_TRIPS: &[(&str, &str, bool)] = &[
         true,
     ),
     (
+        "cognito::delete_group",
+        r#"#{ UserPoolId: w.pool, GroupName: "g1" }"#,
+        false,
+    ),
+    (
         "iam::attach_role_policy",
         r#"#{ RoleName: w.role, PolicyArn: w.policy2 }"#,
         true,
@@ -270,6 +275,8 @@ s.users = cognito::list_users(w.pool).Users.map(|u| #{ name: u.Username, enabled
     attributes: u.Attributes.filter(|a| a.Name != "sub"),
     groups: cognito::admin_list_groups_for_user(#{ UserPoolId: w.pool, Username: u.Username }).Groups.map(|g| g.GroupName) });
 s.groups = cognito::list_groups(#{ UserPoolId: w.pool }).Groups.map(|g| undated(g));
+// A group made again is listed last: compared by name, not by when it was made.
+s.groups.sort(|a, b| if a.GroupName < b.GroupName { -1 } else if a.GroupName > b.GroupName { 1 } else { 0 });
 s.clients = cognito::list_user_pool_clients(w.pool).UserPoolClients.map(|c| undated(cognito::describe_user_pool_client(w.pool, c.ClientId).UserPoolClient));
 s.secrets = cognito::list_user_pool_client_secrets(#{ UserPoolId: w.pool, ClientId: w.client }).ClientSecrets.map(|c| c.ClientSecretId);
 s.providers = cognito::list_identity_providers(#{ UserPoolId: w.pool }).Providers.map(|p|
