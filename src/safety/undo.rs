@@ -339,7 +339,7 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
         match was.clone().into_array() {
             // Attributes or tags, by name: those that had a value go back, the others are
             // removed.
-            Ok(items) if planned::is_named_list(&was) => {
+            Ok(items) if !items.is_empty() && planned::is_named_list(&was) => {
                 let (had, had_not): (Vec<Dynamic>, Vec<Dynamic>) = items
                     .into_iter()
                     .partition(|i| !member(i, "Value").is_unit());

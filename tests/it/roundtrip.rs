@@ -174,6 +174,18 @@ const ROUND_TRIPS: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "cognito::update_terms",
+        r#"#{ UserPoolId: w.pool, TermsId: w.terms, Enforcement: "NONE",
+            Links: #{ "cognito:default": "https://example.com/v2" } }"#,
+        true,
+    ),
+    (
+        "cognito::set_log_delivery_configuration",
+        r#"#{ UserPoolId: w.pool, LogConfigurations: [#{ LogLevel: "ERROR", EventSource: "userNotification",
+            S3Configuration: #{ BucketArn: "arn:aws:s3:::logs-bucket" } }] }"#,
+        true,
+    ),
+    (
         "iam::attach_role_policy",
         r#"#{ RoleName: w.role, PolicyArn: w.policy2 }"#,
         true,
@@ -241,13 +253,15 @@ cognito::create_identity_provider(#{ UserPoolId: pool.Id, ProviderName: "Corp", 
     ProviderDetails: #{ client_id: "x", client_secret: "y", authorize_scopes: "openid", oidc_issuer: "https://corp.example", attributes_request_method: "GET" } });
 cognito::create_resource_server(#{ UserPoolId: pool.Id, Identifier: "api", Name: "API", Scopes: [#{ ScopeName: "read", ScopeDescription: "reads" }] });
 cognito::create_user_pool_domain(#{ UserPoolId: pool.Id, Domain: prefix });
+let terms = cognito::create_terms(#{ UserPoolId: pool.Id, ClientId: client, TermsName: "terms-of-use",
+    TermsSource: "LINK", Enforcement: "NONE", Links: #{ "cognito:default": "https://example.com/v1" } }).Terms.TermsId;
 let role = iam::create_role(#{ RoleName: prefix, AssumeRolePolicyDocument: trust, Tags: [#{ Key: "team", Value: "ops" }] }).Role.RoleName;
 let policy = iam::create_policy(#{ PolicyName: prefix, PolicyDocument: document }).Policy.Arn;
 let policy2 = iam::create_policy(#{ PolicyName: prefix + "-2", PolicyDocument: document }).Policy.Arn;
 iam::create_policy_version(#{ PolicyArn: policy2, PolicyDocument: document2, SetAsDefault: true });
 iam::attach_role_policy(#{ RoleName: role, PolicyArn: policy });
 iam::put_role_policy(#{ RoleName: role, PolicyName: "inline1", PolicyDocument: document });
-print(to_json(#{ prefix: prefix, pool: pool.Id, pool_arn: pool.Arn, pool2: pool2.Id, client: client, domain: prefix,
+print(to_json(#{ prefix: prefix, terms: terms, pool: pool.Id, pool_arn: pool.Arn, pool2: pool2.Id, client: client, domain: prefix,
     role: role, policy: policy, policy2: policy2, document: document, document2: document2, trust: trust, trust2: trust2 }));
 "#;
 
@@ -286,7 +300,10 @@ s.domain = undated(cognito::describe_user_pool_domain(#{ Domain: w.domain }).Dom
 s.domain2 = undated(cognito::describe_user_pool_domain(#{ Domain: w.prefix + "-two" }).DomainDescription);
 s.tags = cognito::list_tags_for_resource(#{ ResourceArn: w.pool_arn }).Tags;
 s.replicas = cognito::list_user_pool_replicas(#{ UserPoolId: w.pool }).UserPoolReplicas;
-s.terms = cognito::list_terms(#{ UserPoolId: w.pool }).Terms.map(|t| t.TermsName);
+s.terms = cognito::list_terms(#{ UserPoolId: w.pool }).Terms.map(|t| {
+    let d = cognito::describe_terms(#{ UserPoolId: w.pool, TermsId: t.TermsId }).Terms;
+    #{ name: d.TermsName, links: d.Links, enforcement: d.Enforcement } });
+s.logs = cognito::get_log_delivery_configuration(#{ UserPoolId: w.pool }).LogDeliveryConfiguration.LogConfigurations;
 s.branding = ();
 try { s.branding = cognito::describe_managed_login_branding_by_client(#{ UserPoolId: w.pool, ClientId: w.client }).ManagedLoginBranding.UseCognitoProvidedValues; } catch { }
 s.roles = iam::list_roles().Roles.filter(|r| r.RoleName.starts_with(w.prefix)).map(|r| r.RoleName);
