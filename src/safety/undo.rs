@@ -8,7 +8,7 @@
 //! what they did, never skipped silently. Nothing here sends anything: [`super::revert`]
 //! makes the undos through the call path.
 
-use rhai::{Dynamic, Map};
+use rhai::{Array, Dynamic, Map};
 
 use super::journal::{self, Line};
 use super::plan::summary;
@@ -261,28 +261,43 @@ fn recreate(
 /// What was there of a before-image: map entries and named items without a value (a tag or
 /// attribute the removal did not find) left out; `()` when nothing was.
 fn present(value: Dynamic) -> Dynamic {
-    if let Some(map) = value.read_lock::<Map>().map(|m| m.clone()) {
-        let kept: Map = map.into_iter().filter(|(_, v)| !v.is_unit()).collect();
-        return if kept.is_empty() {
-            Dynamic::UNIT
-        } else {
-            kept.into()
-        };
+    match split(&value) {
+        Some((had, _)) => had.unwrap_or(Dynamic::UNIT),
+        None => value,
     }
-    if planned::is_named_list(&value) {
-        let kept: rhai::Array = value
-            .into_array()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|i| !member(i, "Value").is_unit())
+}
+
+/// A before-image member that is a map by key or a list of `{ Name|Key, Value }` items, split
+/// into what had a value (`None`: nothing did) and the names that had none; `None` for any
+/// other value.
+fn split(value: &Dynamic) -> Option<(Option<Dynamic>, Vec<Dynamic>)> {
+    if let Some(map) = value.read_lock::<Map>() {
+        let had: Map = map
+            .iter()
+            .filter(|(_, v)| !v.is_unit())
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        return if kept.is_empty() {
-            Dynamic::UNIT
-        } else {
-            kept.into()
-        };
+        let had_not = map
+            .iter()
+            .filter(|(_, v)| v.is_unit())
+            .map(|(k, _)| Dynamic::from(k.to_string()))
+            .collect();
+        return Some(((!had.is_empty()).then(|| had.into()), had_not));
     }
-    value
+    if !planned::is_named_list(value) {
+        return None;
+    }
+    let (had, had_not): (Array, Array) = value
+        .clone()
+        .into_array()
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|i| !member(i, "Value").is_unit());
+    let had_not = had_not
+        .iter()
+        .map(|i| member(i, planned::name_field(i)))
+        .collect();
+    Some(((!had.is_empty()).then(|| had.into()), had_not))
 }
 
 /// Writes that set items by name, and how to remove the names that had no value before:
@@ -319,36 +334,20 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
     for (name, was) in before {
         op.input.member(name)?;
         let was = crate::value::from_json(was);
-        if let (true, Some(keys)) = (update.merges, was.read_lock::<Map>()) {
-            // Merged by key: the keys it changed go back; the ones it added are removed.
-            let had: Map = keys
-                .iter()
-                .filter(|(_, v)| !v.is_unit())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            absent.extend(
-                keys.iter()
-                    .filter(|(_, v)| v.is_unit())
-                    .map(|(k, _)| Dynamic::from(k.to_string())),
-            );
-            if !had.is_empty() {
-                restore.insert(name.as_str().into(), had.into());
-            }
-            continue;
-        }
-        match was.clone().into_array() {
-            // Attributes or tags, by name: those that had a value go back, the others are
-            // removed.
-            Ok(items) if !items.is_empty() && planned::is_named_list(&was) => {
-                let (had, had_not): (Vec<Dynamic>, Vec<Dynamic>) = items
-                    .into_iter()
-                    .partition(|i| !member(i, "Value").is_unit());
-                absent.extend(had_not.iter().map(|i| member(i, planned::name_field(i))));
-                if !had.is_empty() {
-                    restore.insert(name.as_str().into(), had.into());
+        // Tags merged by key, or attributes and tags by name (a non-empty list): what had a
+        // value goes back, the names the write added are removed.
+        let by_name = match was.read_lock::<Array>() {
+            Some(items) => !items.is_empty(),
+            None => update.merges,
+        };
+        match by_name.then(|| split(&was)).flatten() {
+            Some((had, had_not)) => {
+                absent.extend(had_not);
+                if let Some(had) = had {
+                    restore.insert(name.as_str().into(), had);
                 }
             }
-            _ => {
+            None => {
                 restore.insert(name.as_str().into(), was);
             }
         }

@@ -559,6 +559,18 @@ impl Ran {
         stderr(&self.out)
     }
 
+    /// `runbook revert FLAGS… JOURNAL` of this run's journal (see [`Test::journal`]).
+    pub fn revert(&self, flags: &[&str]) -> Ran {
+        let journal = self
+            .journal_path()
+            .expect("the run has a journal (Test::journal)");
+        Test::new()
+            .args(["revert"])
+            .args(flags)
+            .args([&journal])
+            .run()
+    }
+
     /// Where the journal is (see [`Test::journal`]).
     pub fn journal_path(&self) -> Option<PathBuf> {
         self.journal.clone()

@@ -110,11 +110,7 @@ fn a_group_move_reverts_to_the_group_the_user_was_in() {
         .collect::<String>()
     };
     assert_eq!(groups("ann"), r#"["paid"]"#);
-    let journal = ran.journal_path().expect("a journal");
-    Test::new()
-        .args(["revert", "--yes"])
-        .args([&journal])
-        .run()
+    ran.revert(&["--yes"])
         .status(0)
         .stderr_has("changed nothing, nothing to undo: cognito::admin_remove_user_from_group GroupName=free")
         .stderr_has("undone: cognito::admin_remove_user_from_group GroupName=free");
@@ -172,12 +168,7 @@ fn what_someone_made_again_since_the_run_is_left_by_its_revert() {
         policy("iam:*"),
         server("second")
     ));
-    let journal = ran.journal_path().expect("a journal");
-    let reverted = Test::new()
-        .args(["revert", "--yes"])
-        .args([&journal])
-        .run()
-        .status(0);
+    let reverted = ran.revert(&["--yes"]).status(0);
     for what in [
         "cognito::create_identity_provider",
         "iam::put_role_policy",
@@ -231,11 +222,7 @@ fn an_upsert_over_what_was_there_is_put_back_and_only_what_it_added_is_removed()
         ))
         .run()
         .status(0);
-    let journal = ran.journal_path().expect("a journal");
-    Test::new()
-        .args(["revert", "--yes"])
-        .args([&journal])
-        .run()
+    ran.revert(&["--yes"])
         .status(0)
         .stderr_has("changed nothing, nothing to undo: iam::put_role_policy");
     let after = eval(&format!(
@@ -288,11 +275,7 @@ fn a_least_privilege_run_says_once_which_writes_it_cannot_revert_and_why() {
         unread,
         vec![serde_json::json!("cognito-idp:AdminGetUser denied (AccessDeniedException)"); 2]
     );
-    let journal = ran.journal_path().expect("a journal");
-    Test::new()
-        .args(["revert", "--yes"])
-        .args([&journal])
-        .run()
+    ran.revert(&["--yes"])
         .status(0)
         .stderr_has("— no before-image: the read before it, cognito-idp:AdminGetUser denied (AccessDeniedException)");
 }
@@ -363,11 +346,7 @@ fn an_email_change_in_an_email_pool_and_a_partial_conflict_revert_exactly() {
         r#"cognito::admin_update_user_attributes(#{{ UserPoolId: "{pool}", Username: "new@example.com",
                UserAttributes: [#{{ Name: "name", Value: "Anna" }}] }});"#
     ));
-    let journal = ran.journal_path().expect("a journal");
-    Test::new()
-        .args(["revert", "--yes"])
-        .args([&journal])
-        .run()
+    ran.revert(&["--yes"])
         .status(0)
         .stderr_has("changed since the run, left as it is (--force puts it back)")
         .stderr_has(r#"name: "Anna" → "Annie""#)
@@ -407,17 +386,8 @@ fn revert_dry_run_reads_the_state_and_says_what_the_revert_will_skip() {
                UserAttributes: [#{{ Name: "name", Value: "Anna" }}] }});
            cognito::delete_group(#{{ UserPoolId: "{pool}", GroupName: "ops" }});"#
     ));
-    let journal = ran.journal_path().expect("a journal");
-    let planned = Test::new()
-        .args(["revert", "--dry-run"])
-        .args([&journal])
-        .run()
-        .status(0);
-    let done = Test::new()
-        .args(["revert", "--yes"])
-        .args([&journal])
-        .run()
-        .status(0);
+    let planned = ran.revert(&["--dry-run"]).status(0);
+    let done = ran.revert(&["--yes"]).status(0);
     for said in [
         "changed since the run, left as it is (--force puts it back): cognito::admin_update_user_attributes",
         "already gone, skipped: cognito::create_group",
