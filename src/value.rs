@@ -235,6 +235,10 @@ const SECRET_KEYS: &[&str] = &[
     "password",
     "secret",
     "token",
+    // Identity providers' ProviderDetails: OIDC, Google, Facebook and Amazon client secrets,
+    // Sign in with Apple's private key.
+    "client_secret",
+    "private_key",
 ];
 
 /// Is a map key the name of a secret?

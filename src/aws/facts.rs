@@ -317,9 +317,7 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::admin_initiate_auth", TOKENS),
     ("cognito::admin_reset_user_password", PASSWORD),
     ("cognito::admin_respond_to_auth_challenge", TOKENS),
-    ("cognito::admin_set_user_mfa_preference", NOT_READ),
     ("cognito::admin_set_user_password", PASSWORD),
-    ("cognito::admin_set_user_settings", NOT_READ),
     ("cognito::admin_update_auth_event_feedback", "feedback on an auth event cannot be withdrawn"),
     ("cognito::admin_update_device_status", NOT_READ),
     ("cognito::admin_user_global_sign_out", "signed-out tokens cannot be made valid again"),
@@ -330,15 +328,12 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::confirm_forgot_password", PASSWORD),
     ("cognito::confirm_sign_up", "a confirmed user cannot be made unconfirmed again"),
     ("cognito::create_user_import_job", "an import job cannot be deleted"),
-    ("cognito::delete_identity_provider", NOT_READ),
-    ("cognito::delete_managed_login_branding", NOT_READ),
-    ("cognito::delete_terms", NOT_READ),
+    ("cognito::delete_managed_login_branding", "its read does not name the app client it styles, which making it again needs"),
     ("cognito::delete_user", "a deleted user cannot be re-created with its sub, password or devices"),
-    ("cognito::delete_user_attributes", NOT_READ),
+    ("cognito::delete_user_attributes", NEEDS_TOKEN),
     ("cognito::delete_user_pool", "a deleted user pool cannot be re-created with its id, users or passwords"),
     ("cognito::delete_user_pool_client", "a deleted app client cannot be re-created with its id or secret"),
     ("cognito::delete_user_pool_client_secret", "a client secret cannot be read back"),
-    ("cognito::delete_user_pool_domain", NOT_READ),
     ("cognito::delete_user_pool_replica", "a replica's data cannot be restored"),
     ("cognito::delete_web_authn_credential", "a passkey's key lives on the user's authenticator: it registers again only there"),
     ("cognito::forget_device", "a device's key and verifier cannot be re-created: it registers again at its next sign-in"),
@@ -351,8 +346,7 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::resend_confirmation_code", SENDS),
     ("cognito::respond_to_auth_challenge", TOKENS),
     ("cognito::revoke_token", "a revoked token cannot be made valid again"),
-    ("cognito::set_risk_configuration", NOT_READ),
-    ("cognito::set_ui_customization", NOT_READ),
+    ("cognito::set_ui_customization", "the logo it replaces reads back only as a URL, not as the image file it takes"),
     ("cognito::set_user_mfa_preference", NEEDS_TOKEN),
     ("cognito::set_user_settings", NEEDS_TOKEN),
     ("cognito::sign_up", "SignUp does not name the pool, which the user's deletion needs"),
@@ -361,7 +355,6 @@ pub static IRREVERSIBLE: &[(&str, &str)] = &[
     ("cognito::stop_user_import_job", "a stopped import job cannot be started again"),
     ("cognito::update_auth_event_feedback", "feedback on an auth event cannot be withdrawn"),
     ("cognito::update_device_status", NEEDS_TOKEN),
-    ("cognito::update_managed_login_branding", NOT_READ),
     ("cognito::update_provisioned_limit", "a provisioned limit changes on request to AWS; a revert does not request it back"),
     ("cognito::update_user_attributes", NEEDS_TOKEN),
     ("cognito::update_user_pool_replica", NOT_READ),
@@ -378,6 +371,9 @@ pub const RECREATES: &[&str] = &[
     "iam::delete_role_policy",
     "cognito::delete_resource_server",
     "cognito::delete_group",
+    "cognito::delete_identity_provider",
+    "cognito::delete_user_pool_domain",
+    "cognito::delete_terms",
 ];
 
 /// What a delete takes with it: read before it (a list under the thing deleted), and made
@@ -403,6 +399,23 @@ pub static CASCADES: &[Cascade] = &[Cascade {
 
 /// The member of a journaled before-image that holds what a delete took with it.
 pub const TAKEN_WITH_IT: &str = "(taken with it)";
+
+/// Members of an update that its resource's read shows only in another form, as JMESPath
+/// over that read's answer: AdminGetUser lists the MFA methods a user has enabled and the
+/// preferred one, which AdminSetUserMFAPreference sets per method.
+#[rustfmt::skip]
+pub static SHOWN_AS: &[(&str, &[(&str, &str)])] = &[(
+    "cognito::admin_set_user_mfa_preference",
+    &[
+        ("SMSMfaSettings", "{ Enabled: contains(UserMFASettingList || `[]`, 'SMS_MFA'), PreferredMfa: PreferredMfaSetting == 'SMS_MFA' }"),
+        ("SoftwareTokenMfaSettings", "{ Enabled: contains(UserMFASettingList || `[]`, 'SOFTWARE_TOKEN_MFA'), PreferredMfa: PreferredMfaSetting == 'SOFTWARE_TOKEN_MFA' }"),
+        ("EmailMfaSettings", "{ Enabled: contains(UserMFASettingList || `[]`, 'EMAIL_OTP'), PreferredMfa: PreferredMfaSetting == 'EMAIL_OTP' }"),
+    ],
+)];
+
+/// Key members a resource may go without: a risk configuration without a `ClientId` is the
+/// pool's own.
+pub const OPTIONAL_KEYS: &[(&str, &str)] = &[("risk configuration", "ClientId")];
 
 /// Removals of named items (tags, user attributes), undone by setting those items back as a
 /// read just before the removal showed them: (removal, setter, the removal's member listing
@@ -534,6 +547,8 @@ pub static RESOURCES: &[Resource] = &[
             ("cognito::admin_enable_user", &[("Enabled", "`true`")]),
             ("cognito::admin_disable_user", &[("Enabled", "`false`")]),
             ("cognito::admin_set_user_password", &[("UserStatus", "request.Permanent && 'CONFIRMED' || 'FORCE_CHANGE_PASSWORD'")]),
+            ("cognito::admin_set_user_settings", &[]),
+            ("cognito::admin_set_user_mfa_preference", &[]),
         ],
         delete: &["cognito::admin_delete_user"],
         list: &[listing("cognito::list_users", "Users", &[("Username", "Username"), ("Attributes", "UserAttributes"), ("Enabled", "Enabled"), ("UserStatus", "UserStatus")])],
@@ -632,10 +647,38 @@ pub static RESOURCES: &[Resource] = &[
     },
     Resource {
         // Terms of an app client, by id: UpdateTerms is put back from DescribeTerms.
-        kind: "terms", key: &["UserPoolId", "TermsId"], assigned: &[],
-        create: &[],
+        kind: "terms", key: &["UserPoolId", "TermsId"],
+        assigned: &[("TermsId", "response.Terms.TermsId")],
+        create: &["cognito::create_terms"],
         get: &["cognito::describe_terms"],
         update: &[("cognito::update_terms", &[])],
+        delete: &["cognito::delete_terms"],
+        list: &[listing("cognito::list_terms", "Terms", &[("TermsId", "TermsId"), ("TermsName", "TermsName")])],
+        not_found: NOT_FOUND, fresh: &[],
+        identity: None,
+        read_as: &[],
+    },
+    Resource {
+        // An app client's managed login style, by id: UpdateManagedLoginBranding is put back
+        // from DescribeManagedLoginBranding.
+        kind: "managed login branding", key: &["UserPoolId", "ManagedLoginBrandingId"],
+        assigned: &[("ManagedLoginBrandingId", "response.ManagedLoginBranding.ManagedLoginBrandingId")],
+        create: &["cognito::create_managed_login_branding"],
+        get: &["cognito::describe_managed_login_branding"],
+        update: &[("cognito::update_managed_login_branding", &[])],
+        delete: &["cognito::delete_managed_login_branding"],
+        list: &[],
+        not_found: NOT_FOUND, fresh: &[],
+        identity: Some(("response.ManagedLoginBranding.CreationDate", "response.ManagedLoginBranding.CreationDate")),
+        read_as: &[],
+    },
+    Resource {
+        // A pool's (or one app client's) threat protection, set whole: SetRiskConfiguration is
+        // put back from DescribeRiskConfiguration. Without a ClientId, the pool's own.
+        kind: "risk configuration", key: &["UserPoolId", "ClientId"], assigned: &[],
+        create: &[],
+        get: &["cognito::describe_risk_configuration"],
+        update: &[("cognito::set_risk_configuration", &[])],
         delete: &[], list: &[],
         not_found: NOT_FOUND, fresh: &[],
         identity: None,

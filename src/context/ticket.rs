@@ -550,10 +550,13 @@ impl Context {
         let (before, changed) = match &ticket.before {
             Some((before, patch)) => (
                 Some(value::masked_request(before)),
-                // A delete read first sets nothing (its patch is empty): it removes what was read.
+                // A delete read first removes what was read (its patch holds no more than
+                // what names it).
                 Some(
                     sends_secret
-                        || (action.class.destructive() && patch.is_empty())
+                        || (action.class.destructive()
+                            && (patch.is_empty()
+                                || facts::RECREATES.contains(&action.function.as_str())))
                         || !planned::diff(before, patch).is_empty(),
                 ),
             ),

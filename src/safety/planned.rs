@@ -227,6 +227,7 @@ fn set_back_of(setter: &str, names: &str, items: &str, request: &Map) -> Option<
         get_request: key,
         patch,
         read_as: resource.read_as,
+        shown_as: &[],
         merges,
         resets: Vec::new(),
     })
@@ -241,6 +242,9 @@ pub struct Update {
     pub patch: Map,
     /// Patch members a read shows under another name.
     pub read_as: &'static [(&'static str, &'static str)],
+    /// Patch members a read shows only in another form, as JMESPath over its answer (see
+    /// [`SHOWN_AS`](crate::aws::facts::SHOWN_AS)).
+    pub shown_as: &'static [(&'static str, &'static str)],
     /// Its map members merge by key into what is there (`tag_resource`'s `Tags`) rather than
     /// replace it: the before-image holds the keys it sets, each as it was or `()`.
     pub merges: bool,
@@ -255,6 +259,7 @@ pub struct Update {
 const RESETS: &[&str] = &[
     "cognito::update_user_pool",
     "cognito::update_user_pool_client",
+    "cognito::set_risk_configuration",
 ];
 
 /// Writes that create what is missing and overwrite what is there (`put_role_policy`): read
@@ -311,6 +316,10 @@ pub fn update_of(function: &str, request: &Map) -> Option<Update> {
         get_request: key.clone(),
         patch,
         read_as: resource.read_as,
+        shown_as: crate::aws::facts::SHOWN_AS
+            .iter()
+            .find(|(op, _)| *op == function)
+            .map_or(&[], |(_, shown)| *shown),
         merges: MERGES.contains(&function),
         resets,
     })
@@ -501,6 +510,9 @@ impl Presence {
 pub fn before_of(shape: &Shape, response: &Map, update: &Update) -> Map {
     let (patch, read_as) = (&update.patch, update.read_as);
     let holder = |k: &str| -> Option<Dynamic> {
+        if let Some((_, path)) = update.shown_as.iter().find(|(m, _)| *m == k) {
+            return Some(shown(path, response).unwrap_or(Dynamic::UNIT));
+        }
         let k = read_as
             .iter()
             .find(|(set, _)| *set == k)
@@ -632,6 +644,7 @@ fn key_of(resource: &Resource, request: &Map, response: Option<&Map>) -> Option<
     for member in resource.key {
         let value = match request.get(*member) {
             Some(v) if !v.is_unit() => v.clone(),
+            _ if crate::aws::facts::OPTIONAL_KEYS.contains(&(resource.kind, *member)) => continue,
             _ => {
                 let (_, path) = resource.assigned.iter().find(|(k, _)| k == member)?;
                 assigned(path, request, response?)?
@@ -640,6 +653,15 @@ fn key_of(resource: &Resource, request: &Map, response: Option<&Map>) -> Option<
         key.insert((*member).into(), value);
     }
     Some(key)
+}
+
+/// What JMESPath `path` finds in a read's answer (see [`Update::shown_as`]).
+fn shown(path: &str, response: &Map) -> Option<Dynamic> {
+    let data = to_json_masked(&Dynamic::from(response.clone())).ok()?;
+    let data = jmespath::Variable::from_json(&data.to_string()).ok()?;
+    let found = jmespath::compile(path).ok()?.search(data).ok()?;
+    let value = serde_json::to_value(&*found).ok()?;
+    (!value.is_null()).then(|| from_json(&value))
 }
 
 /// A key member a create's answer assigns (`response.UserPool.Id`).

@@ -156,10 +156,38 @@ fn made(call: &journal::Call, created: &serde_json::Value, started: Option<&str>
     }
 }
 
+/// The name of a member holding a secret the journal kept masked, anywhere in `value`.
+fn secret_in(value: &Dynamic) -> Option<String> {
+    if let Some(map) = value.read_lock::<Map>() {
+        return map.iter().find_map(|(k, v)| {
+            if v.clone()
+                .into_string()
+                .is_ok_and(|t| t == crate::value::MASK)
+            {
+                Some(k.to_string())
+            } else {
+                secret_in(v)
+            }
+        });
+    }
+    value
+        .read_lock::<Array>()
+        .and_then(|items| items.iter().find_map(secret_in))
+}
+
 /// Why a journaled write cannot be undone: the operation's reason, or what its line lacks.
 fn why_not(call: &journal::Call) -> String {
     if let Some(unread) = &call.unread {
         return format!("no before-image: the read before it, {unread}");
+    }
+    if let Some(secret) = call
+        .before
+        .as_ref()
+        .and_then(|b| secret_in(&crate::value::from_json(b)))
+    {
+        return format!(
+            "what it replaced holds a secret ({secret}), which the journal never keeps: set it again by hand"
+        );
     }
     match facts::restore_of(&call.function) {
         Some(Restore::Irreversible(why)) => why.to_string(),
@@ -222,6 +250,10 @@ fn recreate(
     let (ns, name) = create.split_once("::")?;
     let op = crate::aws::find_operation(ns, name)?;
     request.retain(|k, v| op.input.member(k).is_some() && !v.is_unit());
+    // A secret the journal kept masked (an identity provider's client_secret) cannot be sent.
+    if secret_in(&Dynamic::from(request.clone())).is_some() {
+        return None;
+    }
     let step = |function: &'static str, request: Map| Step {
         done: done.to_string(),
         undo: format!(
@@ -347,10 +379,23 @@ fn put_back(call: &journal::Call, done: &str, line: usize) -> Option<Vec<Step>> 
                     restore.insert(name.as_str().into(), had);
                 }
             }
+            // A list that was not there goes back empty (MFAOptions of a user who had none).
+            None if was.is_unit()
+                && op
+                    .input
+                    .member(name)
+                    .is_some_and(|m| matches!(m.ty, crate::aws::shape::Ty::List(_))) =>
+            {
+                restore.insert(name.as_str().into(), Array::new().into());
+            }
             None => {
                 restore.insert(name.as_str().into(), was);
             }
         }
+    }
+    // A secret the journal kept masked cannot be put back.
+    if secret_in(&Dynamic::from(restore.clone())).is_some() {
+        return None;
     }
     // DescribeUserPool still reports the deprecated UnusedAccountValidityDays, which
     // UpdateUserPool refuses: a pool's settings go back without it.

@@ -537,6 +537,14 @@ impl Ran {
         self.holds("stderr", &seen, text)
     }
 
+    /// Asserts stdout does not hold `text`.
+    #[track_caller]
+    pub fn stdout_lacks(self, text: &str) -> Self {
+        let seen = self.stdout();
+        assert!(!seen.contains(text), "{text:?} in stdout:\n{seen}");
+        self
+    }
+
     /// Asserts stderr does not hold `text`.
     #[track_caller]
     pub fn stderr_lacks(self, text: &str) -> Self {

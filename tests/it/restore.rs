@@ -426,3 +426,46 @@ fn a_dry_run_reads_nothing_before_a_write_to_what_it_plans_to_make() {
         .stderr_has("plan 2: + cognito::tag_resource")
         .stderr_lacks("will not be revertible");
 }
+
+#[test]
+fn an_identity_provider_secret_is_masked_and_its_delete_is_said_not_revertible() {
+    let pool = new_pool("idp-secret");
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"cognito::create_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Corp", ProviderType: "OIDC",
+                   ProviderDetails: #{{ client_id: "corp-app", client_secret: "idp-s3cret-value", authorize_scopes: "openid",
+                       oidc_issuer: "https://corp.example", attributes_request_method: "GET" }} }});
+               print(cognito::describe_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Corp" }}).IdentityProvider.ProviderDetails);
+               cognito::create_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Saml", ProviderType: "SAML",
+                   ProviderDetails: #{{ MetadataURL: "https://idp.example/metadata.xml" }} }});"#
+        ))
+        .run()
+        .status(0)
+        .stdout_lacks("idp-s3cret-value")
+        .stdout_has("corp-app");
+    assert!(
+        !std::fs::read_to_string(ran.journal_path().expect("a journal"))
+            .expect("journal")
+            .contains("idp-s3cret-value"),
+        "the journal keeps no identity provider secret"
+    );
+    let deleted = Test::new()
+        .args(["run", "--yes"])
+        .journal()
+        .runbook(&format!(
+            r#"cognito::delete_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Corp" }});
+               cognito::delete_identity_provider(#{{ UserPoolId: "{pool}", ProviderName: "Saml" }});"#
+        ))
+        .run()
+        .status(0);
+    deleted
+        .revert(&["--yes"])
+        .status(0)
+        .stderr_has("holds a secret (client_secret), which the journal never keeps");
+    let left = eval(&format!(
+        r#"cognito::list_identity_providers(#{{ UserPoolId: "{pool}" }}).Providers.map(|p| p.ProviderName)"#
+    ));
+    assert_eq!(left.split_whitespace().collect::<String>(), r#"["Saml"]"#);
+}
