@@ -73,8 +73,15 @@ Stricter than the live service on purpose: any cognito-idp request that carries
 set) is answered with that InvalidParameterException, so a client that sends members the
 operator did not write fails its tests.
 
+Only whoever started it can use it: every request must come under its route token, a random
+path prefix (``http://127.0.0.1:N/<token>/…``; the environment variable RUNBOOK_EMULATOR_TOKEN,
+else made at start). The SDKs and the AWS CLI keep an endpoint URL's path, so signed and unsigned
+requests alike carry it; any other request (another local user's) is refused with 403
+UnrecognizedClientException, and moto's own ``/moto-api`` (its data dump, its dashboard) is never
+served.
+
 Usage: python3 server.py [--port N]   (listens on 127.0.0.1 only; port 0 picks a free one)
-It prints ``AWS_ENDPOINT_URL=http://127.0.0.1:N`` once it is ready.
+It prints ``AWS_ENDPOINT_URL=http://127.0.0.1:N/<token>`` once it is ready.
 """
 import argparse
 import collections
@@ -556,8 +563,20 @@ class Recorder:
             return [r for r in self.requests if r["app"] == app]
 
 
+TOKEN = os.environ.get("RUNBOOK_EMULATOR_TOKEN") or secrets.token_hex(16)
+
+
+def refused(start_response, why):
+    body = json.dumps({"__type": "UnrecognizedClientException",
+                       "message": f"The security token included in the request is invalid: {why}"}).encode()
+    start_response("403 Forbidden", [("Content-Type", "application/x-amz-json-1.1"),
+                                     ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class Emulator:
-    """WSGI app: the import-job routes, then everything else to moto."""
+    """WSGI app: the route token checked and taken off, the import-job routes, then everything
+    else to moto."""
 
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -568,6 +587,16 @@ class Emulator:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        route = "/" + TOKEN
+        if not (path == route or path.startswith(route + "/")):
+            return refused(start_response, "this emulator answers only requests under its route token")
+        path = path[len(route):] or "/"
+        environ["PATH_INFO"] = path
+        for raw in ("RAW_URI", "REQUEST_URI"):
+            if environ.get(raw, "").startswith(route):
+                environ[raw] = environ[raw][len(route):] or "/"
+        if path.startswith("/moto-api"):
+            return refused(start_response, "moto's own API is not served here")
         if path == "/_runbook/reset" and environ["REQUEST_METHOD"] == "POST":
             # A fresh, empty account (every service), as `runbook test` gives each test.
             reset_all()
@@ -777,7 +806,7 @@ class Emulator:
     def import_job(self, action, raw, environ, start_response):
         try:
             body = json.loads(raw or b"{}")
-            base_url = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
+            base_url = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}/{TOKEN}"
             result = self.jobs.handle(action, account_of(environ), region_of(environ), body, base_url)
         except ApiError as e:
             return api_error(start_response, f"{e.status} Bad Request", e.code, e.message)
@@ -832,7 +861,7 @@ def main():
     keep_user_settings()
     exit_with_parent()
     server = make_server("127.0.0.1", args.port, Emulator(), threaded=True)
-    print(f"AWS_ENDPOINT_URL=http://127.0.0.1:{server.server_port}", flush=True)
+    print(f"AWS_ENDPOINT_URL=http://127.0.0.1:{server.server_port}/{TOKEN}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

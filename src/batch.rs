@@ -146,8 +146,8 @@ fn options(opts: &Map) -> Result<Options, String> {
         None => None,
         Some(v) => Some(
             number(v)
-                .filter(|r| *r > 0.0)
-                .ok_or("option \"rate\" must be a number of requests per second above 0")?,
+                .filter(|r| *r >= crate::context::pace::MIN_RATE && r.is_finite())
+                .ok_or("option \"rate\" must be a number of requests per second, at least 0.1 (one request every 10 s)")?,
         ),
     };
     Ok(Options { concurrency, rate })

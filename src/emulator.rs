@@ -74,8 +74,45 @@ fn preflight() -> Result<(), Error> {
     }
 }
 
+/// The prefix of an emulator's directory: `runbook-emulator-<pid of runbook>-<random>`.
+const DIR_PREFIX: &str = "runbook-emulator-";
+
+/// Removes the directories emulators of runbook processes that are gone left behind (a
+/// SIGKILL leaves no chance to clean up): ours, named by a pid no process has.
+fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(DIR_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        // SAFETY: geteuid has no preconditions; kill with signal 0 only asks whether `pid` is
+        // a live process.
+        let (mine, gone) = unsafe {
+            (
+                std::os::unix::fs::MetadataExt::uid(&meta) == libc::geteuid(),
+                libc::kill(pid, 0) == -1
+                    && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH),
+            )
+        };
+        if meta.is_dir() && mine && gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn write_server() -> Result<(tempfile::TempDir, PathBuf), Error> {
-    let dir = crate::state::private_temp_dir("runbook-emulator-")
+    remove_stale_dirs();
+    let dir = crate::state::private_temp_dir(&format!("{DIR_PREFIX}{}-", std::process::id()))
         .map_err(|e| Error::Emulator(format!("cannot create a temporary directory: {e}")))?;
     let script = dir.path().join("server.py");
     for (name, text) in [
@@ -151,7 +188,7 @@ impl Emulator {
     /// Empties every service's state: a fresh account (`runbook test` gives one to each test).
     pub fn reset(&self) -> Result<(), Error> {
         use std::io::{Read, Write};
-        let addr = self.endpoint_url.trim_start_matches("http://");
+        let (addr, route) = self.address();
         let fail = |e: std::io::Error| Error::Emulator(format!("cannot reset it: {e}"));
         let mut stream = std::net::TcpStream::connect(addr).map_err(fail)?;
         stream
@@ -159,7 +196,7 @@ impl Emulator {
             .map_err(fail)?;
         write!(
             stream,
-            "POST /_runbook/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "POST {route}/_runbook/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .map_err(fail)?;
         let mut answer = String::new();
@@ -174,8 +211,15 @@ impl Emulator {
         }
     }
 
+    /// Its `host:port`, and its route token as a path (`/0f3a…`): every request goes under it.
+    fn address(&self) -> (&str, &str) {
+        let rest = self.endpoint_url.trim_start_matches("http://");
+        rest.find('/')
+            .map_or((rest, ""), |at| (&rest[..at], &rest[at..]))
+    }
+
     fn wait_ready(&self, limit: Duration) -> Result<(), Error> {
-        let addr = self.endpoint_url.trim_start_matches("http://");
+        let (addr, _) = self.address();
         let start = Instant::now();
         while start.elapsed() < limit {
             if std::net::TcpStream::connect(addr).is_ok() {
@@ -184,8 +228,7 @@ impl Emulator {
             std::thread::sleep(Duration::from_millis(50));
         }
         Err(Error::Emulator(format!(
-            "{} did not answer within {limit:?}",
-            self.endpoint_url
+            "{addr} did not answer within {limit:?}"
         )))
     }
 

@@ -7,9 +7,13 @@
 //! regular file of the operator's own that nobody else can write.
 //!
 //! A file runbook reads as input (a runbook, a CSV, a journal) must be a regular file, a pipe
-//! or `-` (standard input), and no larger than a cap: `/dev/zero` is an error, not a hang.
+//! or `-` (standard input), and no larger than a cap: `/dev/zero` is an error, not a hang. It
+//! is opened without blocking (a FIFO nobody writes to would hang `open` itself) and its type
+//! checked first; a pipe or standard input is read in short polls, so SIGINT and SIGTERM end
+//! that wait within a second like every other.
 //!
-//! This module is a leaf: it knows files and permissions, nothing of runbooks or AWS.
+//! This module is a leaf: it knows files and permissions, nothing of runbooks or AWS (the
+//! signal handling that ends a wait on a pipe registers itself with [`stop_waiting_when`]).
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -118,6 +122,21 @@ pub fn create_dir(path: &Path) -> io::Result<()> {
     builder.create(path)
 }
 
+/// Creates `path` (and missing parents, 0700) if need be, then checks it as runbook checks a
+/// journal: a directory, not a link, of the operator's own (or root's) that nobody else can
+/// write — where runbook keeps journals.
+pub fn private_dir(path: &Path) -> Result<(), Refused> {
+    create_dir(path)?;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Err(Refused::Link);
+    }
+    if !meta.is_dir() {
+        return Err(Refused::NotRegular(kind(&meta)));
+    }
+    ours(&meta)
+}
+
 /// Checks that a file runbook trusts (a journal revert acts on) is a regular file of the
 /// operator's own (or root's) that nobody else can write.
 pub fn trusted(path: &Path) -> Result<(), Refused> {
@@ -132,6 +151,33 @@ pub fn trusted(path: &Path) -> Result<(), Refused> {
 /// operator (or root) and that nobody else can write it, as ssh checks `~/.ssh`.
 pub fn trusted_dir(path: &Path) -> Result<(), Refused> {
     ours(&std::fs::metadata(path)?)
+}
+
+/// Checks a file runbook would run as code that the command line did not name itself (a
+/// module, a nested `runbook(path)`, a test file found under a directory, a REPL `:load`): a
+/// regular file, not a link, of the operator's own (or root's) that nobody else can write, in
+/// a directory with the same properties. The error says which of the two failed and why.
+pub fn trusted_code(path: &Path) -> Result<(), String> {
+    if let Err(e) = std::fs::symlink_metadata(path) {
+        return Err(format!("cannot read {}: {e}", path.display()));
+    }
+    let parent = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    trusted_dir(parent).map_err(|e| {
+        format!(
+            "refused to load {}: its directory {}: {e}; runbook loads code only from a directory you own that nobody else can write",
+            path.display(),
+            parent.display()
+        )
+    })?;
+    trusted(path).map_err(|e| {
+        format!(
+            "refused to load {}: {e}; code must be a file you own that nobody else can write",
+            path.display()
+        )
+    })
 }
 
 /// A regular file of the operator's own (or root's) that nobody else can write.
@@ -191,31 +237,94 @@ pub const TEXT_CAP: u64 = 64 << 20;
 pub fn input(path: &Path, cap: u64) -> Result<Input, Refused> {
     if path == Path::new("-") {
         return Ok(Input {
-            inner: Box::new(io::stdin()),
+            inner: Box::new(Polled(io::stdin())),
             left: cap,
             cap,
         });
     }
-    let file = File::open(path)?;
+    let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     let t = meta.file_type();
-    if !(t.is_file() || std::os::unix::fs::FileTypeExt::is_fifo(&t)) {
+    let pipe = std::os::unix::fs::FileTypeExt::is_fifo(&t);
+    if !(t.is_file() || pipe) {
         return Err(Refused::NotRegular(kind(&meta)));
     }
     if meta.len() > cap {
         return Err(Refused::TooLarge(cap));
     }
     Ok(Input {
-        inner: Box::new(file),
+        inner: if pipe {
+            Box::new(Polled(file))
+        } else {
+            Box::new(file)
+        },
         left: cap,
         cap,
     })
 }
 
+/// Opens `path` to read without blocking in `open` (a FIFO without a writer returns at once).
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// What tells a wait on a pipe to stop: the name of the signal that arrived, if one did.
+static STOP: std::sync::OnceLock<fn() -> Option<&'static str>> = std::sync::OnceLock::new();
+
+/// Makes every wait on a pipe end, with an error, once `stop` says a signal arrived (set by
+/// `safety::interrupt::install`).
+pub fn stop_waiting_when(stop: fn() -> Option<&'static str>) {
+    let _ = STOP.set(stop);
+}
+
+/// A pipe (or standard input) read in polls of a fifth of a second, giving up with an error
+/// when SIGINT or SIGTERM has arrived: a writer that never writes cannot hold
+/// runbook past a signal.
+struct Polled<R: std::os::fd::AsRawFd + Read>(R);
+
+impl<R: std::os::fd::AsRawFd + Read> Read for Polled<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(signal) = STOP.get().and_then(|stop| stop()) {
+                // Not `ErrorKind::Interrupted`: `read_to_end` retries that.
+                return Err(io::Error::other(format!(
+                    "stopped waiting for input: {signal}"
+                )));
+            }
+            let mut fd = libc::pollfd {
+                fd: self.0.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, for the length given.
+            let ready = unsafe { libc::poll(&mut fd, 1, 200) };
+            if ready < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if ready == 0 {
+                continue;
+            }
+            match self.0.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                // A signal's EINTR: the loop looks at the flag.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
 /// Opens a regular file to read (a CSV, read twice: validated, then split) of at most `cap`
 /// bytes.
 pub fn regular(path: &Path, cap: u64) -> Result<File, Refused> {
-    let file = File::open(path)?;
+    let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if !meta.file_type().is_file() {
         return Err(Refused::NotRegular(kind(&meta)));

@@ -485,6 +485,7 @@ const HELPER_SECRETS: &[(&str, usize, &str)] = &[
     ("sign_in", 3, "Password"),
     ("secret_hash", 1, "ClientSecret"),
     ("set_up_totp", 0, "AccessToken"),
+    ("totp", 0, "TotpSecret"),
 ];
 
 /// Where shorthands and helpers take a secret positionally: (function name, argument index,

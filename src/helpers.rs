@@ -93,17 +93,19 @@ mod global_helpers {
         Ok(value::from_json(&back))
     }
 
-    /// An environment variable, or the default (or `()`) when it is unset.
+    /// An environment variable (a secret when its name says so: AWS_SECRET_ACCESS_KEY, *_PASSWORD, *_TOKEN), or `()` when it is unset.
     pub fn env(name: &str) -> Dynamic {
         std::env::var(name)
-            .map(Dynamic::from)
+            .map(|v| env_value(name, v))
             .unwrap_or(Dynamic::UNIT)
     }
 
     /// An environment variable, or `default` when it is unset.
     #[rhai_fn(name = "env")]
     pub fn env_or(name: &str, default: Dynamic) -> Dynamic {
-        std::env::var(name).map(Dynamic::from).unwrap_or(default)
+        std::env::var(name)
+            .map(|v| env_value(name, v))
+            .unwrap_or(default)
     }
 
     /// Prints a line on stderr: progress, or what a step did (stdout stays the runbook's data).
@@ -228,6 +230,16 @@ mod global_helpers {
     }
 }
 
+/// An environment variable's value: a secret when its name says so (`AWS_SECRET_ACCESS_KEY`,
+/// `DB_PASSWORD`, `GITHUB_TOKEN`: see [`looks_secret`](crate::value::looks_secret)).
+fn env_value(name: &str, value: String) -> Dynamic {
+    if crate::value::looks_secret(name) {
+        Dynamic::from(Secret::new(value))
+    } else {
+        Dynamic::from(value)
+    }
+}
+
 /// `runbook(path, vars)`: another runbook, run in this run's context with `vars` as its
 /// parameters; its last value.
 fn nested_runbook(
@@ -239,6 +251,8 @@ fn nested_runbook(
     let pos = call.call_position();
     let full = resolve(call, path);
     let shown = full.display().to_string();
+    crate::files::trusted_code(&full)
+        .map_err(|e| fail(format!("runbook(\"{path}\"): {e}"), pos))?;
     let source = crate::files::read_text(&full, crate::files::SCRIPT_CAP).map_err(|e| {
         fail(
             format!("runbook(\"{path}\"): cannot read {shown}: {e}"),

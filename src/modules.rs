@@ -90,23 +90,7 @@ pub fn locate(dir: Option<&Path>, importer: Option<&str>, path: &str) -> Result<
             file.display()
         ));
     }
-    let parent = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    files::trusted_dir(parent).map_err(|e| {
-        format!(
-            "module \"{path}\": refused to load {}: its directory {}: {e}; runbook loads modules only from a directory you own that nobody else can write",
-            file.display(),
-            parent.display()
-        )
-    })?;
-    files::trusted(&file).map_err(|e| {
-        format!(
-            "module \"{path}\": refused to load {}: {e}; a module must be a file you own that nobody else can write",
-            file.display()
-        )
-    })?;
+    files::trusted_code(&file).map_err(|e| format!("module \"{path}\": {e}"))?;
     Ok(Origin::File(file))
 }
 

@@ -28,9 +28,30 @@ pub fn prefix_lines(name: &str) {
         *p.borrow_mut() = if name.is_empty() {
             String::new()
         } else {
-            format!("[{name}] ")
+            format!("[{}] ", terminal_safe(name))
         }
     });
+}
+
+/// `text` with every control character but line ends and tabs written as an escape
+/// (`\u{1b}`): a value someone else wrote (a user name, a fleet target, a challenge name, a
+/// server's error message) cannot move the cursor, recolour or retitle the operator's terminal.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if unsafe_char(c) {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// `text` with this thread's prefix before each of its lines.
@@ -53,8 +74,8 @@ fn prefixed(text: &str) -> std::borrow::Cow<'_, str> {
 /// Writes one line on stderr, ignoring a stderr that is gone (see [`say!`](crate::say)).
 pub fn stderr_line(args: std::fmt::Arguments) {
     let text = match args.as_str() {
-        Some(s) => prefixed(s).into_owned(),
-        None => prefixed(&args.to_string()).into_owned(),
+        Some(s) => prefixed(&terminal_safe(s)).into_owned(),
+        None => prefixed(&terminal_safe(&args.to_string())).into_owned(),
     };
     let mut err = std::io::stderr().lock();
     let _ = err
@@ -97,6 +118,34 @@ pub fn write_file(path: &Path, mode: u32, force: bool, text: &str) -> Result<(),
             what,
             why: e.to_string(),
         })
+}
+
+/// Checks, before any work, that [`write_file`] of `path` will not be refused: a new file, or
+/// with `force` a regular file of the operator's own that nobody else can write — so a command
+/// whose output file is refused says so before it runs, not after.
+pub fn check_writable(path: &Path, force: bool) -> Result<(), Error> {
+    let refused = |why: String| Error::Write {
+        what: path.display().to_string(),
+        why,
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            match std::fs::metadata(parent) {
+                Ok(meta) if meta.is_dir() => Ok(()),
+                Ok(_) => Err(refused(format!("{} is not a directory", parent.display()))),
+                Err(e) => Err(refused(format!("{}: {e}", parent.display()))),
+            }
+        }
+        Err(e) => Err(refused(e.to_string())),
+        Ok(_) if !force => Err(refused(
+            "the file exists; pass --force to replace it".into(),
+        )),
+        Ok(_) => files::trusted(path).map_err(|e| refused(e.to_string())),
+    }
 }
 
 /// Why stdout could not be written, once that happened for another reason than its reader

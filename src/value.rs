@@ -110,11 +110,27 @@ fn hold(value: &str) {
 pub fn scrubbed(text: &str) -> String {
     let mut out = text.to_string();
     for value in held().iter() {
-        if out.contains(value.as_str()) {
-            out = out.replace(value.as_str(), MASK);
+        // As itself, and as a server echoes it inside JSON (`"` → `\"`, `\` → `\\`), once or
+        // twice escaped.
+        let once = json_escaped(value);
+        let twice = json_escaped(&once);
+        for form in [twice.as_str(), once.as_str(), value.as_str()] {
+            if out.contains(form) {
+                out = out.replace(form, MASK);
+            }
         }
     }
     url_passwords_masked(&out)
+}
+
+/// `text` as it appears inside a JSON string (without the quotes).
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(text)
+        .to_string()
 }
 
 /// `scheme://user:password@host` → `scheme://user:********@host`, wherever it appears.
@@ -230,6 +246,7 @@ const SECRET_KEYS: &[&str] = &[
     "AuthParameters",
     "ChallengeResponses",
     "SECRET_BLOCK",
+    "SECRET_HASH",
     "UserCode",
     "TotpSecret",
     "password",
@@ -246,10 +263,12 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)
 }
 
-/// Does a free-form name (a `--var`, a variable) look like it holds a secret? Either it
-/// contains a word that always means one (`password`, `secret`, `token`, `credential`), or
-/// one of its words — split at `_` and case changes: `db_pw`, `apiKey` — is a short name for
-/// one (`pw`, `pwd`, `pass`, `key`, `otp`, `pin`…).
+/// Does a free-form name (a `--var`, a variable, an environment variable) look like it holds a
+/// secret? Its last word — split at `_`, `-` and case changes: `db_pw`, `apiKey` — is what it
+/// holds, the words before say whose or what for: that word contains one that always means a
+/// secret (`password`, `secret`, `token`, `credential`) or is a short name for one (`pw`,
+/// `pwd`, `pass`, `key`, `otp`, `pin`…). So `AWS_SECRET_ACCESS_KEY` and `totp_secret` are
+/// secrets; `totp_user`, `token_url` and `secret_name` are not.
 pub fn looks_secret(name: &str) -> bool {
     const CONTAINED: &[&str] = &[
         "password",
@@ -259,13 +278,7 @@ pub fn looks_secret(name: &str) -> bool {
         "credential",
         "passphrase",
     ];
-    const WORDS: &[&str] = &[
-        "pw", "pwd", "pass", "key", "apikey", "otp", "pin", "totp", "mfa", "creds",
-    ];
-    let lower = name.to_ascii_lowercase();
-    if CONTAINED.iter().any(|w| lower.contains(w)) {
-        return true;
-    }
+    const WORDS: &[&str] = &["pw", "pwd", "pass", "key", "apikey", "otp", "pin", "creds"];
     let mut words = Vec::new();
     let mut word = String::new();
     let mut previous_lower = false;
@@ -279,7 +292,23 @@ pub fn looks_secret(name: &str) -> bool {
         previous_lower = c.is_lowercase() || c.is_ascii_digit();
     }
     words.push(word);
-    words.iter().any(|w| WORDS.contains(&w.as_str()))
+    let Some(last) = words.iter().rev().find(|w| !w.is_empty()) else {
+        return false;
+    };
+    WORDS.contains(&last.as_str()) || CONTAINED.iter().any(|w| last.contains(w))
+}
+
+/// An endpoint URL as it is shown (the target line, `--local`'s note): its path masked, since
+/// a local emulator's path is the route token that lets a request in
+/// (`http://127.0.0.1:4566/********`).
+pub fn shown_endpoint(url: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |at| at + 3);
+    match url[scheme_end..].find('/') {
+        Some(at) if url.len() > scheme_end + at + 1 => {
+            format!("{}/{MASK}", &url[..scheme_end + at])
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// A pre-signed URL without its query string (which carries the signature).
@@ -512,6 +541,10 @@ mod tests {
             "mfa_secret",
             "otp",
             "session_token",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "newPassword",
+            "totp_secret",
         ] {
             assert!(looks_secret(name), "{name}");
         }
@@ -523,6 +556,11 @@ mod tests {
             "passage",
             "pinned",
             "pool_name",
+            "totp_user",
+            "mfa_user",
+            "token_url",
+            "secret_name",
+            "password_policy",
         ] {
             assert!(!looks_secret(name), "{name}");
         }

@@ -14,6 +14,7 @@
 pub mod call;
 pub mod clients;
 pub mod cognito_ops;
+pub mod constraints;
 pub mod error;
 pub mod exchange;
 pub mod facts;

@@ -289,10 +289,13 @@ fn check_struct(shape: &Shape, map: &Map, path: &str) -> Result<Wire, String> {
         if value.is_unit() {
             continue;
         }
-        out.push((
-            member.name.to_string(),
-            check_value(&member.ty, value, &join(path, key))?,
-        ));
+        let wire = check_value(&member.ty, value, &join(path, key))?;
+        // The service's length and pattern of a name (see `constraints`); secrets are not
+        // names, and are never echoed in an error.
+        if let (Wire::Str(text), false) = (&wire, value.is::<crate::value::Secret>()) {
+            super::constraints::check(member.name, text, &join(path, key))?;
+        }
+        out.push((member.name.to_string(), wire));
     }
     if let Some(missing) = shape
         .members

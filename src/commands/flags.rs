@@ -112,7 +112,10 @@ pub fn with_aws(
     };
     if flags.local {
         let emulator = Emulator::start()?;
-        crate::say!("runbook: local emulator at {}", emulator.endpoint_url);
+        crate::say!(
+            "runbook: local emulator at {}",
+            crate::value::shown_endpoint(&emulator.endpoint_url)
+        );
         settings.endpoint_url = Some(emulator.endpoint_url.clone());
         settings.dummy_credentials = true;
         let result = f(settings);

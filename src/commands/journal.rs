@@ -55,7 +55,9 @@ fn fleet(dir: &std::path::Path, json: bool) -> Result<(), Error> {
         } else {
             journal::table(&lines)
         };
-        crate::output::print(&format!("# {name}: {target}"));
+        crate::output::print(&crate::output::terminal_safe(&format!(
+            "# {name}: {target}"
+        )));
         for row in rows {
             if !crate::output::print_line(&row) {
                 return Ok(());

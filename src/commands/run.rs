@@ -83,6 +83,19 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         max_errors,
         aws,
     } = args;
+    // `--var x=1 --var x=2` is a mistake, not "the last one wins".
+    for (at, (key, _)) in vars.iter().enumerate() {
+        if vars[..at].iter().any(|(k, _)| k == key) {
+            return Err(Error::Usage(format!(
+                "--var {key} is given more than once; give each parameter once"
+            )));
+        }
+    }
+    if targets.is_some() && journal.is_some() {
+        return Err(Error::Usage(
+            "--journal names one run's journal; a fleet run writes one per target: use --journal-dir DIR".into(),
+        ));
+    }
     if let Some(fleet) = targets {
         return with_aws(&leading.under(&aws)?, |settings| {
             interrupt::install();

@@ -35,6 +35,13 @@ pub struct Args {
     /// Also write the results as JUnit XML to FILE (a new file).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Replace the --junit FILE if it exists (only a regular file of yours nobody else can write).
+    #[arg(long, requires = "junit")]
+    force: bool,
+    /// Fail a test that runs longer than SECONDS (a `loop {}` fails with its name instead of
+    /// holding the suite).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    test_timeout: u64,
     #[command(flatten)]
     aws: AwsFlags,
 }
@@ -58,6 +65,10 @@ enum Target {
 
 pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     let flags = leading.under(&args.aws)?;
+    // The report's file is checked before any test runs, not refused after all of them.
+    if let Some(path) = &args.junit {
+        crate::output::check_writable(path, args.force)?;
+    }
     let files = discover(&args.paths)?;
     if files.is_empty() {
         return Err(Error::Usage(format!(
@@ -83,6 +94,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         shares[i % jobs].push(file.clone());
     }
     let filter = args.filter.clone();
+    let limit = Duration::from_secs(args.test_timeout);
     let workers: Vec<_> = shares
         .into_iter()
         .map(|share| {
@@ -90,7 +102,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             let filter = filter.clone();
             std::thread::Builder::new()
                 .stack_size(256 << 20)
-                .spawn(move || worker(&share, &target, filter.as_deref()))
+                .spawn(move || worker(&share, &target, filter.as_deref(), limit))
         })
         .collect();
     let mut outcomes = Vec::new();
@@ -107,11 +119,15 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         crate::output::write_file(
             path,
             crate::files::PRIVATE,
-            false,
+            args.force,
             &junit(&outcomes, started.elapsed())?,
         )?;
     }
     crate::output::print(&format!("{passed} passed, {failed} failed"));
+    // Each worker stopped its emulator on its way out.
+    if let Some(signal) = crate::safety::interrupt::received() {
+        return Err(Error::Interrupted(signal));
+    }
     if failed > 0 {
         return Err(Error::TestsFailed);
     }
@@ -130,7 +146,10 @@ fn shown_paths(paths: &[PathBuf]) -> String {
     }
 }
 
-/// The `*.test.rhai` files under `paths` (a file named is taken as it is), sorted.
+/// The `*.test.rhai` files under `paths` (a file named is taken as it is), sorted. Each must
+/// be code runbook trusts (see [`files::trusted_code`](crate::files::trusted_code)): one that
+/// is not — planted by another user, a link, in a directory others can write — stops the
+/// suite before anything runs, named, so that it neither runs nor goes missing silently.
 fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let roots = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -160,7 +179,7 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if kind.is_dir() && !name.starts_with('.') && name != "target" {
                     stack.push(path);
-                } else if kind.is_file() && name.ends_with(".test.rhai") {
+                } else if !kind.is_dir() && name.ends_with(".test.rhai") {
                     found.push(path);
                 }
             }
@@ -168,11 +187,28 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     }
     found.sort();
     found.dedup();
+    let refused: Vec<String> = found
+        .iter()
+        .filter_map(|file| crate::files::trusted_code(file).err())
+        .collect();
+    if !refused.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} test file{} not run, so no test runs:\n  {}",
+            refused.len(),
+            if refused.len() == 1 { "" } else { "s" },
+            refused.join("\n  ")
+        )));
+    }
     Ok(found)
 }
 
 /// Runs the tests of `files` one after another, printing each outcome as it ends.
-fn worker(files: &[PathBuf], target: &Target, filter: Option<&str>) -> Result<Vec<Outcome>, Error> {
+fn worker(
+    files: &[PathBuf],
+    target: &Target,
+    filter: Option<&str>,
+    limit: Duration,
+) -> Result<Vec<Outcome>, Error> {
     let emulator = match target {
         Target::Local => Some(Emulator::start()?),
         Target::Given(_) => None,
@@ -197,7 +233,7 @@ fn worker(files: &[PathBuf], target: &Target, filter: Option<&str>) -> Result<Ve
                 emulator.reset()?;
             }
             let started = Instant::now();
-            let error = one_test(&settings, file, &name).err();
+            let error = one_test(&settings, file, &name, limit).err();
             let outcome = Outcome {
                 file: file.clone(),
                 name,
@@ -229,11 +265,22 @@ fn test_names(
     Ok(names)
 }
 
-/// Runs one test in a context of its own: the file's top level, `setup()`, then the test.
-fn one_test(settings: &Settings, file: &Path, name: &str) -> Result<(), String> {
+/// What stops a test that ran past its time (see [`one_test`]).
+const TIMED_OUT: &str = "--test-timeout";
+
+/// Runs one test in a context of its own: the file's top level, `setup()`, then the test; one
+/// still running after `limit` is stopped at its next step and fails, saying so.
+fn one_test(settings: &Settings, file: &Path, name: &str, limit: Duration) -> Result<(), String> {
     let shown = file.display().to_string();
     let mut runbook = Runbook::new(settings.clone(), Map::new(), Safety::interactive(true))
         .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + limit;
+    runbook.engine.on_progress(move |_| {
+        if let Some(signal) = crate::safety::interrupt::received() {
+            return Some(crate::safety::interrupt::name(signal).into());
+        }
+        (Instant::now() > deadline).then(|| TIMED_OUT.into())
+    });
     let ast = runbook.load(file).map_err(|e| e.to_string())?;
     let problems = crate::check::preflight(&runbook, &ast, file);
     if !problems.is_empty() {
@@ -251,7 +298,16 @@ fn one_test(settings: &Settings, file: &Path, name: &str) -> Result<(), String> 
     runbook
         .engine
         .run_ast_with_scope(&mut runbook.scope, &whole)
-        .map_err(|e| runtime_error(&runbook.engine, &e, &shown).to_string())
+        .map_err(|e| match e.unwrap_inner() {
+            rhai::EvalAltResult::ErrorTerminated(token, _) if token.to_string() == TIMED_OUT => {
+                format!(
+                    "timed out: still running after {} s (--test-timeout {})",
+                    limit.as_secs(),
+                    limit.as_secs()
+                )
+            }
+            _ => runtime_error(&runbook.engine, &e, &shown).to_string(),
+        })
 }
 
 fn report(outcome: &Outcome) {

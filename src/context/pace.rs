@@ -6,6 +6,10 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+/// The slowest pace: one request every ten seconds. A batch's `rate` below it is refused
+/// (it would not be honoured), and what the service accepted never paces slower.
+pub const MIN_RATE: f64 = 0.1;
+
 /// The rate of requests. An operation in a Cognito quota category
 /// ([`QUOTAS`](crate::aws::facts::QUOTAS)) starts
 /// at the category's default rate, shared by every batch of the category in this process (one
@@ -85,7 +89,7 @@ impl Pace {
         let Some(rate) = self.current() else {
             return Duration::ZERO;
         };
-        let slot = self.slot(now, Duration::from_secs_f64(1.0 / rate.max(0.1)));
+        let slot = self.slot(now, Duration::from_secs_f64(1.0 / rate.max(MIN_RATE)));
         slot - now
     }
 

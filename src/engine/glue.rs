@@ -67,6 +67,22 @@ pub fn parse_error(file: &str, err: &ParseError) -> Error {
     }
 }
 
+/// The sizes a runbook's values may reach (set on every engine, named when one is passed).
+pub struct Limits {
+    /// Items in one array.
+    pub array: usize,
+    /// Entries in one map.
+    pub map: usize,
+    /// Bytes in one string.
+    pub string: usize,
+}
+
+pub const LIMITS: Limits = Limits {
+    array: 20_000_000,
+    map: 20_000_000,
+    string: 512 << 20,
+};
+
 /// An uncaught runtime error: the innermost cause, where it happened, and what it says.
 pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> Error {
     let mut source: Option<String> = None;
@@ -112,6 +128,15 @@ pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> E
                 .map(|f| format!("; did you mean {}?", f.signature))
                 .unwrap_or_default();
             format!("function not found: {sig}{hint}")
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let limits = &LIMITS;
+            let limit = match what.to_ascii_lowercase() {
+                w if w.contains("array") => format!("{} items in an array", limits.array),
+                w if w.contains("map") => format!("{} entries in a map", limits.map),
+                _ => format!("{} MiB in a string", limits.string >> 20),
+            };
+            format!("{what} exceeds runbook's limit of {limit} (a value growing without end?)")
         }
         other => {
             let text = other.to_string();

@@ -146,6 +146,12 @@ impl Runbook {
         let ctx = Context::new(settings, vars.clone(), safety)?;
         let mut engine = Engine::new();
         engine.set_max_expr_depths(256, 256);
+        // Limits no real runbook reaches (a pool export of millions of users fits), so that a
+        // runaway one (an array doubled in a loop) stops with a message naming the limit
+        // instead of taking the machine's memory.
+        engine.set_max_array_size(glue::LIMITS.array);
+        engine.set_max_map_size(glue::LIMITS.map);
+        engine.set_max_string_size(glue::LIMITS.string);
         // Runbooks are compiled as written: map literals stay literal for the pre-flight check
         // of request and response members (runbooks wait on AWS, not on constant folding).
         engine.set_optimization_level(rhai::OptimizationLevel::None);
@@ -210,14 +216,19 @@ impl Runbook {
 
     /// Parses a runbook file (`-`: standard input).
     pub fn compile_file(&self, path: &Path) -> Result<AST, Error> {
-        let source =
-            crate::files::read_text(path, crate::files::SCRIPT_CAP).map_err(|e| Error::Read {
+        let source = crate::files::read_text(path, crate::files::SCRIPT_CAP).map_err(|e| {
+            // A signal while waiting on a pipe ends the command as a signal does.
+            if let Some(signal) = interrupt::received() {
+                return Error::Interrupted(signal);
+            }
+            Error::Read {
                 path: path.to_path_buf(),
                 source: match e {
                     crate::files::Refused::Io(e) => e,
                     e => std::io::Error::other(e.to_string()),
                 },
-            })?;
+            }
+        })?;
         let mut ast = self
             .engine
             .compile(&source)

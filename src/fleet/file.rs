@@ -255,17 +255,30 @@ fn target_of(
             ),
         ));
     }
-    let vars = t
-        .vars
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                toml::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            (k, text)
-        })
-        .collect();
+    // A `--var` is text: strings, numbers, booleans and dates are; an array or a table would
+    // become TOML text no runbook expects.
+    let mut vars = BTreeMap::new();
+    for (k, v) in t.vars {
+        let text = match v {
+            toml::Value::String(s) => s,
+            toml::Value::Array(_) | toml::Value::Table(_) => {
+                return Err(at(
+                    path,
+                    name_at,
+                    format!(
+                        "target \"{name}\": vars.{k} is {}; a var is text (a string, number, boolean or date), as --var {k}=VALUE is",
+                        if matches!(v, toml::Value::Array(_)) {
+                            "an array"
+                        } else {
+                            "a table"
+                        }
+                    ),
+                ));
+            }
+            other => other.to_string(),
+        };
+        vars.insert(k, text);
+    }
     let target = Target {
         name,
         profile_at: t.profile.as_ref().map(|p| place(text, p.span().start)),

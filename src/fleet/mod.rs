@@ -95,8 +95,8 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
             Error::Usage("no state directory for the journals: pass --journal-dir DIR".into())
         })?,
     };
-    crate::files::create_dir(&dir).map_err(|e| Error::Write {
-        what: dir.display().to_string(),
+    crate::files::private_dir(&dir).map_err(|e| Error::Write {
+        what: format!("the journal directory {}", dir.display()),
         why: e.to_string(),
     })?;
     crate::say!(
@@ -163,7 +163,7 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
 
 /// Prints the closing table; an error (exit 1) unless every target ran and succeeded.
 pub fn ended(rows: &[Row]) -> Result<(), Error> {
-    crate::output::print(&table(rows));
+    crate::output::print(&crate::output::terminal_safe(&table(rows)));
     let failed = rows
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Failed(_)))

@@ -233,12 +233,15 @@ fn boolean(value: &[u8]) -> Option<bool> {
     }
 }
 
+/// A value as a report shows it: quoted, control and invisible characters escaped (`\u{202e}`),
+/// cut at 40 characters.
 fn shown(value: &[u8]) -> String {
     let text = String::from_utf8_lossy(value);
     if text.chars().count() > 40 {
-        format!("\"{}…\"", text.chars().take(40).collect::<String>())
+        let cut: String = text.chars().take(40).collect();
+        format!("{}…\"", format!("{cut:?}").trim_end_matches('"'))
     } else {
-        format!("\"{text}\"")
+        format!("{text:?}")
     }
 }
 
@@ -333,11 +336,9 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// Checks the header row (line 1). `raw_len` counts its terminator.
-    pub fn header(&mut self, line: &[u8], raw_len: usize) {
-        self.report.bytes += raw_len as u64;
-        // Chunks are written with `\n` line ends: count them that way.
-        self.header_bytes = line.len() as u64 + 1;
+    /// The header row as text: a leading byte order mark reported and dropped; not UTF-8, or
+    /// CR-only line ends (the whole file on one line), reported and `None`.
+    fn header_text<'l>(&mut self, line: &'l [u8]) -> Option<&'l str> {
         let mut line = line;
         if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
             self.problem(
@@ -353,6 +354,26 @@ impl<'a> Validator<'a> {
                 None,
                 "the header is not valid UTF-8; save the file as UTF-8".into(),
             );
+            return None;
+        };
+        if text.contains('\r') {
+            // Old Mac line ends: the whole file reads as one line.
+            self.problem(
+                1,
+                None,
+                "the file's lines end with CR alone (classic Mac line ends), so it reads as one line; save it with LF or CRLF line ends".into(),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    /// Checks the header row (line 1). `raw_len` counts its terminator.
+    pub fn header(&mut self, line: &[u8], raw_len: usize) {
+        self.report.bytes += raw_len as u64;
+        // Chunks are written with `\n` line ends: count them that way.
+        self.header_bytes = line.len() as u64 + 1;
+        let Some(text) = self.header_text(line) else {
             return;
         };
         if text.trim().is_empty() {
@@ -453,6 +474,14 @@ impl<'a> Validator<'a> {
             );
             return;
         }
+        if line.windows(3).any(|w| w == b"\xEF\xBB\xBF") {
+            self.problem(
+                number,
+                None,
+                "a byte order mark (U+FEFF) inside the file — files joined together? Save it as one UTF-8 file without BOM".into(),
+            );
+            return;
+        }
         if let Err(e) = std::str::from_utf8(line) {
             self.problem(
                 number,
@@ -539,6 +568,13 @@ impl<'a> Validator<'a> {
                 Some(column),
                 format!("{} contains a space or tab; usernames cannot", shown(value)),
             );
+        } else if let Err(why) = std::str::from_utf8(value)
+            .map_err(|_| "is not UTF-8 text".to_string())
+            .and_then(crate::aws::constraints::username)
+        {
+            // NUL, ESC, a right-to-left override, a zero-width space…: not a username.
+            let why = why.trim_start_matches("request key \"cognito:username\" ");
+            self.problem(number, Some(column), format!("{} {why}", shown(value)));
         }
         let attributes = &self.rules.username_attributes;
         if !attributes.is_empty() {

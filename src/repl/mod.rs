@@ -186,6 +186,9 @@ impl Session {
 
     /// `:load FILE`: runs a runbook into the session.
     fn load(&mut self, path: &Path) {
+        if let Err(e) = crate::files::trusted_code(path) {
+            return crate::say!("error: {e}");
+        }
         let runbook = &mut self.runbook;
         let ast = match runbook.compile_file(path) {
             Ok(ast) => ast,
@@ -331,7 +334,7 @@ fn prompt(runbook: &Runbook, settings: &Settings) -> String {
         .unwrap_or_else(|_| "no region".into());
     let source = match &settings.endpoint_url {
         Some(_) if settings.dummy_credentials => "local".to_string(),
-        Some(url) => crate::value::url_passwords_masked(url)
+        Some(url) => crate::value::shown_endpoint(&crate::value::url_passwords_masked(url))
             .trim_start_matches("https://")
             .trim_start_matches("http://")
             .trim_end_matches('/')

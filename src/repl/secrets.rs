@@ -171,6 +171,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_totp_secret_is_masked_and_saved_as_a_secret_call_and_plain_names_are_not() {
+        let positions = crate::functions::secret_positions();
+        let line = r#"let code = totp("JBSWY3DPEHPK3PXP");"#;
+        assert_eq!(
+            mask_line(line, &positions),
+            r#"let code = totp("********");"#
+        );
+        assert_eq!(
+            secretize_line(line, &positions),
+            r#"let code = totp(secret("TOTP_SECRET"));"#
+        );
+        for plain in [
+            r#"let totp_user = "alice";"#,
+            r#"let mfa_user = "alice";"#,
+            r#"let token_url = "https://example.com/token";"#,
+        ] {
+            assert_eq!(mask_line(plain, &positions), plain);
+        }
+    }
+
+    #[test]
     fn a_comment_line_does_not_hide_the_statement_below_it() {
         let text = "// the new admin's password\nlet admin_password = \"S3cret#Pw\";";
         let masked = mask_line(text, &[]);

@@ -21,6 +21,7 @@ fn flag() -> &'static Arc<AtomicUsize> {
 pub fn install() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
+        crate::files::stop_waiting_when(|| received().map(name));
         for signal in [SIGINT, SIGTERM] {
             // Only fails for signals that cannot be caught; these two can.
             let _ = signal_hook::flag::register_usize(signal, flag().clone(), signal as usize);

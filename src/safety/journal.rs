@@ -347,7 +347,12 @@ impl Journal {
         use crate::files::{self, Refused};
         if self.file.is_none() {
             if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                files::create_dir(dir)?;
+                if self.fresh {
+                    // The default directory: checked like a journal (see files::private_dir).
+                    files::private_dir(dir)?;
+                } else {
+                    files::create_dir(dir)?;
+                }
             }
             let mut n = 1;
             let file = loop {
@@ -496,11 +501,7 @@ impl Drop for Journal {
 pub fn read(path: &Path) -> Result<Vec<Line>, String> {
     read_text(path)?
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| format!("{}:{}: not a journal line: {e}", path.display(), i + 1))
-        })
+        .map(|l| serde_json::from_str(l).map_err(|e| e.to_string()))
         .collect()
 }
 
@@ -508,11 +509,32 @@ pub fn read(path: &Path) -> Result<Vec<Line>, String> {
 pub fn read_text(path: &Path) -> Result<Vec<String>, String> {
     let text = crate::files::read_text(path, crate::files::JOURNAL_CAP)
         .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
-    let lines: Vec<String> = text
+    let mut lines: Vec<String> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(str::to_string)
         .collect();
+    // A writer killed mid-line leaves its last line torn (no newline after it): that line is
+    // left out, said, and the complete lines stand.
+    let torn = !text.ends_with('\n')
+        && lines
+            .last()
+            .is_some_and(|l| serde_json::from_str::<Line>(l).is_err());
+    static WARNED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    if torn {
+        lines.pop();
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if !warned.iter().any(|p| p == path) {
+            warned.push(path.to_path_buf());
+            crate::say!(
+                "runbook: warning: {}:{}: the last line is torn (its writer was killed while writing it); it is left out and the {} complete line{} are used",
+                path.display(),
+                lines.len() + 1,
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
     for (i, line) in lines.iter().enumerate() {
         serde_json::from_str::<Line>(line)
             .map_err(|e| format!("{}:{}: not a journal line: {e}", path.display(), i + 1))?;

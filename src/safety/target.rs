@@ -53,7 +53,10 @@ impl Target {
             text.push_str(&format!(", {}", self.source));
         }
         if let Some(endpoint) = &self.endpoint {
-            text.push_str(&format!(", endpoint {endpoint}"));
+            text.push_str(&format!(
+                ", endpoint {}",
+                crate::value::shown_endpoint(endpoint)
+            ));
         }
         text
     }

@@ -14,7 +14,7 @@ use rhai::{Dynamic, EvalAltResult, NativeCallContext};
 use sha2::{Digest, Sha256};
 
 use crate::engine::glue::{fail, text_arg};
-use crate::value::{Secret, secret};
+use crate::value::{Secret, SecretText, secret};
 
 /// Text that is a secret when any of `inputs` is one.
 fn kept_secret(text: String, inputs: &[&Dynamic]) -> Dynamic {
@@ -36,6 +36,9 @@ pub fn hmac_base64(key: &[u8], message: &[u8]) -> String {
     BASE64.encode(mac.finalize().into_bytes())
 }
 
+/// The fewest base32 characters (80 bits) a TOTP secret may have.
+const MIN_TOTP_SECRET: usize = 16;
+
 /// The TOTP code of a base32 `secret` (as AssociateSoftwareToken hands it out) at `unix`
 /// seconds.
 pub fn totp_code(secret: &str, unix: u64) -> Result<String, String> {
@@ -44,6 +47,13 @@ pub fn totp_code(secret: &str, unix: u64) -> Result<String, String> {
         .filter(|c| !c.is_whitespace() && *c != '=')
         .map(|c| c.to_ascii_uppercase())
         .collect();
+    // RFC 4226 asks for at least 128 bits; Cognito's are 256. Fewer than 80 is no secret.
+    if cleaned.len() < MIN_TOTP_SECRET {
+        return Err(format!(
+            "the TOTP secret is {} base32 characters; a real one has at least {MIN_TOTP_SECRET}",
+            cleaned.len()
+        ));
+    }
     let key = totp_rs::Secret::try_from_base32(&cleaned)
         .map_err(|_| "the TOTP secret is not base32 (A–Z, 2–7)".to_string())?;
     let totp = totp_rs::Builder::new()
@@ -120,9 +130,9 @@ pub mod crypto {
     }
 
     /// The 6-digit TOTP code of a base32 `secret` now (RFC 6238, 30-second steps), as an
-    /// authenticator app shows it.
+    /// authenticator app shows it; the code of a secret is a secret.
     #[rhai_fn(return_raw)]
-    pub fn totp(ctx: NativeCallContext, secret: Dynamic) -> Result<String, Box<EvalAltResult>> {
+    pub fn totp(ctx: NativeCallContext, secret: SecretText) -> Result<Dynamic, Box<EvalAltResult>> {
         totp_at(ctx, secret, now() as i64)
     }
 
@@ -130,9 +140,9 @@ pub mod crypto {
     #[rhai_fn(name = "totp", return_raw)]
     pub fn totp_at(
         ctx: NativeCallContext,
-        secret: Dynamic,
+        secret: SecretText,
         unix_time: i64,
-    ) -> Result<String, Box<EvalAltResult>> {
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
         let pos = ctx.call_position();
         let text = text_arg(&secret, "totp: the secret", pos)?;
         let at = u64::try_from(unix_time).map_err(|_| {
@@ -141,7 +151,8 @@ pub mod crypto {
                 pos,
             )
         })?;
-        totp_code(&text, at).map_err(|e| fail(format!("totp: {e}"), pos))
+        let code = totp_code(&text, at).map_err(|e| fail(format!("totp: {e}"), pos))?;
+        Ok(kept_secret(code, &[&secret]))
     }
 }
 

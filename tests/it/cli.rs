@@ -901,9 +901,10 @@ fn the_repl_completes_continues_keeps_imports_and_saves_a_runbook() {
     );
     assert_eq!(code, Some(0), "{text}");
     // The prompt names the target; results are coloured on a terminal.
-    let endpoint = endpoint().trim_start_matches("http://").to_string();
+    // Its route token masked: the prompt is on the screen.
+    let (host, _) = emulator_address();
     assert!(
-        text.contains(&format!("runbook(ap-northeast-1 {endpoint})> ")),
+        text.contains(&format!("runbook(ap-northeast-1 {host}/********)> ")),
         "{text}"
     );
     assert!(text.contains("colour_key\u{1b}["), "{text}");

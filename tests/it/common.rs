@@ -226,13 +226,21 @@ pub fn http_request(
     (status, response)
 }
 
+/// The emulator's `host:port`, and its route token as a path (`/0f3a…`), which every request
+/// to it must go under.
+pub fn emulator_address() -> (&'static str, &'static str) {
+    let rest = endpoint().trim_start_matches("http://");
+    rest.find('/')
+        .map_or((rest, ""), |at| (&rest[..at], &rest[at..]))
+}
+
 /// One request to the emulator's own routes; returns the status and the body.
 pub fn emulator_http(method: &str, path: &str, body: &str) -> (u16, String) {
-    let host = endpoint().trim_start_matches("http://");
+    let (host, route) = emulator_address();
     let (status, response) = http_request(
         host,
         method,
-        path,
+        &format!("{route}{path}"),
         &[("Content-Type", "application/json")],
         body,
     );

@@ -843,3 +843,445 @@ fn the_confirmation_prompt_reaches_the_terminal_when_stderr_is_redirected() {
     assert!(screen.contains("go ahead? [y/N]"), "{screen}");
     assert_ne!(code, Some(0), "{screen}");
 }
+
+/// Makes `path` another user's (nobody's), as a neighbour's planted file is.
+fn foreign(path: &Path) {
+    std::os::unix::fs::lchown(path, Some(65534), Some(65534))
+        .expect("chown (the tests run as root)");
+}
+
+#[test]
+fn runbook_test_refuses_a_suite_holding_a_planted_test_and_names_it() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("ours.test.rhai"), "fn test_ours() {}").expect("write");
+    // Another user's file; a file in a directory everyone can write; a link.
+    std::fs::create_dir(dir.join("theirs")).expect("dir");
+    let theirs = dir.join("theirs/steal.test.rhai");
+    std::fs::write(
+        &theirs,
+        "fn test_steal() { print(env(\"AWS_SECRET_ACCESS_KEY\")); }",
+    )
+    .expect("write");
+    foreign(&theirs);
+    let open = dir.join("open");
+    std::fs::create_dir(&open).expect("dir");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    std::fs::write(open.join("dropped.test.rhai"), "fn test_x() {}").expect("write");
+    symlink(dir.join("ours.test.rhai"), dir.join("linked.test.rhai")).expect("link");
+    let out = bare().arg("test").arg(&dir).output().expect("runs");
+    let err = refused(&out, "3 test files not run, so no test runs");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("steal.test.rhai: it belongs to another user (uid 65534)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "its directory {}: others can write it",
+            open.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("linked.test.rhai: it is a symbolic link"),
+        "{err}"
+    );
+    assert!(
+        !stdout(&out).contains("test_ours"),
+        "no test ran: {}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_nested_runbook_from_another_user_is_not_run() {
+    let dir = temp_dir();
+    let theirs = dir.join("helper.rhai");
+    std::fs::write(&theirs, "print(\"their code ran\");").expect("write");
+    foreign(&theirs);
+    let main = dir.join("main.rhai");
+    std::fs::write(&main, "runbook(\"helper.rhai\");").expect("write");
+    let out = runbook()
+        .args(["run", "--yes"])
+        .arg(&main)
+        .output()
+        .expect("runs");
+    let err = refused(&out, "runbook(\"helper.rhai\"): refused to load");
+    assert!(
+        err.contains("it belongs to another user (uid 65534)"),
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("their code ran"));
+}
+
+#[test]
+fn the_emulator_answers_only_requests_under_its_route_token() {
+    let (host, route) = emulator_address();
+    assert!(route.len() > 16, "a route token: {route}");
+    // Another local user knows the port, not the token.
+    let body = r#"{"MaxResults": 1}"#;
+    let headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        (
+            "X-Amz-Target",
+            "AWSCognitoIdentityProviderService.ListUserPools",
+        ),
+        (
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIANEIGHBOUR/20260101/us-east-1/cognito-idp/aws4_request",
+        ),
+    ];
+    let (status, answer) = http_request(host, "POST", "/", &headers, body);
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.contains("UnrecognizedClientException"), "{answer}");
+    for path in [
+        "/moto-api/data.json",
+        "/_runbook/requests?app=x",
+        "/_runbook/reset",
+    ] {
+        let (status, answer) = http_request(host, "GET", path, &[], "");
+        assert_eq!(status, 403, "{path}: {answer}");
+    }
+    // Under the route, the API answers; moto's data dump never does.
+    let (status, answer) = http_request(host, "POST", &format!("{route}/"), &headers, body);
+    assert_eq!(status, 200, "{answer}");
+    let (status, _) = http_request(host, "GET", &format!("{route}/moto-api/data.json"), &[], "");
+    assert_eq!(status, 403);
+    // The token is shown to no one: the target line masks it.
+    let out = runbook()
+        .args(["eval", "cognito::list_user_pools(#{ MaxResults: 1 })"])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(!err.contains(route), "{err}");
+}
+
+#[test]
+fn a_fifo_or_a_silent_pipe_ends_at_a_signal() {
+    let pool = exportable_pool("fifo");
+    let dir = temp_dir();
+    let fifo = dir.join("runbook.rhai");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Nobody writes to the FIFO: as the runbook, as a CSV, as read_file.
+    let read = script(&format!(r#"read_file("{}");"#, fifo.display()));
+    for (what, mut cmd) in [
+        ("runbook", {
+            let mut c = runbook();
+            c.args(["run", "--yes"]).arg(&fifo);
+            c
+        }),
+        ("read_file", {
+            let mut c = runbook();
+            c.args(["run", "--yes"]).arg(&read);
+            c
+        }),
+        ("csv", {
+            let mut c = runbook();
+            c.args(["csv", "validate", "--pool", &pool]).arg(&fifo);
+            c
+        }),
+    ] {
+        cmd.stdin(Stdio::null());
+        let (code, took, err) = signalled(cmd, Duration::from_millis(800), libc::SIGTERM);
+        assert!(
+            took < Duration::from_secs(2),
+            "{what}: ended {took:?} after SIGTERM: {err}"
+        );
+        assert_ne!(code, None, "{what}: killed by the signal, not ended: {err}");
+        assert_ne!(code, Some(101), "{what}: no panic: {err}");
+    }
+    // `sleep 99 | runbook run -`: standard input whose writer never writes nor closes.
+    let mut child = runbook()
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let _writer = child.stdin.take();
+    std::thread::sleep(Duration::from_millis(800));
+    // SAFETY: sends SIGINT to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let sent = Instant::now();
+    let status = child.wait().expect("waits");
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn runbook_test_stops_a_runaway_test_and_exits_130_at_sigint() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("slow.test.rhai"),
+        "fn test_loops() { loop { } }\nfn test_fine() { assert_eq(1, 1); }",
+    )
+    .expect("write");
+    let out = bare()
+        .args(["test", "--test-timeout", "2"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("FAILED  ") && text.contains("test_loops"),
+        "{text}"
+    );
+    assert!(
+        text.contains("timed out: still running after 2 s"),
+        "{text}"
+    );
+    assert!(text.contains("1 passed, 1 failed"), "{text}");
+    // SIGINT during a test: 130, and the workers' emulators are gone.
+    let mut cmd = bare();
+    cmd.args(["test", "--filter", "loops"]).arg(&dir);
+    let (code, took, err) = signalled(cmd, Duration::from_millis(2500), libc::SIGINT);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[test]
+fn a_dead_runbooks_emulator_directory_is_removed_at_the_next_start() {
+    // What a SIGKILLed runbook leaves: its directory, named by a pid that no longer runs.
+    let mut dead = Command::new("true").spawn().expect("spawns");
+    let pid = dead.id();
+    dead.wait().expect("waits");
+    let stale = std::env::temp_dir().join(format!("runbook-emulator-{pid}-stale1"));
+    std::fs::create_dir_all(&stale).expect("dir");
+    std::fs::write(stale.join("server.py"), "").expect("write");
+    let dir = temp_dir();
+    std::fs::write(dir.join("one.test.rhai"), "fn test_one() { }").expect("write");
+    ok(&bare().arg("test").arg(&dir).output().expect("runs"));
+    assert!(!stale.exists(), "{} is left", stale.display());
+}
+
+#[test]
+fn small_mistakes_get_clear_errors() {
+    // totp of no secret, and of a secret.
+    let out = runbook()
+        .args(["eval", r#"totp("")"#])
+        .output()
+        .expect("runs");
+    refused(&out, "the TOTP secret is 0 base32 characters");
+    let out = runbook()
+        .args(["eval", r#"totp("a")"#])
+        .output()
+        .expect("runs");
+    refused(&out, "the TOTP secret is 1 base32 characters");
+    let out = runbook()
+        .env("MY_TOTP_SECRET", "JBSWY3DPEHPK3PXP")
+        .args(["eval", r#"type_of(totp(secret("MY_TOTP_SECRET")))"#])
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), r#""secret""#);
+    // An environment variable named like a secret is one.
+    let out = runbook()
+        .args([
+            "eval",
+            r#"[type_of(env("AWS_SECRET_ACCESS_KEY")), type_of(env("AWS_REGION"))]"#,
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        ok(&out).split_whitespace().collect::<String>(),
+        r#"["secret","string"]"#
+    );
+    // A rate that would not be honoured; a parameter given twice; --journal with --targets.
+    let out = runbook()
+        .args([
+            "eval",
+            r#"aws::batch("cognito::list_user_pools", [#{ MaxResults: 1 }], #{ rate: 0.0001 })"#,
+        ])
+        .output()
+        .expect("runs");
+    refused(&out, "at least 0.1");
+    let out = runbook()
+        .args(["run", "--var", "x=1", "--var", "x=2"])
+        .arg(script("1"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    refused(&out, "--var x is given more than once");
+    let out = runbook()
+        .args(["run", "--targets", "fleet.toml", "--journal", "j.jsonl"])
+        .arg(script("1"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    refused(&out, "use --journal-dir");
+    // A value growing without end stops at a limit, named.
+    let out = runbook()
+        .args(["eval", "let a = [1]; loop { a += a; }"])
+        .output()
+        .expect("runs");
+    refused(
+        &out,
+        "exceeds runbook's limit of 20000000 items in an array",
+    );
+}
+
+#[test]
+fn a_junit_file_is_checked_before_any_test_runs_and_force_replaces_it() {
+    let dir = temp_dir();
+    std::fs::write(dir.join("one.test.rhai"), "fn test_one() { }").expect("write");
+    let report = dir.join("report.xml");
+    std::fs::write(&report, "old").expect("write");
+    let out = bare()
+        .arg("test")
+        .arg(&dir)
+        .arg("--junit")
+        .arg(&report)
+        .output()
+        .expect("runs");
+    refused(&out, "the file exists; pass --force");
+    assert!(
+        !stdout(&out).contains("test_one"),
+        "nothing ran: {}",
+        stdout(&out)
+    );
+    let out = bare()
+        .arg("test")
+        .arg(&dir)
+        .args(["--force", "--junit"])
+        .arg(&report)
+        .output()
+        .expect("runs");
+    ok(&out);
+    assert!(
+        std::fs::read_to_string(&report)
+            .expect("read")
+            .contains("test_one")
+    );
+}
+
+#[test]
+fn a_journal_directory_others_can_write_is_refused() {
+    let state = temp_dir();
+    let journal = state.join("runbook/journal");
+    std::fs::create_dir_all(&journal).expect("dir");
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let out = runbook()
+        .env("XDG_STATE_HOME", &state)
+        .args(["run", "--yes"])
+        .arg(script(r#"cognito::create_user_pool("jdir-loose");"#))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(err.contains("others can write it"), "{err}");
+}
+
+/// `text` as a Rhai string literal's content: every character outside printable ASCII as
+/// `\uXXXX`.
+fn rhai_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c.to_string()
+            } else {
+                format!("\\u{:04X}", c as u32)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn names_and_rows_the_service_would_refuse_are_refused_before_sending() {
+    let pool = new_pool("names");
+    for bad in [
+        "evil\u{202e}txt",
+        "nul\u{0}x",
+        "esc\u{1b}[2J",
+        "zero\u{200b}width",
+    ] {
+        let out = runbook()
+            .args([
+                "eval",
+                &format!(
+                    r#"cognito::admin_create_user("{pool}", "{}")"#,
+                    rhai_escaped(bad)
+                ),
+            ])
+            .output()
+            .expect("runs");
+        let err = refused(
+            &out,
+            "request key \"Username\" must be letters, marks, symbols, numbers or punctuation",
+        );
+        assert!(
+            !err.contains('\u{1b}'),
+            "no raw escape reaches the terminal: {err:?}"
+        );
+    }
+    // The import CSV: the same rule, a row with a BOM inside, CR-only line ends.
+    let header = ok(&runbook()
+        .args(["csv", "template", "--pool", &pool])
+        .output()
+        .expect("runs"));
+    let header = header.trim();
+    let columns = header.split(',').count();
+    let row = |name: &str| {
+        let mut fields = vec![String::new(); columns];
+        for (i, column) in header.split(',').enumerate() {
+            fields[i] = match column {
+                "cognito:username" => name.to_string(),
+                "email" => "a@example.com".into(),
+                "email_verified" => "true".into(),
+                "cognito:mfa_enabled" => "false".into(),
+                _ => String::new(),
+            };
+        }
+        fields.join(",")
+    };
+    let dir = temp_dir();
+    let csv = dir.join("users.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{header}\n{}\n{}\n\u{feff}{}\n",
+            row("fine"),
+            row("evil\u{202e}x"),
+            row("joined")
+        ),
+    )
+    .expect("write");
+    let out = runbook()
+        .args(["csv", "validate", "--pool", &pool])
+        .arg(&csv)
+        .output()
+        .expect("runs");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("\\u{202e}"), "{text}");
+    assert!(
+        text.contains("byte order mark (U+FEFF) inside the file"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{202e}'), "{text}");
+    std::fs::write(&csv, format!("{header}\r{}\r", row("fine"))).expect("write");
+    let out = runbook()
+        .args(["csv", "validate", "--pool", &pool])
+        .arg(&csv)
+        .output()
+        .expect("runs");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("end with CR alone"), "{text}");
+}
+
+#[test]
+fn a_secret_echoed_json_escaped_is_masked_and_escapes_do_not_reach_the_terminal() {
+    let out = runbook()
+        .env("ODD_PASSWORD", r#"Pa"ss\word99"#)
+        .args([
+            "eval",
+            r#"let p = secret("ODD_PASSWORD"); throw "echoed: " + to_json(#{ Password: "Pa\"ss\\word99" }) + " then \x1b]0;pwned\x07""#,
+        ])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(!err.contains(r#"Pa\"ss\\word99"#), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}

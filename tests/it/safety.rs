@@ -366,8 +366,8 @@ fn the_target_is_named_before_the_first_write_and_only_then() {
     assert_eq!(
         targets[0],
         format!(
-            "runbook: target account 123456789012 (arn:aws:sts::123456789012:user/moto), region ap-northeast-1, env, endpoint {}",
-            endpoint()
+            "runbook: target account 123456789012 (arn:aws:sts::123456789012:user/moto), region ap-northeast-1, env, endpoint http://{}/********",
+            emulator_address().0
         )
     );
 }
