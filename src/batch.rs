@@ -9,8 +9,9 @@
 //!
 //! Pacing is adaptive. The batch starts limited by `concurrency` alone (and `rate`, a cap in
 //! requests per second, when given). On `TooManyRequestsException` / `LimitExceededException`
-//! / throttling, it sets its rate to what the service accepted over the last second (the quota,
-//! as measured) and then probes upward by 2% a second; throttled requests are not applied by
+//! / throttling, it cuts its rate once — to 70%, or to what the service accepted over the last
+//! second (the quota, as measured) if that is more — ignoring the throttles of requests sent
+//! before that cut, and then probes upward by 2% a second; throttled requests are not applied by
 //! the service, so they are queued again and sent until they succeed — a request is never
 //! counted twice and a success never re-sent. Other retryable failures (5xx, timeouts) are
 //! retried up to three attempts; errors are returned in the results, not thrown, so the batch

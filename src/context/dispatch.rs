@@ -314,7 +314,10 @@ impl Sending {
             let Some((i, answer, elapsed)) = next else {
                 break;
             };
-            let Some(answer) = self.final_answer(i, answer, &mut throttles) else {
+            let sent = Instant::now()
+                .checked_sub(elapsed)
+                .unwrap_or_else(Instant::now);
+            let Some(answer) = self.final_answer(i, answer, sent, &mut throttles) else {
                 continue;
             };
             if as_they_come {
@@ -333,6 +336,7 @@ impl Sending {
         &mut self,
         i: usize,
         answer: Result<Answer, AwsError>,
+        sent: Instant,
         throttles: &mut usize,
     ) -> Option<Result<Answer, AwsError>> {
         let retry = self.lanes.retries && self.stopped.is_none();
@@ -340,7 +344,7 @@ impl Sending {
             Err(e) if retry && THROTTLED.contains(&e.code.as_str()) => {
                 *throttles += 1;
                 if let Some(pace) = &mut self.lanes.pace {
-                    pace.throttled();
+                    pace.throttled(sent);
                 }
                 self.queue.push_front(i);
                 return None;

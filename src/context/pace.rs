@@ -15,9 +15,10 @@ pub const MIN_RATE: f64 = 0.1;
 /// at the category's default rate, shared by every batch of the category in this process (one
 /// budget per account and region, as the service counts it); one in none is unbounded until
 /// the service first throttles. Either way it then follows what the service accepts: +2% a
-/// second while nothing is throttled (an account whose quota was raised), cut to the accepted
-/// rate when something is — but never above a category's default when it is not adjustable,
-/// nor above the `rate` option.
+/// second while nothing is throttled (an account whose quota was raised); when something is,
+/// cut once — to 70% of the pace, or to what the service accepted over the last second if
+/// that is more — and not again for requests sent before that cut (they went at the old pace).
+/// Never above a category's default when it is not adjustable, nor above the `rate` option.
 pub struct Pace {
     cap: Option<f64>,
     rate: Option<f64>,
@@ -26,6 +27,9 @@ pub struct Pace {
     accepted: VecDeque<Instant>,
     last_cut: Option<Instant>,
     last_raise: Instant,
+    /// When the batch began: before a whole second has passed, "accepted over the last
+    /// second" measures nothing yet.
+    began: Instant,
 }
 
 /// The next free slot of each quota category, shared by the batches of this process.
@@ -55,6 +59,7 @@ impl Pace {
             accepted: VecDeque::new(),
             last_cut: None,
             last_raise: Instant::now(),
+            began: Instant::now(),
         }
     }
 
@@ -111,28 +116,32 @@ impl Pace {
         self.last_raise = now;
     }
 
-    /// The service said slow down: go at what it accepted over the last second.
-    pub fn throttled(&mut self) {
+    /// The service said slow down to a request sent at `sent`: cut the pace, once for the
+    /// requests sent at the old one.
+    pub fn throttled(&mut self, sent: Instant) {
         let now = Instant::now();
-        if self
-            .last_cut
-            .is_some_and(|t| now.duration_since(t) < Duration::from_millis(500))
-        {
-            return; // one cut per burst of throttles
+        if self.last_cut.is_some_and(|cut| sent < cut) {
+            return; // sent before the last cut: that cut already answered it
         }
         self.last_cut = Some(now);
         let measured = self.accepted.len() as f64;
-        let rate = match self.rate {
-            Some(r) => (measured * 0.98).min(r * 0.9),
-            None => measured * 0.98,
+        let whole_second = now.duration_since(self.began) >= Duration::from_secs(1);
+        let rate = match self.current() {
+            Some(current) if whole_second => (current * 0.7).max(measured * 0.95).min(current),
+            Some(current) => current * 0.7,
+            None => measured.max(1.0),
         };
-        self.rate = Some(rate.max(1.0));
-        let gap = Duration::from_secs_f64(1.0 / rate.max(1.0));
+        let rate = rate.max(MIN_RATE);
+        self.rate = Some(rate);
+        let gap = Duration::from_secs_f64(1.0 / rate);
+        // The next free slot is at least a gap away; slots already handed out stand.
         match self.category {
             Some(category) => {
-                category_slots().insert(category, now + gap);
+                let mut slots = category_slots();
+                let next = slots.entry(category).or_insert(now);
+                *next = (*next).max(now + gap);
             }
-            None => self.next = now + gap,
+            None => self.next = self.next.max(now + gap),
         }
     }
 }

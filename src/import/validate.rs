@@ -237,11 +237,19 @@ fn boolean(value: &[u8]) -> Option<bool> {
 /// cut at 40 characters.
 fn shown(value: &[u8]) -> String {
     let text = String::from_utf8_lossy(value);
+    let escaped = |text: &str| -> String {
+        text.chars()
+            .map(|c| match c {
+                '"' | '\'' | '\\' => c.to_string(),
+                c => c.escape_debug().to_string(),
+            })
+            .collect()
+    };
     if text.chars().count() > 40 {
         let cut: String = text.chars().take(40).collect();
-        format!("{}…\"", format!("{cut:?}").trim_end_matches('"'))
+        format!("\"{}…\"", escaped(&cut))
     } else {
-        format!("{text:?}")
+        format!("\"{}\"", escaped(&text))
     }
 }
 
