@@ -65,6 +65,10 @@ fn write(dir: &Path, force: bool) -> Result<(), Error> {
             why: "the file exists; pass --force to replace the definition files".into(),
         });
     }
+    // With --force too: a link or another user's file among them stops them all, unwritten.
+    for (name, _) in &files {
+        crate::output::check_writable(&dir.join(name), force)?;
+    }
     for (name, text) in &files {
         crate::output::write_file(&dir.join(name), crate::files::SHARED, force, text)?;
     }

@@ -416,6 +416,17 @@ fn outputs(
         Some(path) => std::path::absolute(path).map_err(|e| io_error(path, e))?,
         None => default_groups_file(&csv),
     };
+    // Both are checked before either is made: a refused groups file leaves no empty CSV.
+    for path in [&csv, &groups] {
+        crate::output::check_writable(path, opts.force).map_err(|e| {
+            AwsError::local(
+                "cognito-idp",
+                "ExportUsers",
+                "FileError",
+                e.to_string().trim_start_matches("error: "),
+            )
+        })?;
+    }
     let file = private_file(&csv, opts.force)?;
     let groups_file = private_file(&groups, opts.force)?;
     let mut out = std::io::BufWriter::new(file);

@@ -1286,3 +1286,99 @@ fn a_secret_echoed_json_escaped_is_masked_and_escapes_do_not_reach_the_terminal(
     assert!(!err.contains(r#"Pa\"ss\\word99"#), "{err}");
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
 }
+
+#[test]
+fn a_torn_last_journal_line_is_left_out_and_the_rest_reverted() {
+    let pool = new_pool("torn");
+    let journal = temp_dir().join("torn.jsonl");
+    ok(&runbook()
+        .args(["run", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(script(&format!(
+            r#"cognito::create_group(#{{ UserPoolId: "{pool}", GroupName: "kept" }});"#
+        )))
+        .output()
+        .expect("runs"));
+    // A writer killed mid-line: half a line, no newline.
+    let mut text = std::fs::read_to_string(&journal).expect("journal");
+    text.push_str(r#"{"type":"call","function":"cognito::create_gr"#);
+    std::fs::write(&journal, text).expect("write");
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("the last line is torn"), "{err}");
+    let groups = ok(&runbook()
+        .args([
+            "eval",
+            &format!(r#"cognito::list_groups(#{{ UserPoolId: "{pool}" }}).Groups.len()"#),
+        ])
+        .output()
+        .expect("runs"));
+    assert_eq!(groups.trim(), "0", "the complete line was reverted");
+    // A broken line in the middle is still an error naming it.
+    let mut lines: Vec<String> = std::fs::read_to_string(&journal)
+        .expect("journal")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.insert(1, "{not json".into());
+    std::fs::write(&journal, lines.join("\n") + "\n").expect("write");
+    let out = runbook()
+        .args(["revert", "--yes"])
+        .arg(&journal)
+        .output()
+        .expect("runs");
+    refused(&out, "torn.jsonl:2: not a journal line");
+}
+
+#[test]
+fn outputs_are_checked_before_any_is_written() {
+    let pool = exportable_pool("outs");
+    let dir = temp_dir();
+    let csv = dir.join("users.csv");
+    let groups = dir.join("users.groups.json");
+    // The groups file belongs to someone else: nothing is written, no empty CSV left.
+    std::fs::write(&groups, "{}").expect("write");
+    foreign(&groups);
+    let out = runbook()
+        .args(["csv", "export", "--force", "--pool", &pool, "--out"])
+        .arg(&csv)
+        .output()
+        .expect("runs");
+    refused(&out, "belongs to another user");
+    assert!(!csv.exists(), "no CSV was left behind");
+    // Definition files: one planted link among them stops them all, even with --force.
+    let defs = temp_dir();
+    let (victim, _) = planted(&defs, "ensure.d.rhai");
+    let out = bare()
+        .args(["definitions", "--force"])
+        .arg(&defs)
+        .output()
+        .expect("runs");
+    refused(&out, "symbolic link");
+    untouched(&victim);
+    let written = std::fs::read_dir(&defs).expect("dir").count();
+    assert_eq!(written, 2, "only the link and its victim are there");
+}
+
+#[test]
+fn a_fleet_var_that_is_an_array_or_a_table_is_refused() {
+    let dir = temp_dir();
+    let fleet = dir.join("fleet.toml");
+    std::fs::write(
+        &fleet,
+        "[[target]]\nname = \"dev\"\nregion = \"us-east-1\"\nvars = { pools = [\"a\", \"b\"] }\n",
+    )
+    .expect("write");
+    let out = runbook()
+        .args(["run", "--dry-run", "--targets"])
+        .arg(&fleet)
+        .arg(script("1"))
+        .output()
+        .expect("runs");
+    refused(&out, "vars.pools is an array; a var is text");
+}
