@@ -1,11 +1,12 @@
 //! The command line: parses the arguments and hands each command to its file in
 //! [`commands`](crate::commands), one line per command.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::flags::LeadingAwsFlags;
 use crate::commands::{
-    self, check, csv, definitions, emulator, eval, journal, ops, repl, revert, run, test,
+    self, check, completions, csv, definitions, emulator, eval, journal, ops, repl, revert, run,
+    test,
 };
 use crate::error::Error;
 
@@ -55,6 +56,8 @@ pub enum Command {
     /// Run the `fn test_*()` of the *.test.rhai files under PATH, each against a fresh local
     /// emulator account.
     Test(test::Args),
+    /// Print the shell completion script for runbook (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
 }
 
 impl Cli {
@@ -73,6 +76,7 @@ impl Cli {
             Command::Definitions(args) => commands::definitions::run(args),
             Command::Emulator(args) => commands::emulator::run(args),
             Command::Test(args) => commands::test::run(args, leading),
+            Command::Completions(args) => commands::completions::run(args, Cli::command()),
         }
     }
 }
@@ -80,7 +84,6 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     fn every_command(cmd: &clap::Command, out: &mut Vec<clap::Command>) {
         out.push(cmd.clone());

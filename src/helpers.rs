@@ -389,6 +389,12 @@ mod run_helpers {
         Ok(context(&call)?.var(name).unwrap_or(default))
     }
 
+    /// Whether writes are only planned here (`--dry-run`, or inside `plan(|| …)`): for messages that must not say a planned write happened.
+    #[rhai_fn(return_raw)]
+    pub fn dry_run(call: NativeCallContext) -> Result<bool, Box<EvalAltResult>> {
+        Ok(context(&call)?.dry_run())
+    }
+
     /// The AWS region calls go to.
     #[rhai_fn(return_raw)]
     pub fn region(call: NativeCallContext) -> Result<String, Box<EvalAltResult>> {

@@ -4,6 +4,7 @@
 //! This file only declares: the commands import each other's pieces directly.
 
 pub mod check;
+pub mod completions;
 pub mod csv;
 pub mod definitions;
 pub mod emulator;

@@ -534,6 +534,11 @@ impl Context {
             Some(path) if self.dry_run.get() => {
                 crate::say!("runbook: journal {} (the plan)", path.display())
             }
+            // A --local emulator's state goes with it: there is nothing left to revert.
+            Some(path) if self.wrote() && self.clients.settings().dummy_credentials => crate::say!(
+                "runbook: journal {} (what it did was in the local emulator, whose state is gone with it: nothing to revert)",
+                path.display()
+            ),
             Some(path) if self.wrote() => crate::say!(
                 "runbook: journal {} (runbook revert {0} undoes it)",
                 path.display()

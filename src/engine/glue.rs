@@ -129,6 +129,14 @@ pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> E
                 .unwrap_or_default();
             format!("function not found: {sig}{hint}")
         }
+        // `ensure::…` without its `import`: say how to import a bundled module.
+        EvalAltResult::ErrorModuleNotFound(name, _)
+            if crate::modules::STDLIB.iter().any(|(n, _)| n == name) =>
+        {
+            format!(
+                "module {name} is not imported: add `import \"{name}\" as {name};` before calling {name}::… (in eval too: runbook eval 'import \"{name}\" as {name}; {name}::…')"
+            )
+        }
         EvalAltResult::ErrorDataTooLarge(what, _) => {
             let limits = &LIMITS;
             let limit = match what.to_ascii_lowercase() {

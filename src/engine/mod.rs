@@ -270,3 +270,29 @@ impl Runbook {
 fn is_interrupt<T>(result: &Result<T, Error>) -> bool {
     matches!(result, Err(Error::Interrupted(_)))
 }
+
+#[cfg(test)]
+mod tests {
+    /// vendor/rhai's patch (a `let` of a new name skips the stack search) keeps what a
+    /// re-declared name means: in the same frame, in blocks, loops and closures.
+    #[test]
+    fn redeclared_names_mean_what_they_meant_before_the_parser_patch() {
+        let engine = rhai::Engine::new();
+        for (script, expected) in [
+            ("let x = 1; let x = x + 1; x", 2),
+            ("let a = 1; { let a = 2; } a", 1),
+            ("let a = 1; for i in 0..3 { let a = a + i; } a", 1),
+            (
+                "let s = 0; for i in 0..3 { let t = i; let t = t * 2; s += t; } s",
+                6,
+            ),
+            ("let c = 1; let f = |y| c + y; let c = 10; f.call(1)", 2),
+            (
+                "fn g() { let f = 5; let f = f + 1; f } let f = 1; g() + f",
+                7,
+            ),
+        ] {
+            assert_eq!(engine.eval::<i64>(script).unwrap(), expected, "{script}");
+        }
+    }
+}

@@ -48,7 +48,9 @@ impl Refusal {
             Refusal::NoTerminal => format!(
                 "{what} is destructive and there is no terminal to confirm it on: nothing was sent; pass --yes to allow destructive calls in this run"
             ),
-            Refusal::Declined => format!("{what} was not confirmed: nothing was sent"),
+            Refusal::Declined => {
+                format!("{what} was declined at the prompt: nothing was sent")
+            }
         }
     }
 }

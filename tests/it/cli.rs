@@ -403,6 +403,13 @@ fn local_starts_and_stops_the_emulator_even_when_the_runbook_fails() {
         "{}",
         stderr(&out)
     );
+    // No revert is offered against an emulator that is gone.
+    assert!(
+        stderr(&out).contains("whose state is gone with it: nothing to revert")
+            && !stderr(&out).contains("undoes it"),
+        "{}",
+        stderr(&out)
+    );
     // The emulator ran from a directory named after our pid; nothing of it is left.
     let marker = format!("runbook-emulator-{pid}");
     std::thread::sleep(Duration::from_millis(300));
@@ -1026,5 +1033,56 @@ fn a_literal_later_sent_as_a_secret_is_masked_in_history_and_save() {
     assert!(
         !text.contains("Typed#Later1") && text.contains(r#"let initial = secret("SECRET");"#),
         "{text}"
+    );
+}
+
+#[test]
+fn completions_cover_every_command_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bare().args(["completions", shell]).output().expect("runs");
+        let script = ok(&out);
+        for command in [
+            "run",
+            "revert",
+            "journal",
+            "eval",
+            "repl",
+            "check",
+            "ops",
+            "csv",
+            "test",
+            "completions",
+        ] {
+            assert!(script.contains(command), "{shell}: {command} missing");
+        }
+        assert!(script.contains("dry-run"), "{shell}: flags missing");
+    }
+    // bash can source it.
+    let script = ok(&bare().args(["completions", "bash"]).output().expect("runs"));
+    let path = temp_dir().join("runbook.bash");
+    std::fs::write(&path, script).expect("write");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p runbook",
+            path.display()
+        ))
+        .output()
+        .expect("bash runs");
+    assert!(stdout(&out).contains("runbook"), "{}", stderr(&out));
+    let out = bare().args(["completions", "tcsh"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bundled_module_called_without_its_import_says_how_to_import_it() {
+    let out = runbook()
+        .args(["eval", r#"import_role::ensure("x")"#])
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"add `import "import_role" as import_role;`"#),
+        "{err}"
     );
 }

@@ -358,3 +358,25 @@ fn an_exact_declaration_removes_what_it_does_not_list_and_reverts() {
     );
     assert!(back.contains(&format!("{role}-b")), "{back}");
 }
+
+#[test]
+fn a_dry_run_says_what_ensure_would_do_never_that_it_did() {
+    let name = unique("would");
+    let out = runbook()
+        .args(["run", "--dry-run"])
+        .arg(script(&format!(
+            r#"import "ensure" as ensure;
+               let id = ensure::ensure_user_pool("{name}", #{{}});
+               ensure::ensure_group(id, "admins");"#
+        )))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("would create: user pool {name}")),
+        "{err}"
+    );
+    assert!(err.contains("would create: group admins"), "{err}");
+    assert!(!err.contains("\ncreated:"), "{err}");
+}

@@ -843,6 +843,10 @@ fn the_confirmation_prompt_reaches_the_terminal_when_stderr_is_redirected() {
     );
     assert!(screen.contains("go ahead? [y/N]"), "{screen}");
     assert_ne!(code, Some(0), "{screen}");
+    // Answered no: said so, not "no terminal".
+    let said = std::fs::read_to_string(&log).expect("log");
+    assert!(said.contains("declined at the prompt"), "{said}");
+    assert!(!said.contains("no terminal"), "{said}");
 }
 
 /// Makes `path` another user's (nobody's), as a neighbour's planted file is.
