@@ -91,13 +91,26 @@ pub fn with_aws(
             check_endpoint(&value.to_string_lossy(), &name)?;
         }
     }
-    if let Some(profile) = &flags.profile {
+    // A profile named on the command line, or by AWS_PROFILE (which the SDK reads unless the
+    // environment holds keys): a typo gets the same "did you mean" either way.
+    let from_env = std::env::var("AWS_PROFILE").ok().filter(|p| {
+        !p.is_empty()
+            && p != "default"
+            && std::env::var_os("AWS_ACCESS_KEY_ID").is_none()
+            && !flags.local
+    });
+    if let Some((profile, source)) = flags
+        .profile
+        .as_ref()
+        .map(|p| (p, "--profile"))
+        .or(from_env.as_ref().map(|p| (p, "AWS_PROFILE")))
+    {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
         runtime
             .block_on(crate::aws::check_profile(profile))
-            .map_err(Error::Usage)?;
+            .map_err(|e| Error::Usage(format!("{source}: {e}")))?;
     }
     let mut settings = Settings {
         profile: flags.profile.clone(),

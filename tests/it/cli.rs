@@ -192,6 +192,7 @@ fn every_listed_helper_is_callable() {
         r#"query(#{ a: 1 }, "a")"#,
         "account_id()",
         "region()",
+        "dry_run()",
         r#"env("HOME")"#,
         r#"env("NOPE", 1)"#,
         r#"secret("HOME")"#,

@@ -490,3 +490,26 @@ fn a_local_fleet_rehearses_an_import_in_each_account() {
         "{text}"
     );
 }
+
+#[test]
+fn a_target_name_cannot_drive_the_terminal() {
+    let dir = dir_with(&[
+        (
+            "fleet.toml",
+            "[[target]]\nname = \"ev\\u001b]0;pwned\\u0007il\"\nregion = \"us-east-1\"\n",
+        ),
+        ("say.rhai", "print(\"hello\");\n"),
+    ]);
+    let out = run_fleet(local(), &dir, "say.rhai", &["--yes"]);
+    let (out_text, err) = (stdout(&out), stderr(&out));
+    for text in [&out_text, &err] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert!(
+        format!("{out_text}{err}").contains("ev\\u{1b}]0;pwned"),
+        "{out_text}{err}"
+    );
+}

@@ -342,7 +342,22 @@ fn an_explicit_profile_beats_the_environment() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains(r#"the profile "prd" is in neither the AWS config file nor the credentials file (did you mean "prod"?); the profiles are: default, prod, staging"#),
+        err.contains(r#"--profile: the profile "prd" is in neither the AWS config file nor the credentials file (did you mean "prod"?); the profiles are: default, prod, staging"#),
+        "{err}"
+    );
+    // The same typo in AWS_PROFILE gets the same words, not NoRegion or NoCredentials.
+    let out = bare()
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env("AWS_PROFILE", "prdo")
+        .args(["eval", "cognito::list_user_pools()"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"AWS_PROFILE: the profile "prdo" is in neither the AWS config file nor the credentials file (did you mean "prod"?)"#),
         "{err}"
     );
 }
