@@ -311,8 +311,17 @@ impl Context {
             region: self.runtime.block_on(self.clients.region()).ok(),
             source: settings.credential_source(),
             external_id: settings.role.as_ref().and_then(|r| r.external_id.clone()),
+            // Whatever said it: --endpoint-url, AWS_ENDPOINT_URL or a profile's endpoint_url
+            // (the loaded configuration has the one the SDK uses).
             endpoint: settings
                 .endpoint_url
+                .clone()
+                .or_else(|| {
+                    self.runtime
+                        .block_on(self.clients.config())
+                        .endpoint_url()
+                        .map(str::to_string)
+                })
                 .as_deref()
                 .map(crate::value::url_passwords_masked),
             ..Target::default()

@@ -385,6 +385,25 @@ fn the_target_is_named_before_the_first_write_and_only_then() {
             emulator_address().0
         )
     );
+    // The endpoint named by AWS_ENDPOINT_URL is shown too: the line exists to say where calls go.
+    let out = bare()
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .args(["run", "--yes"])
+        .arg(script(&format!(
+            r#"let p = cognito::create_user_pool("{}").UserPool.Id; cognito::delete_user_pool(p);"#,
+            unique("target-env")
+        )))
+        .output()
+        .expect("runs");
+    let err = stderr(&out);
+    ok(&out);
+    assert!(
+        err.contains(&format!(
+            "env, endpoint http://{}/********",
+            emulator_address().0
+        )),
+        "{err}"
+    );
 }
 
 #[test]
