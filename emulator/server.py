@@ -40,8 +40,9 @@ with {"app": ID, …} sets knobs for that app's API requests:
                          bucket holding one second's worth), answered past it with 400
                          TooManyRequestsException, as Cognito's quotas are;
   "latency_ms": MS       every answer waits MS first (the network is never 0 ms away);
-  "deny": [A, …]         cognito-idp actions answered 400 AccessDeniedException, as for a
-                         least-privilege role that may not call them;
+  "deny": [A, …]         actions answered as for a least-privilege role that may not call them:
+                         cognito-idp's with 400 AccessDeniedException, IAM's and STS's (AssumeRole)
+                         with 403 AccessDenied;
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
 
@@ -721,6 +722,10 @@ class Emulator:
                 f"User: arn:aws:iam::{account_of(environ)}:user/runbook-limited is not authorized to perform: "
                 f"cognito-idp:{action} because no identity-based policy allows the cognito-idp:{action} action",
             )
+        if app and not target and self.recorder.denies(app, action):
+            # IAM and STS (awsQuery): the XML error a policy that does not allow it gets.
+            return sts_error(start_response, "AccessDenied",
+                             f"User: arn:aws:iam::{account_of(environ)}:user/runbook-limited is not authorized to perform: {action}")
         if action == "AssumeRole":
             role = parse_qs(raw.decode("utf-8", errors="replace")).get("RoleArn", [""])[0]
             if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):

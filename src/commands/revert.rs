@@ -86,6 +86,7 @@ fn revert_fleet(
             region: run.target.region.clone().unwrap_or_default(),
             outcome: crate::fleet::Outcome::Ok,
             writes: 0,
+            planned: dry_run,
             time: std::time::Duration::ZERO,
         };
         match revert_journal(&path, settings, dry_run, yes, force) {

@@ -99,11 +99,39 @@ pub fn read(path: &Path) -> Result<Fleet, Error> {
     parse(path, &text)
 }
 
+/// Is `text` a role's ARN by its shape (`arn:aws:iam::123456789012:role/path/Name`, any
+/// partition)? One that is not would fail later, at STS.
+fn is_role_arn(text: &str) -> bool {
+    static SHAPE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    SHAPE
+        .get_or_init(|| {
+            regex::Regex::new(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$").ok()
+        })
+        .as_ref()
+        .is_some_and(|shape| shape.is_match(text))
+}
+
+/// A TOML error about an unknown key (``unknown field `regoin`, expected one of `name`, …``)
+/// with the closest known key named.
+fn with_hint(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match crate::aws::names::closest(unknown, known.iter().copied()) {
+        Some(hint) => format!("{message} (did you mean `{hint}`?)"),
+        None => message.to_string(),
+    }
+}
+
 /// Parses and checks a fleet file's text.
 pub fn parse(path: &Path, text: &str) -> Result<Fleet, Error> {
     let raw: Raw = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        at(path, place(text, offset), e.message().trim())
+        at(path, place(text, offset), with_hint(e.message().trim()))
     })?;
     let count = |value: Option<Spanned<i64>>, key: &str, default: usize| match value {
         None => Ok(default),
@@ -244,7 +272,7 @@ fn target_of(
         ));
     }
     if let Some(role) = &t.role_arn
-        && !role.get_ref().starts_with("arn:")
+        && !is_role_arn(role.get_ref())
     {
         return Err(at(
             path,

@@ -60,6 +60,8 @@ pub struct Row {
     pub region: String,
     pub outcome: Outcome,
     pub writes: usize,
+    /// Were the writes only planned (a dry run)?
+    pub planned: bool,
     pub time: Duration,
 }
 
@@ -279,6 +281,7 @@ fn skipped(target: &Target) -> Row {
         region: target.region.clone().unwrap_or_default(),
         outcome: Outcome::Skipped,
         writes: 0,
+        planned: false,
         time: Duration::ZERO,
     }
 }
@@ -364,6 +367,7 @@ fn run_target(
         region: target.region.clone().unwrap_or_default(),
         outcome: Outcome::Ok,
         writes: 0,
+        planned: false,
         time: Duration::ZERO,
     };
     let result = (|| -> Result<(), Error> {
@@ -410,6 +414,7 @@ fn run_target(
         row.account = account;
         let result = lifecycle::execute(&mut runbook, Source::File(&options.runbook));
         row.writes = runbook.ctx.writes();
+        row.planned = runbook.ctx.dry_run();
         result.map(|_| ())
     })();
     if let Err(e) = result {
@@ -478,7 +483,13 @@ fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let header = ["TARGET", "ACCOUNT", "REGION", "OUTCOME", "WRITES", "TIME"];
+    // A dry run's writes were only planned: the column says so.
+    let writes = if rows.iter().any(|r| r.planned) {
+        "PLANNED"
+    } else {
+        "WRITES"
+    };
+    let header = ["TARGET", "ACCOUNT", "REGION", "OUTCOME", writes, "TIME"];
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -146,10 +146,14 @@ fn table_row<'a>(text: &'a str, target: &str) -> Vec<&'a str> {
 fn a_fleet_runs_in_each_account_and_region_and_reverts_as_a_whole() {
     let setup = Setup::new("max_concurrency = 3", "");
     let p = &setup.prefix;
-    // A dry run plans every target and writes nowhere.
+    // A dry run plans every target and writes nowhere; its table says the writes were planned.
     let out = setup.fleet("pool.rhai", "plan", &["--dry-run"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        table_row(&stdout(&out), "TARGET"),
+        ["TARGET", "ACCOUNT", "REGION", "OUTCOME", "PLANNED", "TIME"]
+    );
     for (target, pool) in [("dev", "dev"), ("stage", "stage"), ("prod", "prod")] {
         assert!(
             err.contains(&format!(
@@ -336,6 +340,14 @@ fn a_bad_fleet_file_is_refused_before_any_target_runs() {
             "fleet.toml:3:1: unknown field `regoin`",
         ),
         (
+            "[[target]]\nname = \"a\"\nregoin = \"x\"\n",
+            "(did you mean `region`?)",
+        ),
+        (
+            "[[target]]\nname = \"a\"\nrole_arn = \"arn:aws:iam:222222222222:role/x\"\n",
+            "role_arn \"arn:aws:iam:222222222222:role/x\" is not an ARN",
+        ),
+        (
             "[[target]]\nname = \"a\"\nregion = \"x\"\n[[target]]\nname = \"a\"\nregion = \"y\"\n",
             "fleet.toml:5:8: duplicate target name \"a\" (first on line 2)",
         ),
@@ -393,16 +405,19 @@ fn a_role_that_cannot_be_assumed_fails_its_target_only() {
     let dir = dir_with(&[
         (
             "fleet.toml",
-            "max_errors = 1\n[[target]]\nname = \"typo\"\nrole_arn = \"arn:aws:iam::12345:role/Ops\"\nregion = \"us-east-2\"\n[[target]]\nname = \"fine\"\nregion = \"us-east-2\"\n",
+            "max_errors = 1\n[[target]]\nname = \"typo\"\nrole_arn = \"arn:aws:iam::123450000000:role/Ops\"\nregion = \"us-east-2\"\n[[target]]\nname = \"fine\"\nregion = \"us-east-2\"\n",
         ),
         ("who.rhai", "print(account_id());\n"),
     ]);
-    let out = run_fleet(runbook(), &dir, "who.rhai", &[]);
+    // A well-formed role ARN that STS refuses (a malformed one is refused with the fleet file).
+    let app = app_id("noassume");
+    inject(&format!(r#"{{"app": "{app}", "deny": ["AssumeRole"]}}"#));
+    let out = run_fleet(runbook_as(&app), &dir, "who.rhai", &[]);
     let (text, err) = (stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(1), "{text}{err}");
     assert!(
         err.contains(
-            "[typo] error: cannot assume role arn:aws:iam::12345:role/Ops: AccessDenied: "
+            "[typo] error: cannot assume role arn:aws:iam::123450000000:role/Ops: AccessDenied: "
         ),
         "{err}"
     );
