@@ -292,10 +292,13 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
     let p = dispatched.progress;
     meter.finish(p.done, p.throttles, p.errors);
     if let Some(signal) = dispatched.stopped {
+        // Done means made: an answer that came back as an error (a throttle answered during
+        // the grace after the signal is final) is counted apart, as the journal has it.
         crate::say!(
-            "aws::batch {function} stopped by {}: {} of {total} done, {} not sent",
+            "aws::batch {function} stopped by {}: {} of {total} done, {} failed, {} not sent",
             interrupt::name(signal),
-            p.done,
+            p.done - p.errors,
+            p.errors,
             total - p.done
         );
         return Err(AwsError::interrupted(signal));
