@@ -657,11 +657,7 @@ fn key_of(resource: &Resource, request: &Map, response: Option<&Map>) -> Option<
 
 /// What JMESPath `path` finds in a read's answer (see [`Update::shown_as`]).
 fn shown(path: &str, response: &Map) -> Option<Dynamic> {
-    let data = to_json_masked(&Dynamic::from(response.clone())).ok()?;
-    let data = jmespath::Variable::from_json(&data.to_string()).ok()?;
-    let found = jmespath::compile(path).ok()?.search(data).ok()?;
-    let value = serde_json::to_value(&*found).ok()?;
-    (!value.is_null()).then(|| from_json(&value))
+    found(path, to_json_masked(&Dynamic::from(response.clone())).ok()?)
 }
 
 /// A key member a create's answer assigns (`response.UserPool.Id`).
@@ -670,6 +666,11 @@ fn assigned(path: &str, request: &Map, response: &Map) -> Option<Dynamic> {
         "request": to_json_masked(&Dynamic::from(request.clone())).ok()?,
         "response": to_json_masked(&Dynamic::from(response.clone())).ok()?,
     });
+    found(path, data)
+}
+
+/// What JMESPath `path` finds in `data`, as a script value; `None` for nothing (or null).
+fn found(path: &str, data: serde_json::Value) -> Option<Dynamic> {
     let data = jmespath::Variable::from_json(&data.to_string()).ok()?;
     let found = jmespath::compile(path).ok()?.search(data).ok()?;
     let value = serde_json::to_value(&*found).ok()?;
