@@ -233,7 +233,7 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
             .ok_or_else(|| {
                 invalid(format!(
                     "request [{i}] must be a map, not {}",
-                    crate::value::type_name(request)
+                    crate::value::kind(request)
                 ))
             })?;
         let mut request = Request::check(op, &map, &map)

@@ -7,150 +7,6 @@ use rhai::Engine;
 use crate::aws::names::snake;
 use crate::aws::{self, Operation};
 
-/// Positional forms of an operation (the contract's shorthands): each form lists the request
-/// members its arguments fill, in order. Any form may be followed by a map of further members.
-pub struct Shorthand {
-    pub namespace: &'static str,
-    /// The operations sharing these forms.
-    pub names: &'static [&'static str],
-    pub forms: &'static [&'static [&'static str]],
-    /// Members filled in when the shorthand is used and the caller did not set them.
-    pub defaults: &'static [(&'static str, i64)],
-}
-
-const POOL: &[&str] = &["UserPoolId"];
-const POOL_USER: &[&str] = &["UserPoolId", "Username"];
-const POOL_CLIENT: &[&str] = &["UserPoolId", "ClientId"];
-const POOL_JOB: &[&str] = &["UserPoolId", "JobId"];
-const ROLE: &[&str] = &["RoleName"];
-const ROLE_POLICY: &[&str] = &["RoleName", "PolicyArn"];
-const POLICY: &[&str] = &["PolicyArn"];
-const NONE: &[&str] = &[];
-
-macro_rules! short {
-    ($ns:literal, [$($name:literal),*], $forms:expr) => {
-        Shorthand { namespace: $ns, names: &[$($name),*], forms: $forms, defaults: &[] }
-    };
-}
-
-/// The contract's positional shorthands.
-pub static SHORTHANDS: &[Shorthand] = &[
-    Shorthand {
-        namespace: "cognito",
-        names: &["list_user_pools"],
-        forms: &[NONE],
-        defaults: &[("MaxResults", 60)],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["create_user_pool"],
-        forms: &[&["PoolName"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["list_users"],
-        forms: &[POOL, &["UserPoolId", "Filter"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["admin_set_user_password"],
-        forms: &[&["UserPoolId", "Username", "Password", "Permanent"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["admin_delete_user_attributes"],
-        forms: &[&["UserPoolId", "Username", "UserAttributeNames"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["create_user_pool_client"],
-        forms: &[&["UserPoolId", "ClientName"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["create_user_import_job"],
-        forms: &[&["UserPoolId", "JobName", "CloudWatchLogsRoleArn"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "cognito",
-        names: &["list_user_import_jobs"],
-        forms: &[POOL],
-        defaults: &[("MaxResults", 60)],
-    },
-    short!(
-        "cognito",
-        [
-            "describe_user_pool",
-            "delete_user_pool",
-            "get_csv_header",
-            "list_user_pool_clients"
-        ],
-        &[POOL]
-    ),
-    short!(
-        "cognito",
-        [
-            "admin_create_user",
-            "admin_get_user",
-            "admin_disable_user",
-            "admin_enable_user",
-            "admin_delete_user"
-        ],
-        &[POOL_USER]
-    ),
-    short!(
-        "cognito",
-        ["describe_user_pool_client", "delete_user_pool_client"],
-        &[POOL_CLIENT]
-    ),
-    short!(
-        "cognito",
-        [
-            "describe_user_import_job",
-            "start_user_import_job",
-            "stop_user_import_job"
-        ],
-        &[POOL_JOB]
-    ),
-    Shorthand {
-        namespace: "iam",
-        names: &["create_policy"],
-        forms: &[&["PolicyName", "PolicyDocument"]],
-        defaults: &[],
-    },
-    Shorthand {
-        namespace: "iam",
-        names: &["create_role"],
-        forms: &[&["RoleName", "AssumeRolePolicyDocument"]],
-        defaults: &[],
-    },
-    short!(
-        "iam",
-        ["attach_role_policy", "detach_role_policy"],
-        &[ROLE_POLICY]
-    ),
-    short!("iam", ["delete_policy", "get_policy"], &[POLICY]),
-    short!(
-        "iam",
-        ["delete_role", "get_role", "list_attached_role_policies"],
-        &[ROLE]
-    ),
-    short!("iam", ["list_policies", "list_roles"], &[NONE]),
-];
-
-/// The shorthand of an operation, if it has one.
-pub fn shorthand(op: &Operation) -> Option<&'static Shorthand> {
-    SHORTHANDS
-        .iter()
-        .find(|s| s.namespace == op.namespace && s.names.contains(&op.name))
-}
-
 /// One callable function, as `ops` lists it.
 #[derive(Clone)]
 pub struct FnInfo {
@@ -236,18 +92,17 @@ impl FnInfo {
     }
 }
 
-/// Every argument count an operation accepts: its request map, its shorthand forms (each
-/// optionally followed by a map), and no arguments at all when nothing is required.
+/// Every argument count an operation accepts: its request map, its positional forms (each
+/// optionally followed by a map; see [`aws::forms`]), and no arguments at all when nothing is
+/// required.
 pub fn arities(op: &Operation) -> Vec<usize> {
     let mut out = vec![1];
     if op.input.members.iter().all(|m| !m.required) {
         out.push(0);
     }
-    if let Some(s) = shorthand(op) {
-        for form in s.forms {
-            out.push(form.len());
-            out.push(form.len() + 1);
-        }
+    for form in &aws::forms::forms(op).forms {
+        out.push(form.len());
+        out.push(form.len() + 1);
     }
     out.sort_unstable();
     out.dedup();
@@ -256,27 +111,30 @@ pub fn arities(op: &Operation) -> Vec<usize> {
 
 /// The parameters of `op` called with `arity` arguments, as Rhai's metadata spells them
 /// (`"user_pool_id: String"`, `"request: Map"`), for definition files. When one argument is
-/// either the request or a shorthand's positional member, its name says both.
+/// either the request or a positional member, its name says both.
 pub fn params(op: &Operation, arity: usize) -> Vec<String> {
-    let forms = shorthand(op).map(|s| s.forms).unwrap_or(&[]);
+    let forms = aws::forms::forms(op);
     let positional = |form: &[&str]| -> Vec<String> {
         form.iter()
             .map(|m| {
                 let ty = match op.input.member(m).map(|m| &m.ty) {
                     Some(crate::aws::shape::Ty::Integer | crate::aws::shape::Ty::Long) => "int",
+                    Some(crate::aws::shape::Ty::Boolean) => "bool",
+                    Some(crate::aws::shape::Ty::List(_)) => "Array",
+                    Some(ty) if aws::forms::map_like(ty) => "Map",
                     _ => "String",
                 };
                 format!("{}: {ty}", snake(m))
             })
             .collect()
     };
-    if let Some(form) = forms.iter().find(|f| f.len() == arity) {
+    if let Some(form) = forms.of_len(arity) {
         if arity == 1 {
             return vec![format!("{}_or_request: ?", snake(form[0]))];
         }
         return positional(form);
     }
-    if let Some(form) = forms.iter().find(|f| f.len() + 1 == arity) {
+    if let Some(form) = arity.checked_sub(1).and_then(|n| forms.of_len(n)) {
         let mut out = positional(form);
         out.push("request: Map".into());
         return out;
@@ -291,16 +149,14 @@ pub fn params(op: &Operation, arity: usize) -> Vec<String> {
 /// How an operation can be called: `cognito::admin_get_user(request) | (user_pool_id, username[, request])`.
 pub fn op_signature(op: &Operation) -> String {
     let mut forms = vec!["request".to_string()];
-    if let Some(s) = shorthand(op) {
-        for form in s.forms {
-            let params: Vec<String> = form.iter().map(|m| snake(m)).collect();
-            let extra = if params.is_empty() {
-                "[request]"
-            } else {
-                "[, request]"
-            };
-            forms.push(format!("{}{extra}", params.join(", ")));
-        }
+    for form in &aws::forms::forms(op).forms {
+        let params: Vec<String> = form.iter().map(|m| snake(m)).collect();
+        let extra = if params.is_empty() {
+            "[request]"
+        } else {
+            "[, request]"
+        };
+        forms.push(format!("{}{extra}", params.join(", ")));
     }
     format!("{}::{}({})", op.namespace, op.name, forms.join(") | ("))
 }
@@ -488,19 +344,21 @@ const HELPER_SECRETS: &[(&str, usize, &str)] = &[
     ("totp", 0, "TotpSecret"),
 ];
 
-/// Where shorthands and helpers take a secret positionally: (function name, argument index,
+/// Where operations and helpers take a secret positionally: (function name, argument index,
 /// member). The REPL masks string literals there before they reach its history, and a `--var`
 /// passed there is sent as a secret.
 pub fn secret_positions() -> Vec<(&'static str, usize, &'static str)> {
     let mut positions = HELPER_SECRETS.to_vec();
-    positions.extend(SHORTHANDS.iter().flat_map(|s| {
-        s.forms.iter().flat_map(move |form| {
-            form.iter()
-                .enumerate()
-                .filter(|(_, member)| crate::value::is_secret_key(member))
-                .flat_map(move |(i, member)| s.names.iter().map(move |n| (*n, i, *member)))
-        })
-    }));
+    for op in aws::operations() {
+        for form in &aws::forms::forms(op).forms {
+            for (i, member) in form.iter().enumerate() {
+                if crate::value::is_secret_key(member) && !positions.contains(&(op.name, i, member))
+                {
+                    positions.push((op.name, i, member));
+                }
+            }
+        }
+    }
     positions
 }
 
@@ -600,25 +458,6 @@ mod tests {
                 .doc
                 .contains("Options: CloudWatchLogsRoleArn")
         );
-    }
-
-    #[test]
-    fn every_shorthand_names_real_members() {
-        for s in SHORTHANDS {
-            for name in s.names {
-                let op = aws::find_operation(s.namespace, name)
-                    .unwrap_or_else(|| panic!("{}::{name} is not an operation", s.namespace));
-                for form in s.forms {
-                    for member in *form {
-                        assert!(
-                            op.input.member(member).is_some(),
-                            "{}::{name} has no {member}",
-                            s.namespace
-                        );
-                    }
-                }
-            }
-        }
     }
 
     #[test]

@@ -41,17 +41,31 @@ pub fn shown_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A value's type as a script writer knows it: `secret`, `string`, `map`… (Rust's own names,
-/// `runbook::value::Secret`, mean nothing to them).
-pub fn type_name(value: &Dynamic) -> &'static str {
+/// What kind of value this is, in the words messages use: `a string`, `an integer`, `a map`,
+/// `a secret`… (never Rhai's type names).
+pub fn kind(value: &Dynamic) -> &'static str {
     if value.is::<Secret>() {
-        return "secret";
-    }
-    match value.type_name() {
-        "alloc::string::String" | "string" | "ImmutableString" => "string",
-        "i64" => "int",
-        "f64" => "float",
-        name => name.rsplit("::").next().unwrap_or(name),
+        "a secret"
+    } else if value.is_string() {
+        "a string"
+    } else if value.is_int() {
+        "an integer"
+    } else if value.is_float() {
+        "a float"
+    } else if value.is_bool() {
+        "a boolean"
+    } else if value.is_map() {
+        "a map"
+    } else if value.is_array() {
+        "an array"
+    } else if value.is_unit() {
+        "()"
+    } else if value.is_fnptr() {
+        "a function"
+    } else if value.is_blob() {
+        "a blob"
+    } else {
+        "a value of another kind"
     }
 }
 
@@ -386,7 +400,7 @@ pub fn json_text_revealed(value: &Dynamic) -> Result<String, String> {
     if value.is_map() || value.is_array() {
         return Ok(to_json_revealed(value).to_string());
     }
-    Err(format!("got {}", type_name(value)))
+    Err(format!("got {}", kind(value)))
 }
 
 /// A value as JSON with every [`Secret`] as its shown text (`********`), for `to_json`,

@@ -6,7 +6,8 @@
 //! [`Wire`](wire::Wire) form, encode it in the service's protocol, send it through the SDK
 //! client ([`exchange`], with the [`clients`] the flags chose), follow every page of a list
 //! operation, and read the raw response with the output shape ([`response`]) into a Rhai map
-//! keyed by the API's member names. [`facts`] says what each operation does to an account.
+//! keyed by the API's member names. [`facts`] says what each operation does to an account;
+//! [`forms`] how each can be called positionally.
 //!
 //! This file only declares and re-exports: the files below import each other directly, so
 //! nothing in `aws/` imports back through it.
@@ -18,6 +19,7 @@ pub mod constraints;
 pub mod error;
 pub mod exchange;
 pub mod facts;
+pub mod forms;
 pub mod iam;
 pub mod logs;
 pub mod member_docs;

@@ -235,28 +235,6 @@ fn did_you_mean(candidate: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-fn type_name(value: &Dynamic) -> &'static str {
-    if value.is_string() {
-        "a string"
-    } else if value.is_int() {
-        "an integer"
-    } else if value.is_float() {
-        "a float"
-    } else if value.is_bool() {
-        "a boolean"
-    } else if value.is_map() {
-        "a map"
-    } else if value.is_array() {
-        "an array"
-    } else if value.is_unit() {
-        "()"
-    } else if value.is::<crate::value::Secret>() {
-        "a secret"
-    } else {
-        crate::value::type_name(value)
-    }
-}
-
 /// Checks a request map against `shape` and converts it into the [`Wire`] form that is sent.
 ///
 /// The error names the offending key by its path (`UserAttributes[0].Nme`) and suggests the
@@ -315,10 +293,50 @@ fn check_struct(shape: &Shape, map: &Map, path: &str) -> Result<Wire, String> {
     Ok(Wire::Struct(out))
 }
 
+/// Is `value` of the kind a member of type `ty` takes? Only the kind is checked (a string, an
+/// integer, a map…; its contents are checked with the whole request): the error says what it
+/// must be and what it is, in words (`a string, not an integer`).
+pub fn check_argument(ty: &Ty, value: &Dynamic) -> Result<(), String> {
+    if value.is_unit() {
+        // Said with the whole request: a required member given () was most often misread.
+        return Ok(());
+    }
+    let kind = crate::value::kind(value);
+    match kind_mismatch(ty, kind) {
+        Some(expected) => Err(format!("{expected}, not {kind}")),
+        None => Ok(()),
+    }
+}
+
+/// What a member of type `ty` must be, when a value of `kind` (`"a string"`, `"an integer"`,
+/// as [`crate::value::kind`] says it) is not that; `None` when it fits. `runbook check` asks it of
+/// literals, the engine of values.
+pub fn kind_mismatch(ty: &Ty, kind: &str) -> Option<&'static str> {
+    let fits = |kinds: &[&str]| kinds.contains(&kind);
+    let (ok, expected) = match ty {
+        Ty::String | Ty::Blob | Ty::Enum(_) => (fits(&["a string", "a secret"]), "a string"),
+        Ty::Boolean => (fits(&["a boolean"]), "a boolean"),
+        Ty::Integer | Ty::Long => (fits(&["an integer"]), "an integer"),
+        Ty::Double => (fits(&["an integer", "a float"]), "a number"),
+        Ty::Timestamp => (
+            fits(&["a string", "an integer", "a float"]),
+            "an ISO 8601 date-time or epoch seconds",
+        ),
+        Ty::Json => (
+            fits(&["a string", "a map", "a secret"]),
+            "a JSON document (a map or a JSON string)",
+        ),
+        Ty::Document => (true, ""),
+        Ty::Struct(_) | Ty::Map(_) => (fits(&["a map"]), "a map"),
+        Ty::List(_) => (fits(&["an array"]), "an array"),
+    };
+    (!ok).then_some(expected)
+}
+
 fn mismatch(path: &str, expected: &str, value: &Dynamic) -> String {
     format!(
         "request key \"{path}\" must be {expected}, not {}",
-        type_name(value)
+        crate::value::kind(value)
     )
 }
 

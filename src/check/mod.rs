@@ -607,7 +607,7 @@ fn module_functions(
 }
 
 /// What is wrong with a call, if anything. `lone_literal`: the only argument is a literal value,
-/// which is a request only for operations whose shorthand takes one positional argument.
+/// which is a request only for operations whose positional form takes one argument.
 /// (An operation is judged from its own facts; the catalog, slower to build, only for helpers.)
 fn check_call(
     engine: &rhai::Engine,
@@ -618,8 +618,7 @@ fn check_call(
 ) -> Option<String> {
     let (arities, signature) = match crate::aws::find_operation(namespace, name) {
         Some(op) => {
-            let takes_one_value =
-                functions::shorthand(op).is_none_or(|s| s.forms.iter().any(|f| f.len() == 1));
+            let takes_one_value = crate::aws::forms::forms(op).of_len(1).is_some();
             if lone_literal && !takes_one_value {
                 return Some(format!(
                     "{namespace}::{name} takes a request map or its positional form, not one value; call it as {}",

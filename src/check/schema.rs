@@ -169,14 +169,13 @@ pub fn check_call(
             None => known(e, vars, &mut Found::default()).and_then(Known::kind),
         }
     };
-    let short = functions::shorthand(op);
-    let forms = short.map(|s| s.forms).unwrap_or(&[]);
+    let forms = crate::aws::forms::forms(op);
     let (given, map): (Vec<&str>, Option<Expr>) = match args {
         [one] => match resolve(one) {
             Some(map) => (vec![], Some(map)),
             None => {
                 let kind = kind_of(one);
-                match forms.iter().find(|f| f.len() == 1) {
+                match forms.of_len(1) {
                     Some(form) if kind != Some("a map") => {
                         check_positional(op, form, args, kind_of, out)
                     }
@@ -200,13 +199,21 @@ pub fn check_call(
             }
         },
         _ => {
+            // As the engine reads it: a trailing map is the rest of the request unless a
+            // form of as many arguments ends with a member written as a map.
+            let ends_in_map = |form: &[&str]| {
+                form.last()
+                    .and_then(|m| op.input.member(m))
+                    .is_some_and(|m| crate::aws::forms::map_like(&m.ty))
+            };
+            let exact = forms.of_len(args.len()).filter(|f| ends_in_map(f));
             let (positional, map) = match args.last().and_then(resolve) {
-                Some(map) if forms.iter().any(|f| f.len() + 1 == args.len()) => {
+                Some(map) if exact.is_none() && forms.of_len(args.len() - 1).is_some() => {
                     (args.len() - 1, Some(map))
                 }
                 _ => (args.len(), None),
             };
-            match forms.iter().find(|f| f.len() == positional) {
+            match forms.of_len(positional) {
                 Some(form) => {
                     check_positional(op, form, args, kind_of, out);
                     (form.to_vec(), map)
@@ -216,9 +223,7 @@ pub fn check_call(
         }
     };
     let mut given = given;
-    if let Some(s) = short {
-        given.extend(s.defaults.iter().map(|(k, _)| *k));
-    }
+    given.extend(forms.defaults.iter().map(|(k, _)| *k));
     if let Some(map) = map {
         check_struct(op.input, &map, "", &given, &mut out.findings);
     }
@@ -267,25 +272,7 @@ fn check_positional(
 
 /// What a member of this type must be, when a value of this kind is not it.
 fn mismatch(ty: &Ty, kind: &str) -> Option<&'static str> {
-    let fits = |kinds: &[&str]| kinds.contains(&kind);
-    let (ok, expected) = match ty {
-        Ty::String | Ty::Blob | Ty::Enum(_) => (fits(&["a string"]), "a string"),
-        Ty::Boolean => (fits(&["a boolean"]), "a boolean"),
-        Ty::Integer | Ty::Long => (fits(&["an integer"]), "an integer"),
-        Ty::Double => (fits(&["an integer", "a float"]), "a number"),
-        Ty::Timestamp => (
-            fits(&["a string", "an integer", "a float"]),
-            "an ISO 8601 date-time or epoch seconds",
-        ),
-        Ty::Json => (
-            fits(&["a string", "a map"]),
-            "a JSON document (a map or a JSON string)",
-        ),
-        Ty::Document => (true, ""),
-        Ty::Struct(_) | Ty::Map(_) => (fits(&["a map"]), "a map"),
-        Ty::List(_) => (fits(&["an array"]), "an array"),
-    };
-    (!ok).then_some(expected)
+    crate::aws::shape::kind_mismatch(ty, kind)
 }
 
 fn check_struct(shape: &Shape, expr: &Expr, path: &str, given: &[&str], out: &mut Vec<Finding>) {

@@ -12,9 +12,10 @@ use crate::functions;
 // The arguments of `runbook ops`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Print a JSON array of {namespace, name, signature, doc, undo, local, input, output}
-    /// (`undo`: how a revert undoes a write, or why it cannot; `local`: whether `--local`'s
-    /// emulator serves the operation).
+    /// Print a JSON array of {namespace, name, signature, doc, undo, local, positional, input,
+    /// output} (`undo`: how a revert undoes a write, or why it cannot; `local`: whether
+    /// `--local`'s emulator serves the operation; `positional`: the members each positional
+    /// form takes, in order).
     #[arg(long)]
     json: bool,
     /// Also list each operation's request and response members.
@@ -77,6 +78,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 }
                 if let Some(op) = f.op {
                     item["local"] = crate::emulator::serves(op.service, op.name).into();
+                    item["positional"] = crate::aws::forms::forms(op).forms.clone().into();
                     if members {
                         item["input"] = op.describe_input();
                         item["output"] = op.describe_output();

@@ -45,10 +45,7 @@ pub fn fail(message: impl Into<String>, pos: Position) -> Box<EvalAltResult> {
 pub fn text_arg(value: &Dynamic, what: &str, pos: Position) -> Result<String, Box<EvalAltResult>> {
     crate::value::text_revealed(value).ok_or_else(|| {
         fail(
-            format!(
-                "{what} must be a string, not {}",
-                crate::value::type_name(value)
-            ),
+            format!("{what} must be a string, not {}", crate::value::kind(value)),
             pos,
         )
     })
@@ -82,6 +79,29 @@ pub const LIMITS: Limits = Limits {
     map: 20_000_000,
     string: 512 << 20,
 };
+
+/// The argument types of a Rhai function signature (`(i64, &str | ImmutableString | String)`)
+/// in the words runbook's messages use (`(integer, string)`).
+fn in_words(types: &str) -> String {
+    let inner = types
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or(types);
+    let words: Vec<&str> = inner
+        .split(", ")
+        .filter(|t| !t.is_empty())
+        .map(|t| match t {
+            "&str | ImmutableString | String" | "ImmutableString" | "String" => "string",
+            "i64" => "integer",
+            "f64" => "float",
+            "bool" => "boolean",
+            "char" => "character",
+            "Fn" => "function",
+            other => other,
+        })
+        .collect();
+    format!("({})", words.join(", "))
+}
 
 /// An uncaught runtime error: the innermost cause, where it happened, and what it says.
 pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> Error {
@@ -121,13 +141,18 @@ pub fn runtime_error(engine: &Engine, err: &EvalAltResult, main_file: &str) -> E
         },
         EvalAltResult::ErrorFunctionNotFound(sig, _) => {
             let name = sig.split(['(', ' ']).next().unwrap_or(sig);
+            let given = in_words(sig.get(name.len()..).unwrap_or("").trim());
             let catalog = functions::catalog(engine);
-            let names: Vec<String> = catalog.iter().map(|f| f.qualified()).collect();
-            let hint = crate::aws::names::closest(name, names.iter().map(String::as_str))
-                .and_then(|c| catalog.iter().find(|f| f.qualified() == c))
-                .map(|f| format!("; did you mean {}?", f.signature))
-                .unwrap_or_default();
-            format!("function not found: {sig}{hint}")
+            if let Some(f) = catalog.iter().find(|f| f.qualified() == name) {
+                format!("{name} cannot take {given}; call it as {}", f.signature)
+            } else {
+                let names: Vec<String> = catalog.iter().map(|f| f.qualified()).collect();
+                let hint = crate::aws::names::closest(name, names.iter().map(String::as_str))
+                    .and_then(|c| catalog.iter().find(|f| f.qualified() == c))
+                    .map(|f| format!("; did you mean {}?", f.signature))
+                    .unwrap_or_default();
+                format!("function not found: {name} {given}{hint}")
+            }
         }
         // `ensure::…` without its `import`: say how to import a bundled module.
         EvalAltResult::ErrorModuleNotFound(name, _)

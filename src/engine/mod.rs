@@ -21,18 +21,16 @@ use crate::functions;
 use crate::safety::interrupt;
 use glue::{parse_error, runtime_error, throw};
 
-/// Builds the request map of an operation from a call's arguments: one map, or a shorthand's
-/// positional values optionally followed by a map of further members.
+/// Builds the request map of an operation from a call's arguments: one map, or a positional
+/// form's values (see [`aws::forms`]) optionally followed by a map of further members. The
+/// second map holds the members runbook fills in when the call leaves them out.
 fn request_from_args(op: &Operation, args: &[Dynamic]) -> Result<(Map, Map), String> {
-    let short = functions::shorthand(op);
-    let defaults: Map = short
-        .map(|s| {
-            s.defaults
-                .iter()
-                .map(|(k, v)| ((*k).into(), Dynamic::from(*v)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let forms = aws::forms::forms(op);
+    let defaults: Map = forms
+        .defaults
+        .iter()
+        .map(|(k, v)| ((*k).into(), Dynamic::from(*v)))
+        .collect();
     if args.is_empty() {
         return Ok((Map::new(), defaults));
     }
@@ -43,28 +41,50 @@ fn request_from_args(op: &Operation, args: &[Dynamic]) -> Result<(Map, Map), Str
             .unwrap_or_default();
         return Ok((map, Map::new()));
     }
-    let forms = short.map(|s| s.forms).unwrap_or(&[]);
-    let (positional, extra) = match args.last() {
-        Some(last) if last.is_map() && forms.iter().any(|f| f.len() + 1 == args.len()) => (
+    // A trailing map is the rest of the request, unless a form of as many arguments ends
+    // with a member written as a map (`iam::create_policy(name, document)`).
+    let exact = forms.of_len(args.len());
+    let shorter = forms.of_len(args.len() - 1);
+    let ends_in_map = |form: &[&str]| {
+        form.last()
+            .and_then(|m| op.input.member(m))
+            .is_some_and(|m| aws::forms::map_like(&m.ty))
+    };
+    let (form, positional, extra) = match (exact, shorter, args.last()) {
+        (Some(form), _, _) if ends_in_map(form) => (form, args, None),
+        (_, Some(form), Some(last)) if last.is_map() => (
+            form,
             &args[..args.len() - 1],
             last.read_lock::<Map>().map(|m| m.clone()),
         ),
-        _ => (args, None),
+        (Some(form), _, _) => (form, args, None),
+        _ => {
+            return Err(format!(
+                "{}::{} does not take {} argument{}; call it as {}",
+                op.namespace,
+                op.name,
+                args.len(),
+                if args.len() == 1 { "" } else { "s" },
+                functions::op_signature(op)
+            ));
+        }
     };
-    let Some(form) = forms.iter().find(|f| f.len() == positional.len()) else {
-        return Err(format!(
-            "{}::{} does not take {} arguments; call it as {}",
-            op.namespace,
-            op.name,
-            args.len(),
-            functions::op_signature(op)
-        ));
-    };
-    let mut request: Map = form
-        .iter()
-        .zip(positional)
-        .map(|(name, value)| ((*name).into(), value.clone()))
-        .collect();
+    let mut request = Map::new();
+    for (i, (name, value)) in form.iter().zip(positional).enumerate() {
+        if let Some(member) = op.input.member(name) {
+            aws::shape::check_argument(&member.ty, value).map_err(|kind| {
+                format!(
+                    "argument {} of {}::{} ({}) must be {kind}; call it as {}",
+                    i + 1,
+                    op.namespace,
+                    op.name,
+                    aws::names::snake(name),
+                    functions::op_signature(op)
+                )
+            })?;
+        }
+        request.insert((*name).into(), value.clone());
+    }
     if let Some(extra) = extra {
         request.extend(extra);
     }
@@ -88,49 +108,29 @@ fn register_operation(module: &mut Module, op: &'static Operation, ctx: &Rc<Cont
             .in_internal_namespace()
             .with_params_info(params)
             .with_comments([format!("/// {}", op.doc)]);
-        match arity {
-            0 => {
-                reg.set_into_module(module, move |c: NativeCallContext| call(&c, vec![]));
-            }
-            1 => {
-                reg.set_into_module(module, move |c: NativeCallContext, a: Dynamic| {
-                    call(&c, vec![a])
-                });
-            }
-            2 => {
-                reg.set_into_module(
-                    module,
-                    move |c: NativeCallContext, a: Dynamic, b: Dynamic| call(&c, vec![a, b]),
-                );
-            }
-            3 => {
-                reg.set_into_module(
-                    module,
-                    move |c: NativeCallContext, a: Dynamic, b: Dynamic, d: Dynamic| {
-                        call(&c, vec![a, b, d])
-                    },
-                );
-            }
-            4 => {
-                reg.set_into_module(
-                    module,
-                    move |c: NativeCallContext, a: Dynamic, b: Dynamic, d: Dynamic, e: Dynamic| {
-                        call(&c, vec![a, b, d, e])
-                    },
-                );
-            }
-            _ => {
-                reg.set_into_module(
-                    module,
-                    move |c: NativeCallContext,
-                          a: Dynamic,
-                          b: Dynamic,
-                          d: Dynamic,
-                          e: Dynamic,
-                          f: Dynamic| { call(&c, vec![a, b, d, e, f]) },
-                );
-            }
+        // One registration per argument count: Rhai matches a native function by arity.
+        macro_rules! arities {
+            ($($n:literal => ($($a:ident),*)),*) => {
+                match arity {
+                    $($n => {
+                        reg.set_into_module(module, move |c: NativeCallContext, $($a: Dynamic),*| {
+                            call(&c, vec![$($a),*])
+                        });
+                    })*
+                    _ => {}
+                }
+            };
         }
+        arities!(
+            0 => (),
+            1 => (a),
+            2 => (a, b),
+            3 => (a, b, d),
+            4 => (a, b, d, e),
+            5 => (a, b, d, e, f),
+            6 => (a, b, d, e, f, g),
+            7 => (a, b, d, e, f, g, h)
+        );
     }
 }
 

@@ -328,3 +328,40 @@ fn a_secret_is_sent_as_itself_and_tokens_print_masked() {
         "{text}"
     );
 }
+
+/// The issue's two refused calls now work, and a value of the wrong kind, known only at run
+/// time, is named by its parameter and its kind in words — never by Rhai's type names.
+#[test]
+fn every_operation_takes_its_required_members_and_says_what_it_expected() {
+    let out = Test::new()
+        .args(["run", "--yes"])
+        .runbook(
+            r#"
+let pool = cognito::create_user_pool("shorthand").UserPool.Id;
+cognito::create_group(pool, "admins");
+cognito::create_group(pool, "ops", #{ Precedence: 2 });
+cognito::admin_create_user(pool, "jane");
+cognito::admin_add_user_to_group(pool, "jane", "admins");
+print(query(cognito::admin_list_groups_for_user(pool, "jane"), "Groups[].GroupName"));
+print(`precedence ${cognito::get_group(pool, "ops").Group.Precedence}`);
+fn user(pool, name) { cognito::admin_get_user(pool, name) }
+try { user(pool, 42) } catch (e) { print(e.message) }
+let names = [pool];
+try { cognito::create_group(names[0]) } catch (e) { print(e.message) }
+fn look(x) { query(x, 1.5) }
+look(pool);
+"#,
+        )
+        .run()
+        .status(1)
+        .stdout_has("\"admins\"")
+        .stdout_has("precedence 2")
+        .stdout_has(
+            "argument 2 of cognito::admin_get_user (username) must be a string, not an integer; call it as cognito::admin_get_user(request) | (user_pool_id, username[, request])",
+        )
+        .stdout_has("cognito::create_group does not take 1 argument; call it as cognito::create_group(request) | (user_pool_id, group_name[, request])")
+        .stderr_has("query cannot take (string, float); call it as query(value, expression)");
+    for rhai_name in ["ImmutableString", "&str", "i64", "f64"] {
+        assert!(!out.stderr().contains(rhai_name), "{}", out.stderr());
+    }
+}

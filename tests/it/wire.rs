@@ -593,3 +593,224 @@ fn every_cognito_call_of_the_scripts_sends_exactly_the_request_written() {
     );
     assert!(n > 5, "{n} calls");
 }
+
+/// A Rhai expression for a JSON value: a literal for text, numbers and booleans, else parsed.
+fn rhai_literal(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        Value::Number(_) | Value::Bool(_) => value.to_string(),
+        other => format!("json_parse({:?})", other.to_string()),
+    }
+}
+
+/// The value a positional argument gets: its member's sample, with text and numbers made
+/// unique to the call and the position, so that a member filled from the wrong argument (or
+/// a request another call sent) cannot pass for it.
+fn positional_value(d: &Value, call: usize, position: usize) -> Value {
+    match (d["type"].as_str().unwrap_or(""), d.get("values")) {
+        ("string", None) => json!(format!("v{call}n{position}")),
+        ("integer" | "long", _) => json!(call * 10 + position + 1),
+        _ => sample(d, true, &mut Vec::new()).unwrap_or(json!({})),
+    }
+}
+
+/// An IAM (query protocol) body as member → value, the action and version left out.
+fn query_pairs(body: &str) -> std::collections::BTreeMap<String, String> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            let v = v.replace('+', " ");
+            let mut bytes = Vec::new();
+            let mut it = v.bytes();
+            while let Some(b) = it.next() {
+                if b == b'%' {
+                    let hex: String = it.by_ref().take(2).map(char::from).collect();
+                    bytes.push(u8::from_str_radix(&hex, 16).unwrap_or(b'?'));
+                } else {
+                    bytes.push(b);
+                }
+            }
+            (k.to_string(), String::from_utf8_lossy(&bytes).into_owned())
+        })
+        .filter(|(k, _)| k != "Action" && k != "Version")
+        .collect()
+}
+
+/// The rule, for every operation of every namespace: its required members
+/// positionally, scope first, then optionally a map of the rest; what goes over the wire is
+/// exactly that request.
+#[test]
+fn every_operation_takes_its_required_members_positionally() {
+    let ops = ok(&bare()
+        .args(["ops", "--json", "--members"])
+        .output()
+        .expect("runs"));
+    let ops: Vec<Value> = serde_json::from_str(&ops).expect("ops --json");
+    let mut calls = String::new();
+    let mut expected: Vec<(String, String, Value)> = Vec::new();
+    let mut covered = 0;
+    let mut required: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (n, op) in ops
+        .iter()
+        .filter(|op| op.get("input").is_some())
+        .enumerate()
+    {
+        let qualified = format!(
+            "{}::{}",
+            op["namespace"].as_str().unwrap_or(""),
+            op["name"].as_str().unwrap_or("")
+        );
+        let forms = op["positional"].as_array().cloned().unwrap_or_default();
+        if forms.is_empty() {
+            assert_eq!(
+                qualified, "cognito::get_provisioned_limit",
+                "no positional form"
+            );
+            continue;
+        }
+        covered += 1;
+        let input = &op["input"];
+        required.insert(
+            qualified.clone(),
+            input
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, d)| d["required"] == true)
+                .map(|(k, _)| k.clone())
+                .collect(),
+        );
+        for (f, form) in forms.iter().enumerate() {
+            let call = n * 4 + f * 2;
+            let members: Vec<&str> = form
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let mut request = serde_json::Map::new();
+            let mut args = Vec::new();
+            for (i, m) in members.iter().enumerate() {
+                let value = positional_value(&input[*m], call, i);
+                args.push(rhai_literal(&value));
+                request.insert(m.to_string(), value);
+            }
+            let api = op["signature"].as_str().unwrap_or("").to_string();
+            calls.push_str(&format!(
+                "try {{ {qualified}({}); }} catch (e) {{ }}\n",
+                args.join(", ")
+            ));
+            expected.push((
+                qualified.clone(),
+                api.clone(),
+                Value::Object(request.clone()),
+            ));
+            // Then a map of the rest: the first optional text member not positional.
+            let optional = input.as_object().into_iter().flatten().find(|(name, d)| {
+                d["required"] != true
+                    && d["type"] == "string"
+                    && d.get("values").is_none()
+                    && !members.contains(&name.as_str())
+                    && !name.ends_with("Token")
+                    && name.as_str() != "Marker"
+            });
+            if let Some((name, _)) = optional {
+                let call = call + 1;
+                let mut request = serde_json::Map::new();
+                let mut args = Vec::new();
+                for (i, m) in members.iter().enumerate() {
+                    let value = positional_value(&input[*m], call, i);
+                    args.push(rhai_literal(&value));
+                    request.insert(m.to_string(), value);
+                }
+                let extra = format!("v{call}rest");
+                args.push(format!("#{{ {name}: {extra:?} }}"));
+                request.insert(name.clone(), json!(extra));
+                calls.push_str(&format!(
+                    "try {{ {qualified}({}); }} catch (e) {{ }}\n",
+                    args.join(", ")
+                ));
+                expected.push((qualified.clone(), api, Value::Object(request)));
+            }
+        }
+    }
+    assert!(
+        covered >= 158,
+        "{covered} operations with a positional form"
+    );
+    let app = app_id("positional");
+    ok(&runbook_as(&app)
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(["run", "--yes"])
+        .arg(script(&calls))
+        .output()
+        .expect("runs"));
+    let seen = recorded(&app);
+    let mut missing = Vec::new();
+    for (qualified, _, request) in &expected {
+        let api: String = qualified
+            .rsplit("::")
+            .next()
+            .unwrap_or("")
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let sent = seen.iter().any(|r| {
+            let same_action = r["action"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&api));
+            let body = r["body"].as_str().unwrap_or("");
+            same_action
+                && match serde_json::from_str::<Value>(body) {
+                    // Exactly the request, and the required members runbook fills in
+                    // when a positional call leaves them out (a list's page size).
+                    Ok(Value::Object(json)) => {
+                        let want = wire_form(request.clone());
+                        json.iter().all(|(k, v)| match want.get(k) {
+                            Some(w) => w == v,
+                            None => required.get(qualified).is_some_and(|r| r.contains(k)),
+                        }) && want
+                            .as_object()
+                            .is_some_and(|w| w.keys().all(|k| json.contains_key(k)))
+                    }
+                    Ok(_) => false,
+                    // IAM's query protocol: each scalar member as itself, a document as its
+                    // JSON text, a list by its first item.
+                    Err(_) => {
+                        let pairs = query_pairs(body);
+                        request
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .all(|(k, v)| match v {
+                                Value::String(s) => pairs.get(k) == Some(s),
+                                Value::Object(_) => pairs.get(k) == Some(&v.to_string()),
+                                Value::Array(_) => pairs
+                                    .keys()
+                                    .any(|p| p.starts_with(&format!("{k}.member.1"))),
+                                other => pairs.get(k) == Some(&other.to_string()),
+                            })
+                            && pairs.keys().filter(|p| !p.contains(".member.")).count()
+                                == request
+                                    .as_object()
+                                    .map_or(0, |r| r.iter().filter(|(_, v)| !v.is_array()).count())
+                    }
+                }
+        });
+        if !sent {
+            missing.push(format!("{qualified} {request}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} calls did not send their request:\n{}",
+        missing.len(),
+        expected.len(),
+        missing.join("\n")
+    );
+}
