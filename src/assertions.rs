@@ -157,18 +157,225 @@ fn compare(
         None => "assertion failed: assert_ne(actual, other): both are".to_string(),
     };
     let text = if equal {
-        format!(
+        let mut text = format!(
             "{head}\n  actual:   {}\n  expected: {}",
             masked_json(actual, false),
             masked_json(expected, false)
-        )
+        );
+        let lines = difference(actual, expected);
+        if !lines.is_empty() {
+            text.push_str("\n  difference (actual against expected):");
+            for line in lines {
+                text.push_str(&format!("\n    {line}"));
+            }
+        }
+        text
     } else {
         format!("{head}\n  value: {}", masked_json(actual, false))
     };
     Err(fail(text, ctx.call_position()))
 }
 
+/// The most differences a failed `assert_eq` lists.
+const MOST_DIFFERENCES: usize = 20;
+
+/// Where two lists or maps differ, one line per member with its path (`Users[2].Enabled`):
+/// `missing` (expected, not in actual), `extra` (in actual, not expected), `changed`. Values
+/// are compared as themselves and shown masked. Empty unless both are lists or both maps.
+fn difference(actual: &rhai::Dynamic, expected: &rhai::Dynamic) -> Vec<String> {
+    use crate::value::{masked, to_json_masked, to_json_revealed};
+    let (a, e) = (to_json_revealed(actual), to_json_revealed(expected));
+    let both = |v: &serde_json::Value, w: &serde_json::Value| {
+        (v.is_array() && w.is_array()) || (v.is_object() && w.is_object())
+    };
+    if !both(&a, &e) {
+        return Vec::new();
+    }
+    let shown = |v: &rhai::Dynamic| to_json_masked(&masked(v)).unwrap_or_default();
+    let (shown_a, shown_e) = (shown(actual), shown(expected));
+    let mut lines = Vec::new();
+    diff_at("", (&a, &shown_a), (&e, &shown_e), &mut lines);
+    if lines.len() > MOST_DIFFERENCES {
+        let more = lines.len() - MOST_DIFFERENCES;
+        lines.truncate(MOST_DIFFERENCES);
+        lines.push(format!("… and {more} more"));
+    }
+    lines
+}
+
+/// A member's path below `path`: `.Name` (`["a b"]` when not a plain name), `[i]`.
+fn member_path(path: &str, key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+    {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    } else {
+        format!("{path}[{}]", serde_json::Value::from(key))
+    }
+}
+
+/// One value as a difference shows it: its path (or `the value` at the top).
+fn at(path: &str) -> &str {
+    if path.is_empty() { "(top)" } else { path }
+}
+
+type Pair<'a> = (&'a serde_json::Value, &'a serde_json::Value);
+
+/// Walks `actual` and `expected` (each as compared, and as shown) below `path`.
+fn diff_at(path: &str, actual: Pair, expected: Pair, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let ((a, shown_a), (e, shown_e)) = (actual, expected);
+    if a == e {
+        return;
+    }
+    let null = Value::Null;
+    match (a, e) {
+        (Value::Object(am), Value::Object(em)) => {
+            let keys: std::collections::BTreeSet<&String> = am.keys().chain(em.keys()).collect();
+            for key in keys {
+                let p = member_path(path, key);
+                let sa = shown_a.get(key.as_str()).unwrap_or(&null);
+                let se = shown_e.get(key.as_str()).unwrap_or(&null);
+                match (am.get(key), em.get(key)) {
+                    (Some(av), Some(ev)) => diff_at(&p, (av, sa), (ev, se), out),
+                    (None, Some(_)) => out.push(format!("missing  {p}: {se}")),
+                    (Some(_), None) => out.push(format!("extra    {p}: {sa}")),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(al), Value::Array(el)) => {
+            let scalars = |l: &[Value]| l.iter().all(|v| !v.is_array() && !v.is_object());
+            if scalars(al) && scalars(el) {
+                diff_items(path, (al, shown_a), (el, shown_e), out);
+                return;
+            }
+            for i in 0..al.len().max(el.len()) {
+                let p = format!("{path}[{i}]");
+                let sa = shown_a.get(i).unwrap_or(&null);
+                let se = shown_e.get(i).unwrap_or(&null);
+                match (al.get(i), el.get(i)) {
+                    (Some(av), Some(ev)) => diff_at(&p, (av, sa), (ev, se), out),
+                    (None, Some(_)) => out.push(format!("missing  {p}: {se}")),
+                    (Some(_), None) => out.push(format!("extra    {p}: {sa}")),
+                    (None, None) => {}
+                }
+            }
+        }
+        _ => out.push(format!(
+            "changed  {}: {shown_a}, expected {shown_e}",
+            at(path)
+        )),
+    }
+}
+
+/// Two lists of plain values (names, ids) differ by the items one has and the other lacks —
+/// or, holding the same items, by their order.
+fn diff_items(
+    path: &str,
+    actual: (&[serde_json::Value], &serde_json::Value),
+    expected: (&[serde_json::Value], &serde_json::Value),
+    out: &mut Vec<String>,
+) {
+    let ((al, shown_a), (el, shown_e)) = (actual, expected);
+    let before = out.len();
+    let mut unmatched: Vec<Option<&serde_json::Value>> = al.iter().map(Some).collect();
+    for (i, item) in el.iter().enumerate() {
+        match unmatched.iter().position(|u| *u == Some(item)) {
+            Some(j) => unmatched[j] = None,
+            None => out.push(format!(
+                "missing  {path}[{i}]: {}",
+                shown_e.get(i).unwrap_or(&serde_json::Value::Null)
+            )),
+        }
+    }
+    for (i, left) in unmatched.iter().enumerate() {
+        if left.is_some() {
+            out.push(format!(
+                "extra    {path}[{i}]: {}",
+                shown_a.get(i).unwrap_or(&serde_json::Value::Null)
+            ));
+        }
+    }
+    if out.len() == before {
+        out.push(format!(
+            "order    {}: the same items in another order",
+            at(path)
+        ));
+    }
+}
+
 /// Registers the assertions as global functions.
 pub fn register(engine: &mut rhai::Engine) {
     engine.register_global_module(exported_module!(assertions).into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::difference;
+    use crate::value::{Secret, from_json};
+    use rhai::{Dynamic, Map};
+    use serde_json::json;
+
+    #[test]
+    fn lists_of_names_differ_by_what_each_lacks() {
+        let actual = from_json(&json!(["ann", "bob", "dan"]));
+        let expected = from_json(&json!(["ann", "bob", "carol"]));
+        assert_eq!(
+            difference(&actual, &expected),
+            ["missing  [2]: \"carol\"", "extra    [2]: \"dan\""]
+        );
+        let reordered = from_json(&json!(["bob", "ann", "carol"]));
+        assert_eq!(
+            difference(&reordered, &expected),
+            ["order    (top): the same items in another order"]
+        );
+    }
+
+    #[test]
+    fn maps_differ_member_by_member_with_their_paths() {
+        let actual = from_json(&json!({
+            "Group": {"Precedence": 1, "Description": "old"},
+            "Users": [{"Username": "ann", "Enabled": true}],
+            "extra key": 1
+        }));
+        let expected = from_json(&json!({
+            "Group": {"Precedence": 2, "Description": "old", "RoleArn": "arn:r"},
+            "Users": [{"Username": "ann", "Enabled": false}, {"Username": "bob"}]
+        }));
+        assert_eq!(
+            difference(&actual, &expected),
+            [
+                "changed  Group.Precedence: 1, expected 2",
+                "missing  Group.RoleArn: \"arn:r\"",
+                "changed  Users[0].Enabled: true, expected false",
+                "missing  Users[1]: {\"Username\":\"bob\"}",
+                "extra    [\"extra key\"]: 1",
+            ]
+        );
+        // Plain values have no members to list.
+        assert!(difference(&Dynamic::from(1_i64), &Dynamic::from(2_i64)).is_empty());
+    }
+
+    #[test]
+    fn secrets_are_compared_as_themselves_and_shown_masked() {
+        let with = |password: &str| {
+            let mut m = Map::new();
+            m.insert("Password".into(), Dynamic::from(Secret::new(password)));
+            m.insert("Name".into(), Dynamic::from("x"));
+            Dynamic::from(m)
+        };
+        let lines = difference(&with("Hunter2-old!"), &with("Hunter2-new!"));
+        assert_eq!(
+            lines,
+            ["changed  Password: \"********\", expected \"********\""]
+        );
+        assert!(difference(&with("same-Pass-1"), &with("same-Pass-1")).is_empty());
+    }
 }

@@ -161,6 +161,20 @@ pub fn op_signature(op: &Operation) -> String {
     format!("{}::{}({})", op.namespace, op.name, forms.join(") | ("))
 }
 
+/// The API name of the operation `code` calls when it is one call (`cognito::list_users(p)` →
+/// `ListUsers`), as the AWS CLI titles a table; `None` for anything else.
+pub fn api_called(code: &str) -> Option<&'static str> {
+    let code = code.trim().trim_end_matches(';').trim_end();
+    let (namespace, rest) = code.split_once("::")?;
+    let name_end = rest.find('(')?;
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let name = &rest[..name_end];
+    (ident(namespace) && ident(name) && rest.ends_with(')'))
+        .then(|| aws::find_operation(namespace, name))
+        .flatten()
+        .map(|op| op.api)
+}
+
 /// The namespaces scripts call functions in (the global one is `""`).
 pub const NAMESPACES: &[&str] = &["cognito", "iam", "sts", "logs", "aws"];
 

@@ -81,16 +81,10 @@ mod global_helpers {
         expression: &str,
     ) -> Result<Dynamic, Box<EvalAltResult>> {
         let pos = ctx.call_position();
-        let expr = jmespath::compile(expression)
-            .map_err(|e| fail(format!("query: invalid JMESPath expression: {e}"), pos))?;
         let json = to_json_masked(&value).map_err(|e| fail(format!("query: {e}"), pos))?;
-        let data = jmespath::Variable::from_json(&json.to_string())
-            .map_err(|e| fail(format!("query: {e}"), pos))?;
-        let result = expr
-            .search(data)
-            .map_err(|e| fail(format!("query: {e}"), pos))?;
-        let back = serde_json::to_value(&*result).map_err(|e| fail(format!("query: {e}"), pos))?;
-        Ok(value::from_json(&back))
+        let found =
+            value::query_json(&json, expression).map_err(|e| fail(format!("query: {e}"), pos))?;
+        Ok(value::from_json(&found))
     }
 
     /// An environment variable (a secret when its name says so: AWS_SECRET_ACCESS_KEY, *_PASSWORD, *_TOKEN), or `()` when it is unset.
@@ -106,6 +100,24 @@ mod global_helpers {
         std::env::var(name)
             .map(|v| env_value(name, v))
             .unwrap_or(default)
+    }
+
+    /// Prints a value as the AWS CLI's `--output table` draws it (secrets masked): a quick look
+    /// at a list of users or a pool's settings without `jq`.
+    pub fn print_table(value: Dynamic) {
+        let text = crate::format::shown(&value, crate::format::Output::Table, "");
+        if !text.is_empty() {
+            crate::output::print(&text);
+        }
+    }
+
+    /// `print_table` with a title over the table (as the CLI titles it with the operation).
+    #[rhai_fn(name = "print_table")]
+    pub fn print_table_titled(value: Dynamic, title: &str) {
+        let text = crate::format::shown(&value, crate::format::Output::Table, title);
+        if !text.is_empty() {
+            crate::output::print(&text);
+        }
     }
 
     /// Prints a line on stderr: progress, or what a step did (stdout stays the runbook's data).

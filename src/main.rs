@@ -17,6 +17,7 @@ mod engine;
 mod error;
 mod files;
 mod fleet;
+mod format;
 mod functions;
 mod helpers;
 mod import;

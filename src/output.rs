@@ -20,6 +20,35 @@ thread_local! {
     static PREFIX: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
+thread_local! {
+    /// What this thread has printed since [`capture`], kept instead of written.
+    static CAPTURED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// From now on this thread's lines, stdout's and stderr's, are kept instead of written, until
+/// [`captured`] hands them over: `runbook test` shows a test's output only when it fails (or
+/// with `--nocapture`), as `cargo test` does.
+pub fn capture() {
+    CAPTURED.with(|c| *c.borrow_mut() = Some(String::new()));
+}
+
+/// What this thread printed since [`capture`] (which it ends), in order.
+pub fn captured() -> String {
+    CAPTURED.with(|c| c.borrow_mut().take().unwrap_or_default())
+}
+
+/// Keeps a line when this thread is capturing; `false` when it is not.
+fn kept(text: &str) -> bool {
+    CAPTURED.with(|c| match c.borrow_mut().as_mut() {
+        Some(buffer) => {
+            buffer.push_str(text);
+            buffer.push('\n');
+            true
+        }
+        None => false,
+    })
+}
+
 /// Starts every line this thread writes, on stdout and stderr, with `[name] ` (a fleet's
 /// targets run on threads of their own; their lines interleave, each saying whose it is);
 /// `""` stops it.
@@ -77,6 +106,9 @@ pub fn stderr_line(args: std::fmt::Arguments) {
         Some(s) => prefixed(&terminal_safe(s)).into_owned(),
         None => prefixed(&terminal_safe(&args.to_string())).into_owned(),
     };
+    if kept(&text) {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     let _ = err
         .write_all(text.as_bytes())
@@ -170,6 +202,9 @@ pub fn print_line(text: &str) -> bool {
 
 fn write_line(text: &str) -> std::io::Result<()> {
     let text = prefixed(text);
+    if kept(&text) {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     out.flush()

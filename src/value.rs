@@ -442,6 +442,22 @@ pub fn masked(value: &Dynamic) -> Dynamic {
     masked_within(value)
 }
 
+/// How a map's member shows when its name decides: a secret-named member as the mask, a
+/// pre-signed URL without its signature; `None` when its value decides (see [`masked`]).
+pub fn shown_member(key: &str, value: &Dynamic) -> Option<Dynamic> {
+    if is_secret_key(key) && !value.is_unit() {
+        Some(MASK.into())
+    } else if key == "PreSignedUrl" {
+        value
+            .clone()
+            .into_string()
+            .ok()
+            .map(|s| Dynamic::from(redact_url(&s)))
+    } else {
+        None
+    }
+}
+
 fn masked_within(value: &Dynamic) -> Dynamic {
     if let Some(secret) = value.read_lock::<Secret>() {
         return secret.shown().into();
@@ -450,16 +466,7 @@ fn masked_within(value: &Dynamic) -> Dynamic {
         return map
             .iter()
             .map(|(k, v)| {
-                let shown = if is_secret_key(k) && !v.is_unit() {
-                    MASK.into()
-                } else if k.as_str() == "PreSignedUrl" {
-                    v.clone()
-                        .into_string()
-                        .map(|s| Dynamic::from(redact_url(&s)))
-                        .unwrap_or_else(|_| masked_within(v))
-                } else {
-                    masked_within(v)
-                };
+                let shown = shown_member(k, v).unwrap_or_else(|| masked_within(v));
                 (k.clone(), shown)
             })
             .collect::<Map>()
@@ -490,6 +497,16 @@ pub fn masked_json(value: &Dynamic, pretty: bool) -> String {
 /// A request as plan lines and the journal keep it: JSON, secrets masked.
 pub fn masked_request(request: &Map) -> Value {
     to_json_masked(&masked(&Dynamic::from(request.clone()))).unwrap_or(Value::Null)
+}
+
+/// A JMESPath expression (the AWS CLI's `--query`) applied to JSON; the error says what is
+/// wrong with the expression.
+pub fn query_json(json: &Value, expression: &str) -> Result<Value, String> {
+    let expr =
+        jmespath::compile(expression).map_err(|e| format!("invalid JMESPath expression: {e}"))?;
+    let data = jmespath::Variable::from_json(&json.to_string()).map_err(|e| e.to_string())?;
+    let found = expr.search(data).map_err(|e| e.to_string())?;
+    serde_json::to_value(&*found).map_err(|e| e.to_string())
 }
 
 /// JSON as a script value (numbers as INT where they fit, else FLOAT).

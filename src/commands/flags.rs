@@ -137,3 +137,23 @@ pub fn with_aws(
     }
     f(settings)
 }
+
+/// `--var KEY=VALUE`.
+pub fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got \"{text}\"")),
+    }
+}
+
+/// `--var x=1 --var x=2` is a mistake, not "the last one wins".
+pub fn no_repeated_vars(vars: &[(String, String)]) -> Result<(), Error> {
+    for (at, (key, _)) in vars.iter().enumerate() {
+        if vars[..at].iter().any(|(k, _)| k == key) {
+            return Err(Error::Usage(format!(
+                "--var {key} is given more than once; give each parameter once"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -21,6 +21,9 @@ pub struct Args {
     /// Also list each operation's request and response members.
     #[arg(long)]
     members: bool,
+    /// One line per function, in columns: its name, positional form, undo and doc.
+    #[arg(long, conflicts_with_all = ["json", "members"])]
+    table: bool,
     /// Only functions whose name contains this text (also as the CLI spells it:
     /// admin-create-user, AdminCreateUser).
     filter: Option<String>,
@@ -31,6 +34,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     let Args {
         json,
         members,
+        table,
         filter,
     } = args;
     let filter = filter.as_deref();
@@ -62,6 +66,9 @@ pub fn run(args: Args) -> Result<(), Error> {
             message: format!("no function matches \"{filter}\"{hint}"),
             location: None,
         });
+    }
+    if table {
+        return print_table(&all);
     }
     if json {
         let items: Vec<serde_json::Value> = all
@@ -109,6 +116,30 @@ pub fn run(args: Args) -> Result<(), Error> {
             if !crate::output::print_line(&text) {
                 return Ok(());
             }
+        }
+    }
+    Ok(())
+}
+
+/// `--table`: one line per function — name, positional form, undo, doc — in columns.
+fn print_table(all: &[functions::FnInfo]) -> Result<(), Error> {
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|f| {
+            let positional = f
+                .signature
+                .split_once(") | (")
+                .map_or("-".to_string(), |(_, rest)| format!("({rest}"));
+            let undo = crate::aws::facts::restore_of(&f.qualified())
+                .map(|r| r.describe(&f.qualified()))
+                .unwrap_or_else(|| "-".into());
+            vec![f.qualified(), positional, undo, f.doc.to_string()]
+        })
+        .collect();
+    let text = crate::format::columns(&["FUNCTION", "POSITIONAL", "UNDO", "DOC"], &rows);
+    for line in text.lines() {
+        if !crate::output::print_line(line) {
+            break;
         }
     }
     Ok(())

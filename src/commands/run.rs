@@ -19,7 +19,7 @@ pub struct Args {
     /// The runbook (.rhai).
     file: PathBuf,
     /// Set vars.KEY in the runbook (repeatable).
-    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = super::flags::parse_var)]
     vars: Vec<(String, String)>,
     /// Send reads only: print the plan of every write, numbered, and answer it with a
     /// placeholder response so the runbook keeps planning. Nothing is changed.
@@ -59,13 +59,6 @@ pub struct Args {
     aws: AwsFlags,
 }
 
-fn parse_var(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("expected KEY=VALUE, got \"{text}\"")),
-    }
-}
-
 /// Runs the runbook through the run lifecycle (see [`lifecycle`]), or a fleet of them.
 pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     let Args {
@@ -83,14 +76,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         max_errors,
         aws,
     } = args;
-    // `--var x=1 --var x=2` is a mistake, not "the last one wins".
-    for (at, (key, _)) in vars.iter().enumerate() {
-        if vars[..at].iter().any(|(k, _)| k == key) {
-            return Err(Error::Usage(format!(
-                "--var {key} is given more than once; give each parameter once"
-            )));
-        }
-    }
+    super::flags::no_repeated_vars(&vars)?;
     if targets.is_some() && journal.is_some() {
         return Err(Error::Usage(
             "--journal names one run's journal; a fleet run writes one per target: use --journal-dir DIR".into(),

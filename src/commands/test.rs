@@ -4,7 +4,8 @@
 //! is one test, run against a fresh, empty account of the local emulator (started once per
 //! worker and reset between tests, so a test costs its own calls, not a process start). A
 //! file's `fn setup()` runs before each of its tests. Each test prints `ok` or `FAILED` with
-//! its time; a failure shows the error with its `file:line:col`. The last line is `N passed, M
+//! its time; a failure shows the error with its `file:line:col`, then what the test printed
+//! (a passing test's output is shown only with `--nocapture`, as `cargo test` does). The last line is `N passed, M
 //! failed`; the exit code 0 when none failed, 1 otherwise. Tests never touch AWS unless
 //! `--endpoint-url` or `--profile` says where (then nothing is reset).
 
@@ -42,6 +43,9 @@ pub struct Args {
     /// holding the suite).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     test_timeout: u64,
+    /// Show what passing tests print too (a failing test's output is always shown).
+    #[arg(long)]
+    nocapture: bool,
     #[command(flatten)]
     aws: AwsFlags,
 }
@@ -52,6 +56,8 @@ struct Outcome {
     name: String,
     took: Duration,
     error: Option<String>,
+    /// What the test printed (stdout and stderr lines, in order), unless `--nocapture`.
+    output: String,
 }
 
 /// Where the tests send their calls.
@@ -95,6 +101,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     }
     let filter = args.filter.clone();
     let limit = Duration::from_secs(args.test_timeout);
+    let capture = !args.nocapture;
     let workers: Vec<_> = shares
         .into_iter()
         .map(|share| {
@@ -102,7 +109,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             let filter = filter.clone();
             std::thread::Builder::new()
                 .stack_size(256 << 20)
-                .spawn(move || worker(&share, &target, filter.as_deref(), limit))
+                .spawn(move || worker(&share, &target, filter.as_deref(), limit, capture))
         })
         .collect();
     let mut outcomes = Vec::new();
@@ -208,6 +215,7 @@ fn worker(
     target: &Target,
     filter: Option<&str>,
     limit: Duration,
+    capture: bool,
 ) -> Result<Vec<Outcome>, Error> {
     let emulator = match target {
         Target::Local => Some(Emulator::start()?),
@@ -233,12 +241,16 @@ fn worker(
                 emulator.reset()?;
             }
             let started = Instant::now();
+            if capture {
+                crate::output::capture();
+            }
             let error = one_test(&settings, file, &name, limit).err();
             let outcome = Outcome {
                 file: file.clone(),
                 name,
                 took: started.elapsed(),
                 error,
+                output: crate::output::captured(),
             };
             report(&outcome);
             outcomes.push(outcome);
@@ -321,7 +333,13 @@ fn report(outcome: &Outcome) {
         None => crate::output::print(&format!("ok      {label}")),
         Some(error) => {
             let indented = error.replace('\n', "\n    ");
-            crate::output::print(&format!("FAILED  {label}\n    {indented}"));
+            let mut text = format!("FAILED  {label}\n    {indented}");
+            let output = outcome.output.trim_end();
+            if !output.is_empty() {
+                text.push_str("\n    ---- output ----\n    ");
+                text.push_str(&output.replace('\n', "\n    "));
+            }
+            crate::output::print(&text);
         }
     }
 }
@@ -352,6 +370,9 @@ fn junit(outcomes: &[Outcome], total: Duration) -> Result<String, Error> {
             };
             let mut case = TestCase::new(test.name.as_str(), status);
             case.set_classname(name.as_str()).set_time(test.took);
+            if !test.output.is_empty() {
+                case.set_system_out(test.output.as_str());
+            }
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);

@@ -490,29 +490,10 @@ fn table(rows: &[Row]) -> String {
         "WRITES"
     };
     let header = ["TARGET", "ACCOUNT", "REGION", "OUTCOME", writes, "TIME"];
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = vec![line(header.to_vec())];
-    out.extend(
-        cells
-            .iter()
-            .map(|row| line(row.iter().map(String::as_str).collect())),
-    );
-    out.join("\n")
+    let rows: Vec<Vec<String>> = cells.into_iter().map(Vec::from).collect();
+    crate::format::columns(&header, &rows)
+        .trim_end()
+        .to_string()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::functions;
 
 /// The REPL's `:commands`.
 pub const COMMANDS: &[&str] = &[
-    ":help", ":ops", ":vars", ":history", ":save", ":load", ":quit",
+    ":help", ":ops", ":vars", ":output", ":history", ":save", ":load", ":quit",
 ];
 
 /// The line editor's helper.
@@ -27,8 +27,10 @@ pub struct Assist {
     names: Vec<String>,
     /// Helpers (not operations): qualified name → their parameters and options, as hinted.
     helpers: std::collections::HashMap<String, String>,
-    /// The session's variables, refreshed after each statement.
-    pub vars: Rc<RefCell<Vec<String>>>,
+    /// Each function's one-line doc, by its qualified name.
+    docs: std::collections::HashMap<String, &'static str>,
+    /// The session's variables with a one-line summary of each, refreshed after each statement.
+    pub vars: Rc<RefCell<Vec<(String, String)>>>,
 }
 
 impl Assist {
@@ -56,12 +58,52 @@ impl Assist {
                 (f.qualified(), hint)
             })
             .collect();
+        let docs = catalog.iter().map(|f| (f.qualified(), f.doc)).collect();
         Self {
             names,
             helpers,
+            docs,
             vars: Rc::default(),
         }
     }
+}
+
+/// Candidates as Tab lists them: each name, then its one-line doc (or a variable's summary)
+/// where the terminal has room, names aligned; the name is what completes.
+fn listed(found: Vec<(String, String)>) -> Vec<Pair> {
+    let width = crate::format::terminal_width();
+    let name_width = found
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    found
+        .into_iter()
+        .map(|(name, doc)| {
+            let room = width.saturating_sub(name_width + 4);
+            let display = if doc.is_empty() || room < 12 || found_one_line(&doc).is_empty() {
+                name.clone()
+            } else {
+                let doc = found_one_line(&doc);
+                let doc = if doc.chars().count() > room {
+                    let cut: String = doc.chars().take(room - 1).collect();
+                    format!("{cut}…")
+                } else {
+                    doc
+                };
+                format!("{name:<name_width$}  {doc}")
+            };
+            Pair {
+                display,
+                replacement: name,
+            }
+        })
+        .collect()
+}
+
+/// A doc on one line.
+fn found_one_line(doc: &str) -> String {
+    doc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The innermost operation call whose parentheses are still open before the cursor, and the
@@ -179,23 +221,43 @@ impl Completer for Assist {
             && let Some((op, args)) = open_call(before)
             && let Some(shape) = structure_at(op, &args[..args.len() - word.len()])
         {
+            // A member's doc is its operation's (`AdminCreateUserInput`) at the top level,
+            // its structure's below.
+            let owner = if std::ptr::eq(shape, op.input) {
+                format!("{}Input", op.api)
+            } else {
+                shape.name.to_string()
+            };
             let found = shape
                 .members
                 .iter()
                 .filter(|m| m.name.starts_with(word))
-                .map(|m| pair(m.name))
+                .map(|m| {
+                    let doc = aws::shape::member_doc(&owner, m.name).unwrap_or("");
+                    (m.name.to_string(), doc.to_string())
+                })
                 .collect();
-            return Ok((start, found));
+            return Ok((start, listed(found)));
+        }
+        if word.is_empty() {
+            return Ok((start, Vec::new()));
         }
         let vars = self.vars.borrow();
         let found = self
             .names
             .iter()
-            .chain(vars.iter())
-            .filter(|n| n.starts_with(word) && !word.is_empty())
-            .map(|n| pair(n))
+            .filter(|n| n.starts_with(word))
+            .map(|n| {
+                let doc = self.docs.get(n).copied().unwrap_or("");
+                (n.clone(), doc.to_string())
+            })
+            .chain(
+                vars.iter()
+                    .filter(|(n, _)| n.starts_with(word))
+                    .map(|(n, summary)| (n.clone(), format!("= {summary}"))),
+            )
             .collect();
-        Ok((start, found))
+        Ok((start, listed(found)))
     }
 }
 

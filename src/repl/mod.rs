@@ -22,7 +22,6 @@ use crate::engine::Runbook;
 use crate::engine::glue::{parse_error, runtime_error};
 use crate::error::Error;
 use crate::functions;
-use crate::value::masked_json;
 use secrets::{mask_line, mask_values, secretize_line};
 
 const HELP: &str = "\
@@ -33,7 +32,8 @@ Type Rhai statements; results print as JSON. Examples:
 Commands:
   :help [function]   this text, or a function's signature and doc
   :ops [filter]      list functions
-  :vars              list variables
+  :vars              list variables, each with a one-line summary
+  :output [FORMAT]   print values as json (the default), text or table (the AWS CLI's)
   :history           this session's statements
   :save FILE         write this session's successful statements as a runbook
   :load FILE         run a runbook into this session
@@ -63,7 +63,7 @@ struct Session {
     runbook: Runbook,
     editor: LineEditor,
     /// The names bound in the scope, shared with the completion.
-    vars: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    vars: std::rc::Rc<std::cell::RefCell<Vec<(String, String)>>>,
     /// The session's successful statements, for `:save` and `:history`.
     statements: Vec<String>,
     /// Where history persists, if anywhere.
@@ -76,7 +76,8 @@ struct Session {
     known: crate::check::Bindings,
     main_prompt: String,
     more_prompt: String,
-    colour: bool,
+    /// How values print (`:output json|text|table`).
+    output: crate::format::Output,
 }
 
 /// Runs the REPL until `:quit` or end of input.
@@ -133,7 +134,13 @@ impl Session {
             rhai::Map::new(),
             crate::context::Safety::journaled(settings.dummy_credentials, "repl", "repl".into()),
         )?;
-        let mut editor: LineEditor = Editor::new()
+        // Tab lists every candidate at once, each with its one-line doc (as bash's
+        // show-all-if-ambiguous), rather than cycling through them one by one.
+        let config = rustyline::Config::builder()
+            .completion_type(rustyline::CompletionType::List)
+            .completion_show_all_if_ambiguous(true)
+            .build();
+        let mut editor: LineEditor = Editor::with_config(config)
             .map_err(|e| Error::Usage(format!("cannot start the line editor: {e}")))?;
         let assist = assist::Assist::new(functions::catalog(&runbook.engine));
         let vars = assist.vars.clone();
@@ -155,8 +162,7 @@ impl Session {
             known: crate::check::Bindings::new(),
             main_prompt,
             more_prompt,
-            colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            output: crate::format::Output::Json,
         })
     }
 
@@ -170,6 +176,13 @@ impl Session {
                 &self.runbook.ctx.secrets_sent(),
             ),
             Some(("load", file)) => self.load(Path::new(file.trim())),
+            Some(("output", word)) => match crate::format::Output::parse(word) {
+                Some(output) => self.output = output,
+                None => crate::say!("usage: :output json|text|table"),
+            },
+            _ if command.trim() == "output" => {
+                crate::output::print(&format!("output {}", self.output.name()));
+            }
             _ if command.trim() == "history" => {
                 for (i, statement) in self.statements.iter().enumerate() {
                     crate::output::print(&format!(
@@ -278,6 +291,12 @@ impl Session {
             [rhai::Stmt::Expr(..) | rhai::Stmt::FnCall(..)]
         );
         let trimmed = statement.trim().trim_end_matches(';').trim_end();
+        // A table is titled with the operation a bare call made, as the CLI titles it.
+        let title = if bare {
+            functions::api_called(trimmed).unwrap_or("")
+        } else {
+            ""
+        };
         if bare && !value.is_unit() && !trimmed.contains("//") {
             self.statements.push(format!("print({trimmed})"));
         } else {
@@ -285,15 +304,10 @@ impl Session {
         }
         keep_imports(runbook, ast);
         if !value.is_unit() {
-            let text = masked_json(&value, true);
-            let text = if self.colour {
-                use colored_json::ToColoredJson;
-                text.to_colored_json(colored_json::ColorMode::On)
-                    .unwrap_or(text)
-            } else {
-                text
-            };
-            crate::output::print(&text);
+            let text = crate::format::shown(&value, self.output, title);
+            if !text.is_empty() {
+                crate::output::print(&text);
+            }
         }
     }
 
@@ -303,7 +317,7 @@ impl Session {
             .runbook
             .scope
             .iter()
-            .map(|(n, ..)| n.to_string())
+            .map(|(n, _, value)| (n.to_string(), crate::format::summary(&value, 60)))
             .collect();
     }
 
@@ -485,8 +499,24 @@ fn meta_command(runbook: &Runbook, command: &str) -> bool {
             }
         }
         "vars" => {
-            for (name, _, value) in runbook.scope.iter() {
-                crate::output::print(&format!("{name} = {}", masked_json(&value, true)));
+            // One line each: the name, then as much of the value as the terminal shows.
+            let width = crate::format::terminal_width();
+            let vars: Vec<(String, Dynamic)> = runbook
+                .scope
+                .iter()
+                .map(|(name, _, value)| (name.to_string(), value))
+                .collect();
+            let name_width = vars
+                .iter()
+                .map(|(n, _)| n.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (name, value) in vars {
+                let room = width.saturating_sub(name_width + 4).max(20);
+                crate::output::print(&format!(
+                    "{name:<name_width$} = {}",
+                    crate::format::summary(&value, room)
+                ));
             }
         }
         other => crate::say!("unknown command :{other}; :help lists the commands"),

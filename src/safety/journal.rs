@@ -545,12 +545,24 @@ pub fn read_text(path: &Path) -> Result<Vec<String>, String> {
 /// A journal as a table for people: one row per call.
 pub fn table(lines: &[Line]) -> Vec<String> {
     const NO_END: &str = "end: none — the run has no end line: it was killed (or is still running); the journal shows what it sent";
+    const HEADER: [&str; 6] = ["#", "time", "call", "outcome", "ms", "request"];
     let mut out = Vec::new();
     let mut calls = 0;
     let mut open = false;
+    // The calls of the run being read, laid out when it ends: columns as wide as their cells.
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let flush = |rows: &mut Vec<Vec<String>>, out: &mut Vec<String>| {
+        if rows.is_empty() {
+            return;
+        }
+        let text = crate::format::columns(&HEADER, rows);
+        out.extend(text.lines().map(|line| format!("  {line}")));
+        rows.clear();
+    };
     for line in lines {
         match line {
             Line::Run(run) => {
+                flush(&mut rows, &mut out);
                 if open {
                     out.push(NO_END.into());
                 }
@@ -561,50 +573,53 @@ pub fn table(lines: &[Line]) -> Vec<String> {
                     (None, None, Some(command)) => command.clone(),
                     (None, None, None) => "?".into(),
                 };
-                out.push(format!(
+                out.push(escaped(&format!(
                     "run {what} ({}){}",
                     run.time,
                     if run.dry_run { ", dry run" } else { "" }
-                ));
-                out.push(format!("  target: {}", run.target.describe()));
-                out.push(format!(
-                    "  {:<4} {:<20} {:<44} {:<12} {:>8}  {}",
-                    "#", "time", "call", "outcome", "ms", "request"
-                ));
+                )));
+                out.push(escaped(&format!("  target: {}", run.target.describe())));
             }
             Line::Call(call) => {
                 calls += 1;
-                out.push(format!(
-                    "  {:<4} {:<20} {:<44} {:<12} {:>8}  {}",
-                    calls,
-                    call.time
-                        .trim_end_matches('Z')
-                        .replace('T', " ")
-                        .chars()
-                        .take(19)
-                        .collect::<String>(),
-                    call.function,
-                    call.outcome,
-                    call.duration_ms.unwrap_or(0),
-                    super::plan::summary(&call.request)
-                ));
+                // A value written by anyone (a user name, an error) cannot drive the
+                // terminal: each cell is escaped before the columns are measured.
+                rows.push(
+                    [
+                        calls.to_string(),
+                        call.time
+                            .trim_end_matches('Z')
+                            .replace('T', " ")
+                            .chars()
+                            .take(19)
+                            .collect::<String>(),
+                        call.function.clone(),
+                        call.outcome.clone(),
+                        call.duration_ms.unwrap_or(0).to_string(),
+                        super::plan::summary(&call.request),
+                    ]
+                    .iter()
+                    .map(|cell| escaped(cell))
+                    .collect(),
+                );
             }
             Line::Sending(_) => {}
             Line::End(end) => {
+                flush(&mut rows, &mut out);
                 open = false;
                 let mut text = format!("end: {}", end.outcome);
                 if let Some(m) = &end.message {
                     text.push_str(&format!(": {m}"));
                 }
-                out.push(text);
+                out.push(escaped(&text));
             }
         }
     }
+    flush(&mut rows, &mut out);
     if open {
         out.push(NO_END.into());
     }
-    // A value written by anyone (a user name, an error) cannot drive the terminal.
-    out.iter().map(|line| escaped(line)).collect()
+    out
 }
 
 /// Text with its control characters written as escapes (`\u{1b}`), fit for a terminal.

@@ -210,6 +210,8 @@ fn every_listed_helper_is_callable() {
         r#"aws::members("cognito::update_group")"#,
         r#"reveal("x")"#,
         r#"eprint("x")"#,
+        "print_table([1])",
+        r#"print_table([1], "T")"#,
         "assert(true)",
         r#"assert(true, "m")"#,
         "assert_eq(1, 1)",
@@ -1086,4 +1088,192 @@ fn a_bundled_module_called_without_its_import_says_how_to_import_it() {
         err.contains(r#"add `import "import_role" as import_role;`"#),
         "{err}"
     );
+}
+
+/// Tab lists every candidate at once with its one-line doc, `:vars` shows one line per
+/// variable, `:output` switches to the CLI's table and text.
+#[test]
+fn the_repl_lists_candidates_with_docs_summarises_vars_and_switches_output() {
+    let name = unique("replout");
+    let (code, text) = on_a_terminal(
+        "repl",
+        &[
+            (
+                1500,
+                &format!("let pool = cognito::create_user_pool(\"{name}\").UserPool.Id;\r"),
+            ),
+            (600, "cognito::admin_create_user(pool, \"ann\");\r"),
+            (600, "let listed = cognito::list_users(pool);\r"),
+            (600, "cognito::admin_get_\t"),
+            (600, "\x15"),
+            (300, ":vars\r"),
+            (600, ":output table\r"),
+            (600, "cognito::list_users(pool)\r"),
+            (800, ":output text\r"),
+            (600, "cognito::list_users(pool)\r"),
+            (800, ":output\r"),
+            (600, ":quit\r"),
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    // What the screen shows, without the line editor's cursor movements.
+    let text = regex::Regex::new("\u{1b}\\[[0-9;?]*[a-zA-Z]")
+        .expect("a pattern")
+        .replace_all(&text, "")
+        .into_owned();
+    // Every candidate at once, each with its doc, names aligned.
+    for line in [
+        "cognito::admin_get_device             Given the device key, returns details for a user's device.",
+        "cognito::admin_get_user               Given a username, returns details about a user profile",
+        "cognito::admin_get_user_auth_factors  Lists the authentication options",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    // One line per variable: its value in short, however large.
+    assert!(text.contains("pool   = \"ap-northeast-1_"), "{text}");
+    assert!(
+        text.contains("listed = map of 1: {Users: [{Attributes: [{Name: \"sub\", Value: "),
+        "{text}"
+    );
+    // The CLI's table, titled with the operation; then its text.
+    assert!(
+        text.contains("ListUsers") && text.contains("|| Enabled |"),
+        "{text}"
+    );
+    assert!(text.contains("USERS\tTrue\t"), "{text}");
+    assert!(text.contains("output text"), "{text}");
+}
+
+/// On a terminal the table is coloured as the CLI colours it; `NO_COLOR` or a pipe keeps it
+/// plain.
+#[test]
+fn tables_are_coloured_only_on_a_terminal_without_no_color() {
+    let expression = "#{ Name: \"x\", Size: 1 }";
+    let (code, coloured) = in_a_terminal(
+        env!("CARGO_BIN_EXE_runbook"),
+        &[
+            "eval".into(),
+            "--output".into(),
+            "table".into(),
+            expression.into(),
+        ],
+        &[],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{coloured}");
+    assert!(
+        coloured.contains("\u{1b}[1m\u{1b}[34mx\u{1b}[0m"),
+        "{coloured}"
+    );
+    let (_, plain) = in_a_terminal(
+        env!("CARGO_BIN_EXE_runbook"),
+        &[
+            "eval".into(),
+            "--output".into(),
+            "table".into(),
+            expression.into(),
+        ],
+        &[],
+        &[("NO_COLOR", "1")],
+    );
+    assert!(
+        plain.contains("|  x    |  1     |") && !plain.contains("\u{1b}[1m"),
+        "{plain}"
+    );
+    let piped = ok(&bare()
+        .args(["eval", "--output", "table", expression])
+        .output()
+        .expect("runs"));
+    assert!(!piped.contains('\u{1b}'), "{piped}");
+    assert_eq!(
+        piped,
+        "------------------\n+-------+--------+\n| Name  | Size   |\n+-------+--------+\n|  x    |  1     |\n+-------+--------+\n"
+    );
+}
+
+#[test]
+fn a_quick_lookup_needs_no_jq() {
+    // A --query mistake is said before anything is sent (nothing listens on port 9).
+    let out = bare()
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "eval",
+            "--query",
+            "Users[",
+            "cognito::list_user_pools()",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--query: invalid JMESPath expression"),
+        "{}",
+        stderr(&out)
+    );
+    // A runbook draws a table itself, secrets masked.
+    let out = ok(&bare()
+        .env("RB_TABLE_PASSWORD", "Hunter2-Secret!")
+        .args(["eval", r#"print_table([#{ Username: "ann", Password: secret("RB_TABLE_PASSWORD") }], "Users")"#])
+        .output()
+        .expect("runs"));
+    assert!(out.contains("| Password  | Username   |"), "{out}");
+    assert!(
+        out.contains("********") && !out.contains("Hunter2"),
+        "{out}"
+    );
+}
+
+/// The journal, the fleet summary and `ops --table` are one printer: every column as wide as
+/// its widest cell, whatever a function's name or an outcome's length.
+#[test]
+fn tables_line_up_however_long_their_cells() {
+    let ran = Test::new()
+        .args(["run", "--yes"])
+        .runbook(
+            r#"let pool = cognito::create_user_pool("aligned").UserPool.Id;
+cognito::admin_create_user(pool, "ann");
+cognito::admin_update_user_attributes(pool, "ann", #{ UserAttributes: [#{ Name: "name", Value: "Ann" }] });
+try { cognito::admin_list_user_auth_events(pool, "nobody-at-all-with-a-long-name"); } catch (e) {}
+try { cognito::admin_delete_user(pool, "nobody-at-all-with-a-long-name"); } catch (e) {}
+"#,
+        )
+        .journal()
+        .run()
+        .status(0);
+    let path = ran.journal_path().expect("a journal");
+    let out = ok(&bare().arg("journal").arg(&path).output().expect("runs"));
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("  ")).collect();
+    let header = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("# "))
+        .expect("a header line");
+    let at = |line: &str, word: &str| line.find(word).expect(word);
+    let outcome = at(header, "outcome");
+    let mut rows = 0;
+    for line in lines.iter().filter(|l| l.contains("cognito::")) {
+        rows += 1;
+        // Each outcome starts under its header, each ms ends under its.
+        assert_ne!(line.as_bytes()[outcome], b' ', "{line}\n{header}");
+        assert_eq!(line.as_bytes()[outcome - 1], b' ', "{line}");
+    }
+    assert!(rows >= 4, "{out}");
+    // ops --table: the DOC column starts at one place on every line.
+    let ops = ok(&bare()
+        .args(["ops", "--table", "admin_get"])
+        .output()
+        .expect("runs"));
+    let doc = ops
+        .lines()
+        .next()
+        .and_then(|l| l.find("DOC"))
+        .expect("a header");
+    for line in ops.lines().skip(1) {
+        assert!(
+            line.len() > doc && line.as_bytes()[doc - 1] == b' ',
+            "{ops}"
+        );
+        assert_ne!(line.as_bytes()[doc], b' ', "{ops}");
+    }
 }

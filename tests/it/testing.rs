@@ -325,3 +325,70 @@ fn a_nested_runbook_reads_files_beside_itself() {
     assert!(text.contains("inner read inner"), "{text}");
     assert!(text.contains("outer read outer"), "{text}");
 }
+
+/// As `cargo test`: a passing test's output shows only with `--nocapture`, a failing test's
+/// always, under its failure; `assert_eq` on lists and maps lists what differs, by path,
+/// secrets masked.
+#[test]
+fn runbook_test_shows_output_of_failures_and_diffs_lists_and_maps() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("users.test.rhai"),
+        r#"fn test_quiet_when_passing() {
+    print("chatter from a passing test");
+    let pool = cognito::create_user_pool("quiet").UserPool.Id;
+    assert_eq(cognito::describe_user_pool(pool).UserPool.Name, "quiet");
+}
+fn test_lists_and_maps_differ_by_path() {
+    print("chatter from a failing test");
+    let pool = cognito::create_user_pool("names").UserPool.Id;
+    for u in ["ann", "bob", "dan"] { cognito::admin_create_user(pool, u); }
+    let names = cognito::list_users(pool).Users.map(|u| u.Username);
+    assert_eq(names, ["ann", "bob", "carol"]);
+}
+fn test_maps() {
+    let password = secret("RB_DIFF_PASSWORD");
+    assert_eq(#{ Group: #{ Precedence: 1 }, Password: password, Extra: 1 }, #{ Group: #{ Precedence: 2 }, Password: "other" });
+}
+"#,
+    )
+    .expect("write");
+    let out = runbook()
+        .env("RB_DIFF_PASSWORD", "Hunter2-Diff!")
+        .arg("test")
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("chatter from a passing test"), "{text}");
+    assert!(
+        text.contains("    ---- output ----\n    chatter from a failing test"),
+        "{text}"
+    );
+    for line in [
+        "  difference (actual against expected):",
+        "    missing  [2]: \"carol\"",
+        "    extra    [2]: \"dan\"",
+        "    extra    Extra: 1",
+        "    changed  Group.Precedence: 1, expected 2",
+        "    changed  Password: \"********\", expected \"********\"",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    assert!(!text.contains("Hunter2"), "{text}");
+    assert!(text.contains("1 passed, 2 failed"), "{text}");
+    // With --nocapture a passing test's output shows too.
+    let out = runbook()
+        .env("RB_DIFF_PASSWORD", "Hunter2-Diff!")
+        .args(["test", "--nocapture", "--filter", "quiet"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("chatter from a passing test"),
+        "{}",
+        stdout(&out)
+    );
+}

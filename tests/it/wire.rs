@@ -257,12 +257,17 @@ fn retries_follow_the_standard_settings() {
 /// Runs `aws ARGS` against the emulator, the way an operator would, with the CLI v2's
 /// timestamp format, and returns its JSON output.
 fn aws_cli(args: &[&str]) -> Value {
+    serde_json::from_str(&aws_cli_as(args, "json")).expect("the AWS CLI prints JSON")
+}
+
+/// `aws ARGS --output OUTPUT` against the emulator: what it printed.
+fn aws_cli_as(args: &[&str], output: &str) -> String {
     let config = temp_dir().join("config");
     std::fs::write(&config, "[default]\ncli_timestamp_format = iso8601\n").expect("write");
     let out = std::process::Command::new("python3")
         .args(["-m", "awscli"])
         .args(args)
-        .args(["--endpoint-url", endpoint(), "--output", "json"])
+        .args(["--endpoint-url", endpoint(), "--output", output])
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_DEFAULT_REGION", "ap-northeast-1")
@@ -272,7 +277,103 @@ fn aws_cli(args: &[&str]) -> Value {
         .output()
         .expect("the AWS CLI is installed (pip install awscli)");
     assert!(out.status.success(), "aws {args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).expect("the AWS CLI prints JSON")
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `--output text` and `--output table` print what the AWS CLI prints for the same call, to
+/// the byte: nested members, lists of maps with members only some have, a one-row section
+/// turned vertical when wider than the terminal, a `--query`.
+#[test]
+fn text_and_table_are_what_the_aws_cli_prints() {
+    let name = unique("outputs");
+    let pool = ok(&runbook()
+        .args(["eval", "--yes"])
+        .arg(format!(
+            r#"let p = cognito::create_user_pool("{name}", #{{ UserPoolTags: #{{ team: "id" }} }}).UserPool.Id;
+               cognito::admin_create_user(p, "ann", #{{ UserAttributes: [#{{ Name: "email", Value: "ann@x.io" }}], MessageAction: "SUPPRESS" }});
+               cognito::admin_create_user(p, "bob", #{{ MessageAction: "SUPPRESS" }});
+               cognito::create_group(p, "admins", #{{ Description: "the admins", Precedence: 1 }});
+               cognito::create_group(p, "ops");
+               p"#
+        ))
+        .output()
+        .expect("runs"));
+    let pool = pool.trim().trim_matches('"');
+    let cases: &[(&[&str], String, &[&str])] = &[
+        (
+            &["list-users", "--user-pool-id", pool],
+            format!("cognito::list_users({pool:?})"),
+            &[],
+        ),
+        (
+            &["describe-user-pool", "--user-pool-id", pool],
+            format!("cognito::describe_user_pool({pool:?})"),
+            &[],
+        ),
+        (
+            &["list-groups", "--user-pool-id", pool],
+            format!("cognito::list_groups(#{{ UserPoolId: {pool:?} }})"),
+            &[],
+        ),
+        (
+            &[
+                "get-group",
+                "--user-pool-id",
+                pool,
+                "--group-name",
+                "admins",
+            ],
+            format!("cognito::get_group({pool:?}, \"admins\")"),
+            &[],
+        ),
+        (
+            &["list-users", "--user-pool-id", pool],
+            format!("cognito::list_users({pool:?})"),
+            &["--query", "Users[].Username"],
+        ),
+        (
+            &["list-users", "--user-pool-id", pool],
+            format!("cognito::list_users({pool:?})"),
+            &["--query", "Users[0]"],
+        ),
+        (
+            &["list-users", "--user-pool-id", pool],
+            format!("cognito::list_users({pool:?})"),
+            &["--query", "length(Users)"],
+        ),
+    ];
+    for (cli, expression, extra) in cases {
+        for output in ["text", "table"] {
+            let mut args: Vec<&str> = vec!["cognito-idp"];
+            args.extend(cli.iter());
+            args.extend(extra.iter());
+            let theirs = aws_cli_as(&args, output);
+            let ours = ok(&runbook()
+                .args(["eval", "--output", output])
+                .args(extra.iter())
+                .arg(expression)
+                .output()
+                .expect("runs"));
+            assert_eq!(ours, theirs, "{output} of {expression} {extra:?}");
+        }
+    }
+    // The quick look as the README writes it: the pool named by --var.
+    let ours = ok(&runbook()
+        .args([
+            "eval",
+            "--var",
+            &format!("pool={pool}"),
+            "--output",
+            "table",
+        ])
+        .arg("cognito::list_users(pool)")
+        .output()
+        .expect("runs"));
+    let theirs = aws_cli_as(
+        &["cognito-idp", "list-users", "--user-pool-id", pool],
+        "table",
+    );
+    assert_eq!(ours, theirs);
 }
 
 #[test]
