@@ -1,5 +1,6 @@
 """What the benchmarks share: the release binary, the bundled emulator started as a user starts
 it, its knobs, and an environment that points at it (imported by the scripts beside it)."""
+import atexit
 import json
 import os
 import subprocess
@@ -15,7 +16,21 @@ def start():
     proc = subprocess.Popen([RUNBOOK, "emulator", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = proc.stdout.readline().strip().split("=", 1)[1]
+    # Stopped when the benchmark ends, however it ends (sys.exit, an exception, a name
+    # reused for another process): a benchmark stops what it starts.
+    atexit.register(stop, proc)
     return proc, url
+
+
+def stop(proc):
+    """Stops an emulator `start` started (again is harmless)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def post(url, path, body):

@@ -25,7 +25,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
     args = parser.parse_args()
-    proc, url = emulator.start()
+    server, url = emulator.start()
     state = tempfile.mkdtemp(prefix="runbook-bench-")
     env = emulator.env(state)
     try:
@@ -52,7 +52,9 @@ def main():
             print(f"csv export of {n:>7} users: {rows} rows in {elapsed:6.1f} s, "
                   f"peak RSS {usage.ru_maxrss / 1024:.1f} MB")
     finally:
-        proc.terminate()
+        # The emulator this started (each export above is its own process, waited for).
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":

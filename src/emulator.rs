@@ -149,19 +149,16 @@ fn command(script: &PathBuf, port: u16) -> Command {
     cmd
 }
 
-impl Emulator {
-    /// Starts the emulator on a free loopback port and waits until it answers.
-    pub fn start() -> Result<Self, Error> {
-        preflight()?;
-        let (dir, script) = write_server()?;
-        let mut child = command(&script, 0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| {
-                Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
-            })?;
+/// An emulator whose process is starting (see [`Emulator::launch`]).
+pub struct Launching {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Launching {
+    /// Waits until it answers: the running emulator.
+    pub fn ready(self) -> Result<Emulator, Error> {
+        let Self { mut child, dir } = self;
         let stdout = child.stdout.take();
         let mut line = String::new();
         if let Some(out) = stdout {
@@ -174,15 +171,42 @@ impl Emulator {
         else {
             let _ = child.kill();
             let _ = child.wait();
+            // Only now ask why (moto missing, no python): asking first would import moto
+            // twice on every start, half a second each.
+            preflight()?;
             return Err(Error::Emulator(format!("it did not start: {INSTALL_HINT}")));
         };
-        let emulator = Self {
+        let emulator = Emulator {
             child,
             endpoint_url: url,
             _dir: dir,
         };
         emulator.wait_ready(Duration::from_secs(20))?;
         Ok(emulator)
+    }
+}
+
+impl Emulator {
+    /// Starts the emulator on a free loopback port and waits until it answers.
+    pub fn start() -> Result<Self, Error> {
+        Self::launch()?.ready()
+    }
+
+    /// Starts the emulator's process and returns at once: [`Launching::ready`] waits for it,
+    /// so that work can be done meanwhile (`runbook test` reads and checks its files). The
+    /// process is tied to the calling thread (it is killed when that thread ends): wait for
+    /// it on the same thread.
+    pub fn launch() -> Result<Launching, Error> {
+        let (dir, script) = write_server()?;
+        let child = command(&script, 0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                Error::Emulator(format!("cannot start {}: {e}: {INSTALL_HINT}", python()))
+            })?;
+        Ok(Launching { child, dir })
     }
 
     /// Empties every service's state: a fresh account (`runbook test` gives one to each test).
@@ -199,8 +223,18 @@ impl Emulator {
             "POST {route}/_runbook/reset HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .map_err(fail)?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).map_err(fail)?;
+        // Read the answer's head only: a 204 has no body, and waiting for the server to close
+        // the connection would cost every test about 10 ms.
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 512];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut chunk).map_err(fail)?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&chunk[..n]);
+        }
+        let answer = String::from_utf8_lossy(&head);
         if answer.starts_with("HTTP/1.1 204") || answer.starts_with("HTTP/1.0 204") {
             Ok(())
         } else {

@@ -589,6 +589,14 @@ pub fn table(title: &str, value: &Value, terminal: usize, colour: bool) -> Strin
     let mut builder = Builder {
         sections: Vec::new(),
     };
+    if is_scalar(value) {
+        // Nothing to draw a box around: the value itself, as text shows it.
+        return if truthy(value) {
+            text(value)
+        } else {
+            String::new()
+        };
+    }
     let title = (!title.is_empty()).then_some(title);
     if !builder.build(title, value, 0) || builder.sections.is_empty() {
         return String::new();

@@ -209,7 +209,9 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
-/// Runs the tests of `files` one after another, printing each outcome as it ends.
+/// Runs the tests of `files` one after another, printing each outcome as it ends. One engine
+/// serves the worker's tests, each with a fresh context ([`Runbook::next`]); each file is read
+/// and checked once, while the emulator starts.
 fn worker(
     files: &[PathBuf],
     target: &Target,
@@ -217,10 +219,21 @@ fn worker(
     limit: Duration,
     capture: bool,
 ) -> Result<Vec<Outcome>, Error> {
-    let emulator = match target {
-        Target::Local => Some(Emulator::start()?),
+    let starting = match target {
+        Target::Local => Some(Emulator::launch()?),
         Target::Given(_) => None,
     };
+    let checker = Runbook::new(Settings::default(), Map::new(), Safety::interactive(true));
+    let loaded: Vec<Loaded> = match checker {
+        Ok(mut checker) => files
+            .iter()
+            .map(|file| Loaded::of(&mut checker, file, filter))
+            .collect::<Result<_, _>>()?,
+        Err(e) => return Err(e),
+    };
+    let emulator = starting
+        .map(crate::emulator::Launching::ready)
+        .transpose()?;
     let settings = match (target, &emulator) {
         (Target::Given(settings), _) => settings.clone(),
         (Target::Local, Some(emulator)) => Settings {
@@ -231,9 +244,10 @@ fn worker(
         },
         (Target::Local, None) => Settings::default(),
     };
+    let mut runbook = Runbook::new(settings, Map::new(), Safety::interactive(true))?;
     let mut outcomes = Vec::new();
-    for file in files {
-        for name in test_names(&settings, file, filter)? {
+    for file in &loaded {
+        for name in &file.names {
             if crate::safety::interrupt::received().is_some() {
                 return Ok(outcomes);
             }
@@ -244,10 +258,13 @@ fn worker(
             if capture {
                 crate::output::capture();
             }
-            let error = one_test(&settings, file, &name, limit).err();
+            let error = match &file.problems {
+                Some(problems) => Some(problems.clone()),
+                None => one_test(&mut runbook, file, name, limit).err(),
+            };
             let outcome = Outcome {
-                file: file.clone(),
-                name,
+                file: file.path.clone(),
+                name: name.clone(),
                 took: started.elapsed(),
                 error,
                 output: crate::output::captured(),
@@ -259,22 +276,35 @@ fn worker(
     Ok(outcomes)
 }
 
-/// The names of a file's tests (`fn test_*()`, no parameters) that the filter keeps.
-fn test_names(
-    settings: &Settings,
-    file: &Path,
-    filter: Option<&str>,
-) -> Result<Vec<String>, Error> {
-    let mut runbook = Runbook::new(settings.clone(), Map::new(), Safety::interactive(true))?;
-    let ast = runbook.load(file)?;
-    let mut names: Vec<String> = ast
-        .iter_functions()
-        .filter(|f| f.name.starts_with("test_") && f.params.is_empty())
-        .map(|f| f.name.to_string())
-        .filter(|name| filter.is_none_or(|text| name.contains(text)))
-        .collect();
-    names.sort();
-    Ok(names)
+/// A test file, read and checked once: its AST, the names of its tests the filter keeps
+/// (`fn test_*()`, no parameters, sorted), and what the check refutes (each of its tests then
+/// fails with it, sending nothing).
+struct Loaded {
+    path: PathBuf,
+    ast: rhai::AST,
+    names: Vec<String>,
+    problems: Option<String>,
+}
+
+impl Loaded {
+    /// A file that does not parse is the suite's error.
+    fn of(checker: &mut Runbook, file: &Path, filter: Option<&str>) -> Result<Self, Error> {
+        let ast = checker.load(file)?;
+        let problems = crate::check::preflight(checker, &ast, file);
+        let mut names: Vec<String> = ast
+            .iter_functions()
+            .filter(|f| f.name.starts_with("test_") && f.params.is_empty())
+            .map(|f| f.name.to_string())
+            .filter(|name| filter.is_none_or(|text| name.contains(text)))
+            .collect();
+        names.sort();
+        Ok(Self {
+            path: file.to_path_buf(),
+            ast,
+            names,
+            problems: (!problems.is_empty()).then(|| Error::Check(problems).to_string()),
+        })
+    }
 }
 
 /// What stops a test that ran past its time (see [`one_test`]).
@@ -282,10 +312,24 @@ const TIMED_OUT: &str = "--test-timeout";
 
 /// Runs one test in a context of its own: the file's top level, `setup()`, then the test; one
 /// still running after `limit` is stopped at its next step and fails, saying so.
-fn one_test(settings: &Settings, file: &Path, name: &str, limit: Duration) -> Result<(), String> {
-    let shown = file.display().to_string();
-    let mut runbook = Runbook::new(settings.clone(), Map::new(), Safety::interactive(true))
-        .map_err(|e| e.to_string())?;
+fn one_test(
+    runbook: &mut Runbook,
+    file: &Loaded,
+    name: &str,
+    limit: Duration,
+) -> Result<(), String> {
+    let ast = &file.ast;
+    let shown = file.path.display().to_string();
+    runbook.next(Map::new(), Safety::interactive(true));
+    // Modules and the paths it names resolve beside the file.
+    let dir = file
+        .path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    runbook.set_module_dir(Some(&dir));
+    runbook.ctx.set_dir(Some(dir));
     let deadline = Instant::now() + limit;
     runbook.engine.on_progress(move |_| {
         if let Some(signal) = crate::safety::interrupt::received() {
@@ -293,11 +337,6 @@ fn one_test(settings: &Settings, file: &Path, name: &str, limit: Duration) -> Re
         }
         (Instant::now() > deadline).then(|| TIMED_OUT.into())
     });
-    let ast = runbook.load(file).map_err(|e| e.to_string())?;
-    let problems = crate::check::preflight(&runbook, &ast, file);
-    if !problems.is_empty() {
-        return Err(Error::Check(problems).to_string());
-    }
     // The file's top level (its imports, its constants), then `setup()` and the test, in one
     // evaluation so that what the top level imports is there for both.
     let has_setup = ast

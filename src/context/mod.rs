@@ -71,8 +71,10 @@ impl Safety {
 
 /// What script functions share: the runtime, the AWS clients, the `--var`s, the run's safety.
 pub struct Context {
-    pub runtime: tokio::runtime::Runtime,
-    pub clients: Clients,
+    /// Shared by a context's [`successor`](Context::successor)s (a `runbook test` worker's
+    /// tests): one runtime, one set of clients, one account lookup.
+    pub runtime: Rc<tokio::runtime::Runtime>,
+    pub clients: Rc<Clients>,
     pub vars: Map,
     /// The runbook's directory, where a relative path it names resolves (none for `eval`
     /// and the REPL).
@@ -90,8 +92,8 @@ pub struct Context {
     secret_vars: RefCell<std::collections::BTreeSet<String>>,
     /// Writes said not to be revertible because the read before them failed (once each).
     unread: RefCell<std::collections::BTreeSet<String>>,
-    target: OnceCell<Target>,
-    announced: OnceCell<()>,
+    target: Rc<OnceCell<Target>>,
+    announced: Rc<OnceCell<()>>,
     plan: Plan,
     /// The requests of import jobs this run started, to stop them if it is interrupted.
     started_imports: RefCell<Vec<Map>>,
@@ -170,9 +172,41 @@ impl Context {
             .enable_all()
             .build()
             .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
-        Ok(Rc::new(Self {
+        Ok(Self::with(
+            Rc::new(runtime),
+            Rc::new(Clients::new(settings)),
+            Rc::default(),
+            Rc::default(),
+            vars,
+            safety,
+        ))
+    }
+
+    /// A fresh context for the next run in the same place (`runbook test`'s next test): the
+    /// same runtime, clients and target — asked for once, named once — and everything else
+    /// new (its own vars, safety, journal, plan).
+    pub fn successor(&self, vars: Map, safety: Safety) -> Rc<Self> {
+        Self::with(
+            self.runtime.clone(),
+            self.clients.clone(),
+            self.target.clone(),
+            self.announced.clone(),
+            vars,
+            safety,
+        )
+    }
+
+    fn with(
+        runtime: Rc<tokio::runtime::Runtime>,
+        clients: Rc<Clients>,
+        target: Rc<OnceCell<Target>>,
+        announced: Rc<OnceCell<()>>,
+        vars: Map,
+        safety: Safety,
+    ) -> Rc<Self> {
+        Rc::new(Self {
             runtime,
-            clients: Clients::new(settings),
+            clients,
             vars,
             dry_run: std::cell::Cell::new(safety.dry_run),
             confirm: safety.confirm,
@@ -180,8 +214,8 @@ impl Context {
             sent_secrets: RefCell::default(),
             unread: RefCell::default(),
             secret_vars: RefCell::default(),
-            target: OnceCell::new(),
-            announced: OnceCell::new(),
+            target,
+            announced,
             plan: Plan::default(),
             started_imports: RefCell::new(Vec::new()),
             silent: std::cell::Cell::new(false),
@@ -190,7 +224,7 @@ impl Context {
             nested: RefCell::new(Vec::new()),
             writes: std::cell::Cell::new(0),
             client_secrets: RefCell::default(),
-        }))
+        })
     }
 
     /// How destructive calls are decided in this run.

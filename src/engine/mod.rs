@@ -91,12 +91,15 @@ fn request_from_args(op: &Operation, args: &[Dynamic]) -> Result<(Map, Map), Str
     Ok((request, defaults))
 }
 
-fn register_operation(module: &mut Module, op: &'static Operation, ctx: &Rc<Context>) {
+/// Registers `op` in its namespace's module, once per argument count it takes. A call finds
+/// the run's context in the engine's tag (see [`glue::context`]), as every helper does, so one
+/// engine serves one context after another ([`Runbook::next`]).
+fn register_operation(module: &mut Module, op: &'static Operation) {
     for arity in functions::arities(op) {
-        let ctx = ctx.clone();
         let call = move |call: &NativeCallContext,
                          args: Vec<Dynamic>|
               -> Result<Dynamic, Box<EvalAltResult>> {
+            let ctx = glue::context(call)?;
             let pos = call.call_position();
             let (request, defaults) = request_from_args(op, &args)
                 .map_err(|m| throw(AwsError::validation(op.service, op.api, m), pos))?;
@@ -165,7 +168,7 @@ impl Runbook {
         ];
         for op in aws::operations() {
             if let Some((_, module)) = namespaces.iter_mut().find(|(n, _)| *n == op.namespace) {
-                register_operation(module, op, &ctx);
+                register_operation(module, op);
             }
         }
         if let Some((_, module)) = namespaces.iter_mut().find(|(n, _)| *n == "aws") {
@@ -205,6 +208,16 @@ impl Runbook {
         let mut scope = Scope::new();
         scope.push("vars", vars);
         Ok(Self { engine, scope, ctx })
+    }
+
+    /// Makes this engine serve the next run in the same place (`runbook test`'s next test): a
+    /// fresh context (see [`Context::successor`]) and scope, the engine and its thousand
+    /// registered functions kept.
+    pub fn next(&mut self, vars: Map, safety: Safety) {
+        self.ctx = self.ctx.successor(vars.clone(), safety);
+        self.engine.set_default_tag(Dynamic::from(self.ctx.clone()));
+        self.scope = Scope::new();
+        self.scope.push("vars", vars);
     }
 
     /// Sets where `import "name"` looks for a file module: beside the runbook in `dir`, or
