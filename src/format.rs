@@ -589,8 +589,9 @@ pub fn table(title: &str, value: &Value, terminal: usize, colour: bool) -> Strin
     let mut builder = Builder {
         sections: Vec::new(),
     };
-    if is_scalar(value) {
-        // Nothing to draw a box around: the value itself, as text shows it.
+    if is_scalar(value) && title.is_empty() {
+        // Nothing to draw a box around, nor a title to draw (the CLI always has one): the
+        // value itself, as text shows it.
         return if truthy(value) {
             text(value)
         } else {
