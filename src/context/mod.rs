@@ -10,6 +10,7 @@
 
 pub mod dispatch;
 pub mod pace;
+pub mod seen;
 pub mod ticket;
 
 use std::cell::{OnceCell, RefCell};
@@ -106,6 +107,8 @@ pub struct Context {
     pub client_secrets: RefCell<std::collections::HashMap<(String, String), Option<String>>>,
     /// Writes made (or planned, in a dry run), for a fleet's table.
     writes: std::cell::Cell<usize>,
+    /// What this run has read, until it writes (before-images without a second read).
+    seen: RefCell<seen::Seen>,
 }
 
 /// How long a call in flight is given to finish after SIGINT/SIGTERM before it is abandoned:
@@ -224,6 +227,7 @@ impl Context {
             nested: RefCell::new(Vec::new()),
             writes: std::cell::Cell::new(0),
             client_secrets: RefCell::default(),
+            seen: RefCell::default(),
         })
     }
 

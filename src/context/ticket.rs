@@ -30,6 +30,18 @@ pub struct Ticket<'a> {
     key: Option<Map>,
     /// An idempotent create of what is there already: it changes nothing.
     unchanged: bool,
+    /// The read of this run its before-image came from, when it was not read right before.
+    before_from: Option<&'static str>,
+}
+
+/// An update's before-image: the members it sets as they were, what it sets, the resource's
+/// own key where the read named it otherwise, and the read of this run it came from (`None`:
+/// read right before it).
+struct Before {
+    before: Map,
+    patch: Map,
+    key: Option<Map>,
+    from: Option<&'static str>,
 }
 
 /// What [`Context::admit`] decided.
@@ -112,15 +124,20 @@ impl Context {
             return Err(AwsError::interrupted(signal));
         }
         let reads_first = action.class.writes() && !action.cleanup;
-        let (before, key, unread) = match reads_first {
+        let (before, key, unread, before_from) = match reads_first {
             true => match self.before(&action) {
-                Ok(Some((before, patch, key))) => (Some((before, patch)), key, None),
-                Ok(None) => (None, None, None),
-                Err(why) => (None, None, Some(why)),
+                Ok(Some(read)) => (Some((read.before, read.patch)), read.key, None, read.from),
+                Ok(None) => (None, None, None, None),
+                Err(why) => (None, None, Some(why), None),
             },
-            false => (None, None, None),
+            false => (None, None, None, None),
         };
+        // What this write may change no longer stands for a read.
+        if action.class.writes() {
+            self.seen.borrow_mut().note_write(action.request);
+        }
         let mut ticket = Ticket {
+            before_from,
             unchanged: reads_first && self.there_already(&action),
             before,
             unread,
@@ -306,7 +323,7 @@ impl Context {
     /// (but for a missing resource: an upsert's create, or an update that will fail itself)
     /// never stops the write: it is `Err(why)`, said once per operation, and the write is
     /// journaled as not revertible with that reason.
-    fn before(&self, action: &Action) -> Result<Option<(Map, Map, Option<Map>)>, String> {
+    fn before(&self, action: &Action) -> Result<Option<Before>, String> {
         let Some(update) = planned::update_of(&action.function, action.request) else {
             return Ok(None);
         };
@@ -319,28 +336,54 @@ impl Context {
         if planned_here {
             return Ok(None);
         }
-        let response = match self.call(update.get, &update.get_request, &Map::new()) {
-            Ok(response) => response,
-            Err(e) if crate::safety::undo::GONE.contains(&e.code.as_str()) => return Ok(None),
-            Err(e) => {
-                let denied = ["AccessDenied", "NotAuthorized", "Unauthorized"]
+        // A read of this run that showed every member the before-image takes, with no write
+        // to the resource since, serves: no second request.
+        let reader = format!("{}::{}", update.get.namespace, update.get.name);
+        let needed: Vec<&str> = update
+            .patch
+            .keys()
+            .map(|k| {
+                update
+                    .read_as
                     .iter()
-                    .any(|d| e.code.contains(d));
-                let why = format!(
-                    "{}:{} {} ({})",
-                    update.get.service,
-                    update.get.api,
-                    if denied { "denied" } else { "failed" },
-                    e.code
-                );
-                if self.unread.borrow_mut().insert(action.function.clone()) {
-                    crate::say!(
-                        "runbook: warning: {} will not be revertible in this run: the read of what it changes, {why}, so there is no before-image to put back",
-                        action.function
+                    .find(|(set, _)| *set == k.as_str())
+                    .map_or(k.as_str(), |(_, shown)| *shown)
+            })
+            .chain(update.resets.iter().copied())
+            .collect();
+        let seen = match update.shown_as.is_empty() && !self.dry_run() {
+            true => self
+                .seen
+                .borrow()
+                .before(&reader, &update.get_request, &needed),
+            false => None,
+        };
+        let from = seen.as_ref().map(|(_, from)| *from);
+        let response = match seen {
+            Some((answer, _)) => Dynamic::from(answer),
+            None => match self.call(update.get, &update.get_request, &Map::new()) {
+                Ok(response) => response,
+                Err(e) if crate::safety::undo::GONE.contains(&e.code.as_str()) => return Ok(None),
+                Err(e) => {
+                    let denied = ["AccessDenied", "NotAuthorized", "Unauthorized"]
+                        .iter()
+                        .any(|d| e.code.contains(d));
+                    let why = format!(
+                        "{}:{} {} ({})",
+                        update.get.service,
+                        update.get.api,
+                        if denied { "denied" } else { "failed" },
+                        e.code
                     );
+                    if self.unread.borrow_mut().insert(action.function.clone()) {
+                        crate::say!(
+                            "runbook: warning: {} will not be revertible in this run: the read of what it changes, {why}, so there is no before-image to put back",
+                            action.function
+                        );
+                    }
+                    return Err(why);
                 }
-                return Err(why);
-            }
+            },
         };
         let Some(response) = response.try_cast::<Map>() else {
             return Ok(None);
@@ -359,11 +402,12 @@ impl Context {
                     .then(|| (k.clone(), own.clone()))
             })
             .collect();
-        Ok(Some((
+        Ok(Some(Before {
             before,
-            update.patch,
-            (!key.is_empty()).then_some(key),
-        )))
+            patch: update.patch,
+            key: (!key.is_empty()).then_some(key),
+            from,
+        }))
     }
 
     /// What a delete takes with it (a group's members), as the items their create needs.
@@ -421,6 +465,12 @@ impl Context {
             Ok(answer) => {
                 if action.class.writes() {
                     self.count_write();
+                } else if !self.dry_run() {
+                    self.seen.borrow_mut().note_read(
+                        &action.function,
+                        action.request,
+                        &answer.response,
+                    );
                 }
                 if action.api == "StartUserImportJob" {
                     self.started_import(action.request);
@@ -583,6 +633,7 @@ impl Context {
             identity,
             unread: ticket.unread.clone(),
             key: ticket.key.as_ref().map(value::masked_request),
+            before_from: ticket.before_from.map(str::to_string),
         };
         self.recorder
             .borrow_mut()

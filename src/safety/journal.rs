@@ -166,6 +166,10 @@ pub struct Call {
     /// never by an alias the run itself changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<Value>,
+    /// Where `before` came from when it was not read right before the call: the read of this
+    /// run that showed it (`cognito::list_users`), with no write to the resource since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_from: Option<String>,
 }
 
 /// The last line: `ok`, `error` with its message, or `interrupted` with the signal.

@@ -226,6 +226,7 @@ fn in_flight(sending: &journal::Sending) -> journal::Call {
         identity: None,
         unread: None,
         key: None,
+        before_from: None,
     }
 }
 

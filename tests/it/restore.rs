@@ -469,3 +469,82 @@ fn an_identity_provider_secret_is_masked_and_its_delete_is_said_not_revertible()
     ));
     assert_eq!(left.split_whitespace().collect::<String>(), r#"["Saml"]"#);
 }
+
+/// The seed's post-import clean-up — list the users, update each — sends the requests a boto3
+/// loop sends: the listing serves as each update's before-image (the journal says so), and a
+/// revert still puts every user back. A user written since its listing is read again.
+#[test]
+fn a_listing_serves_as_the_before_image_of_each_update() {
+    let pool = ok(&runbook()
+        .args(["eval", "--yes"])
+        .arg(
+            r#"let p = cognito::create_user_pool("listed-updates").UserPool.Id;
+               for u in ["ann", "bob", "cat"] {
+                   cognito::admin_create_user(p, u, #{ UserAttributes: [#{ Name: "name", Value: "old " + u }] });
+               }
+               p"#,
+        )
+        .output()
+        .expect("runs"));
+    let pool = pool.trim().trim_matches('"').to_string();
+    let app = app_id("listed");
+    let ran = Test::new()
+        .app(&app)
+        .args(["run", "--yes"])
+        .var("pool", &pool)
+        .runbook(
+            r#"let pool = param("pool");
+for u in cognito::list_users(pool).Users {
+    cognito::admin_update_user_attributes(pool, u.Username, #{ UserAttributes: [#{ Name: "name", Value: "new " + u.Username }] });
+}
+// Written since the listing: its next update reads it first.
+cognito::admin_update_user_attributes(pool, "ann", #{ UserAttributes: [#{ Name: "name", Value: "newer ann" }] });
+"#,
+        )
+        .journal()
+        .run()
+        .status(0);
+    let cognito: Vec<String> = recorded(&app)
+        .iter()
+        .filter_map(|r| r["action"].as_str().map(str::to_string))
+        .filter(|a| a != "GetCallerIdentity")
+        .collect();
+    assert_eq!(
+        cognito,
+        [
+            "ListUsers",
+            "AdminUpdateUserAttributes",
+            "AdminUpdateUserAttributes",
+            "AdminUpdateUserAttributes",
+            "AdminGetUser",
+            "AdminUpdateUserAttributes",
+        ]
+    );
+    let updates: Vec<serde_json::Value> = ran
+        .journal()
+        .into_iter()
+        .filter(|l| l["type"] == "call" && l["operation"] == "AdminUpdateUserAttributes")
+        .collect();
+    assert_eq!(updates.len(), 4);
+    for update in &updates[..3] {
+        assert_eq!(update["before_from"], "cognito::list_users", "{update}");
+    }
+    assert!(updates[3].get("before_from").is_none(), "{}", updates[3]);
+    assert_eq!(
+        updates[3]["before"]["UserAttributes"][0]["Value"], "new ann",
+        "{}",
+        updates[3]
+    );
+    ran.revert(&["--yes"]).status(0);
+    let names = ok(&runbook()
+        .args([
+            "eval",
+            "--query",
+            "Users[].Attributes[?Name=='name'].Value[]",
+        ])
+        .arg(format!("cognito::list_users({pool:?})"))
+        .output()
+        .expect("runs"));
+    let names: Vec<String> = serde_json::from_str(&names).expect("JSON");
+    assert_eq!(names, ["old ann", "old bob", "old cat"]);
+}
