@@ -51,6 +51,30 @@ DEFAULT_LIMITS = {
     "UserPoolResourceRead": 20, "UserPoolResourceUpdate": 15, "UserPoolCreate": 5,
     "ClientAuthentication": 150, "UserToken": 120,
 }
+# The operations of each request-rate category (the developer guide's "Quotas in Amazon
+# Cognito"): what an app with "enforce_limits" is throttled by, at the account's provisioned
+# value. runbook's own table (`src/aws/facts.rs`, QUOTAS) is checked against it (GET
+# /_runbook/categories).
+CATEGORIES = {
+    "UserCreation": ["AdminCreateUser", "SignUp"],
+    "UserAuthentication": ["AdminInitiateAuth", "AdminRespondToAuthChallenge", "InitiateAuth",
+                           "RespondToAuthChallenge"],
+    "UserAccountRecovery": ["AdminSetUserPassword", "AdminResetUserPassword", "ForgotPassword",
+                            "ConfirmForgotPassword"],
+    "UserRead": ["AdminGetUser", "GetUser"],
+    "UserUpdate": ["AdminAddUserToGroup", "AdminRemoveUserFromGroup", "AdminDisableUser",
+                   "AdminEnableUser", "AdminDeleteUser", "AdminUpdateUserAttributes",
+                   "AdminDeleteUserAttributes", "AdminConfirmSignUp", "AdminUserGlobalSignOut",
+                   "AdminSetUserMFAPreference"],
+    "UserResourceRead": ["AdminListGroupsForUser"],
+    "UserList": ["ListUsers", "ListUsersInGroup"],
+    "UserPoolRead": ["DescribeUserPool", "ListUserPools"],
+    "UserPoolResourceRead": ["ListGroups", "GetGroup", "GetCSVHeader", "DescribeUserImportJob",
+                             "ListUserImportJobs"],
+    "UserPoolResourceUpdate": ["CreateGroup", "UpdateGroup", "DeleteGroup", "CreateUserImportJob",
+                               "StartUserImportJob", "StopUserImportJob"],
+}
+CATEGORY_OF = {action: category for category, actions in CATEGORIES.items() for action in actions}
 MAX_TAGS = 50
 MAX_CLIENT_SECRETS = 2
 
@@ -929,6 +953,10 @@ class Extras:
             raise invalid(f"Unknown limit: {json.dumps(definition)} (LimitClass API_CATEGORY with "
                           f"Attributes.Category one of {', '.join(sorted(DEFAULT_LIMITS))}).")
         return definition, (self.account, self.region, category)
+
+    def provisioned(self, account, region, category):
+        """The rate the account's category is held to (its provisioned value)."""
+        return self.limits.get((account, region, category), DEFAULT_LIMITS[category])
 
     def limit_json(self, definition, key):
         free = DEFAULT_LIMITS[key[2]]

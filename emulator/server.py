@@ -45,6 +45,14 @@ with {"app": ID, …} sets knobs for that app's API requests:
                          with 403 AccessDenied;
   "slow_once": {"action": A, "seconds": S}   the next A is carried out, then its answer is held
                          S seconds (a timed-out attempt that nevertheless applied the change).
+  "enforce_limits": true  each request-rate category (extras.CATEGORIES) is held to the
+                         account's provisioned limit (GetProvisionedLimit's ProvisionedLimitValue,
+                         set with UpdateProvisionedLimit; its free default otherwise), one token
+                         bucket per account, region and category, as Cognito counts them;
+                         GET /_runbook/categories lists the categories' operations.
+  "provisioned": {"UserCreation": 10, …}   the provisioned value of categories for that app's
+                         requests (any value, to rehearse an account whose limits differ):
+                         GetProvisionedLimit answers it and "enforce_limits" holds to it.
 
 Sign-in (InitiateAuth, RespondToAuthChallenge, their Admin forms, AssociateSoftwareToken,
 VerifySoftwareToken) is served by auth.py, beside this file: real SRP, SECRET_HASH on every step,
@@ -504,6 +512,9 @@ class Recorder:
         self.latency = {}  # app id -> seconds
         self.slow_once = {}  # app id -> {"action": A, "seconds": S}
         self.denied = {}  # app id -> the cognito-idp actions its credentials may not call
+        self.enforced = set()  # app ids whose requests each category's provisioned limit holds
+        self.provisioned_for = {}  # app id -> {category: the provisioned value its account has}
+        self.category_buckets = {}  # (account, region, category) -> Bucket at its limit
 
     def configure(self, app, faults):
         with self.lock:
@@ -519,11 +530,30 @@ class Recorder:
                 self.latency[app] = float(faults.pop("latency_ms")) / 1000
             if "slow_once" in faults:
                 self.slow_once[app] = faults.pop("slow_once")
+            if faults.pop("enforce_limits", False):
+                self.enforced.add(app)
+            if "provisioned" in faults:
+                self.provisioned_for.setdefault(app, {}).update(faults.pop("provisioned"))
 
     def throttled(self, app, action):
         with self.lock:
             bucket = self.buckets.get((app, action))
             return bucket is not None and not bucket.take()
+
+    def over_limit(self, app, action, account, region, extras):
+        """Is this request past its category's provisioned rate (apps with "enforce_limits")?"""
+        from extras import CATEGORY_OF
+
+        category = CATEGORY_OF.get(action)
+        if app not in self.enforced or category is None:
+            return False
+        rate = self.provisioned_for.get(app, {}).get(category) or extras.provisioned(account, region, category)
+        with self.lock:
+            key = (account, region, category)
+            bucket = self.category_buckets.get(key)
+            if bucket is None or bucket.rate != rate:
+                bucket = self.category_buckets[key] = Bucket(rate)
+            return not bucket.take()
 
     def delay(self, app):
         return self.latency.get(app, 0.0)
@@ -652,6 +682,10 @@ class Emulator:
             return [b""]
         if path == "/_runbook/actions" and environ["REQUEST_METHOD"] == "GET":
             return json_response(start_response, "200 OK", served_actions())
+        if path == "/_runbook/categories" and environ["REQUEST_METHOD"] == "GET":
+            from extras import CATEGORIES
+
+            return json_response(start_response, "200 OK", CATEGORIES)
         if path == "/_runbook/mailbox" and environ["REQUEST_METHOD"] == "GET":
             return json_response(start_response, "200 OK", self.extras.mailbox)
         if path == "/_runbook/auth" and environ["REQUEST_METHOD"] == "GET":
@@ -716,6 +750,18 @@ class Emulator:
             return api_error(start_response, "500 Internal Server Error", "InternalErrorException", "Injected server error.")
         if app and self.recorder.throttled(app, action):
             return api_error(start_response, "400 Bad Request", "TooManyRequestsException", "Too many requests")
+        if app and action == "GetProvisionedLimit":
+            category = ((json.loads(raw or b"{}").get("LimitDefinition") or {}).get("Attributes") or {}).get("Category")
+            value = self.recorder.provisioned_for.get(app, {}).get(category)
+            if value is not None:
+                from extras import DEFAULT_LIMITS
+
+                return json_response(start_response, "200 OK", {"Limit": {
+                    "LimitDefinition": {"LimitClass": "API_CATEGORY", "Attributes": {"Category": category}},
+                    "ProvisionedLimitValue": value, "FreeLimitValue": DEFAULT_LIMITS.get(category, value)}})
+        if app and self.recorder.over_limit(app, action, account_of(environ), region_of(environ), self.extras):
+            return api_error(start_response, "400 Bad Request", "TooManyRequestsException",
+                             "Too many requests: past the category's provisioned limit")
         if app and target.startswith(TARGET_PREFIX) and self.recorder.denies(app, action):
             return api_error(
                 start_response, "400 Bad Request", "AccessDeniedException",

@@ -29,7 +29,6 @@ use rhai::{Array, Dynamic, EvalAltResult, FnPtr, Map, NativeCallContext};
 
 use crate::aws::{self, AwsError, Operation, Request};
 use crate::context::dispatch::Lanes;
-use crate::context::pace::Pace;
 use crate::context::{Action, Context};
 use crate::engine::glue::throw;
 use crate::safety::interrupt;
@@ -277,7 +276,7 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
         .collect();
     let lanes = Lanes {
         concurrency: opts.concurrency,
-        pace: Some(Pace::new(opts.rate, aws::facts::quota_of(&function))),
+        pace: Some(ctx.pace(&function, opts.rate)),
         retries: true,
     };
     let mut meter = Meter::new(format!("aws::batch {function}"), actions.len());

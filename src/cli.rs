@@ -5,8 +5,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::flags::LeadingAwsFlags;
 use crate::commands::{
-    self, check, completions, csv, definitions, emulator, eval, journal, ops, repl, revert, run,
-    test,
+    self, check, completions, csv, definitions, emulator, eval, journal, limits, ops, repl, revert,
+    run, test,
 };
 use crate::error::Error;
 
@@ -18,7 +18,7 @@ use crate::error::Error;
     about,
     propagate_version = true,
     after_help = "AWS flags (--profile, --region, --endpoint-url, --local, --timeout) belong to the \
-commands that talk to AWS: run, eval, repl, revert and csv (see `runbook run --help`)."
+commands that talk to AWS: run, eval, repl, revert, csv and limits (see `runbook run --help`)."
 )]
 pub struct Cli {
     /// The AWS flags written before the command (`runbook --profile prod run …`), as the AWS
@@ -58,6 +58,9 @@ pub enum Command {
     Test(test::Args),
     /// Print the shell completion script for runbook (bash, zsh, fish, powershell, elvish).
     Completions(completions::Args),
+    /// Each request-rate category runbook paces: the account's provisioned and free limits,
+    /// and the pace runbook will use.
+    Limits(limits::Args),
 }
 
 impl Cli {
@@ -77,6 +80,7 @@ impl Cli {
             Command::Emulator(args) => commands::emulator::run(args),
             Command::Test(args) => commands::test::run(args, leading),
             Command::Completions(args) => commands::completions::run(args, Cli::command()),
+            Command::Limits(args) => commands::limits::run(args, leading),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod emulator;
 pub mod eval;
 pub mod flags;
 pub mod journal;
+pub mod limits;
 pub mod ops;
 pub mod repl;
 pub mod revert;

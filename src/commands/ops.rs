@@ -12,10 +12,10 @@ use crate::functions;
 // The arguments of `runbook ops`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Print a JSON array of {namespace, name, signature, doc, undo, local, positional, input,
-    /// output} (`undo`: how a revert undoes a write, or why it cannot; `local`: whether
-    /// `--local`'s emulator serves the operation; `positional`: the members each positional
-    /// form takes, in order).
+    /// Print a JSON array of {namespace, name, api, signature, doc, undo, local, positional,
+    /// quota, input, output} (`undo`: how a revert undoes a write, or why it cannot; `local`:
+    /// whether `--local`'s emulator serves the operation; `positional`: the members each
+    /// positional form takes, in order; `quota`: its request-rate category).
     #[arg(long)]
     json: bool,
     /// Also list each operation's request and response members.
@@ -86,6 +86,10 @@ pub fn run(args: Args) -> Result<(), Error> {
                 if let Some(op) = f.op {
                     item["local"] = crate::emulator::serves(op.service, op.name).into();
                     item["positional"] = crate::aws::forms::forms(op).forms.clone().into();
+                    item["api"] = op.api.into();
+                    if let Some(quota) = crate::aws::facts::quota_of(&f.qualified()) {
+                        item["quota"] = quota.category.into();
+                    }
                     if members {
                         item["input"] = op.describe_input();
                         item["output"] = op.describe_output();

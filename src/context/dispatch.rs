@@ -122,6 +122,7 @@ impl Context {
         for (i, answer, elapsed) in later {
             book.settle(self, i, answer, elapsed);
         }
+        self.paced.borrow_mut().throttled += book.progress.throttles;
         // Sent and not answered within the grace after a signal: abandoned (a write: maybe).
         // Admitted and never sent: journaled as not sent.
         let stopped = sending.stopped;
@@ -197,9 +198,20 @@ impl Context {
     where
         Fut: Future<Output = Result<Answer, AwsError>>,
     {
-        let mut dispatched =
-            self.dispatch(vec![action], Lanes::single(), |_| send(), &mut |_| {})?;
-        dispatched.results.pop().unwrap_or_else(|| Err(not_sent()))
+        // Paced as every call of its quota category is (see `limits`); a throttled attempt
+        // is retried by the SDK.
+        let lanes = Lanes {
+            pace: Some(self.pace(&action.function, None)),
+            ..Lanes::single()
+        };
+        let mut dispatched = self.dispatch(vec![action], lanes, |_| send(), &mut |_| {})?;
+        let result = dispatched.results.pop().unwrap_or_else(|| Err(not_sent()));
+        if let Err(e) = &result
+            && THROTTLED.contains(&e.code.as_str())
+        {
+            self.paced.borrow_mut().throttled += 1;
+        }
+        result
     }
 }
 

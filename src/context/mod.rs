@@ -9,6 +9,7 @@
 //! operation through it; [`Context::guarded`] any one action.
 
 pub mod dispatch;
+pub mod limits;
 pub mod pace;
 pub mod seen;
 pub mod ticket;
@@ -109,6 +110,10 @@ pub struct Context {
     writes: std::cell::Cell<usize>,
     /// What this run has read, until it writes (before-images without a second read).
     seen: RefCell<seen::Seen>,
+    /// Has any call been answered (so that the endpoint is there to ask for limits)?
+    answered: std::cell::Cell<bool>,
+    /// The categories this run paced, and the throttled requests it met.
+    paced: RefCell<limits::Paced>,
 }
 
 /// How long a call in flight is given to finish after SIGINT/SIGTERM before it is abandoned:
@@ -228,6 +233,8 @@ impl Context {
             writes: std::cell::Cell::new(0),
             client_secrets: RefCell::default(),
             seen: RefCell::default(),
+            answered: std::cell::Cell::new(false),
+            paced: RefCell::default(),
         })
     }
 
@@ -577,6 +584,9 @@ impl Context {
     /// from a run that wrote (nothing for one that did not).
     pub fn close<T>(&self, result: &Result<T, Error>) {
         self.finish(result);
+        if let Some(line) = self.pacing_line() {
+            crate::say!("{line}");
+        }
         match self.journal_path() {
             Some(path) if self.dry_run.get() => {
                 crate::say!("runbook: journal {} (the plan)", path.display())

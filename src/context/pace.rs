@@ -1,7 +1,8 @@
 //! Pacing: requests at the service's pace, per Cognito quota category.
 //!
-//! A batch's requests take slots of a rate that starts at their quota category's documented
-//! default and then follows what the service accepts; see [`Pace`].
+//! Every call of a quota category takes slots of one budget per account and region, at the
+//! account's provisioned rate for the category (or its documented default), then follows what
+//! the service accepts; see [`Pace`].
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -10,20 +11,26 @@ use std::time::{Duration, Instant};
 /// (it would not be honoured), and what the service accepted never paces slower.
 pub const MIN_RATE: f64 = 0.1;
 
+/// Whose budget a category's requests count against: the credentials (as the flags, profile or
+/// fleet target name them) and the region — an account's, as Cognito counts them.
+pub type Budget = (String, String);
+
 /// The rate of requests. An operation in a Cognito quota category
-/// ([`QUOTAS`](crate::aws::facts::QUOTAS)) starts
-/// at the category's default rate, shared by every batch of the category in this process (one
-/// budget per account and region, as the service counts it); one in none is unbounded until
-/// the service first throttles. Either way it then follows what the service accepts: +2% a
-/// second while nothing is throttled (an account whose quota was raised); when something is,
-/// cut once — to 70% of the pace, or to what the service accepted over the last second if
-/// that is more — and not again for requests sent before that cut (they went at the old pace).
-/// Never above a category's default when it is not adjustable, nor above the `rate` option.
+/// ([`QUOTAS`](crate::aws::facts::QUOTAS)) goes at the account's provisioned rate for that
+/// category when runbook has read it (`GetProvisionedLimit`, see
+/// [`Context::pace`](super::Context::pace)) — never above it — else at the category's documented
+/// default, probing upward (an account whose quota was raised); every call of the category in
+/// this process, single or batched, takes slots of one budget per [`Budget`]. An operation in
+/// no category is unbounded until the service first throttles. When something is throttled
+/// the pace is cut once — to 70% of the pace, or to what the service accepted over the last
+/// second if that is more — and not again for requests sent before that cut (they went at the
+/// old pace). Never above a category's default when it is not adjustable and its provisioned
+/// value is unknown, nor above a batch's `rate` option.
 pub struct Pace {
     cap: Option<f64>,
     rate: Option<f64>,
     next: Instant,
-    category: Option<&'static str>,
+    category: Option<(Budget, &'static str)>,
     accepted: VecDeque<Instant>,
     last_cut: Option<Instant>,
     last_raise: Instant,
@@ -32,30 +39,65 @@ pub struct Pace {
     began: Instant,
 }
 
-/// The next free slot of each quota category, shared by the batches of this process.
-fn category_slots()
--> std::sync::MutexGuard<'static, std::collections::HashMap<&'static str, Instant>> {
-    static SLOTS: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<&'static str, Instant>>,
-    > = std::sync::OnceLock::new();
+type Slots = std::collections::HashMap<(Budget, &'static str), Instant>;
+
+/// The next free slot of each budget's categories, shared by every call of this process.
+fn category_slots() -> std::sync::MutexGuard<'static, Slots> {
+    static SLOTS: std::sync::OnceLock<std::sync::Mutex<Slots>> = std::sync::OnceLock::new();
     SLOTS
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// What runbook knows of a budget's category: its provisioned rate (`None`: it could not be
+/// read, the default stands), read once per process.
+type Limits = std::collections::HashMap<(Budget, &'static str), Option<f64>>;
+
+fn limits() -> std::sync::MutexGuard<'static, Limits> {
+    static LIMITS: std::sync::OnceLock<std::sync::Mutex<Limits>> = std::sync::OnceLock::new();
+    LIMITS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The provisioned rate of `category` in `budget`: `Some(Some(rate))` read, `Some(None)` not
+/// readable, `None` not asked yet.
+pub fn known_limit(budget: &Budget, category: &'static str) -> Option<Option<f64>> {
+    limits().get(&(budget.clone(), category)).copied()
+}
+
+/// Keeps what the read of a category's provisioned rate found.
+pub fn remember_limit(budget: &Budget, category: &'static str, rate: Option<f64>) {
+    limits().insert((budget.clone(), category), rate);
+}
+
 impl Pace {
+    /// A pace of its own budget (the category's default, probing; see [`Pace::within`]).
     pub fn new(cap: Option<f64>, quota: Option<&'static crate::aws::facts::Quota>) -> Self {
-        let cap = match quota {
-            Some(q) if !q.adjustable => Some(cap.map_or(q.rps, |c| c.min(q.rps))),
+        Self::within(cap, quota, (String::new(), String::new()), None)
+    }
+
+    /// A pace taking the slots of `budget`'s category: at `provisioned` when known (never
+    /// above it), else at the category's default; never above `cap`.
+    pub fn within(
+        cap: Option<f64>,
+        quota: Option<&'static crate::aws::facts::Quota>,
+        budget: Budget,
+        provisioned: Option<f64>,
+    ) -> Self {
+        let cap = match (quota, provisioned) {
+            (Some(_), Some(limit)) => Some(cap.map_or(limit, |c| c.min(limit))),
+            (Some(q), None) if !q.adjustable => Some(cap.map_or(q.rps, |c| c.min(q.rps))),
             _ => cap,
         };
         Self {
-            // The operator's `rate` (their account's quota) first, else the category's default.
+            // The operator's `rate` (their account's quota) first, else the category's.
             rate: cap.or(quota.map(|q| q.rps)),
             cap,
             next: Instant::now(),
-            category: quota.map(|q| q.category),
+            category: quota.map(|q| (budget, q.category)),
             accepted: VecDeque::new(),
             last_cut: None,
             last_raise: Instant::now(),
@@ -72,10 +114,10 @@ impl Pace {
 
     /// Takes the next slot: of the category's shared budget, or this batch's own.
     fn slot(&mut self, earliest: Instant, gap: Duration) -> Instant {
-        match self.category {
-            Some(category) => {
+        match &self.category {
+            Some(key) => {
                 let mut slots = category_slots();
-                let next = slots.entry(category).or_insert(earliest);
+                let next = slots.entry(key.clone()).or_insert(earliest);
                 let slot = (*next).max(earliest);
                 *next = slot + gap;
                 slot
@@ -135,10 +177,10 @@ impl Pace {
         self.rate = Some(rate);
         let gap = Duration::from_secs_f64(1.0 / rate);
         // The next free slot is at least a gap away; slots already handed out stand.
-        match self.category {
-            Some(category) => {
+        match &self.category {
+            Some(key) => {
                 let mut slots = category_slots();
-                let next = slots.entry(category).or_insert(now);
+                let next = slots.entry(key.clone()).or_insert(now);
                 *next = (*next).max(now + gap);
             }
             None => self.next = self.next.max(now + gap),

@@ -463,6 +463,7 @@ impl Context {
         }
         match &result {
             Ok(answer) => {
+                self.answered.set(true);
                 if action.class.writes() {
                     self.count_write();
                 } else if !self.dry_run() {

@@ -646,3 +646,130 @@ fn sigint_stops_a_batch_which_reports_what_was_done() {
     assert_eq!(usernames(&pool).len(), done);
     delete_pool(&pool);
 }
+
+/// Every call of a quota category — single calls in a loop, a batch — is paced from the
+/// account's provisioned limit, read once: against an emulator holding the account to it,
+/// nothing is throttled; the run's last line says what it paced. `runbook limits` shows them.
+#[test]
+fn every_call_is_paced_from_the_accounts_provisioned_limits() {
+    let app = app_id("limits");
+    inject(&format!(
+        r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserCreation": 10, "UserUpdate": 20}}}}"#
+    ));
+    let ran = Test::new()
+        .app(&app)
+        .args(["run", "--yes"])
+        .runbook(
+            r#"let pool = cognito::create_user_pool("paced").UserPool.Id;
+for i in 0..30 { cognito::admin_create_user(pool, `u${i}`, #{ MessageAction: "SUPPRESS" }); }
+let requests = [];
+for i in 0..30 { requests.push(#{ UserPoolId: pool, Username: `u${i}` }); }
+let done = aws::batch("cognito::admin_disable_user", requests, #{ concurrency: 8 });
+print(done.filter(|r| r.ok).len());
+"#,
+        )
+        .run()
+        .status(0)
+        .stdout_has("30");
+    let seen = recorded(&app);
+    let throttled = seen.iter().filter(|r| r["status"] == 400).count();
+    assert_eq!(throttled, 0, "{}", ran.stderr());
+    let reads = seen
+        .iter()
+        .filter(|r| r["action"] == "GetProvisionedLimit")
+        .count();
+    // Each category's limit was read once: creates, the disables' before-reads, disables.
+    assert_eq!(reads, 3, "{}", ran.stderr());
+    for said in [
+        "runbook: paced UserCreation at 10/s (provisioned), ",
+        "UserUpdate at 20/s (provisioned); 0 throttled requests",
+    ] {
+        assert!(ran.stderr().contains(said), "{}", ran.stderr());
+    }
+    // Unpaced, the same loop is throttled: the emulator holds the account to its limits.
+    let app2 = app_id("unpaced");
+    inject(&format!(
+        r#"{{"app": "{app2}", "enforce_limits": true, "provisioned": {{"UserCreation": 10}}}}"#
+    ));
+    let boto = std::process::Command::new("python3")
+        .args([
+            "-c",
+            &format!(
+                r#"
+import boto3, botocore
+c = boto3.client("cognito-idp", endpoint_url="{}", region_name="ap-northeast-1",
+                 aws_access_key_id="t", aws_secret_access_key="t",
+                 config=botocore.config.Config(user_agent_appid="{app2}", retries={{"max_attempts": 1}}))
+p = c.create_user_pool(PoolName="unpaced")["UserPool"]["Id"]
+n = 0
+for i in range(30):
+    try:
+        c.admin_create_user(UserPoolId=p, Username=f"u{{i}}", MessageAction="SUPPRESS")
+    except c.exceptions.TooManyRequestsException:
+        n += 1
+print(n)
+"#,
+                endpoint()
+            ),
+        ])
+        .output()
+        .expect("python3 runs");
+    let throttled: usize = stdout(&boto).trim().parse().unwrap_or(0);
+    assert!(throttled > 0, "{}", stderr(&boto));
+    // runbook limits: each category, provisioned, free, pace.
+    let limits = ok(&runbook()
+        .env("AWS_SDK_UA_APP_ID", &app)
+        .args(["limits", "--json"])
+        .output()
+        .expect("runs"));
+    let limits: serde_json::Value = serde_json::from_str(&limits).expect("JSON");
+    let creation = limits
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["category"] == "UserCreation"))
+        .expect("UserCreation");
+    assert_eq!(creation["provisioned"], 10.0);
+    assert_eq!(creation["free"], 50.0);
+    assert_eq!(creation["pace"], 10.0);
+}
+
+/// The emulator's categories are runbook's: the same operations in each (runbook's table is
+/// in `src/aws/facts.rs`; the emulator holds an account to its own, as the service does).
+#[test]
+fn the_emulators_quota_categories_are_runbooks() {
+    let (status, body) = emulator_http("GET", "/_runbook/categories", "");
+    assert_eq!(status, 200, "{body}");
+    let theirs: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let ops: serde_json::Value = serde_json::from_str(&ok(&bare()
+        .args(["ops", "--json", "cognito::"])
+        .output()
+        .expect("runs")))
+    .expect("JSON");
+    let mut ours: Vec<(String, String)> = ops
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|op| {
+            Some((
+                op["quota"].as_str()?.to_string(),
+                op["api"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let mut listed: Vec<(String, String)> = theirs
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(category, actions)| {
+            actions
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| Some((category.clone(), a.as_str()?.to_string())))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    ours.sort();
+    listed.sort();
+    assert_eq!(ours, listed);
+    assert!(ours.len() > 30, "{ours:?}");
+}

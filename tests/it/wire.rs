@@ -184,18 +184,21 @@ fn every_cognito_operation_sends_only_the_members_written() {
                     .unwrap_or_default()
             })
             .collect();
-        let sent = seen
+        // Its own request among those of its action (runbook reads GetProvisionedLimit for
+        // its pacing, and reads before some writes, with requests of their own).
+        let bodies: Vec<Value> = seen
             .iter()
-            .find(|r| {
+            .filter(|r| {
                 r["action"]
                     .as_str()
                     .is_some_and(|a| a.eq_ignore_ascii_case(&api))
             })
-            .unwrap_or_else(|| panic!("{name}: nothing reached the emulator"));
-        let body: Value = serde_json::from_str(sent["body"].as_str().unwrap_or("")).expect("json");
-        assert_eq!(
-            body, request,
-            "{name}: the wire body differs from the request"
+            .map(|r| serde_json::from_str(r["body"].as_str().unwrap_or("")).expect("json"))
+            .collect();
+        assert!(!bodies.is_empty(), "{name}: nothing reached the emulator");
+        assert!(
+            bodies.contains(&request),
+            "{name}: no wire body is the request {request}: {bodies:?}"
         );
     }
 }
