@@ -5,14 +5,16 @@ rate quotas enforced; prints its time beside the lower bound the quotas imply.
     cargo build --release && python3 benches/migrate.py [--users 20000]
 
 The source pool is seeded straight into the emulator: N users, two groups (every 20th and every
-50th user), every 100th user disabled. The emulator then throttles the migration's requests at
-each operation's documented default rate (the `throttle` knob, one token bucket per operation;
-the quotas are per category, so this is a little kinder than the service where two operations
-share a category). The lower bound: for each quota category, the calls the migration made in it
-(counted from its journal) divided by the category's rate, summed (the migration's phases run
-one after another). The import job's own processing (the emulator creating 20,000 users; the
-service takes its own time too) is not a request-rate cost: it is printed apart, and the ratio
-is taken without it.
+50th user), every 100th user disabled. The emulator then holds the migration's account to each
+request-rate category's provisioned limit (its `enforce_limits` knob: one token bucket per
+category, holding one second's worth, as Cognito counts them), and runbook paces every call from
+the limits it reads (`GetProvisionedLimit`). The lower bound: for each quota category, the calls
+the migration made in it (counted from the emulator's request log) divided by the category's
+rate, summed (the migration's phases run one after another); the burst-credited bound credits
+each category's first second (its bucket starts full). The import job's own processing (the
+emulator creating N users; the service takes its own time too) is not a request-rate cost: it
+is printed apart, and the ratio is taken without it. Goal (issue 28): <= 1.03x the
+burst-credited bound, 0 throttled requests.
 """
 import argparse
 import collections
@@ -27,19 +29,15 @@ import urllib.request
 import emulator
 from emulator import ROOT, RUNBOOK, post
 
-# Category → (default requests per second, operations): src/aws/facts.rs's QUOTAS.
-QUOTAS = {
-    "UserCreation": (50, ["AdminCreateUser", "SignUp"]),
-    "UserUpdate": (25, ["AdminAddUserToGroup", "AdminRemoveUserFromGroup", "AdminDisableUser",
-                        "AdminEnableUser", "AdminDeleteUser", "AdminUpdateUserAttributes"]),
-    "UserList": (30, ["ListUsers", "ListUsersInGroup"]),
-    "UserPoolRead": (15, ["DescribeUserPool", "ListUserPools"]),
-    "UserPoolResourceRead": (20, ["ListGroups", "GetGroup", "GetCSVHeader",
-                                  "DescribeUserImportJob", "ListUserImportJobs"]),
-    "UserPoolResourceUpdate": (15, ["CreateGroup", "UpdateGroup", "DeleteGroup",
-                                    "CreateUserImportJob", "StartUserImportJob"]),
-}
-CATEGORY = {op: c for c, (_, ops) in QUOTAS.items() for op in ops}
+def quotas(url, env):
+    """Category → (its provisioned rate, its operations): the emulator's categories, at the
+    rates `runbook limits` reads for the account (no copy of either table here)."""
+    categories = json.load(urllib.request.urlopen(url + "/_runbook/categories"))
+    limits = json.loads(subprocess.run(
+        [RUNBOOK, "--endpoint-url", url, "limits", "--json"], env=env, capture_output=True,
+        text=True, check=True).stdout)
+    rate = {l["category"]: l["provisioned"] for l in limits}
+    return {c: (rate[c], ops) for c, ops in categories.items() if c in rate}
 
 
 def main():
@@ -62,8 +60,9 @@ def main():
             "attributes": [{"Name": "email_verified", "Value": "true"}],
             "disabled_every": 100, "groups": {"staff": 20, "admins": 50}})
         app = "bench_migrate"
-        post(url, "/_runbook/faults", {"app": app, "throttle": {
-            op: QUOTAS[c][0] for op, c in CATEGORY.items()}})
+        QUOTAS = quotas(url, dict(env, AWS_SDK_UA_APP_ID=app))
+        CATEGORY = {op: c for c, (_, ops) in QUOTAS.items() for op in ops}
+        post(url, "/_runbook/faults", {"app": app, "enforce_limits": True})
         journal = os.path.join(state, "migrate.jsonl")
         started = time.monotonic()
         run = subprocess.run(
@@ -76,15 +75,10 @@ def main():
         elapsed = time.monotonic() - started
         if run.returncode != 0:
             sys.exit(f"migration failed:\n{run.stdout}\n{run.stderr}")
-        calls = collections.Counter()
         job = 0.0
-        with open(journal) as f:
-            for line in f:
-                entry = json.loads(line)
-                if entry.get("type") == "call":
-                    calls[entry["operation"]] += 1
-        # The import job's own processing, from the emulator's record of the job.
+        # Every request the migration sent (reads included), from the emulator's log.
         jobs = urllib.request.urlopen(url + f"/_runbook/requests?app={app}").read()
+        calls = collections.Counter(r["action"] for r in json.loads(jobs) if r["status"] == 200)
         starts = [r for r in json.loads(jobs) if r["action"] == "StartUserImportJob" and r["status"] == 200]
         describes = [r for r in json.loads(jobs) if r["action"] == "DescribeUserImportJob" and r["status"] == 200]
         for r in describes:
@@ -96,10 +90,9 @@ def main():
             if op in CATEGORY:
                 per_category[CATEGORY[op]] += n
         bound = sum(n / QUOTAS[c][0] for c, n in per_category.items())
-        # The emulator's buckets (one per operation) start full, holding a second's worth: with
-        # that burst credited once per operation, the bound is lower still.
-        burst = sum(max(0, n - QUOTAS[CATEGORY[op]][0]) / QUOTAS[CATEGORY[op]][0]
-                    for op, n in calls.items() if op in CATEGORY)
+        # The emulator's buckets (one per category) start full, holding a second's worth: with
+        # that burst credited once per category, the bound is lower still.
+        burst = sum(max(0, n - QUOTAS[c][0]) / QUOTAS[c][0] for c, n in per_category.items())
         throttled = sum(1 for r in json.loads(jobs) if r["status"] == 400 and "TooManyRequests" in r.get("response", ""))
         print(run.stdout.strip().splitlines()[-1])
         print(f"{args.users} users migrated in {elapsed:.1f} s; import job processing {job:.1f} s "

@@ -7,6 +7,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+/// How much of a category's one-second bucket a budget spends at once after a pause.
+const BURST: Duration = Duration::from_millis(900);
+
 /// The slowest pace: one request every ten seconds. A batch's `rate` below it is refused
 /// (it would not be honoured), and what the service accepted never paces slower.
 pub const MIN_RATE: f64 = 0.1;
@@ -112,14 +115,20 @@ impl Pace {
         }
     }
 
-    /// Takes the next slot: of the category's shared budget, or this batch's own.
+    /// Takes the next slot: of the category's shared budget, or this batch's own. A category
+    /// is counted as the service counts it — a bucket holding one second's worth, full when
+    /// idle — so its first requests after a pause go at once, up to [`BURST`] of a second's
+    /// worth (the rest of the bucket is left for the network's jitter), and then one a gap
+    /// (the generic cell rate algorithm: each slot moves the budget's theoretical arrival
+    /// time on by a gap).
     fn slot(&mut self, earliest: Instant, gap: Duration) -> Instant {
         match &self.category {
             Some(key) => {
+                let tolerance = BURST.saturating_sub(gap);
                 let mut slots = category_slots();
-                let next = slots.entry(key.clone()).or_insert(earliest);
-                let slot = (*next).max(earliest);
-                *next = slot + gap;
+                let due = slots.entry(key.clone()).or_insert(earliest);
+                let slot = earliest.max(due.checked_sub(tolerance).unwrap_or(earliest));
+                *due = (*due).max(slot) + gap;
                 slot
             }
             None => {
@@ -179,9 +188,10 @@ impl Pace {
         // The next free slot is at least a gap away; slots already handed out stand.
         match &self.category {
             Some(key) => {
+                // No burst left: the budget's next slot is a gap away.
                 let mut slots = category_slots();
-                let next = slots.entry(key.clone()).or_insert(now);
-                *next = (*next).max(now + gap);
+                let due = slots.entry(key.clone()).or_insert(now);
+                *due = (*due).max(now + BURST.saturating_sub(gap) + gap);
             }
             None => self.next = self.next.max(now + gap),
         }
@@ -197,13 +207,20 @@ mod tests {
         let quota = crate::aws::facts::quota_of("cognito::admin_disable_user");
         let (mut a, mut b) = (Pace::new(None, quota), Pace::new(None, quota));
         let mut waits = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..25 {
             waits.push(a.turn());
             waits.push(b.turn());
         }
-        // Ten requests of two batches at 25/s: the last waits about 9 × 40 ms.
+        // Fifty requests of two batches at 25/s: the first 0.9 s' worth (22) go at once, as
+        // the service's full bucket takes them; the rest one a gap of 40 ms apart, the last
+        // about 28 gaps on.
+        assert!(waits[..22].iter().all(Duration::is_zero), "{waits:?}");
+        assert!(!waits[23].is_zero(), "{waits:?}");
         let last = waits.iter().max().copied().unwrap_or_default();
-        assert!(last >= Duration::from_millis(340), "{waits:?}");
+        assert!(
+            last >= Duration::from_millis(1050) && last <= Duration::from_millis(1200),
+            "{waits:?}"
+        );
         // UserUpdate cannot be raised: a higher `rate` is capped at its default.
         assert_eq!(Pace::new(Some(100.0), quota).current(), Some(25.0));
         // An operation in no category goes unbounded until throttled.
