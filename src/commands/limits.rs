@@ -27,7 +27,19 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         let ctx = &runbook.ctx;
         let mut rows = Vec::new();
         for quota in QUOTAS {
-            let read = ctx.read_limit(quota.category);
+            let read = match ctx.read_limit(quota.category) {
+                Ok(limit) => Ok(limit),
+                // Not allowed to read it (a least-privilege role), or an endpoint without
+                // it: runbook paces at the default, and says so.
+                Err(e) if refused(&e.code) => Err(e.code),
+                // No region, no credentials, no answer: the command fails as a call does.
+                Err(e) => {
+                    return Err(Error::Runtime {
+                        message: e.to_string(),
+                        location: None,
+                    });
+                }
+            };
             // What `Context::pace` will use: the provisioned value when read, else the
             // documented default.
             let (provisioned, free, pace, source) = match &read {
@@ -41,12 +53,10 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             };
             rows.push((quota.category, provisioned, free, pace, source));
         }
-        // Every category unreadable for the same reason (denied, an old endpoint): say it once.
-        if rows.iter().all(|r| r.1.is_none())
-            && let Some((_, _, _, _, why)) = rows.first()
-        {
+        // Every category unreadable (denied, an endpoint without it): said once.
+        if rows.iter().all(|r| r.1.is_none()) {
             crate::say!(
-                "runbook: no provisioned limit could be read: {why}; runbook paces at the documented defaults"
+                "runbook: no provisioned limit could be read; runbook paces at the documented defaults"
             );
         }
         let number = |n: Option<f64>| n.map_or("-".to_string(), |n| format!("{n}"));
@@ -85,4 +95,17 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         }
         Ok(())
     })
+}
+
+/// Errors that mean "you may not read it here" rather than "the call did not happen".
+fn refused(code: &str) -> bool {
+    [
+        "AccessDenied",
+        "NotAuthorized",
+        "Unauthorized",
+        "UnknownOperation",
+        "InvalidAction",
+    ]
+    .iter()
+    .any(|c| code.contains(c))
 }

@@ -84,7 +84,8 @@ impl Context {
         }
         let rate = match self.read_limit(quota.category) {
             Ok(limit) => Some(limit.provisioned),
-            Err(why) => {
+            Err(e) => {
+                let why = e.code;
                 crate::say!(
                     "runbook: pacing {} at its documented default, {}/s: its provisioned limit could not be read ({why})",
                     quota.category,
@@ -98,7 +99,7 @@ impl Context {
     }
 
     /// `GetProvisionedLimit` of one category.
-    pub fn read_limit(&self, category: &str) -> Result<Limit, String> {
+    pub fn read_limit(&self, category: &str) -> Result<Limit, crate::aws::AwsError> {
         let mut attributes = Map::new();
         attributes.insert("Category".into(), Dynamic::from(category.to_string()));
         let mut definition = Map::new();
@@ -106,21 +107,28 @@ impl Context {
         definition.insert("Attributes".into(), Dynamic::from(attributes));
         let mut request = Map::new();
         request.insert("LimitDefinition".into(), Dynamic::from(definition));
-        let answer = self
-            .call_named("cognito", "get_provisioned_limit", request)
-            .map_err(|e| e.code)?;
+        let answer = self.call_named("cognito", "get_provisioned_limit", request)?;
+        let malformed = |what: &str| {
+            crate::aws::AwsError::local(
+                "cognito-idp",
+                "GetProvisionedLimit",
+                "MalformedAnswer",
+                &format!("no {what} in the answer"),
+            )
+        };
         let limit = answer
             .try_cast::<Map>()
             .and_then(|m| m.get("Limit").cloned())
             .and_then(|l| l.try_cast::<Map>())
-            .ok_or("no Limit in the answer")?;
+            .ok_or_else(|| malformed("Limit"))?;
         let number = |key: &str| {
             limit
                 .get(key)
                 .and_then(|v| v.as_int().map(|n| n as f64).or_else(|_| v.as_float()).ok())
         };
         Ok(Limit {
-            provisioned: number("ProvisionedLimitValue").ok_or("no ProvisionedLimitValue")?,
+            provisioned: number("ProvisionedLimitValue")
+                .ok_or_else(|| malformed("ProvisionedLimitValue"))?,
             free: number("FreeLimitValue").unwrap_or(0.0),
         })
     }

@@ -774,3 +774,51 @@ fn the_emulators_quota_categories_are_runbooks() {
     assert_eq!(ours, listed);
     assert!(ours.len() > 30, "{ours:?}");
 }
+
+/// A role that may not read its limits paces at the documented defaults, and says so once per
+/// category; `runbook limits` shows the defaults and why; a missing region is an error.
+#[test]
+fn limits_that_cannot_be_read_leave_the_documented_defaults() {
+    let app = app_id("nolimits");
+    inject(&format!(
+        r#"{{"app": "{app}", "deny": ["GetProvisionedLimit"]}}"#
+    ));
+    let ran = Test::new()
+        .app(&app)
+        .args(["run", "--yes"])
+        .runbook(
+            r#"let pool = cognito::create_user_pool("defaults").UserPool.Id;
+for i in 0..3 { cognito::admin_create_user(pool, `u${i}`, #{ MessageAction: "SUPPRESS" }); }
+"#,
+        )
+        .run()
+        .status(0);
+    let said = "runbook: pacing UserCreation at its documented default, 50/s: its provisioned limit could not be read (AccessDeniedException)";
+    assert_eq!(ran.stderr().matches(said).count(), 1, "{}", ran.stderr());
+    assert!(
+        ran.stderr()
+            .contains("paced UserCreation at 50/s (default)"),
+        "{}",
+        ran.stderr()
+    );
+    let out = runbook()
+        .env("AWS_SDK_UA_APP_ID", &app)
+        .arg("limits")
+        .output()
+        .expect("runs");
+    let text = ok(&out);
+    assert!(
+        text.contains(
+            "UserCreation            -            -     50/s   default (AccessDeniedException)"
+        ),
+        "{text}"
+    );
+    let out = runbook()
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .arg("limits")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NoRegion"), "{}", stderr(&out));
+}
