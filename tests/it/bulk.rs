@@ -126,7 +126,7 @@ fn a_batch_starts_at_its_quota_categorys_rate_and_warns_about_the_default_email_
         .filter(|r| r["action"] == "AdminCreateUser" && r["status"] == 400)
         .count();
     assert_eq!(throttled, 0, "started at the category's rate, not above it");
-    // As the service's bucket takes them: 0.9 s' worth (45) at once, then one each 20 ms.
+    // As the service's bucket takes them: 0.8 s' worth (40) at once, then one each 20 ms.
     assert!(took >= std::time::Duration::from_millis(1050), "{took:?}");
     delete_pool(&pool);
 }
