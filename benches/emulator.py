@@ -4,6 +4,7 @@ import atexit
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import urllib.request
 
@@ -47,3 +48,22 @@ def env(state=None, **extra):
              AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
     e.update(extra)
     return e
+
+
+def run(url, state, app, body):
+    """Writes `body` as a runbook under `state` and runs it (`runbook run --yes`) against the
+    emulator, its requests carrying `app`; the benchmark stops when it fails."""
+    path = os.path.join(state, f"{app}.rhai")
+    with open(path, "w") as f:
+        f.write(body)
+    done = subprocess.run([RUNBOOK, "--endpoint-url", url, "run", "--yes", path],
+                          env=env(state, AWS_SDK_UA_APP_ID=app), capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"runbook failed:\n{done.stderr}")
+    return done
+
+
+def requests(url, app):
+    """The requests the emulator received from `app`, oldest first (its request log)."""
+    with urllib.request.urlopen(f"{url}/_runbook/requests?app={app}") as answer:
+        return json.load(answer)

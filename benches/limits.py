@@ -12,36 +12,24 @@ Printed: each run's time, its rate against the limit, and the throttled requests
 answered. Goal (issue 28): runbook 0 throttled in both, at >= 90% of the limit.
 """
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 
 import boto3
 import botocore
 
 import emulator
-from emulator import RUNBOOK, post
+from emulator import post
 
 
 def throttled(url, app):
-    with urllib.request.urlopen(f"{url}/_runbook/requests?app={app}") as answer:
-        seen = json.load(answer)
-    return sum(1 for r in seen if r["status"] == 400 and "TooManyRequests" in r["response"])
+    return sum(1 for r in emulator.requests(url, app)
+               if r["status"] == 400 and "TooManyRequests" in r["response"])
 
 
 def runbook(url, state, app, body):
-    path = os.path.join(state, f"{app}.rhai")
-    with open(path, "w") as f:
-        f.write(body)
-    done = subprocess.run([RUNBOOK, "--endpoint-url", url, "run", "--yes", path],
-                          env=emulator.env(state, AWS_SDK_UA_APP_ID=app),
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"runbook failed:\n{done.stderr}")
+    """The loop's time (the runbook prints it) and its closing pacing line."""
+    done = emulator.run(url, state, app, body)
     paced = [l for l in done.stderr.splitlines() if l.startswith("runbook: paced")]
     return float(done.stdout.split()[0]), paced[0] if paced else ""
 

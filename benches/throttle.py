@@ -9,15 +9,12 @@ The emulator answers AdminCreateUser past 5 requests a second with TooManyReques
 the UserCreation category's documented 50/s, so it must find the quota by being throttled.
 Goal: each at >= 4 creates a second (80% of 5/s), every user created once.
 """
-import os
-import subprocess
-import sys
 import tempfile
 
 import boto3
 
 import emulator
-from emulator import RUNBOOK, post
+from emulator import post
 
 QUOTA = 5
 N = 30
@@ -41,14 +38,7 @@ let r = aws::batch("cognito::admin_create_user", requests, #{{ concurrency: {con
 print(t.elapsed);
 print(r.filter(|x| x.ok).len());
 """
-            path = os.path.join(state, f"{app}.rhai")
-            with open(path, "w") as f:
-                f.write(body)
-            done = subprocess.run([RUNBOOK, "--endpoint-url", url, "run", "--yes", path],
-                                  env=emulator.env(state, AWS_SDK_UA_APP_ID=app),
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                sys.exit(f"runbook failed:\n{done.stderr}")
+            done = emulator.run(url, state, app, body)
             took, ok = done.stdout.split()[:2]
             took = float(took)
             users = sum(len(p["Users"]) for p in cognito.get_paginator("list_users").paginate(UserPoolId=pool))

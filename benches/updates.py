@@ -11,24 +11,17 @@ the loop (timed inside the process, start-up left out), the requests each sent t
 (from the emulator's request log), and the ratio. Goal (issue 28): runbook within 1.1x.
 """
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 
 import boto3
 
 import emulator
-from emulator import RUNBOOK, post
+from emulator import post
 
 
 def requests_of(url, app):
-    with urllib.request.urlopen(f"{url}/_runbook/requests?app={app}") as answer:
-        seen = json.load(answer)
-    return [r["action"] for r in seen if r["action"] != "GetCallerIdentity"]
+    return [r["action"] for r in emulator.requests(url, app) if r["action"] != "GetCallerIdentity"]
 
 
 def main():
@@ -60,9 +53,7 @@ def main():
                     UserAttributes=[{"Name": "name", "Value": "clean " + u["Username"]}])
             took = time.monotonic() - started
         else:
-            path = os.path.join(state, "updates.rhai")
-            with open(path, "w") as f:
-                f.write(f"""
+            done = emulator.run(url, state, app, f"""
 let pool = "{pool}";
 let t = timestamp();
 for u in cognito::list_users(pool).Users {{
@@ -70,11 +61,6 @@ for u in cognito::list_users(pool).Users {{
 }}
 print(t.elapsed);
 """)
-            done = subprocess.run([RUNBOOK, "--endpoint-url", url, "run", "--yes", path],
-                                  env=emulator.env(state, AWS_SDK_UA_APP_ID=app),
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                sys.exit(f"runbook failed:\n{done.stderr}")
             took = float(done.stdout.split()[0])
         sent = requests_of(url, app)
         results[side] = took

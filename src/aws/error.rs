@@ -95,6 +95,14 @@ impl AwsError {
         )
     }
 
+    /// Did the caller's credentials lack the permission (`AccessDeniedException`,
+    /// `NotAuthorizedException`, IAM's `AccessDenied`)?
+    pub fn denied(&self) -> bool {
+        ["AccessDenied", "NotAuthorized", "Unauthorized"]
+            .iter()
+            .any(|d| self.code.contains(d))
+    }
+
     /// An answer that is not the API's: said in words, not as the SDK's debug dump.
     fn not_an_api(service: &str, operation: &str, status: Option<u16>) -> Self {
         let status_text = status.map_or("something".to_string(), |s| format!("HTTP {s}"));

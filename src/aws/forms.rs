@@ -65,6 +65,31 @@ impl Forms {
             .find(|f| f.len() == count)
             .map(Vec::as_slice)
     }
+
+    /// The form a call of `count` arguments to `op` takes, and whether its last argument is a
+    /// map of the rest (`last_is_map`: it is a map). A trailing map is the rest of the
+    /// request, unless a form of as many arguments ends with a member written as a map
+    /// (`iam::create_policy(name, document)`). The engine and `runbook check` both ask it.
+    pub fn split(
+        &self,
+        op: &Operation,
+        count: usize,
+        last_is_map: bool,
+    ) -> Option<(&[&'static str], bool)> {
+        let ends_in_map = |form: &[&str]| {
+            form.last()
+                .and_then(|m| op.input.member(m))
+                .is_some_and(|m| map_like(&m.ty))
+        };
+        let exact = self.of_len(count);
+        let shorter = count.checked_sub(1).and_then(|n| self.of_len(n));
+        match (exact, shorter) {
+            (Some(form), _) if ends_in_map(form) => Some((form, false)),
+            (_, Some(form)) if last_is_map => Some((form, true)),
+            (Some(form), _) => Some((form, false)),
+            _ => None,
+        }
+    }
 }
 
 /// Is a member of this type written as a map (so that a trailing map could be it)?

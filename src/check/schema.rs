@@ -19,6 +19,7 @@
 //! Only what is written literally, or read from a known response, is judged: a value computed at
 //! run time is left to the run-time check, which refuses it before sending.
 
+use crate::aws::shape::kind_mismatch;
 use std::collections::HashMap;
 
 use rhai::{Expr, Position};
@@ -199,24 +200,12 @@ pub fn check_call(
             }
         },
         _ => {
-            // As the engine reads it: a trailing map is the rest of the request unless a
-            // form of as many arguments ends with a member written as a map.
-            let ends_in_map = |form: &[&str]| {
-                form.last()
-                    .and_then(|m| op.input.member(m))
-                    .is_some_and(|m| crate::aws::forms::map_like(&m.ty))
-            };
-            let exact = forms.of_len(args.len()).filter(|f| ends_in_map(f));
-            let (positional, map) = match args.last().and_then(resolve) {
-                Some(map) if exact.is_none() && forms.of_len(args.len() - 1).is_some() => {
-                    (args.len() - 1, Some(map))
-                }
-                _ => (args.len(), None),
-            };
-            match forms.of_len(positional) {
-                Some(form) => {
+            // As the engine reads it (`Forms::split`), a literal map being a map.
+            let last = args.last().and_then(resolve);
+            match forms.split(op, args.len(), last.is_some()) {
+                Some((form, takes_rest)) => {
                     check_positional(op, form, args, kind_of, out);
-                    (form.to_vec(), map)
+                    (form.to_vec(), last.filter(|_| takes_rest))
                 }
                 None => return, // the arity check reports it
             }
@@ -250,7 +239,7 @@ fn check_positional(
         let (Some(member), Some(kind)) = (op.input.member(name), kind_of(arg)) else {
             continue;
         };
-        if let Some(expected) = mismatch(&member.ty, kind) {
+        if let Some(expected) = kind_mismatch(&member.ty, kind) {
             out.findings.push(Finding {
                 pos: arg.position(),
                 message: format!(
@@ -271,10 +260,6 @@ fn check_positional(
 }
 
 /// What a member of this type must be, when a value of this kind is not it.
-fn mismatch(ty: &Ty, kind: &str) -> Option<&'static str> {
-    crate::aws::shape::kind_mismatch(ty, kind)
-}
-
 fn check_struct(shape: &Shape, expr: &Expr, path: &str, given: &[&str], out: &mut Vec<Finding>) {
     let Expr::Map(map, pos) = expr else {
         return;
@@ -344,7 +329,7 @@ fn check_value(ty: &Ty, expr: &Expr, path: &str, out: &mut Vec<Finding>) {
         }
         _ => {}
     }
-    if let Some(expected) = mismatch(ty, kind) {
+    if let Some(expected) = kind_mismatch(ty, kind) {
         out.push(Finding {
             pos: expr.position(),
             message: format!("request key \"{path}\" must be {expected}, not {kind}"),

@@ -31,7 +31,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
                 Ok(limit) => Ok(limit),
                 // Not allowed to read it (a least-privilege role), or an endpoint without
                 // it: runbook paces at the default, and says so.
-                Err(e) if refused(&e.code) => Err(e.code),
+                Err(e) if e.denied() || UNSERVED.iter().any(|c| e.code.contains(c)) => Err(e.code),
                 // No region, no credentials, no answer: the command fails as a call does.
                 Err(e) => {
                     return Err(Error::Runtime {
@@ -97,15 +97,5 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
     })
 }
 
-/// Errors that mean "you may not read it here" rather than "the call did not happen".
-fn refused(code: &str) -> bool {
-    [
-        "AccessDenied",
-        "NotAuthorized",
-        "Unauthorized",
-        "UnknownOperation",
-        "InvalidAction",
-    ]
-    .iter()
-    .any(|c| code.contains(c))
-}
+/// What an endpoint without the operation answers (an older service, another emulator).
+const UNSERVED: &[&str] = &["UnknownOperation", "InvalidAction"];

@@ -35,16 +35,8 @@ pub struct Limit {
 impl Context {
     /// The budget this context's calls count against (see [`Budget`]).
     pub fn budget(&self) -> Budget {
-        let settings = self.clients.settings();
-        let who = format!(
-            "{}{}",
-            settings.credential_source(),
-            settings
-                .role
-                .as_ref()
-                .map(|r| format!(" {}", r.arn))
-                .unwrap_or_default()
-        );
+        // The credential source names an assumed role too (`role ARN (from profile p)`).
+        let who = self.clients.settings().credential_source();
         let region = self
             .runtime
             .block_on(self.clients.region())

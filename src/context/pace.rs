@@ -44,13 +44,19 @@ pub struct Pace {
 
 type Slots = std::collections::HashMap<(Budget, &'static str), Instant>;
 
+/// A process-wide map, locked (a panicked holder does not poison it for the rest).
+fn locked<T: Default>(
+    cell: &'static std::sync::OnceLock<std::sync::Mutex<T>>,
+) -> std::sync::MutexGuard<'static, T> {
+    cell.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The next free slot of each budget's categories, shared by every call of this process.
 fn category_slots() -> std::sync::MutexGuard<'static, Slots> {
     static SLOTS: std::sync::OnceLock<std::sync::Mutex<Slots>> = std::sync::OnceLock::new();
-    SLOTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    locked(&SLOTS)
 }
 
 /// What runbook knows of a budget's category: its provisioned rate (`None`: it could not be
@@ -59,10 +65,7 @@ type Limits = std::collections::HashMap<(Budget, &'static str), Option<f64>>;
 
 fn limits() -> std::sync::MutexGuard<'static, Limits> {
     static LIMITS: std::sync::OnceLock<std::sync::Mutex<Limits>> = std::sync::OnceLock::new();
-    LIMITS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    locked(&LIMITS)
 }
 
 /// The provisioned rate of `category` in `budget`: `Some(Some(rate))` read, `Some(None)` not

@@ -167,17 +167,12 @@ impl Seen {
     /// Forgets what a write may change (see the module's doc).
     pub fn note_write(&mut self, request: &Map) {
         let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-        let named_entries: Vec<(Vec<(&'static str, String)>, String)> = self
-            .entries
-            .iter()
-            .filter_map(|e| {
-                let (name_key, name) = e.key.last()?;
-                Some((
-                    e.key[..e.key.len() - 1].to_vec(),
-                    format!("{name_key}={name}"),
-                ))
-            })
-            .collect();
+        // Does the write name, exactly, a resource this run has seen?
+        let names_one_seen = self.entries.iter().any(|e| {
+            e.key
+                .iter()
+                .all(|(k, v)| text(request, k).as_deref() == Some(v.as_str()))
+        });
         self.entries.retain(|e| {
             let Some(((name_key, name), scope)) = e.key.split_last() else {
                 return false;
@@ -196,9 +191,7 @@ impl Seen {
                 // It names this resource: stale.
                 Some(asked) if same(&asked, name) => false,
                 // It names another one this run has seen in the scope: this one stands.
-                Some(asked) => named_entries
-                    .iter()
-                    .any(|(s, n)| s.as_slice() == scope && n == &format!("{name_key}={asked}")),
+                Some(_) => names_one_seen,
                 // A write to the scope itself.
                 None => false,
             }

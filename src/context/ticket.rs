@@ -365,9 +365,7 @@ impl Context {
                 Ok(response) => response,
                 Err(e) if crate::safety::undo::GONE.contains(&e.code.as_str()) => return Ok(None),
                 Err(e) => {
-                    let denied = ["AccessDenied", "NotAuthorized", "Unauthorized"]
-                        .iter()
-                        .any(|d| e.code.contains(d));
+                    let denied = e.denied();
                     let why = format!(
                         "{}:{} {} ({})",
                         update.get.service,

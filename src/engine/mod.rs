@@ -41,33 +41,23 @@ fn request_from_args(op: &Operation, args: &[Dynamic]) -> Result<(Map, Map), Str
             .unwrap_or_default();
         return Ok((map, Map::new()));
     }
-    // A trailing map is the rest of the request, unless a form of as many arguments ends
-    // with a member written as a map (`iam::create_policy(name, document)`).
-    let exact = forms.of_len(args.len());
-    let shorter = forms.of_len(args.len() - 1);
-    let ends_in_map = |form: &[&str]| {
-        form.last()
-            .and_then(|m| op.input.member(m))
-            .is_some_and(|m| aws::forms::map_like(&m.ty))
+    let last = args.last().filter(|a| a.is_map());
+    let Some((form, takes_rest)) = forms.split(op, args.len(), last.is_some()) else {
+        return Err(format!(
+            "{}::{} does not take {} argument{}; call it as {}",
+            op.namespace,
+            op.name,
+            args.len(),
+            if args.len() == 1 { "" } else { "s" },
+            functions::op_signature(op)
+        ));
     };
-    let (form, positional, extra) = match (exact, shorter, args.last()) {
-        (Some(form), _, _) if ends_in_map(form) => (form, args, None),
-        (_, Some(form), Some(last)) if last.is_map() => (
-            form,
+    let (positional, extra) = match (takes_rest, last) {
+        (true, Some(last)) => (
             &args[..args.len() - 1],
             last.read_lock::<Map>().map(|m| m.clone()),
         ),
-        (Some(form), _, _) => (form, args, None),
-        _ => {
-            return Err(format!(
-                "{}::{} does not take {} argument{}; call it as {}",
-                op.namespace,
-                op.name,
-                args.len(),
-                if args.len() == 1 { "" } else { "s" },
-                functions::op_signature(op)
-            ));
-        }
+        _ => (args, None),
     };
     let mut request = Map::new();
     for (i, (name, value)) in form.iter().zip(positional).enumerate() {

@@ -156,14 +156,14 @@ fn every_cognito_operation_sends_only_the_members_written() {
     let mut expected = Vec::new();
     for op in ops.iter().filter(|op| op.get("input").is_some()) {
         let name = op["name"].as_str().unwrap_or("");
-        let api = op["signature"].as_str().unwrap_or("");
+        let api = op["api"].as_str().unwrap_or("");
         assert!(!api.is_empty());
         let request = minimal_request(&op["input"], &mut Vec::new());
         let text = request.to_string();
         calls.push_str(&format!(
             "try {{ cognito::{name}(json_parse({text:?})); }} catch (e) {{ }}\n"
         ));
-        expected.push((name.to_string(), wire_form(request)));
+        expected.push((name.to_string(), api.to_string(), wire_form(request)));
     }
     assert_eq!(expected.len(), 132, "every cognito operation");
     let app = app_id("everyop");
@@ -174,25 +174,12 @@ fn every_cognito_operation_sends_only_the_members_written() {
         .output()
         .expect("runs"));
     let seen = recorded(&app);
-    for (name, request) in expected {
-        let api: String = name
-            .split('_')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
+    for (name, api, request) in expected {
         // Its own request among those of its action (runbook reads GetProvisionedLimit for
         // its pacing, and reads before some writes, with requests of their own).
         let bodies: Vec<Value> = seen
             .iter()
-            .filter(|r| {
-                r["action"]
-                    .as_str()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(&api))
-            })
+            .filter(|r| r["action"] == api.as_str())
             .map(|r| serde_json::from_str(r["body"].as_str().unwrap_or("")).expect("json"))
             .collect();
         assert!(!bodies.is_empty(), "{name}: nothing reached the emulator");
@@ -792,23 +779,28 @@ fn every_operation_takes_its_required_members_positionally() {
                 .flatten()
                 .filter_map(Value::as_str)
                 .collect();
-            let mut request = serde_json::Map::new();
-            let mut args = Vec::new();
-            for (i, m) in members.iter().enumerate() {
-                let value = positional_value(&input[*m], call, i);
-                args.push(rhai_literal(&value));
-                request.insert(m.to_string(), value);
-            }
-            let api = op["signature"].as_str().unwrap_or("").to_string();
-            calls.push_str(&format!(
-                "try {{ {qualified}({}); }} catch (e) {{ }}\n",
-                args.join(", ")
-            ));
-            expected.push((
-                qualified.clone(),
-                api.clone(),
-                Value::Object(request.clone()),
-            ));
+            let api = op["api"].as_str().unwrap_or("").to_string();
+            // The form's arguments, then (`rest`) a map of one more member.
+            let mut one_call = |call: usize, rest: Option<&str>| {
+                let mut request = serde_json::Map::new();
+                let mut args = Vec::new();
+                for (i, m) in members.iter().enumerate() {
+                    let value = positional_value(&input[*m], call, i);
+                    args.push(rhai_literal(&value));
+                    request.insert(m.to_string(), value);
+                }
+                if let Some(name) = rest {
+                    let extra = format!("v{call}rest");
+                    args.push(format!("#{{ {name}: {extra:?} }}"));
+                    request.insert(name.to_string(), json!(extra));
+                }
+                calls.push_str(&format!(
+                    "try {{ {qualified}({}); }} catch (e) {{ }}\n",
+                    args.join(", ")
+                ));
+                expected.push((qualified.clone(), api.clone(), Value::Object(request)));
+            };
+            one_call(call, None);
             // Then a map of the rest: the first optional text member not positional.
             let optional = input.as_object().into_iter().flatten().find(|(name, d)| {
                 d["required"] != true
@@ -819,22 +811,7 @@ fn every_operation_takes_its_required_members_positionally() {
                     && name.as_str() != "Marker"
             });
             if let Some((name, _)) = optional {
-                let call = call + 1;
-                let mut request = serde_json::Map::new();
-                let mut args = Vec::new();
-                for (i, m) in members.iter().enumerate() {
-                    let value = positional_value(&input[*m], call, i);
-                    args.push(rhai_literal(&value));
-                    request.insert(m.to_string(), value);
-                }
-                let extra = format!("v{call}rest");
-                args.push(format!("#{{ {name}: {extra:?} }}"));
-                request.insert(name.clone(), json!(extra));
-                calls.push_str(&format!(
-                    "try {{ {qualified}({}); }} catch (e) {{ }}\n",
-                    args.join(", ")
-                ));
-                expected.push((qualified.clone(), api, Value::Object(request)));
+                one_call(call + 1, Some(name));
             }
         }
     }
@@ -851,23 +828,9 @@ fn every_operation_takes_its_required_members_positionally() {
         .expect("runs"));
     let seen = recorded(&app);
     let mut missing = Vec::new();
-    for (qualified, _, request) in &expected {
-        let api: String = qualified
-            .rsplit("::")
-            .next()
-            .unwrap_or("")
-            .split('_')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
+    for (qualified, api, request) in &expected {
         let sent = seen.iter().any(|r| {
-            let same_action = r["action"]
-                .as_str()
-                .is_some_and(|a| a.eq_ignore_ascii_case(&api));
+            let same_action = r["action"] == api.as_str();
             let body = r["body"].as_str().unwrap_or("");
             same_action
                 && match serde_json::from_str::<Value>(body) {
