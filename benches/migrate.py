@@ -40,6 +40,27 @@ def quotas(url, env):
     return {c: (rate[c], ops) for c, ops in categories.items() if c in rate}
 
 
+def phases(requests, category, quotas):
+    """Each run of one operation in a row (a phase): its calls, wall time, the emulator's own
+    time answering them, and the time its category's rate allows, so the time over the bound
+    is seen where it is spent."""
+    runs = []
+    for r in requests:
+        if runs and runs[-1][0] == r["action"]:
+            runs[-1][1].append(r)
+        else:
+            runs.append((r["action"], [r]))
+    print("phases (operation: calls, wall, emulator busy, at the category's rate):")
+    for action, rs in runs:
+        if len(rs) < 5:
+            continue
+        wall = rs[-1]["started"] + rs[-1]["seconds"] - rs[0]["started"]
+        busy = sum(r["seconds"] for r in rs)
+        rate = quotas.get(category.get(action), (None,))[0]
+        paced = f"{len(rs) / rate:.1f} s" if rate else "-"
+        print(f"  {action}: {len(rs)} calls, {wall:.1f} s wall, {busy:.1f} s busy, {paced}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=20_000)
@@ -93,12 +114,16 @@ def main():
         # The emulator's buckets (one per category) start full, holding a second's worth: with
         # that burst credited once per category, the bound is lower still.
         burst = sum(max(0, n - QUOTAS[c][0]) / QUOTAS[c][0] for c, n in per_category.items())
-        throttled = sum(1 for r in json.loads(jobs) if r["status"] == 400 and "TooManyRequests" in r.get("response", ""))
+        throttles = collections.Counter(r["action"] for r in json.loads(jobs)
+                                        if r["status"] == 400 and "TooManyRequests" in r.get("response", ""))
+        throttled = sum(throttles.values())
         print(run.stdout.strip().splitlines()[-1])
         print(f"{args.users} users migrated in {elapsed:.1f} s; import job processing {job:.1f} s "
-              f"({len(starts)} job); {throttled} requests throttled")
+              f"({len(starts)} job); {throttled} requests throttled"
+              + (f" ({', '.join(f'{a} {n}' for a, n in sorted(throttles.items()))})" if throttled else ""))
         print("calls per quota category: " + ", ".join(
             f"{c} {n} ({n / QUOTAS[c][0]:.1f} s at {QUOTAS[c][0]}/s)" for c, n in sorted(per_category.items())))
+        phases(json.loads(jobs), CATEGORY, QUOTAS)
         print(f"quota lower bound {bound:.1f} s (each call at its category's rate; {burst:.1f} s "
               f"with each operation's first second of burst credited); migration without the "
               f"job's processing {elapsed - job:.1f} s: {(elapsed - job) / bound:.2f}x the bound, "

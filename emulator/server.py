@@ -32,7 +32,9 @@ account's one import slot), and "release": true ends that hold.
 Every API request is recorded with its raw body and the raw response, so tests can see exactly
 what went over the wire: GET /_runbook/requests?app=ID lists the requests whose User-Agent
 carries ``app/ID`` (set with AWS_SDK_UA_APP_ID), oldest first (the last 10,000 are kept), as JSON
-[{"action", "body", "status", "response", "access_key", "region", "user_agent"}]. POST /_runbook/faults
+[{"action", "body", "status", "response", "access_key", "region", "user_agent", "started",
+"seconds"}] (`started`: the server's monotonic clock when it read the request; `seconds`: how
+long it took to answer). POST /_runbook/faults
 with {"app": ID, …} sets knobs for that app's API requests:
   "server_errors": N     the next N answer 500 InternalErrorException (to count attempts);
   "server_error_on": A   the next A (an action) answers 500 without being carried out;
@@ -722,6 +724,7 @@ class Emulator:
             "user_agent": environ.get("HTTP_USER_AGENT", ""),
         }
         captured = {}
+        started = time.monotonic()
 
         def recording_start_response(status, headers, exc_info=None):
             captured["status"] = int(status.split(" ", 1)[0])
@@ -737,6 +740,8 @@ class Emulator:
             chunks = api_error(recording_start_response, "500 Internal Server Error", "InternalErrorException",
                                f"The emulator cannot serve {action}: {e}")
         entry["status"] = captured.get("status")
+        entry["started"] = started
+        entry["seconds"] = time.monotonic() - started
         entry["response"] = b"".join(chunks).decode("utf-8", errors="replace")
         self.recorder.record(entry)
         held = self.recorder.take_slow(app, action) if app else 0.0

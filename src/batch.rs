@@ -238,6 +238,7 @@ pub fn batch(ctx: &Context, name: &str, requests: &Array, opts: &Map) -> Result<
         let mut request = Request::check(op, &map, &map)
             .map_err(|e| invalid(format!("request [{i}]: {}", e.message)))?;
         request.sdk_retries = false;
+        ctx.page_turns(name, &mut request);
         maps.push(map);
         checked.push(request);
     }

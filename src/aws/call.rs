@@ -56,6 +56,9 @@ impl Operation {
     }
 }
 
+/// How long to wait before a list's next page (its slot in the pace of its quota category).
+pub type PageTurn = std::sync::Arc<dyn Fn() -> std::time::Duration + Send + Sync>;
+
 /// A checked request ready to send: its wire form and whether to follow every page.
 #[derive(Clone)]
 pub struct Request {
@@ -64,6 +67,8 @@ pub struct Request {
     /// Let the SDK retry (its standard settings); `false` for a batch, which paces and
     /// retries its own requests.
     pub sdk_retries: bool,
+    /// Each page after the first waits its turn: a page is a request like any other.
+    pub page_turn: Option<PageTurn>,
 }
 
 impl Request {
@@ -80,6 +85,7 @@ impl Request {
             wire,
             pagination,
             sdk_retries: true,
+            page_turn: None,
         })
     }
 }
@@ -91,6 +97,8 @@ pub struct Answer {
     pub attempts: u32,
     /// The first page's request id.
     pub request_id: Option<String>,
+    /// Attempts the service throttled and the SDK retried.
+    pub throttled: u32,
 }
 
 /// Sends a checked request and, for a list, every following page, merging the items into the
@@ -105,21 +113,22 @@ pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result
             super::error::NO_REGION,
         ));
     }
-    let mut attempts = 0;
+    let mut tally = Tally::default();
     let Request {
         mut wire,
         pagination,
         sdk_retries,
+        page_turn,
     } = request;
-    let (mut response, request_id) =
-        send_once(clients, op, &wire, sdk_retries, &mut attempts).await?;
-    let answer = |response| Answer {
+    let (mut response, request_id) = send_once(clients, op, &wire, sdk_retries, &mut tally).await?;
+    let answer = |response, tally: Tally| Answer {
         response,
-        attempts,
+        attempts: tally.attempts,
         request_id: request_id.clone(),
+        throttled: tally.throttled,
     };
     let (Some(p), Some(items_key)) = (pagination, pagination.and_then(|p| p.items)) else {
-        return Ok(answer(response));
+        return Ok(answer(response, tally));
     };
     let mut token = take_marker(&mut response, p);
     while let Some(next) = token {
@@ -127,7 +136,13 @@ pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result
             break; // the service repeated its token: stop rather than loop
         }
         wire.set(p.input_token, Wire::Str(next));
-        let (mut page, _) = send_once(clients, op, &wire, sdk_retries, &mut attempts).await?;
+        if let Some(turn) = &page_turn {
+            let wait = turn();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let (mut page, _) = send_once(clients, op, &wire, sdk_retries, &mut tally).await?;
         token = take_marker(&mut page, p);
         if let Some(more) = page.remove(items_key) {
             let more = more.try_cast::<Array>().unwrap_or_default();
@@ -139,29 +154,35 @@ pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result
             response.insert(items_key.into(), items.into());
         }
     }
-    Ok(Answer {
-        response,
-        attempts,
-        request_id,
-    })
+    Ok(answer(response, tally))
 }
 
-/// Sends one request and reads its answer; counts its attempts into `attempts`.
+/// A call's attempts across its pages, and those the service throttled and the SDK retried.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    attempts: u32,
+    throttled: u32,
+}
+
+/// Sends one request and reads its answer; counts its attempts into `tally`.
 async fn send_once(
     clients: &Clients,
     op: &Operation,
     wire: &Wire,
     sdk_retries: bool,
-    attempts: &mut u32,
+    tally: &mut Tally,
 ) -> Result<(Map, Option<String>), AwsError> {
     let mut exchange = exchange::Exchange::new(Bytes::from(wire.encode(op.protocol(), op.api)));
     if !sdk_retries {
         exchange = exchange.single_attempt();
     }
     let sent = (op.send)(clients, &exchange).await;
-    *attempts += exchange.attempts();
+    tally.attempts += exchange.attempts();
+    tally.throttled += exchange.throttled();
     if let Err(mut e) = sent {
-        e.attempts = Some(*attempts);
+        e.attempts = Some(tally.attempts);
+        // The last attempt's throttle is the error itself, counted as such.
+        e.throttled = tally.throttled.saturating_sub(u32::from(e.is_throttle()));
         return Err(e);
     }
     let body = exchange.received(op.service, op.api)?;

@@ -23,6 +23,8 @@ pub struct AwsError {
     pub retryable: bool,
     /// How many attempts were made, when the call was sent.
     pub attempts: Option<u32>,
+    /// Attempts the service throttled and the SDK retried (the last one not counted).
+    pub throttled: u32,
     /// Which thing the request was about (`UserPoolId=…, Username=u1`), for messages.
     pub subject: Option<String>,
     /// A retry of a write answered "already exists" after an earlier attempt failed: the
@@ -37,8 +39,9 @@ pub const INTERRUPTED: &str = "Interrupted";
 pub const NO_REGION: &str =
     "no AWS region is configured: pass --region, set AWS_REGION, or set a region in your profile";
 
-/// Error codes a client should back off and retry.
-const THROTTLING: &[&str] = &[
+/// Error codes that mean "slow down": the request was not processed; a client backs off and
+/// retries.
+pub const THROTTLING: &[&str] = &[
     "ThrottlingException",
     "Throttling",
     "TooManyRequestsException",
@@ -46,7 +49,29 @@ const THROTTLING: &[&str] = &[
     "LimitExceededException",
 ];
 
+/// Does a raw error answer (its status, `x-amzn-errortype` header and body) say "slow down"?
+pub fn throttles(status: u16, error_type: Option<&str>, body: &[u8]) -> bool {
+    if status == 429 {
+        return true;
+    }
+    if status < 400 {
+        return false;
+    }
+    let body = String::from_utf8_lossy(body);
+    THROTTLING.iter().any(|code| {
+        error_type.is_some_and(|t| t.split(':').next() == Some(code))
+            || body.contains(&format!("\"{code}\""))
+            || body.contains(&format!("#{code}\""))
+            || body.contains(&format!("<Code>{code}</Code>"))
+    })
+}
+
 impl AwsError {
+    /// Is this the service saying "slow down"?
+    pub fn is_throttle(&self) -> bool {
+        THROTTLING.contains(&self.code.as_str())
+    }
+
     /// An error raised before anything was sent: the request does not fit the operation.
     pub fn validation(service: &str, operation: &str, message: String) -> Self {
         Self::local(service, operation, "ParamValidation", &message)
@@ -63,6 +88,7 @@ impl AwsError {
             request_id: None,
             retryable: false,
             attempts: None,
+            throttled: 0,
             subject: None,
             uncertain: false,
         }
@@ -160,6 +186,7 @@ impl AwsError {
                     request_id: meta.request_id().map(str::to_string),
                     retryable,
                     attempts: None,
+                    throttled: 0,
                     subject: None,
                     uncertain: false,
                 }
@@ -283,6 +310,7 @@ impl AwsError {
                 .get("attempts")
                 .and_then(|v| v.as_int().ok())
                 .and_then(|a| u32::try_from(a).ok()),
+            throttled: 0,
             subject: text("subject"),
             uncertain: map
                 .get("uncertain")

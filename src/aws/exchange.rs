@@ -39,6 +39,8 @@ pub struct Exchange {
 #[derive(Debug, Default)]
 struct State {
     attempts: AtomicU32,
+    /// Attempts the service answered "slow down".
+    throttled: AtomicU32,
     received: Mutex<Option<Bytes>>,
     request_id: Mutex<Option<String>>,
 }
@@ -78,6 +80,11 @@ impl Exchange {
     /// How many attempts the SDK made (its retries included).
     pub fn attempts(&self) -> u32 {
         self.state.attempts.load(Ordering::SeqCst)
+    }
+
+    /// How many attempts the service throttled.
+    pub fn throttled(&self) -> u32 {
+        self.state.throttled.load(Ordering::SeqCst)
     }
 
     /// The request id of the last answer, if the service sent one.
@@ -126,6 +133,13 @@ impl Intercept for Exchange {
     ) -> Result<(), BoxError> {
         let response = context.response();
         let body = response.body().bytes().map(Bytes::copy_from_slice);
+        if super::error::throttles(
+            response.status().as_u16(),
+            response.headers().get("x-amzn-errortype"),
+            body.as_deref().unwrap_or_default(),
+        ) {
+            self.state.throttled.fetch_add(1, Ordering::SeqCst);
+        }
         if let Ok(mut slot) = self.state.received.lock() {
             *slot = body;
         }

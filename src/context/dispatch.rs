@@ -23,15 +23,6 @@ use super::{Action, Context, GRACE};
 use crate::aws::{self, Answer, AwsError};
 use crate::safety::interrupt;
 
-/// Codes that mean "slow down": the request was not processed.
-const THROTTLED: &[&str] = &[
-    "TooManyRequestsException",
-    "LimitExceededException",
-    "ThrottlingException",
-    "Throttling",
-    "RequestLimitExceeded",
-];
-
 /// How many attempts a request gets here for failures other than throttling.
 const MAX_ATTEMPTS: u32 = 3;
 
@@ -207,7 +198,7 @@ impl Context {
         let mut dispatched = self.dispatch(vec![action], lanes, |_| send(), &mut |_| {})?;
         let result = dispatched.results.pop().unwrap_or_else(|| Err(not_sent()));
         if let Err(e) = &result
-            && THROTTLED.contains(&e.code.as_str())
+            && e.is_throttle()
         {
             self.paced.borrow_mut().throttled += 1;
         }
@@ -238,6 +229,12 @@ impl Book<'_> {
         let Some(ticket) = self.tickets[i].take() else {
             return;
         };
+        // Throttles the SDK met and retried within the call (a batch's own are counted as
+        // it meets them).
+        ctx.paced.borrow_mut().throttled += match &answer {
+            Ok(answer) => answer.throttled,
+            Err(e) => e.throttled,
+        } as usize;
         let settled = ctx.settle(ticket, answer, elapsed);
         self.progress.done += 1;
         self.progress.errors += usize::from(settled.is_err());
@@ -353,7 +350,7 @@ impl Sending {
     ) -> Option<Result<Answer, AwsError>> {
         let retry = self.lanes.retries && self.stopped.is_none();
         match answer {
-            Err(e) if retry && THROTTLED.contains(&e.code.as_str()) => {
+            Err(e) if retry && e.is_throttle() => {
                 *throttles += 1;
                 if let Some(pace) = &mut self.lanes.pace {
                     pace.throttled(sent);

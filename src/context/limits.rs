@@ -65,6 +65,18 @@ impl Context {
         pace
     }
 
+    /// Paces each page after a list's first (the first takes its slot as the call does): every
+    /// page is a request of the category, at the same budget's pace.
+    pub fn page_turns(&self, function: &str, request: &mut crate::aws::Request) {
+        if request.pagination.is_none() || facts::quota_of(function).is_none() {
+            return;
+        }
+        let pace = std::sync::Mutex::new(self.pace(function, None));
+        request.page_turn = Some(std::sync::Arc::new(move || {
+            pace.lock().map(|mut pace| pace.turn()).unwrap_or_default()
+        }));
+    }
+
     /// The provisioned rate of `quota`'s category in `budget`: read once (after this run's
     /// first answered call), `None` while unknown or unreadable.
     fn provisioned(&self, quota: &'static Quota, budget: &Budget) -> Option<f64> {

@@ -322,10 +322,10 @@ impl Context {
     ) -> Result<Dynamic, AwsError> {
         let mut merged = defaults.clone();
         merged.extend(request.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let checked = Request::check(op, &merged, request)?;
-        self.guarded(Action::of(op, &merged), || {
-            aws::send(&self.clients, op, checked.clone())
-        })
+        let mut checked = Request::check(op, &merged, request)?;
+        let action = Action::of(op, &merged);
+        self.page_turns(&action.function, &mut checked);
+        self.guarded(action, || aws::send(&self.clients, op, checked.clone()))
     }
 
     /// Runs an operation named as in a script (`"cognito"`, `"describe_user_pool"`), for helpers

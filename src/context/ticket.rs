@@ -30,7 +30,8 @@ pub struct Ticket<'a> {
     key: Option<Map>,
     /// An idempotent create of what is there already: it changes nothing.
     unchanged: bool,
-    /// The read of this run its before-image came from, when it was not read right before.
+    /// The read of this run its before-image came from (or, for an idempotent create, the
+    /// list that told whether it was there), when it was not read right before.
     before_from: Option<&'static str>,
 }
 
@@ -132,13 +133,19 @@ impl Context {
             },
             false => (None, None, None, None),
         };
+        let (unchanged, listed_from) = match reads_first {
+            true => self.there_already(&action),
+            false => (false, None),
+        };
         // What this write may change no longer stands for a read.
         if action.class.writes() {
-            self.seen.borrow_mut().note_write(action.request);
+            self.seen
+                .borrow_mut()
+                .note_write(&action.function, action.request);
         }
         let mut ticket = Ticket {
-            before_from,
-            unchanged: reads_first && self.there_already(&action),
+            before_from: before_from.or(listed_from),
+            unchanged,
             before,
             unread,
             key,
@@ -308,15 +315,28 @@ impl Context {
     }
 
     /// Is an idempotent create (adding a user to a group) of what is there already, or a
-    /// removal of what is not? Then it changes nothing, and is journaled so.
-    fn there_already(&self, action: &Action) -> bool {
-        let Some(presence) = planned::Presence::of(&action.function, action.request) else {
-            return false;
+    /// removal of what is not? Then it changes nothing, and is journaled so. With the list of
+    /// this run that told, when one did (no read of its own).
+    fn there_already(&self, action: &Action) -> (bool, Option<&'static str>) {
+        let every = planned::Presence::every(&action.function, action.request);
+        if !self.dry_run() {
+            let seen = self.seen.borrow();
+            if let Some((presence, found)) = every
+                .iter()
+                .find_map(|p| Some((p, seen.holds(p.op, &p.list_request, p.member, &p.value)?)))
+            {
+                return (found == presence.creates, Some(presence.op));
+            }
+        }
+        let Some(presence) = every.into_iter().next() else {
+            return (false, None);
         };
-        self.call(presence.list, &presence.list_request, &Map::new())
+        let unchanged = self
+            .call(presence.list, &presence.list_request, &Map::new())
             .ok()
             .and_then(|r| r.try_cast::<Map>())
-            .is_some_and(|r| presence.changes_nothing(&r))
+            .is_some_and(|r| presence.changes_nothing(&r));
+        (unchanged, None)
     }
 
     /// The members an update changes, as they are now, and what it sets. A read that fails
@@ -582,6 +602,7 @@ impl Context {
             response: Map::new(),
             attempts: 0,
             request_id: None,
+            throttled: 0,
         };
         let created = settled
             .answer

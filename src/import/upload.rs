@@ -147,6 +147,7 @@ pub fn upload_csv(
             response,
             attempts: 1,
             request_id: None,
+            throttled: 0,
         })
     })?;
     Ok(answer.try_cast::<Map>().unwrap_or_default())

@@ -167,7 +167,9 @@ pub struct Call {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<Value>,
     /// Where `before` came from when it was not read right before the call: the read of this
-    /// run that showed it (`cognito::list_users`), with no write to the resource since.
+    /// run that showed it (`cognito::list_users`), with no write to the resource since; for an
+    /// idempotent create or removal, the whole list that told whether it would change anything
+    /// (`cognito::list_users_in_group`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_from: Option<String>,
 }

@@ -442,46 +442,55 @@ const IDEMPOTENT_CREATES: &[&str] = &[
 const IDEMPOTENT_DELETES: &[&str] = &["cognito::admin_remove_user_from_group"];
 
 /// How to tell whether what an idempotent create makes (or a removal removes) is there
-/// already: the list of its parent, and the item that would name it.
+/// already: a list of its parent, and the item that would name it.
 pub struct Presence {
     /// A create (it changes nothing when the item is there) or a removal (when it is not).
     pub creates: bool,
+    /// The list, as the tables name it, and its operation.
+    pub op: &'static str,
     pub list: &'static Operation,
     pub list_request: Map,
     items: &'static str,
     field: &'static str,
-    value: String,
+    /// The request member naming the item (`Username`), and its value.
+    pub member: &'static str,
+    pub value: String,
 }
 
 impl Presence {
-    /// For a create of [`IDEMPOTENT_CREATES`] or a removal of [`IDEMPOTENT_DELETES`].
-    pub fn of(function: &str, request: &Map) -> Option<Self> {
+    /// For a create of [`IDEMPOTENT_CREATES`] or a removal of [`IDEMPOTENT_DELETES`]: one by
+    /// each list of the resource that can tell (a membership: the user's groups, or the
+    /// group's users), the first the one to read.
+    pub fn every(function: &str, request: &Map) -> Vec<Self> {
         let creates = IDEMPOTENT_CREATES.contains(&function);
         if !creates && !IDEMPOTENT_DELETES.contains(&function) {
-            return None;
+            return Vec::new();
         }
-        let (resource, Effect::Create | Effect::Delete) = resource_of(function)? else {
-            return None;
+        let Some((resource, Effect::Create | Effect::Delete)) = resource_of(function) else {
+            return Vec::new();
         };
-        resource.list.iter().find_map(|listing| {
-            let (ns, name) = listing.op.split_once("::")?;
-            let list = crate::aws::find_operation(ns, name)?;
-            let (field, member) = *listing.fields.first()?;
-            let list_request: Map = resource
-                .key
-                .iter()
-                .filter(|k| **k != member && list.input.member(k).is_some())
-                .map(|k| Some(((*k).into(), request.get(*k)?.clone())))
-                .collect::<Option<Map>>()?;
-            Some(Self {
-                creates,
-                list,
-                list_request,
-                items: listing.items,
-                field,
-                value: request.get(member)?.to_string(),
+        resource
+            .list
+            .iter()
+            .filter_map(|listing| {
+                let listed = Listed::of(resource, listing)?;
+                let list_request: Map = listed
+                    .key
+                    .iter()
+                    .map(|k| Some(((*k).into(), request.get(*k)?.clone())))
+                    .collect::<Option<Map>>()?;
+                Some(Self {
+                    creates,
+                    op: listed.op,
+                    list: listed.list,
+                    list_request,
+                    items: listed.items,
+                    field: listed.field,
+                    member: listed.member,
+                    value: request.get(listed.member)?.to_string(),
+                })
             })
-        })
+            .collect()
     }
 
     /// Does the call change nothing, by this list answer? (A create of what it holds, a
@@ -500,6 +509,58 @@ impl Presence {
                     .iter()
                     .any(|i| item_value(i, self.field) == self.value)
             })
+    }
+}
+
+/// A list whose whole answer (every page, nothing filtered) tells what an idempotent create
+/// or removal would find: a membership is there when its group's list of users holds it.
+pub struct Listed {
+    /// The list, as the tables name it (`cognito::list_users_in_group`), and its operation.
+    pub op: &'static str,
+    pub list: &'static Operation,
+    /// The request members it is asked with, in the resource key's order (the last names the
+    /// parent whose items it lists: a group, within its pool).
+    pub key: Vec<&'static str>,
+    pub items: &'static str,
+    /// The item field naming one (`Username`), and the request member a write names it with.
+    pub field: &'static str,
+    pub member: &'static str,
+}
+
+impl Listed {
+    /// The list `function` is, when it tells of a resource with an idempotent create or removal.
+    pub fn by(function: &str) -> Option<Self> {
+        crate::aws::facts::RESOURCES
+            .iter()
+            .filter(|r| {
+                r.create
+                    .iter()
+                    .chain(r.delete)
+                    .any(|f| IDEMPOTENT_CREATES.contains(f) || IDEMPOTENT_DELETES.contains(f))
+            })
+            .flat_map(|r| r.list.iter().map(move |l| (r, l)))
+            .find(|(_, l)| l.op == function)
+            .and_then(|(r, l)| Self::of(r, l))
+    }
+
+    fn of(resource: &'static Resource, listing: &'static Listing) -> Option<Self> {
+        let (ns, name) = listing.op.split_once("::")?;
+        let list = crate::aws::find_operation(ns, name)?;
+        let (field, member) = *listing.fields.first()?;
+        let key = resource
+            .key
+            .iter()
+            .copied()
+            .filter(|k| *k != member && list.input.member(k).is_some())
+            .collect();
+        Some(Self {
+            op: listing.op,
+            list,
+            key,
+            items: listing.items,
+            field,
+            member,
+        })
     }
 }
 
@@ -1036,7 +1097,7 @@ impl Planned {
 }
 
 /// The value an item of a list names a resource by (`Username`, or the item itself).
-fn item_value(item: &Dynamic, field_name: &str) -> String {
+pub fn item_value(item: &Dynamic, field_name: &str) -> String {
     if field_name.is_empty() {
         item.to_string()
     } else {

@@ -652,6 +652,63 @@ fn sigint_stops_a_batch_which_reports_what_was_done() {
 /// account's provisioned limit, read once: against an emulator holding the account to it,
 /// nothing is throttled; the run's last line says what it paced. `runbook limits` shows them.
 #[test]
+fn every_page_of_a_list_takes_its_slot_in_the_pace() {
+    // 600 users: ten pages of 60, read at an account limit of 3 lists a second.
+    let pool = new_pool("paged");
+    let (status, body) = emulator_http(
+        "POST",
+        "/_runbook/seed_users",
+        &format!(r#"{{"pool_id": "{pool}", "count": 600, "prefix": "paged"}}"#),
+    );
+    assert_eq!(status, 204, "{body}");
+    let app = app_id("paged");
+    inject(&format!(
+        r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserList": 3}}}}"#
+    ));
+    // (The limit is read after the run's first answered call.)
+    let out = runbook_as(&app)
+        .args([
+            "eval",
+            &format!(
+                "cognito::describe_user_pool({pool:?}); cognito::list_users({pool:?}).Users.len()"
+            ),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "600");
+    let seen = recorded(&app);
+    let pages = seen
+        .iter()
+        .filter(|r| r["action"] == "ListUsers" && r["status"] == 200)
+        .count();
+    assert_eq!(pages, 10, "{}", stderr(&out));
+    let throttled = seen.iter().filter(|r| r["status"] == 400).count();
+    assert_eq!(throttled, 0, "{}", stderr(&out));
+    // As a run's first call, before the limit is read, its pages go at the default (30/s):
+    // the emulator, holding this account below any real one's, throttles some, the SDK
+    // retries them, and the closing line counts every one.
+    let app = app_id("paged-first");
+    inject(&format!(
+        r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserList": 3}}}}"#
+    ));
+    let out = runbook_as(&app)
+        .args([
+            "eval",
+            &format!("cognito::list_users({pool:?}).Users.len()"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(ok(&out).trim(), "600");
+    let throttled = recorded(&app).iter().filter(|r| r["status"] == 400).count();
+    assert!(throttled > 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("; {throttled} throttled request")),
+        "{throttled}: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn every_call_is_paced_from_the_accounts_provisioned_limits() {
     let app = app_id("limits");
     inject(&format!(

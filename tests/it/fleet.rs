@@ -528,3 +528,43 @@ fn a_target_name_cannot_drive_the_terminal() {
         "{out_text}{err}"
     );
 }
+
+#[test]
+fn targets_acting_with_the_same_credentials_share_one_budget() {
+    // Two targets at once, both as profile dev in one region: one account's limits. Each
+    // alone would go at the full 10/s and the two together be throttled.
+    let setup = Setup::new("", "");
+    let app = app_id("fleet-budget");
+    inject(&format!(
+        r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserCreation": 10}}}}"#
+    ));
+    let fleet = format!(
+        "max_concurrency = 2\n[[target]]\nname = \"a\"\nprofile = \"dev\"\nvars = {{ pool_name = \"{p}-a\" }}\n[[target]]\nname = \"b\"\nprofile = \"dev\"\nvars = {{ pool_name = \"{p}-b\" }}\n",
+        p = setup.prefix
+    );
+    std::fs::write(setup.path("fleet.toml"), fleet).expect("write");
+    std::fs::write(
+        setup.path("users.rhai"),
+        "let pool = cognito::create_user_pool(param(\"pool_name\")).UserPool.Id;\nfor i in 0..20 { cognito::admin_create_user(pool, `u${i}`, #{ MessageAction: \"SUPPRESS\" }); }\n",
+    )
+    .expect("write");
+    let out = {
+        let mut cmd = runbook();
+        cmd.current_dir(&setup.dir)
+            .env("AWS_CONFIG_FILE", setup.path("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", setup.path("credentials"))
+            .env("AWS_SDK_UA_APP_ID", &app)
+            .args(["run", "users.rhai", "--targets", "fleet.toml"])
+            .args(["--journal-dir", "j", "--yes"]);
+        cmd.output().expect("runs")
+    };
+    ok(&out);
+    let seen = recorded(&app);
+    let creates = seen
+        .iter()
+        .filter(|r| r["action"] == "AdminCreateUser" && r["status"] == 200)
+        .count();
+    assert_eq!(creates, 40, "{}", stderr(&out));
+    let throttled = seen.iter().filter(|r| r["status"] == 400).count();
+    assert_eq!(throttled, 0, "{}", stderr(&out));
+}

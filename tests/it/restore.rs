@@ -474,6 +474,83 @@ fn an_identity_provider_secret_is_masked_and_its_delete_is_said_not_revertible()
 /// loop sends: the listing serves as each update's before-image (the journal says so), and a
 /// revert still puts every user back. A user written since its listing is read again.
 #[test]
+fn a_groups_listing_tells_which_additions_change_anything() {
+    // ann is in staff already; bob and cat are not.
+    let pool = ok(&runbook()
+        .args(["eval", "--yes"])
+        .arg(
+            r#"let p = cognito::create_user_pool("listed-groups").UserPool.Id;
+               for u in ["ann", "bob", "cat"] { cognito::admin_create_user(p, u); }
+               cognito::create_group(p, "staff");
+               cognito::admin_add_user_to_group(p, "ann", "staff");
+               p"#,
+        )
+        .output()
+        .expect("runs"));
+    let pool = pool.trim().trim_matches('"').to_string();
+    let app = app_id("listed-groups");
+    let ran = Test::new()
+        .app(&app)
+        .args(["run", "--yes"])
+        .var("pool", &pool)
+        .runbook(
+            r#"let pool = param("pool");
+let users = cognito::list_users(pool).Users;
+let members = cognito::list_users_in_group(pool, "staff").Users.map(|u| u.Username);
+for u in users {
+    cognito::admin_add_user_to_group(pool, u.Username, "staff");
+}
+// Added since the listing: the list cannot tell, so it reads.
+cognito::admin_add_user_to_group(pool, "bob", "staff");
+"#,
+        )
+        .journal()
+        .run()
+        .status(0);
+    let cognito = data_path_actions(&app);
+    assert_eq!(
+        cognito,
+        [
+            "ListUsers",
+            "ListUsersInGroup",
+            "AdminAddUserToGroup",
+            "AdminAddUserToGroup",
+            "AdminAddUserToGroup",
+            "AdminListGroupsForUser",
+            "AdminAddUserToGroup",
+        ]
+    );
+    let adds: Vec<serde_json::Value> = ran
+        .journal()
+        .into_iter()
+        .filter(|l| l["type"] == "call" && l["operation"] == "AdminAddUserToGroup")
+        .collect();
+    let changed: Vec<_> = adds.iter().map(|a| a["changed"].clone()).collect();
+    assert_eq!(
+        changed,
+        [
+            serde_json::json!(false),
+            serde_json::Value::Null,
+            serde_json::Value::Null,
+            serde_json::json!(false)
+        ]
+    );
+    for add in &adds[..3] {
+        assert_eq!(add["before_from"], "cognito::list_users_in_group", "{add}");
+    }
+    assert!(adds[3].get("before_from").is_none(), "{}", adds[3]);
+    // The revert takes out bob and cat, and leaves ann where she was before the run.
+    ran.revert(&["--yes"]).status(0);
+    let members = ok(&runbook()
+        .args(["eval", "--query", "Users[].Username"])
+        .arg(format!("cognito::list_users_in_group({pool:?}, \"staff\")"))
+        .output()
+        .expect("runs"));
+    let members: Vec<String> = serde_json::from_str(&members).expect("JSON");
+    assert_eq!(members, ["ann"]);
+}
+
+#[test]
 fn a_listing_serves_as_the_before_image_of_each_update() {
     let pool = ok(&runbook()
         .args(["eval", "--yes"])
@@ -504,12 +581,7 @@ cognito::admin_update_user_attributes(pool, "ann", #{ UserAttributes: [#{ Name: 
         .journal()
         .run()
         .status(0);
-    let cognito: Vec<String> = recorded(&app)
-        .iter()
-        .filter_map(|r| r["action"].as_str().map(str::to_string))
-        // The account lookup and the reads of its limits (once per category) aside.
-        .filter(|a| a != "GetCallerIdentity" && a != "GetProvisionedLimit")
-        .collect();
+    let cognito = data_path_actions(&app);
     assert_eq!(
         cognito,
         [
@@ -548,4 +620,14 @@ cognito::admin_update_user_attributes(pool, "ann", #{ UserAttributes: [#{ Name: 
         .expect("runs"));
     let names: Vec<String> = serde_json::from_str(&names).expect("JSON");
     assert_eq!(names, ["old ann", "old bob", "old cat"]);
+}
+
+/// The actions `app` sent, in order: the account lookup and the reads of its limits (once
+/// per category) aside.
+fn data_path_actions(app: &str) -> Vec<String> {
+    recorded(app)
+        .iter()
+        .filter_map(|r| r["action"].as_str().map(str::to_string))
+        .filter(|a| a != "GetCallerIdentity" && a != "GetProvisionedLimit")
+        .collect()
 }
