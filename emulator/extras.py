@@ -300,6 +300,8 @@ class Extras:
         need(body, "UserPoolId")
         pool = self.pool(self.account, self.region, body["UserPoolId"])
         client_id = body.get("ClientId")
+        if kind == "ui" and client_id == "ALL":  # the pool's own, as SetUICustomization documents
+            client_id = None
         if client_id:
             self.client(pool, client_id)
         return pool, client_id, private(pool, kind, {})
@@ -333,8 +335,10 @@ class Extras:
 
     def get_ui_customization(self, body):
         pool, client_id, store = self.settings(body, "ui")
-        entry = store.get(client_id) or (store.get(None) if client_id else None) or {}
-        return {"UICustomization": {"UserPoolId": pool.id, "ClientId": client_id or "ALL", **entry}}
+        # A client with none of its own is answered the pool's, which says ClientId ALL.
+        own = store.get(client_id) if client_id else None
+        entry = own or store.get(None) or {}
+        return {"UICustomization": {"UserPoolId": pool.id, "ClientId": client_id if own else "ALL", **entry}}
 
     def set_log_delivery_configuration(self, body):
         pool, _, store = self.settings(body, "logs")

@@ -162,6 +162,54 @@ mod global_helpers {
         })
     }
 
+    /// Writes `text` to a new file (relative paths resolve beside the runbook, as `read_file`'s),
+    /// readable by its owner alone; an existing file is refused (a link is never followed).
+    #[rhai_fn(return_raw)]
+    pub fn write_file(
+        ctx: NativeCallContext,
+        path: &str,
+        text: &str,
+    ) -> Result<(), Box<EvalAltResult>> {
+        write_file_with(ctx, path, text, Map::new())
+    }
+
+    /// `write_file` with options: `Force: true` replaces a regular file of the operator's own.
+    #[rhai_fn(name = "write_file", return_raw)]
+    pub fn write_file_with(
+        ctx: NativeCallContext,
+        path: &str,
+        text: &str,
+        options: Map,
+    ) -> Result<(), Box<EvalAltResult>> {
+        let full = resolve(&ctx, path);
+        let force = match options.get("Force") {
+            None => false,
+            Some(v) => v.as_bool().map_err(|_| {
+                fail(
+                    "write_file: Force must be true or false",
+                    ctx.call_position(),
+                )
+            })?,
+        };
+        if let Some(key) = options.keys().find(|k| k.as_str() != "Force") {
+            return Err(fail(
+                format!("write_file: unknown option {key}; the one option is Force"),
+                ctx.call_position(),
+            ));
+        }
+        if !force && std::fs::symlink_metadata(&full).is_ok() {
+            return Err(fail(
+                format!(
+                    "write_file: {} exists; pass #{{ Force: true }} to replace it",
+                    full.display()
+                ),
+                ctx.call_position(),
+            ));
+        }
+        crate::output::write_file(&full, 0o600, force, text)
+            .map_err(|e| fail(format!("write_file: {e}"), ctx.call_position()))
+    }
+
     /// A CSV file (RFC 4180, first row the header) as an array of maps keyed by the header;
     /// a relative path is resolved beside the runbook.
     #[rhai_fn(return_raw)]

@@ -277,6 +277,11 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)
 }
 
+/// Maps whose members are named after tokens but hold no secret: an app client's
+/// `TokenValidityUnits` (`AccessToken: "minutes"`). Masked, a journal's before-image would put
+/// back `********` as a unit.
+const NAMED_LIKE_SECRETS: &[&str] = &["TokenValidityUnits"];
+
 /// Does a free-form name (a `--var`, a variable, an environment variable) look like it holds a
 /// secret? Its last word — split at `_`, `-` and case changes: `db_pw`, `apiKey` — is what it
 /// holds, the words before say whose or what for: that word contains one that always means a
@@ -466,7 +471,18 @@ fn masked_within(value: &Dynamic) -> Dynamic {
         return map
             .iter()
             .map(|(k, v)| {
-                let shown = shown_member(k, v).unwrap_or_else(|| masked_within(v));
+                let shown = match (
+                    NAMED_LIKE_SECRETS.contains(&k.as_str()),
+                    v.read_lock::<Map>(),
+                ) {
+                    // Its members by their values alone (a Secret still shows masked).
+                    (true, Some(units)) => units
+                        .iter()
+                        .map(|(unit, value)| (unit.clone(), masked_within(value)))
+                        .collect::<Map>()
+                        .into(),
+                    _ => shown_member(k, v).unwrap_or_else(|| masked_within(v)),
+                };
                 (k.clone(), shown)
             })
             .collect::<Map>()
@@ -543,6 +559,20 @@ pub fn map_of(pairs: &[(&str, Dynamic)]) -> Map {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn token_validity_units_are_units_not_tokens() {
+        let mut units = Map::new();
+        units.insert("AccessToken".into(), "minutes".into());
+        let mut client = Map::new();
+        client.insert("TokenValidityUnits".into(), units.into());
+        client.insert("AccessToken".into(), "eyJ...".into());
+        let shown = masked_json(&Dynamic::from(client), false);
+        assert_eq!(
+            shown,
+            r#"{"AccessToken":"********","TokenValidityUnits":{"AccessToken":"minutes"}}"#
+        );
+    }
     use super::*;
 
     #[test]

@@ -534,7 +534,7 @@ pub static RESOURCES: &[Resource] = &[
         update: &[("cognito::update_user_pool", &[]), ("cognito::set_user_pool_mfa_config", &[])],
         delete: &["cognito::delete_user_pool"],
         list: &[listing("cognito::list_user_pools", "UserPools", &[("Id", "UserPoolId"), ("Name", "PoolName")])],
-        not_found: NOT_FOUND, fresh: &[],
+        not_found: NOT_FOUND, fresh: &[("MfaConfiguration", "\"OFF\"")],
         identity: None,
         read_as: &[],
     },

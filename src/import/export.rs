@@ -272,7 +272,9 @@ pub fn export_users(
     };
     let header = rules.header.clone();
     let header_line = header.join(",");
-    let mut validator = row_checker(&rules, &header_line)?;
+    let mut validator = row_checker(&rules, &header_line, || {
+        nobody_to_export(ctx, pool_id, opts.filter.as_deref())
+    })?;
 
     let (csv, groups, groups_file, mut out) = outputs(csv, opts, &header_line)?;
     let csv = &csv;
@@ -434,9 +436,26 @@ fn outputs(
     Ok((csv, groups, groups_file, out))
 }
 
+/// Does the pool hold no user (matching the filter)? One page of one user says.
+fn nobody_to_export(ctx: &Context, pool_id: &str, filter: Option<&str>) -> Result<bool, AwsError> {
+    let mut first = request(&[("UserPoolId", pool_id.into()), ("Limit", 1.into())]);
+    if let Some(filter) = filter {
+        first.insert("Filter".into(), filter.into());
+    }
+    let page = ctx.call_named("cognito", "list_users", first)?;
+    Ok(member(&page, "Users")
+        .into_array()
+        .is_ok_and(|users| users.is_empty()))
+}
+
 /// The validator an export's rows are checked with, the target's header already read; a
-/// pool-level problem (no auto-verified attribute) is the target's, not a user's.
-fn row_checker<'a>(rules: &'a PoolRules, header_line: &str) -> Result<Validator<'a>, AwsError> {
+/// pool-level problem (no auto-verified attribute) is the target's, not a user's — and no
+/// problem at all when `nobody()` says there is no user to export.
+fn row_checker<'a>(
+    rules: &'a PoolRules,
+    header_line: &str,
+    nobody: impl FnOnce() -> Result<bool, AwsError>,
+) -> Result<Validator<'a>, AwsError> {
     let mut validator = Validator::new(
         rules,
         Limits {
@@ -444,7 +463,9 @@ fn row_checker<'a>(rules: &'a PoolRules, header_line: &str) -> Result<Validator<
             ..Limits::default()
         },
     );
-    if let Some(problem) = validator.take_problems().first() {
+    if let Some(problem) = validator.take_problems().first()
+        && !nobody()?
+    {
         return Err(AwsError::local(
             "cognito-idp",
             "ExportUsers",

@@ -956,6 +956,11 @@ impl Planned {
                 let why = if deleted.iter().any(|e| e.named_in(request)) {
                     "the plan deletes it"
                 } else if created.iter().any(|e| e.named_in(request)) {
+                    // One that comes with its parent (a pool's log delivery, its threat
+                    // protection): there, as a new one is.
+                    if resource.create.is_empty() {
+                        return Some(Ok(fill(op.output, request, "", 0)));
+                    }
                     "it is under a resource the plan creates, and the plan does not create it"
                 } else {
                     return None;

@@ -200,6 +200,8 @@ fn every_listed_helper_is_callable() {
         r#"param("x", 1)"#,
         r#"read_file("missing.txt")"#,
         r#"read_csv("missing.csv")"#,
+        r#"write_file("/nonexistent/out.txt", "x")"#,
+        r#"write_file("/nonexistent/out.txt", "x", #{ Force: true })"#,
         r#"json_parse("{}")"#,
         "to_json(1)",
         "to_json(1, true)",

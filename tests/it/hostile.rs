@@ -1386,3 +1386,45 @@ fn a_fleet_var_that_is_an_array_or_a_table_is_refused() {
         .expect("runs");
     refused(&out, "vars.pools is an array; a var is text");
 }
+
+#[test]
+fn write_file_makes_a_new_private_file_and_follows_no_link() {
+    let dir = temp_dir();
+    let write = |name: &str, force: bool| {
+        let options = if force { ", #{ Force: true }" } else { "" };
+        bare()
+            .current_dir(&dir)
+            .args([
+                "eval",
+                &format!(r#"write_file("{name}", "mapped\n"{options})"#),
+            ])
+            .output()
+            .expect("runs")
+    };
+    ok(&write(&dir.join("map.json").display().to_string(), false));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.join("map.json"))
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // There already: refused unless Force says replace it.
+    refused(
+        &write(&dir.join("map.json").display().to_string(), false),
+        "exists; pass #{ Force: true } to replace it",
+    );
+    ok(&write(&dir.join("map.json").display().to_string(), true));
+    // A planted link is never followed, Force or not.
+    let (victim, link) = planted(&dir, "planted.json");
+    refused(&write(&link.display().to_string(), true), "symbolic link");
+    untouched(&victim);
+    // Another user's file is not replaced.
+    let theirs = dir.join("theirs.json");
+    std::fs::write(&theirs, "precious\n").expect("write");
+    foreign(&theirs);
+    refused(
+        &write(&theirs.display().to_string(), true),
+        "belongs to another user",
+    );
+    untouched(&theirs);
+}

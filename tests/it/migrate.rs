@@ -411,3 +411,173 @@ fn export_lists_the_users_it_cannot_carry_and_writes_the_target_pools_header() {
         .expect("runs");
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
 }
+
+/// A whole pool: TOTP MFA, two app clients (one with a secret and OAuth settings), a domain,
+/// an OIDC and a SAML provider with attribute mappings, a resource server with scopes, Lambda
+/// triggers, tags and the hosted UI's CSS.
+const WHOLE_POOL: &str = r#"
+let p = cognito::create_user_pool(param("name"), #{
+    UserPoolTags: #{ team: "identity", env: "prod" },
+    LambdaConfig: #{ PreSignUp: "arn:aws:lambda:ap-northeast-1:123456789012:function:pre-signup" },
+    AutoVerifiedAttributes: ["email"],
+}).UserPool.Id;
+cognito::set_user_pool_mfa_config(#{ UserPoolId: p, MfaConfiguration: "OPTIONAL", SoftwareTokenMfaConfiguration: #{ Enabled: true } });
+cognito::create_user_pool_domain(#{ Domain: param("name"), UserPoolId: p });
+cognito::create_identity_provider(#{ UserPoolId: p, ProviderName: "Okta", ProviderType: "OIDC",
+    ProviderDetails: #{ client_id: "okta-app", client_secret: "okta-Secret-1", authorize_scopes: "openid email", oidc_issuer: "https://corp.okta.example.com", attributes_request_method: "GET" },
+    AttributeMapping: #{ email: "email", given_name: "given_name" } });
+cognito::create_identity_provider(#{ UserPoolId: p, ProviderName: "Corp", ProviderType: "SAML",
+    ProviderDetails: #{ MetadataURL: "https://idp.corp.example.com/metadata" },
+    AttributeMapping: #{ email: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress" }, IdpIdentifiers: ["corp"] });
+cognito::create_resource_server(#{ UserPoolId: p, Identifier: "https://api.example.com", Name: "API",
+    Scopes: [#{ ScopeName: "read", ScopeDescription: "Read" }, #{ ScopeName: "write", ScopeDescription: "Write" }] });
+let web = cognito::create_user_pool_client(p, "web", #{ GenerateSecret: true, AllowedOAuthFlows: ["code"],
+    AllowedOAuthScopes: ["openid", "https://api.example.com/read"], AllowedOAuthFlowsUserPoolClient: true,
+    CallbackURLs: ["https://app.example.com/cb"], LogoutURLs: ["https://app.example.com/bye"],
+    SupportedIdentityProviders: ["COGNITO", "Okta", "Corp"], AccessTokenValidity: 30,
+    TokenValidityUnits: #{ AccessToken: "minutes" } }).UserPoolClient.ClientId;
+let mobile = cognito::create_user_pool_client(p, "mobile", #{ ExplicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] }).UserPoolClient.ClientId;
+cognito::set_ui_customization(#{ UserPoolId: p, ClientId: "ALL", CSS: ".banner-customizable { background-color: navy; }" });
+cognito::set_ui_customization(#{ UserPoolId: p, ClientId: web, CSS: ".submitButton-customizable { color: white; }" });
+cognito::admin_create_user(p, "ann", #{ UserAttributes: [#{ Name: "email", Value: "ann@example.com" }], MessageAction: "SUPPRESS" });
+print(to_json([p, web, mobile]));
+"#;
+
+#[test]
+fn a_whole_pool_moves_and_is_compared_item_by_item() {
+    let name = unique("whole");
+    let made = ok(&runbook()
+        .args([
+            "eval",
+            "--yes",
+            "--var",
+            &format!("name={name}"),
+            WHOLE_POOL,
+        ])
+        .output()
+        .expect("runs"));
+    let ids: Vec<String> =
+        serde_json::from_str(made.lines().next().expect("ids")).expect("JSON ids");
+    let (source, web, mobile) = (&ids[0], &ids[1], &ids[2]);
+    let dir = temp_dir();
+    let first = dir.join("first.jsonl");
+    let out = migrate(source, &format!("{name}-moved"), &first);
+    let text = ok(&out);
+    let target = target_of(&text, &format!("{name}-moved"));
+    for line in [
+        "MFA configuration: 1 copied, 0 already there, 0 cannot be copied",
+        "identity providers: 2 copied, 0 already there, 0 cannot be copied",
+        "resource servers: 1 copied, 0 already there, 0 cannot be copied",
+        "app clients: 2 copied, 0 already there, 0 cannot be copied",
+        "domain: 1 copied, 0 already there, 0 cannot be copied",
+        "hosted UI looks: 2 copied, 0 already there, 0 cannot be copied",
+        "Lambda triggers: 1 copied, 0 already there, 0 cannot be copied",
+        "compared: the target holds every item of the source that can move",
+        &format!("domain: {name} is the source's; the target's is {name}-2"),
+        "--principal cognito-idp.amazonaws.com --source-arn arn:aws:cognito-idp:ap-northeast-1:123456789012:userpool/",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    // Old client id -> new, its name, whether it has a new secret; no secret in the file.
+    let mapping_path = dir.join("users.clients.json");
+    let mapping: Value =
+        serde_json::from_str(&std::fs::read_to_string(&mapping_path).expect("clients.json"))
+            .expect("JSON");
+    assert_eq!(mapping[web]["ClientName"], "web");
+    assert_eq!(mapping[web]["NewSecret"], true);
+    assert_eq!(mapping[mobile]["NewSecret"], false);
+    let new_web = mapping[web]["ClientId"]
+        .as_str()
+        .expect("new id")
+        .to_string();
+    assert_ne!(&new_web, web);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&mapping_path)
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Item by item, as the service reads them back: the target has what the source has.
+    let read = ok(&runbook()
+        .args(["eval", "--var", &format!("t={target}"), "--var", &format!("web={new_web}")])
+        .arg(
+            r#"let t = param("t");
+               let okta = cognito::describe_identity_provider(t, "Okta").IdentityProvider;
+               let corp = cognito::describe_identity_provider(t, "Corp").IdentityProvider;
+               let web = cognito::describe_user_pool_client(t, param("web")).UserPoolClient;
+               let pool = cognito::describe_user_pool(t).UserPool;
+               print(to_json(#{
+                   mfa: cognito::get_user_pool_mfa_config(t),
+                   okta_secret: reveal(okta.ProviderDetails.client_secret) == "okta-Secret-1",
+                   okta_mapping: okta.AttributeMapping,
+                   corp: [corp.ProviderType, corp.IdpIdentifiers, corp.ProviderDetails.MetadataURL],
+                   scopes: cognito::describe_resource_server(t, "https://api.example.com").ResourceServer.Scopes.map(|s| s.ScopeName),
+                   web: [web.ClientSecret != (), web.CallbackURLs, web.AllowedOAuthScopes, web.SupportedIdentityProviders, web.TokenValidityUnits],
+                   tags: pool.UserPoolTags,
+                   trigger: pool.LambdaConfig.PreSignUp,
+                   css: cognito::get_ui_customization(#{ UserPoolId: t, ClientId: param("web") }).UICustomization.CSS,
+               }));"#,
+        )
+        .output()
+        .expect("runs"));
+    let read: Value = serde_json::from_str(read.trim()).expect("JSON");
+    assert_eq!(
+        read["mfa"],
+        serde_json::json!({"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": true}})
+    );
+    assert_eq!(read["okta_secret"], true);
+    assert_eq!(
+        read["okta_mapping"],
+        serde_json::json!({"email": "email", "given_name": "given_name"})
+    );
+    assert_eq!(
+        read["corp"],
+        serde_json::json!(["SAML", ["corp"], "https://idp.corp.example.com/metadata"])
+    );
+    assert_eq!(read["scopes"], serde_json::json!(["read", "write"]));
+    assert_eq!(
+        read["web"],
+        serde_json::json!([true, ["https://app.example.com/cb"], ["openid", "https://api.example.com/read"], ["COGNITO", "Okta", "Corp"], {"AccessToken": "minutes"}])
+    );
+    assert_eq!(
+        read["tags"],
+        serde_json::json!({"team": "identity", "env": "prod"})
+    );
+    assert_eq!(
+        read["trigger"],
+        "arn:aws:lambda:ap-northeast-1:123456789012:function:pre-signup"
+    );
+    assert_eq!(read["css"], ".submitButton-customizable { color: white; }");
+    // Secrets never reach the output or the journal.
+    let secret = "okta-Secret-1";
+    assert!(!text.contains(secret) && !stderr(&out).contains(secret));
+    let journal = std::fs::read_to_string(&first).expect("journal");
+    assert!(
+        !journal.contains(secret),
+        "the journal holds the IdP's secret"
+    );
+    // Again: every item is there already, and nothing is written.
+    let second = dir.join("second.jsonl");
+    let again = ok(&migrate(source, &format!("{name}-moved"), &second));
+    assert!(
+        again.contains("app clients: 0 copied, 2 already there, 0 cannot be copied"),
+        "{again}"
+    );
+    assert_eq!(writes(&second), Vec::<Value>::new());
+    // A difference the migration does not own fails the comparison, naming the item.
+    ok(&runbook()
+        .args(["eval", "--yes"])
+        .arg(format!(
+            r#"cognito::create_user_pool_client("{target}", "legacy")"#
+        ))
+        .output()
+        .expect("runs"));
+    let third = migrate(source, &format!("{name}-moved"), &dir.join("third.jsonl"));
+    assert_eq!(third.status.code(), Some(1), "{}", stderr(&third));
+    assert!(
+        stderr(&third).contains("the target differs from the source")
+            && stderr(&third).contains("app clients: "),
+        "{}",
+        stderr(&third)
+    );
+}
