@@ -564,6 +564,28 @@ fn a_whole_pool_moves_and_is_compared_item_by_item() {
         "{again}"
     );
     assert_eq!(writes(&second), Vec::<Value>::new());
+    // A pool setting changed since (a tag) is brought back to the source's.
+    ok(&runbook()
+        .args(["eval", "--yes"])
+        .arg(format!(
+            r#"cognito::tag_resource(#{{ ResourceArn: cognito::describe_user_pool("{target}").UserPool.Arn, Tags: #{{ env: "dev" }} }})"#
+        ))
+        .output()
+        .expect("runs"));
+    let fourth = dir.join("fourth.jsonl");
+    ok(&migrate(source, &format!("{name}-moved"), &fourth));
+    let sent: Vec<String> = writes(&fourth)
+        .iter()
+        .filter(|w| w["type"] == "call")
+        .map(|w| w["function"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(sent, ["cognito::update_user_pool"]);
+    let tags = ok(&runbook()
+        .args(["eval", "--query", "UserPool.UserPoolTags.env"])
+        .arg(format!(r#"cognito::describe_user_pool("{target}")"#))
+        .output()
+        .expect("runs"));
+    assert_eq!(tags.trim(), "\"prod\"");
     // A difference the migration does not own fails the comparison, naming the item.
     ok(&runbook()
         .args(["eval", "--yes"])
