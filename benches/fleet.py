@@ -26,9 +26,23 @@ IDENTITY = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2
 <Account>123456789012</Account></GetCallerIdentityResult>
 <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>"""
 GROUP = b'{"Group": {"GroupName": "g", "UserPoolId": "us-east-1_bench"}}'
+# Each account's provisioned limits, high: the figures measure overlap, not pacing.
+LIMIT = (b'{"Limit": {"LimitDefinition": {"LimitClass": "API_CATEGORY"}, '
+         b'"ProvisionedLimitValue": 1000, "FreeLimitValue": 1000}}')
 
 
-def serve(latency, ready):
+def canned(head, body):
+    """The answer to a request: the caller's identity, else a group."""
+    if b"GetCallerIdentity" in body:
+        return IDENTITY, b"text/xml"
+    if b"GetProvisionedLimit" in head:
+        return LIMIT, b"application/x-amz-json-1.1"
+    return GROUP, b"application/x-amz-json-1.1"
+
+
+def serve(latency, ready, answer=canned):
+    """Answers every request `latency` seconds after reading it, as `answer(head, body)` says
+    (one asyncio process on a free port, appended to `ready`)."""
     async def handle(reader, writer):
         try:
             while True:
@@ -39,10 +53,7 @@ def serve(latency, ready):
                         length = int(line.split(b":", 1)[1])
                 body = await reader.readexactly(length) if length else b""
                 await asyncio.sleep(latency)
-                if b"GetCallerIdentity" in body:
-                    payload, kind = IDENTITY, b"text/xml"
-                else:
-                    payload, kind = GROUP, b"application/x-amz-json-1.1"
+                payload, kind = answer(head, body)
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\nx-amzn-RequestId: r\r\n"
                              b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload)
                 await writer.drain()
@@ -60,7 +71,33 @@ def serve(latency, ready):
     asyncio.run(main())
 
 
+def profiles(work, count):
+    """An environment whose credentials file holds a profile per target (`p0`, `p1`, …), each
+    with keys of its own: as many accounts as targets, each with its own request budget (the
+    targets of a real fleet act in their own accounts; targets sharing credentials share one
+    budget, as Cognito counts one account's requests together)."""
+    credentials = os.path.join(work, "credentials")
+    with open(credentials, "w") as f:
+        for i in range(count):
+            f.write(f"[p{i}]\naws_access_key_id = bench{i}\naws_secret_access_key = bench\n")
+    env = dict(os.environ, AWS_SHARED_CREDENTIALS_FILE=credentials, AWS_CONFIG_FILE="/nonexistent",
+               XDG_STATE_HOME=tempfile.mkdtemp())
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        env.pop(k, None)
+    return env
+
+
+def started(latency_ms, answer=canned):
+    """The canned-answer server on a thread of its own: its endpoint."""
+    ready = []
+    threading.Thread(target=serve, args=(latency_ms / 1000, ready, answer), daemon=True).start()
+    while not ready:
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{ready[0]}"
+
+
 def timed(args, env):
+    """Seconds `args` took; the benchmark stops when it fails (a drift check: exits non-zero)."""
     start = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -75,25 +112,20 @@ def main():
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=20)
     args = parser.parse_args()
-    ready = []
-    threading.Thread(target=serve, args=(args.latency_ms / 1000, ready), daemon=True).start()
-    while not ready:
-        time.sleep(0.01)
-    endpoint = f"http://127.0.0.1:{ready[0]}"
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-               AWS_REGION="us-east-1", XDG_STATE_HOME=tempfile.mkdtemp())
+    endpoint = started(args.latency_ms)
     work = tempfile.mkdtemp()
+    env = profiles(work, args.targets)
     script = os.path.join(work, "writes.rhai")
     with open(script, "w") as f:
         f.write(f'for i in 0..{args.writes} {{ cognito::create_group(#{{ UserPoolId: "us-east-1_bench", GroupName: `g${{i}}` }}); }}\n')
     one = os.path.join(work, "one.toml")
     with open(one, "w") as f:
-        f.write('[[target]]\nname = "t0"\nregion = "us-east-1"\n')
+        f.write('[[target]]\nname = "t0"\nprofile = "p0"\nregion = "us-east-1"\n')
     many = os.path.join(work, "many.toml")
     with open(many, "w") as f:
         f.write(f"max_concurrency = {args.targets}\n")
         for i in range(args.targets):
-            f.write(f'[[target]]\nname = "t{i}"\nregion = "us-east-1"\n')
+            f.write(f'[[target]]\nname = "t{i}"\nprofile = "p{i}"\nregion = "us-east-1"\n')
     base = [RUNBOOK, "--endpoint-url", endpoint, "run", script, "--yes", "--targets"]
     runs = []
     for n in range(3):

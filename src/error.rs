@@ -62,6 +62,11 @@ pub enum Error {
     },
     /// SIGINT or SIGTERM stopped the run after the call in flight (exit 128 + the signal).
     Interrupted(i32),
+    /// `--detailed-exitcode`: the dry run planned writes — the account drifted from what the
+    /// runbook declares (exit 2, as terraform's `plan -detailed-exitcode`).
+    Drifted { writes: usize, targets: usize },
+    /// `--detailed-exitcode`: any failure is exit 1, so that 2 means drift alone.
+    Failed(Box<Error>),
 }
 
 impl Error {
@@ -77,6 +82,11 @@ impl Error {
             | Error::TestsFailed
             | Error::FleetFailed { .. } => 1,
             Error::Interrupted(signal) => crate::safety::interrupt::exit_code(*signal),
+            Error::Drifted { .. } => 2,
+            Error::Failed(e) => match **e {
+                Error::Interrupted(_) => e.exit_code(),
+                _ => 1,
+            },
         }
     }
 }
@@ -122,6 +132,13 @@ impl fmt::Display for Error {
                 "error: stopped by {}: nothing more was sent (the journal says how the call in flight ended)",
                 crate::safety::interrupt::name(*signal)
             ),
+            Error::Drifted { writes, targets } => write!(
+                f,
+                "runbook: drift: the plan has {writes} write{} on {targets} target{} (exit 2)",
+                if *writes == 1 { "" } else { "s" },
+                if *targets == 1 { "" } else { "s" }
+            ),
+            Error::Failed(e) => write!(f, "{e}"),
         }
     }
 }

@@ -56,7 +56,13 @@ fn command() -> i32 {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            // With --detailed-exitcode, 2 means drift: any error is 1.
+            let detailed = std::env::args_os().any(|a| a == "--detailed-exitcode");
+            let code = match (e.use_stderr(), detailed) {
+                (false, _) => 0,
+                (true, true) => 1,
+                (true, false) => 2,
+            };
             if let Err(why) = e.print() {
                 crate::say!(
                     "error: cannot write {}: {why}",

@@ -88,6 +88,7 @@ fn revert_fleet(
             writes: 0,
             planned: dry_run,
             time: std::time::Duration::ZERO,
+            written: Vec::new(),
         };
         match revert_journal(&path, settings, dry_run, yes, force) {
             Ok(ctx) => row.writes = ctx.writes(),

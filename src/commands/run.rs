@@ -12,6 +12,7 @@ use crate::lifecycle::{self, Source};
 use crate::safety::confirm::Policy;
 use crate::safety::interrupt;
 use crate::safety::journal::{self, Journal};
+use crate::safety::report::{Check, Found};
 
 // The arguments of `runbook run` (the command's help is its doc in `cli.rs`).
 #[derive(clap::Args, Debug)]
@@ -25,6 +26,16 @@ pub struct Args {
     /// placeholder response so the runbook keeps planning. Nothing is changed.
     #[arg(long)]
     dry_run: bool,
+    /// With --dry-run: exit 0 when the plan is empty, 2 when it has writes (the account
+    /// drifted from what the runbook declares), 1 on any error — terraform's `plan
+    /// -detailed-exitcode`. With --targets: 2 when any target drifted.
+    #[arg(long, requires = "dry_run")]
+    detailed_exitcode: bool,
+    /// With --dry-run: write what the plan found, per target — each planned write, the resource
+    /// it touches, each member before → after, secrets masked — as JSON, or as Markdown when FILE
+    /// ends in .md.
+    #[arg(long, value_name = "FILE", requires = "dry_run")]
+    report: Option<PathBuf>,
     /// Answer yes to the confirmation of every destructive call (needed without a terminal).
     #[arg(long)]
     yes: bool,
@@ -65,6 +76,8 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
         file,
         vars,
         dry_run,
+        detailed_exitcode,
+        report,
         yes,
         journal,
         append,
@@ -82,6 +95,14 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             "--journal names one run's journal; a fleet run writes one per target: use --journal-dir DIR".into(),
         ));
     }
+    if let Some(path) = &report {
+        crate::output::check_writable(path, true)?;
+    }
+    let check = Check {
+        detailed: detailed_exitcode,
+        report,
+        runbook: file.clone(),
+    };
     if let Some(fleet) = targets {
         return with_aws(&leading.under(&aws)?, |settings| {
             interrupt::install();
@@ -96,7 +117,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
                 max_concurrency: max_concurrency.map(|n| n as usize),
                 max_errors,
             };
-            crate::fleet::run(&fleet, settings, options)
+            crate::fleet::run(&fleet, settings, options, &check)
         });
     }
     with_aws(&leading.under(&aws)?, |settings| {
@@ -117,6 +138,24 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             header,
         };
         let mut runbook = Runbook::new(settings, vars, safety)?;
-        lifecycle::execute(&mut runbook, Source::File(&file)).map(|_| ())
+        let result = lifecycle::execute(&mut runbook, Source::File(&file)).map(|_| ());
+        let found = Found {
+            error: result.as_ref().err().map(crate::fleet::first_line),
+            writes: runbook.ctx.planned_writes(),
+            ..Found::default()
+        };
+        let found = match (&check.report, result.is_ok()) {
+            // Where it checked, when the report names it (and the run got that far).
+            (Some(_), _) if runbook.ctx.answered() => {
+                let target = runbook.ctx.target();
+                Found {
+                    account: target.account.clone(),
+                    region: target.region.clone(),
+                    ..found
+                }
+            }
+            _ => found,
+        };
+        check.ended(result, vec![found])
     })
 }

@@ -610,6 +610,16 @@ impl Context {
         self.writes.get()
     }
 
+    /// Did any call of this run get an answer (so the account can be named without waiting)?
+    pub fn answered(&self) -> bool {
+        self.answered.get()
+    }
+
+    /// The writes a dry run planned, in order (for its report).
+    pub fn planned_writes(&self) -> Vec<crate::safety::plan::Written> {
+        self.plan.written()
+    }
+
     pub fn wrote(&self) -> bool {
         self.announced.get().is_some()
     }

@@ -179,7 +179,7 @@ impl Context {
                 .before
                 .as_ref()
                 .filter(|_| !action.class.destructive())
-                .map(|(before, patch)| planned::diff(before, patch));
+                .map(|(before, patch)| planned::changes(before, patch));
             let mut response = self.plan.write(
                 &action.function,
                 action.op,

@@ -1,7 +1,7 @@
 //! Fleet files: the targets one runbook runs across (`runbook run FILE --targets FLEET.toml`).
 //!
 //! ```toml
-//! max_concurrency = 3   # targets at once (default 1)
+//! max_concurrency = 3   # targets at once (default 1; a --dry-run checks up to 32 at once)
 //! max_errors = 0        # failed targets tolerated; past it, targets not yet started are skipped
 //! [[target]]
 //! name = "dev"
@@ -51,8 +51,8 @@ struct RawTarget {
 #[derive(Debug)]
 pub struct Fleet {
     pub path: PathBuf,
-    /// Targets run at once.
-    pub max_concurrency: usize,
+    /// Targets run at once, as the file says (`None`: it does not).
+    pub max_concurrency: Option<usize>,
     /// Failed targets tolerated before the ones not yet started are skipped.
     pub max_errors: usize,
     pub targets: Vec<Target>,
@@ -153,7 +153,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Fleet, Error> {
                 )
             }),
     };
-    let max_concurrency = count(raw.max_concurrency, "max_concurrency", 1)?;
+    let max_concurrency = match raw.max_concurrency {
+        None => None,
+        given => Some(count(given, "max_concurrency", 1)?),
+    };
     let max_errors = count(raw.max_errors, "max_errors", 0)?;
     if raw.target.is_empty() {
         return Err(Error::Usage(format!(
@@ -356,7 +359,7 @@ mod tests {
             "max_concurrency = 3\nmax_errors = 1\n[[target]]\nname = \"dev\"\nprofile = \"dev\"\n[[target]]\nname = \"prod\"\nrole_arn = \"arn:aws:iam::210987654321:role/Ops\"\nregion = \"eu-west-1\"\nvars = { pool_name = \"p\", n = 5 }\n",
         )
         .unwrap();
-        assert_eq!((fleet.max_concurrency, fleet.max_errors), (3, 1));
+        assert_eq!((fleet.max_concurrency, fleet.max_errors), (Some(3), 1));
         assert_eq!(fleet.targets.len(), 2);
         assert_eq!(fleet.targets[1].vars["n"], "5");
         assert_eq!(fleet.targets[0].profile_at, Some((5, 11)));

@@ -63,13 +63,23 @@ pub struct Row {
     /// Were the writes only planned (a dry run)?
     pub planned: bool,
     pub time: Duration,
+    /// What a dry run planned, for its report.
+    pub written: Vec<crate::safety::plan::Written>,
 }
+
+/// Targets a dry run checks at once when neither the fleet file nor `--max-concurrency` says.
+const DRY_RUN_CONCURRENCY: usize = 32;
 
 /// The stack each target's thread gets (as the main command's: deep values stay safe).
 const STACK: usize = 256 << 20;
 
 /// Runs the runbook on every selected target of the fleet; see the module doc.
-pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Error> {
+pub fn run(
+    fleet_path: &Path,
+    base: Settings,
+    options: Options,
+    check: &crate::safety::report::Check,
+) -> Result<(), Error> {
     let fleet = file::read(fleet_path)?;
     if !base.dummy_credentials {
         fleet.check_profiles()?;
@@ -81,10 +91,7 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
             fleet_path.display()
         )));
     }
-    let concurrency = options
-        .max_concurrency
-        .unwrap_or(fleet.max_concurrency)
-        .max(1);
+    let concurrency = concurrency(&options, &fleet);
     let max_errors = options.max_errors.unwrap_or(fleet.max_errors);
     // The runbook parses and passes its pre-flight before any target runs.
     {
@@ -160,7 +167,42 @@ pub fn run(fleet_path: &Path, base: Settings, options: Options) -> Result<(), Er
         .zip(&targets)
         .map(|(row, target)| row.unwrap_or_else(|| skipped(target)))
         .collect();
-    ended(&rows)
+    let found = rows.iter().map(Row::found).collect();
+    check.ended(ended(&rows), found)
+}
+
+/// Targets at once: `--max-concurrency`, else the file's `max_concurrency`; else, for a dry
+/// run (it only reads), up to [`DRY_RUN_CONCURRENCY`] — each account's calls still share its
+/// one budget —, and one at a time for a run that writes.
+fn concurrency(options: &Options, fleet: &file::Fleet) -> usize {
+    let otherwise = if options.dry_run {
+        DRY_RUN_CONCURRENCY
+    } else {
+        1
+    };
+    options
+        .max_concurrency
+        .or(fleet.max_concurrency)
+        .unwrap_or(otherwise)
+        .max(1)
+}
+
+impl Row {
+    /// What this target's dry run found, for the report.
+    fn found(&self) -> crate::safety::report::Found {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        crate::safety::report::Found {
+            target: Some(self.name.clone()),
+            account: some(&self.account),
+            region: some(&self.region),
+            error: match &self.outcome {
+                Outcome::Failed(why) => Some(why.clone()),
+                _ => None,
+            },
+            skipped: matches!(self.outcome, Outcome::Skipped),
+            writes: self.written.clone(),
+        }
+    }
 }
 
 /// Prints the closing table; an error (exit 1) unless every target ran and succeeded.
@@ -283,6 +325,7 @@ fn skipped(target: &Target) -> Row {
         writes: 0,
         planned: false,
         time: Duration::ZERO,
+        written: Vec::new(),
     }
 }
 
@@ -369,6 +412,7 @@ fn run_target(
         writes: 0,
         planned: false,
         time: Duration::ZERO,
+        written: Vec::new(),
     };
     let result = (|| -> Result<(), Error> {
         let settings = settings_for(target, base, session);
@@ -415,6 +459,7 @@ fn run_target(
         let result = lifecycle::execute(&mut runbook, Source::File(&options.runbook));
         row.writes = runbook.ctx.writes();
         row.planned = runbook.ctx.dry_run();
+        row.written = runbook.ctx.planned_writes();
         result.map(|_| ())
     })();
     if let Err(e) = result {

@@ -14,6 +14,7 @@ pub mod journal;
 pub mod plan;
 pub mod planned;
 pub mod recorder;
+pub mod report;
 pub mod revert;
 pub mod target;
 pub mod undo;

@@ -12,10 +12,11 @@ use std::cell::{Cell, RefCell};
 
 use rhai::{Array, Dynamic, Map};
 
-use super::planned::{Planned, fill};
+use super::planned::{Change, Planned, fill};
 use crate::aws::Operation;
 use crate::aws::facts::Class;
 use crate::aws::shape::Ty;
+use serde_json::Value;
 
 /// What placeholders start with.
 pub const PLACEHOLDER: &str = "dry-run:";
@@ -52,6 +53,69 @@ struct Made {
     request: Map,
 }
 
+/// One planned write, as a report shows it (`runbook run --dry-run --report FILE`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Written {
+    /// Its number in the plan (`plan 3: …`).
+    pub n: usize,
+    pub function: String,
+    /// `create`, `update` or `delete`.
+    pub action: &'static str,
+    /// The kind of resource it acts on (`group`), when the resource table knows it.
+    pub resource: Option<&'static str>,
+    /// The request members that identify the resource, secrets masked.
+    pub key: serde_json::Value,
+    /// For an update, each member it changes, before → after; for a create, what it sets.
+    pub changes: Vec<Change>,
+}
+
+impl Written {
+    /// The `n`-th planned write: a call of `function` with `request`, and for an update the
+    /// members it changes.
+    fn of(n: usize, function: &str, class: Class, request: &Map, diff: Option<&[Change]>) -> Self {
+        let named = key_members(function, request);
+        let shown = crate::value::masked_request(request);
+        let changes = match (diff, class) {
+            (Some(diff), _) => diff.to_vec(),
+            // A create: what it sets, besides what names it.
+            (None, Class::Create) => request
+                .keys()
+                .filter(|k| !named.contains_key(k.as_str()))
+                .map(|k| Change {
+                    member: k.to_string(),
+                    before: Value::Null,
+                    after: shown.get(k.as_str()).cloned().unwrap_or_default(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Written {
+            n,
+            function: function.to_string(),
+            action: match class {
+                Class::Create => "create",
+                Class::Delete => "delete",
+                _ => "update",
+            },
+            resource: crate::aws::facts::resource_of(function).map(|(r, _)| r.kind),
+            key: crate::value::masked_request(&named),
+            changes,
+        }
+    }
+}
+
+/// The request members that identify the resource a write acts on (as the resource table says).
+fn key_members(function: &str, request: &Map) -> Map {
+    let key = crate::aws::facts::resource_of(function)
+        .map(|(r, _)| r.key)
+        .unwrap_or(&[]);
+    request
+        .iter()
+        .filter(|(k, _)| key.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// The plan of a dry run.
 #[derive(Default)]
 pub struct Plan {
@@ -59,6 +123,7 @@ pub struct Plan {
     updates: Cell<usize>,
     deletes: Cell<usize>,
     made: RefCell<Vec<Made>>,
+    written: RefCell<Vec<Written>>,
     /// The account as it will be after the planned writes.
     pub planned: Planned,
 }
@@ -71,7 +136,7 @@ impl Plan {
         op: Option<&Operation>,
         class: Class,
         request: &Map,
-        diff: Option<&[String]>,
+        diff: Option<&[Change]>,
     ) -> Map {
         let counter = match class {
             Class::Create => &self.creates,
@@ -85,26 +150,25 @@ impl Plan {
             Class::Delete => '-',
             _ => '~',
         };
+        let named = key_members(function, request);
         let what = match diff {
             // An update shows what identifies it, then each member it changes.
             Some(diff) => {
-                let key = crate::aws::facts::resource_of(function)
-                    .map(|(r, _)| r.key)
-                    .unwrap_or(&[]);
-                let named: Map = request
-                    .iter()
-                    .filter(|(k, _)| key.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
                 let changes = if diff.is_empty() {
                     "(no change)".to_string()
                 } else {
-                    diff.join(" ")
+                    diff.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 };
                 format!("{} {changes}", summary_of(&named))
             }
             None => summary_of(request),
         };
+        self.written
+            .borrow_mut()
+            .push(Written::of(n, function, class, request, diff));
         let irreversible = match crate::aws::facts::restore_of(function) {
             Some(crate::aws::facts::Restore::Irreversible(why)) => {
                 format!("  (irreversible: {why})")
@@ -183,6 +247,11 @@ impl Plan {
             }
         }
         Some(response)
+    }
+
+    /// Every write planned so far, in order.
+    pub fn written(&self) -> Vec<Written> {
+        self.written.borrow().clone()
     }
 
     pub fn total(&self) -> usize {

@@ -649,18 +649,43 @@ pub fn before_of(shape: &Shape, response: &Map, update: &Update) -> Map {
 /// Empty when it changes nothing.
 pub fn diff(before: &Map, patch: &Map) -> Vec<String> {
     changes(before, patch)
-        .into_iter()
-        .map(|(name, change)| format!("{name}: {change}"))
+        .iter()
+        .map(ToString::to_string)
         .collect()
 }
 
-/// [`diff`] as (member or attribute name, `old → new`).
-pub fn changes(before: &Map, patch: &Map) -> Vec<(String, String)> {
+/// One member (or, in a list of `{ Name, Value }`, one name) an update changes: what it is
+/// and what it will be, as JSON fit to show (secrets masked; `null`: none).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Change {
+    pub member: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &serde_json::Value| match v {
+            serde_json::Value::Null => "(none)".to_string(),
+            v => v.to_string(),
+        };
+        write!(
+            f,
+            "{}: {} → {}",
+            self.member,
+            shown(&self.before),
+            shown(&self.after)
+        )
+    }
+}
+
+/// [`diff`] as [`Change`]s.
+pub fn changes(before: &Map, patch: &Map) -> Vec<Change> {
     let shown = |v: &Dynamic| {
         if v.is_unit() {
-            "(none)".to_string()
+            serde_json::Value::Null
         } else {
-            crate::value::masked_json(v, false)
+            crate::value::to_json_masked(&crate::value::masked(v)).unwrap_or_default()
         }
     };
     let same = |a: &Dynamic, b: &Dynamic| {
@@ -680,19 +705,25 @@ pub fn changes(before: &Map, patch: &Map) -> Vec<(String, String)> {
                     .map(|i| crate::value::member(&i, "Value"))
                     .unwrap_or(Dynamic::UNIT);
                 if !same(&old, &new) {
-                    out.push((name, format!("{} → {}", shown(&old), shown(&new))));
+                    out.push(Change {
+                        member: name,
+                        before: shown(&old),
+                        after: shown(&new),
+                    });
                 }
             }
         } else if !same(was, now) {
-            let (old, new) = if crate::value::is_secret_key(k) {
-                (
-                    crate::value::MASK.to_string(),
-                    crate::value::MASK.to_string(),
-                )
+            let (before, after) = if crate::value::is_secret_key(k) {
+                let mask = serde_json::Value::from(crate::value::MASK);
+                (mask.clone(), mask)
             } else {
                 (shown(was), shown(now))
             };
-            out.push((k.to_string(), format!("{old} → {new}")));
+            out.push(Change {
+                member: k.to_string(),
+                before,
+                after,
+            });
         }
     }
     out

@@ -208,7 +208,7 @@ fn changed_since(ctx: &Context, step: &Step, force: bool) -> Vec<String> {
         Ok(changes) => changes,
         Err(_) => return Vec::new(),
     };
-    let shown: Vec<String> = changes.iter().map(|(n, c)| format!("{n}: {c}")).collect();
+    let shown: Vec<String> = changes.iter().map(ToString::to_string).collect();
     if force {
         crate::say!(
             "changed since the run, put back anyway (--force): {} (now → as the run left it: {})",
@@ -222,7 +222,7 @@ fn changed_since(ctx: &Context, step: &Step, force: bool) -> Vec<String> {
         step.done,
         shown.join(", ")
     );
-    changes.into_iter().map(|(name, _)| name).collect()
+    changes.into_iter().map(|c| c.member).collect()
 }
 
 /// `step` without the members and attributes named (someone changed them since the run);
@@ -312,8 +312,8 @@ fn still_made(ctx: &Context, step: &Step, force: bool) -> bool {
     }
 }
 
-/// What of an update's members is no longer as the run left it: (name, now → as left).
-fn still_left(ctx: &Context, left: &Update) -> Result<Vec<(String, String)>, AwsError> {
+/// What of an update's members is no longer as the run left it: now → as left.
+fn still_left(ctx: &Context, left: &Update) -> Result<Vec<planned::Change>, AwsError> {
     let now = ctx
         .call(left.get, &left.get_request, &Map::new())?
         .try_cast::<Map>()

@@ -13,6 +13,7 @@ mod api;
 mod bulk;
 mod cli;
 mod converge;
+mod drift;
 mod ensure;
 mod fleet;
 mod hostile;

@@ -250,26 +250,6 @@ fn aws_cli(args: &[&str]) -> Value {
     serde_json::from_str(&aws_cli_as(args, "json")).expect("the AWS CLI prints JSON")
 }
 
-/// `aws ARGS --output OUTPUT` against the emulator: what it printed.
-fn aws_cli_as(args: &[&str], output: &str) -> String {
-    let config = temp_dir().join("config");
-    std::fs::write(&config, "[default]\ncli_timestamp_format = iso8601\n").expect("write");
-    let out = std::process::Command::new("python3")
-        .args(["-m", "awscli"])
-        .args(args)
-        .args(["--endpoint-url", endpoint(), "--output", output])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "ap-northeast-1")
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("the AWS CLI is installed (pip install awscli)");
-    assert!(out.status.success(), "aws {args:?}: {}", stderr(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// `--output text` and `--output table` print what the AWS CLI prints for the same call, to
 /// the byte: nested members, lists of maps with members only some have, a one-row section
 /// turned vertical when wider than the terminal, a `--query`.
