@@ -142,6 +142,11 @@ pub struct Seen {
     usernames: HashMap<String, HashSet<String>>,
 }
 
+/// Each of `keys` with its text in `map`; `None` when one is missing.
+fn pairs(map: &Map, keys: &[&'static str]) -> Option<Vec<(&'static str, String)>> {
+    keys.iter().map(|k| text(map, k).map(|v| (*k, v))).collect()
+}
+
 fn text(map: &Map, key: &str) -> Option<String> {
     map.get(key)
         .and_then(|v| v.clone().into_string().ok())
@@ -160,12 +165,7 @@ impl Seen {
         if shows.partial_if.iter().any(|k| request.contains_key(*k)) {
             return;
         }
-        let Some(scope) = shows
-            .from_request
-            .iter()
-            .map(|k| text(request, k).map(|v| (*k, v)))
-            .collect::<Option<Vec<_>>>()
-        else {
+        let Some(scope) = pairs(request, shows.from_request) else {
             return;
         };
         let items: Vec<Map> = match shows.items {
@@ -179,12 +179,7 @@ impl Seen {
                 .collect(),
         };
         for item in items {
-            let Some(named) = shows
-                .from_item
-                .iter()
-                .map(|k| text(&item, k).map(|v| (*k, v)))
-                .collect::<Option<Vec<_>>>()
-            else {
+            let Some(named) = pairs(&item, shows.from_item) else {
                 continue;
             };
             let mut key: Vec<(&'static str, String)> = scope.iter().cloned().chain(named).collect();
@@ -216,12 +211,7 @@ impl Seen {
         if request.len() != listed.key.len() {
             return;
         }
-        let Some(mut key) = listed
-            .key
-            .iter()
-            .map(|k| text(request, k).map(|v| (*k, v)))
-            .collect::<Option<Vec<_>>>()
-        else {
+        let Some(mut key) = pairs(request, &listed.key) else {
             return;
         };
         let Some((name_key, name)) = key.pop() else {

@@ -661,20 +661,25 @@ fn every_page_of_a_list_takes_its_slot_in_the_pace() {
         &format!(r#"{{"pool_id": "{pool}", "count": 600, "prefix": "paged"}}"#),
     );
     assert_eq!(status, 204, "{body}");
-    let app = app_id("paged");
-    inject(&format!(
-        r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserList": 3}}}}"#
-    ));
+    // `runbook eval EXPR` as a new app, held to 3 lists a second.
+    let at_three_a_second = |name: &str, expr: &str| {
+        let app = app_id(name);
+        inject(&format!(
+            r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserList": 3}}}}"#
+        ));
+        let out = runbook_as(&app)
+            .args(["eval", expr])
+            .output()
+            .expect("runs");
+        (app, out)
+    };
     // (The limit is read after the run's first answered call.)
-    let out = runbook_as(&app)
-        .args([
-            "eval",
-            &format!(
-                "cognito::describe_user_pool({pool:?}); cognito::list_users({pool:?}).Users.len()"
-            ),
-        ])
-        .output()
-        .expect("runs");
+    let (app, out) = at_three_a_second(
+        "paged",
+        &format!(
+            "cognito::describe_user_pool({pool:?}); cognito::list_users({pool:?}).Users.len()"
+        ),
+    );
     assert_eq!(ok(&out).trim(), "600");
     let seen = recorded(&app);
     let pages = seen
@@ -688,17 +693,10 @@ fn every_page_of_a_list_takes_its_slot_in_the_pace() {
     // the emulator, holding this account below any real one's, throttles some and the SDK
     // retries them — whether its retries then get through or run out, the closing line counts
     // every throttled answer.
-    let app = app_id("paged-first");
-    inject(&format!(
-        r#"{{"app": "{app}", "enforce_limits": true, "provisioned": {{"UserList": 3}}}}"#
-    ));
-    let out = runbook_as(&app)
-        .args([
-            "eval",
-            &format!("cognito::list_users({pool:?}).Users.len()"),
-        ])
-        .output()
-        .expect("runs");
+    let (app, out) = at_three_a_second(
+        "paged-first",
+        &format!("cognito::list_users({pool:?}).Users.len()"),
+    );
     let throttled = recorded(&app).iter().filter(|r| r["status"] == 400).count();
     assert!(throttled > 0, "{}", stderr(&out));
     assert!(

@@ -476,18 +476,13 @@ fn an_identity_provider_secret_is_masked_and_its_delete_is_said_not_revertible()
 #[test]
 fn a_groups_listing_tells_which_additions_change_anything() {
     // ann is in staff already; bob and cat are not.
-    let pool = ok(&runbook()
-        .args(["eval", "--yes"])
-        .arg(
-            r#"let p = cognito::create_user_pool("listed-groups").UserPool.Id;
+    let pool = made_by(
+        r#"let p = cognito::create_user_pool("listed-groups").UserPool.Id;
                for u in ["ann", "bob", "cat"] { cognito::admin_create_user(p, u); }
                cognito::create_group(p, "staff");
                cognito::admin_add_user_to_group(p, "ann", "staff");
                p"#,
-        )
-        .output()
-        .expect("runs"));
-    let pool = pool.trim().trim_matches('"').to_string();
+    );
     let app = app_id("listed-groups");
     let ran = Test::new()
         .app(&app)
@@ -552,18 +547,13 @@ cognito::admin_add_user_to_group(pool, "bob", "staff");
 
 #[test]
 fn a_listing_serves_as_the_before_image_of_each_update() {
-    let pool = ok(&runbook()
-        .args(["eval", "--yes"])
-        .arg(
-            r#"let p = cognito::create_user_pool("listed-updates").UserPool.Id;
+    let pool = made_by(
+        r#"let p = cognito::create_user_pool("listed-updates").UserPool.Id;
                for u in ["ann", "bob", "cat"] {
                    cognito::admin_create_user(p, u, #{ UserAttributes: [#{ Name: "name", Value: "old " + u }] });
                }
                p"#,
-        )
-        .output()
-        .expect("runs"));
-    let pool = pool.trim().trim_matches('"').to_string();
+    );
     let app = app_id("listed");
     let ran = Test::new()
         .app(&app)
@@ -630,4 +620,13 @@ fn data_path_actions(app: &str) -> Vec<String> {
         .filter_map(|r| r["action"].as_str().map(str::to_string))
         .filter(|a| a != "GetCallerIdentity" && a != "GetProvisionedLimit")
         .collect()
+}
+
+/// The id a set-up expression (`runbook eval --yes`) returns: the pool it made.
+fn made_by(setup: &str) -> String {
+    let out = ok(&runbook()
+        .args(["eval", "--yes", setup])
+        .output()
+        .expect("runs"));
+    out.trim().trim_matches('"').to_string()
 }
