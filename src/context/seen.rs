@@ -10,7 +10,9 @@
 //! user by its name, in any case), a write to its scope that names no resource plainly (a
 //! user addressed by an alias — a name no read showed as a username —, a pool-level change).
 //! A parent's list stays through a write naming one of its items plainly, unsure of that item
-//! alone. Nothing stands in for a read while a dry run plans.
+//! alone; a resource's own read stays through a write to something under it (a user's
+//! membership of a group) or beside it (a group of the pool whose users were read). Nothing
+//! stands in for a read while a dry run plans.
 
 use std::collections::{HashMap, HashSet};
 
@@ -344,14 +346,32 @@ impl Seen {
 
     /// Forgets what a write may change (see the module's doc). A list of a parent stays,
     /// unsure only of the item the write names plainly (a user added to a group leaves the
-    /// group's other members known).
+    /// group's other members known); what a resource's own read showed stays through a write
+    /// to something under it (a user added to a group is the same user).
     pub fn note_write(&mut self, function: &str, request: &Map) {
         let usernames = &self.usernames;
         let plain = |name: &str, member: &str| {
             !ALIASED.contains(&member) || is_username(usernames, request, name)
         };
         let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        // The key of what the write acts on (a membership: pool, user and group).
+        let written_key = resource_of(function).map_or(&[][..], |(r, _)| r.key);
         for scope in &mut self.scopes {
+            // A write to something under this scope's resources (a user's membership of a
+            // group) changes what it acts on, not what their own reads show.
+            let parent_keys: Vec<&str> = scope
+                .scope
+                .iter()
+                .map(|(k, _)| *k)
+                .chain([scope.name_key])
+                .collect();
+            let under = written_key.len() > parent_keys.len()
+                && parent_keys.iter().all(|k| written_key.contains(k));
+            // A write to another kind of thing in the same scope (a group of the pool whose
+            // users were read) changes that thing, not these.
+            let beside = written_key.len() > scope.scope.len()
+                && scope.scope.iter().all(|(k, _)| written_key.contains(k))
+                && !written_key.contains(&scope.name_key);
             let shares = scope.scope.iter().any(|(k, _)| request.contains_key(*k))
                 || request.contains_key(scope.name_key);
             let in_scope = scope
@@ -364,7 +384,7 @@ impl Seen {
             // What the write leaves of an entry: a list, unsure of the item it names.
             let keeps = |entry: &mut Entry| -> bool {
                 let Known::Listed { member, unsure, .. } = &mut entry.known else {
-                    return false;
+                    return under || beside;
                 };
                 match text(request, member).filter(|v| plain(v, member)) {
                     Some(item) => {
@@ -505,9 +525,10 @@ mod tests {
             &request(&[("UserPoolId", "p"), ("Username", "a@x")]),
         );
         assert!(seen.before("cognito::admin_get_user", &ann, &[]).is_none());
+        // A change to the pool itself (its deletion).
         let mut seen = listed();
         seen.note_write(
-            "cognito::admin_update_user_attributes",
+            "cognito::delete_user_pool",
             &request(&[("UserPoolId", "p")]),
         );
         assert!(seen.before("cognito::admin_get_user", &ann, &[]).is_none());
@@ -517,10 +538,7 @@ mod tests {
             "cognito::admin_update_user_attributes",
             &request(&[("UserPoolId", "q"), ("Username", "ann")]),
         );
-        seen.note_write(
-            "cognito::admin_update_user_attributes",
-            &request(&[("RoleName", "r")]),
-        );
+        seen.note_write("iam::delete_role", &request(&[("RoleName", "r")]));
         assert!(seen.before("cognito::admin_get_user", &ann, &[]).is_some());
     }
 
@@ -554,6 +572,23 @@ mod tests {
         // A name no read showed may be anyone's alias; another spelling may be ann.
         assert_eq!(holds(&seen, "a@x"), None);
         assert_eq!(holds(&seen, "ANN"), None);
+        // A user's own read stands through a change of its memberships.
+        let ann = request(&[("UserPoolId", "p"), ("Username", "ann")]);
+        seen.note_write(
+            "cognito::admin_add_user_to_group",
+            &request(&[
+                ("UserPoolId", "p"),
+                ("Username", "ann"),
+                ("GroupName", "admins"),
+            ]),
+        );
+        assert!(seen.before("cognito::admin_get_user", &ann, &[]).is_some());
+        // And through a group made in the pool; not through a change to the pool itself.
+        seen.note_write(
+            "cognito::create_group",
+            &request(&[("UserPoolId", "p"), ("GroupName", "auditors")]),
+        );
+        assert!(seen.before("cognito::admin_get_user", &ann, &[]).is_some());
         // Adding bob to staff: unsure of bob alone.
         let add = |user: &str, group: &str| {
             request(&[
