@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 
-from fleet import IDENTITY, LIMIT, RUNBOOK, profiles, started, timed
+from fleet import IDENTITY, LIMIT, RUNBOOK, fleet_files, medians, profiles, started
 
 GROUP = b'{"Group": {"GroupName": "g", "UserPoolId": "us-east-1_bench", "Description": "declared"}}'
 
@@ -42,27 +42,14 @@ def main():
         f.write('import "ensure" as ensure;\n'
                 f'for i in 0..{args.resources} {{ ensure::ensure_group("us-east-1_bench", `g${{i}}`, '
                 '#{ Description: "declared" }); }\n')
-    one = os.path.join(work, "one.toml")
-    with open(one, "w") as f:
-        f.write('[[target]]\nname = "t0"\nprofile = "p0"\nregion = "us-east-1"\n')
-    many = os.path.join(work, "many.toml")
-    with open(many, "w") as f:
-        for i in range(args.targets):
-            f.write(f'[[target]]\nname = "t{i}"\nprofile = "p{i}"\nregion = "us-east-1"\n')
+    one, many = fleet_files(work, args.targets)
     base = [RUNBOOK, "--endpoint-url", endpoint, "run", script, "--dry-run",
             "--detailed-exitcode", "--targets"]
-    runs = []
-    for n in range(3):
-        t1 = timed(base + [one, "--journal-dir", os.path.join(work, f"one{n}"),
-                           "--report", os.path.join(work, f"one{n}.json")], env)
-        tn = timed(base + [many, "--journal-dir", os.path.join(work, f"many{n}"),
-                           "--report", os.path.join(work, f"many{n}.json")], env)
-        runs.append((t1, tn))
+    t1, tn = medians(base, one, many, work, env,
+                     lambda name: ["--report", os.path.join(work, f"{name}.json")])
     with open(os.path.join(work, "many0.json")) as f:
         report = json.load(f)
     assert [t["outcome"] for t in report["targets"]] == ["clean"] * args.targets, report
-    t1 = sorted(r[0] for r in runs)[1]
-    tn = sorted(r[1] for r in runs)[1]
     print(f"drift check, 1 target x {args.resources} declared groups: {t1:.2f} s; {args.targets} targets: "
           f"{tn:.2f} s (report of every target written); ratio {tn / t1:.2f} (goal <= 1.3; "
           f"{args.latency_ms:g} ms per answer; median of 3)")

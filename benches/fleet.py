@@ -96,6 +96,29 @@ def started(latency_ms, answer=canned):
     return f"http://127.0.0.1:{ready[0]}"
 
 
+def fleet_files(work, count, header=""):
+    """one.toml (target t0) and many.toml (t0 … t{count-1}, after `header`), each target acting
+    as its own profile (see `profiles`)."""
+    target = '[[target]]\nname = "t{0}"\nprofile = "p{0}"\nregion = "us-east-1"\n'
+    one, many = os.path.join(work, "one.toml"), os.path.join(work, "many.toml")
+    with open(one, "w") as f:
+        f.write(target.format(0))
+    with open(many, "w") as f:
+        f.write(header + "".join(target.format(i) for i in range(count)))
+    return one, many
+
+
+def medians(base, one, many, work, env, extra=lambda name: []):
+    """The median time of 3 runs of `base + [one]` and of `base + [many]`, alternating, each
+    with a journal directory of its own in `work` (and `extra(name)`'s arguments)."""
+    runs = []
+    for n in range(3):
+        runs.append(tuple(
+            timed(base + [fleet, "--journal-dir", os.path.join(work, f"{name}{n}")] + extra(f"{name}{n}"), env)
+            for name, fleet in (("one", one), ("many", many))))
+    return sorted(r[0] for r in runs)[1], sorted(r[1] for r in runs)[1]
+
+
 def timed(args, env):
     """Seconds `args` took; the benchmark stops when it fails (a drift check: exits non-zero)."""
     start = time.perf_counter()
@@ -118,22 +141,9 @@ def main():
     script = os.path.join(work, "writes.rhai")
     with open(script, "w") as f:
         f.write(f'for i in 0..{args.writes} {{ cognito::create_group(#{{ UserPoolId: "us-east-1_bench", GroupName: `g${{i}}` }}); }}\n')
-    one = os.path.join(work, "one.toml")
-    with open(one, "w") as f:
-        f.write('[[target]]\nname = "t0"\nprofile = "p0"\nregion = "us-east-1"\n')
-    many = os.path.join(work, "many.toml")
-    with open(many, "w") as f:
-        f.write(f"max_concurrency = {args.targets}\n")
-        for i in range(args.targets):
-            f.write(f'[[target]]\nname = "t{i}"\nprofile = "p{i}"\nregion = "us-east-1"\n')
+    one, many = fleet_files(work, args.targets, f"max_concurrency = {args.targets}\n")
     base = [RUNBOOK, "--endpoint-url", endpoint, "run", script, "--yes", "--targets"]
-    runs = []
-    for n in range(3):
-        t1 = timed(base + [one, "--journal-dir", os.path.join(work, f"one{n}")], env)
-        tn = timed(base + [many, "--journal-dir", os.path.join(work, f"many{n}")], env)
-        runs.append((t1, tn))
-    t1 = sorted(r[0] for r in runs)[1]
-    tn = sorted(r[1] for r in runs)[1]
+    t1, tn = medians(base, one, many, work, env)
     print(f"1 target x {args.writes} writes: {t1:.2f} s; {args.targets} targets x {args.writes} writes "
           f"(max_concurrency {args.targets}): {tn:.2f} s; ratio {tn / t1:.2f} (goal <= 1.3; "
           f"{args.latency_ms:g} ms per answer; median of 3)")

@@ -183,7 +183,7 @@ const MOST_DIFFERENCES: usize = 20;
 /// `missing` (expected, not in actual), `extra` (in actual, not expected), `changed`. Values
 /// are compared as themselves and shown masked. Empty unless both are lists or both maps.
 fn difference(actual: &rhai::Dynamic, expected: &rhai::Dynamic) -> Vec<String> {
-    use crate::value::{masked, to_json_masked, to_json_revealed};
+    use crate::value::to_json_revealed;
     let (a, e) = (to_json_revealed(actual), to_json_revealed(expected));
     let both = |v: &serde_json::Value, w: &serde_json::Value| {
         (v.is_array() && w.is_array()) || (v.is_object() && w.is_object())
@@ -191,7 +191,7 @@ fn difference(actual: &rhai::Dynamic, expected: &rhai::Dynamic) -> Vec<String> {
     if !both(&a, &e) {
         return Vec::new();
     }
-    let shown = |v: &rhai::Dynamic| to_json_masked(&masked(v)).unwrap_or_default();
+    let shown = crate::value::masked_value;
     let (shown_a, shown_e) = (shown(actual), shown(expected));
     let mut lines = Vec::new();
     diff_at("", (&a, &shown_a), (&e, &shown_e), &mut lines);

@@ -69,8 +69,7 @@ pub fn shown(value: &rhai::Dynamic, output: Output, title: &str) -> String {
             }
         }
         Output::Text | Output::Table => {
-            let json =
-                crate::value::to_json_masked(&crate::value::masked(value)).unwrap_or(Value::Null);
+            let json = crate::value::masked_value(value);
             let text = if output == Output::Text {
                 text(&json)
             } else {

@@ -510,9 +510,14 @@ pub fn masked_json(value: &Dynamic, pretty: bool) -> String {
     }
 }
 
+/// A value as JSON fit to show ([`masked`]); `null` for what JSON cannot hold.
+pub fn masked_value(value: &Dynamic) -> Value {
+    to_json_masked(&masked(value)).unwrap_or(Value::Null)
+}
+
 /// A request as plan lines and the journal keep it: JSON, secrets masked.
 pub fn masked_request(request: &Map) -> Value {
-    to_json_masked(&masked(&Dynamic::from(request.clone()))).unwrap_or(Value::Null)
+    masked_value(&Dynamic::from(request.clone()))
 }
 
 /// A JMESPath expression (the AWS CLI's `--query`) applied to JSON; the error says what is

@@ -97,7 +97,7 @@ pub struct Answer {
     pub attempts: u32,
     /// The first page's request id.
     pub request_id: Option<String>,
-    /// Attempts the service throttled and the SDK retried.
+    /// Attempts the service throttled (and the SDK retried).
     pub throttled: u32,
 }
 
@@ -157,7 +157,7 @@ pub async fn send(clients: &Clients, op: &Operation, request: Request) -> Result
     Ok(answer(response, tally))
 }
 
-/// A call's attempts across its pages, and those the service throttled and the SDK retried.
+/// A call's attempts across its pages, and those the service throttled.
 #[derive(Clone, Copy, Default)]
 struct Tally {
     attempts: u32,
@@ -181,8 +181,7 @@ async fn send_once(
     tally.throttled += exchange.throttled();
     if let Err(mut e) = sent {
         e.attempts = Some(tally.attempts);
-        // The last attempt's throttle is the error itself, counted as such.
-        e.throttled = tally.throttled.saturating_sub(u32::from(e.is_throttle()));
+        e.throttled = tally.throttled;
         return Err(e);
     }
     let body = exchange.received(op.service, op.api)?;

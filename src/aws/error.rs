@@ -23,7 +23,7 @@ pub struct AwsError {
     pub retryable: bool,
     /// How many attempts were made, when the call was sent.
     pub attempts: Option<u32>,
-    /// Attempts the service throttled and the SDK retried (the last one not counted).
+    /// Attempts the service throttled, the last one (this error) included when it was.
     pub throttled: u32,
     /// Which thing the request was about (`UserPoolId=…, Username=u1`), for messages.
     pub subject: Option<String>,

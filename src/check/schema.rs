@@ -259,7 +259,6 @@ fn check_positional(
     }
 }
 
-/// What a member of this type must be, when a value of this kind is not it.
 fn check_struct(shape: &Shape, expr: &Expr, path: &str, given: &[&str], out: &mut Vec<Finding>) {
     let Expr::Map(map, pos) = expr else {
         return;

@@ -144,9 +144,9 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
             writes: runbook.ctx.planned_writes(),
             ..Found::default()
         };
-        let found = match (&check.report, result.is_ok()) {
-            // Where it checked, when the report names it (and the run got that far).
-            (Some(_), _) if runbook.ctx.answered() => {
+        // Where it checked, when there is a report to name it (and the run got that far).
+        let found = match check.report.is_some() && runbook.ctx.answered() {
+            true => {
                 let target = runbook.ctx.target();
                 Found {
                     account: target.account.clone(),
@@ -154,7 +154,7 @@ pub fn run(args: Args, leading: &LeadingAwsFlags) -> Result<(), Error> {
                     ..found
                 }
             }
-            _ => found,
+            false => found,
         };
         check.ended(result, vec![found])
     })

@@ -196,13 +196,7 @@ impl Context {
             ..Lanes::single()
         };
         let mut dispatched = self.dispatch(vec![action], lanes, |_| send(), &mut |_| {})?;
-        let result = dispatched.results.pop().unwrap_or_else(|| Err(not_sent()));
-        if let Err(e) = &result
-            && e.is_throttle()
-        {
-            self.paced.borrow_mut().throttled += 1;
-        }
-        result
+        dispatched.results.pop().unwrap_or_else(|| Err(not_sent()))
     }
 }
 
@@ -229,8 +223,8 @@ impl Book<'_> {
         let Some(ticket) = self.tickets[i].take() else {
             return;
         };
-        // Throttles the SDK met and retried within the call (a batch's own are counted as
-        // it meets them).
+        // The throttled attempts of the answer that settles it (the SDK's retries within the
+        // call, its own last attempt; a batch counts those it queues again as it meets them).
         ctx.paced.borrow_mut().throttled += match &answer {
             Ok(answer) => answer.throttled,
             Err(e) => e.throttled,

@@ -253,8 +253,8 @@ impl Seen {
         {
             let mut pool = scope.clone();
             pool.push((name_key, name.clone()));
-            for listed in names.clone() {
-                self.learn_username(&pool, &listed);
+            for listed in names {
+                self.learn_username(&pool, listed);
             }
         }
         let at = match self
@@ -354,24 +354,17 @@ impl Seen {
             !ALIASED.contains(&member) || is_username(usernames, request, name)
         };
         let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let written = resource_of(function);
         // The key of what the write acts on (a membership: pool, user and group).
-        let written_key = resource_of(function).map_or(&[][..], |(r, _)| r.key);
+        let written_key = written.map_or(&[][..], |(r, _)| r.key);
         for scope in &mut self.scopes {
-            // A write to something under this scope's resources (a user's membership of a
-            // group) changes what it acts on, not what their own reads show.
-            let parent_keys: Vec<&str> = scope
-                .scope
-                .iter()
-                .map(|(k, _)| *k)
-                .chain([scope.name_key])
-                .collect();
-            let under = written_key.len() > parent_keys.len()
-                && parent_keys.iter().all(|k| written_key.contains(k));
-            // A write to another kind of thing in the same scope (a group of the pool whose
-            // users were read) changes that thing, not these.
-            let beside = written_key.len() > scope.scope.len()
-                && scope.scope.iter().all(|(k, _)| written_key.contains(k))
-                && !written_key.contains(&scope.name_key);
+            // A write to another resource in this scope — under one of its resources (a
+            // user's membership of a group) or beside them (a group of the pool whose users
+            // were read) — changes that one, not what these resources' own reads show: its
+            // key holds the scope's, and more than the scope and (if it has it) the name.
+            let names_one = written_key.contains(&scope.name_key);
+            let elsewhere = scope.scope.iter().all(|(k, _)| written_key.contains(k))
+                && written_key.len() > scope.scope.len() + usize::from(names_one);
             let shares = scope.scope.iter().any(|(k, _)| request.contains_key(*k))
                 || request.contains_key(scope.name_key);
             let in_scope = scope
@@ -384,7 +377,7 @@ impl Seen {
             // What the write leaves of an entry: a list, unsure of the item it names.
             let keeps = |entry: &mut Entry| -> bool {
                 let Known::Listed { member, unsure, .. } = &mut entry.known else {
-                    return under || beside;
+                    return elsewhere;
                 };
                 match text(request, member).filter(|v| plain(v, member)) {
                     Some(item) => {
@@ -411,17 +404,12 @@ impl Seen {
         }
         // A user deleted: its name is no longer a username (one deleted by an alias: no
         // name of its pool is sure).
-        let deletes = resource_of(function).is_some_and(|(resource, effect)| {
-            matches!(effect, Effect::Delete)
-                && resource.key.last().is_some_and(|k| ALIASED.contains(k))
-        });
-        if let (true, Some(pool), Some(name)) = (
-            deletes,
-            text(request, "UserPoolId"),
-            resource_of(function)
-                .and_then(|(r, _)| r.key.last())
-                .and_then(|k| text(request, k)),
-        ) {
+        let deleted = written
+            .filter(|(_, effect)| matches!(effect, Effect::Delete))
+            .and_then(|(r, _)| r.key.last())
+            .filter(|k| ALIASED.contains(k))
+            .and_then(|k| text(request, k));
+        if let (Some(name), Some(pool)) = (deleted, text(request, "UserPoolId")) {
             match self.usernames.get_mut(&pool) {
                 Some(names) if names.contains(&name) => {
                     names.remove(&name);

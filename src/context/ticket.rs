@@ -321,18 +321,21 @@ impl Context {
         let every = planned::Presence::every(&action.function, action.request);
         if !self.dry_run() {
             let seen = self.seen.borrow();
-            if let Some((presence, found)) = every
-                .iter()
-                .find_map(|p| Some((p, seen.holds(p.op, &p.list_request, p.member, &p.value)?)))
-            {
-                return (found == presence.creates, Some(presence.op));
+            if let Some((presence, found)) = every.iter().find_map(|p| {
+                let listed = &p.listed;
+                Some((
+                    p,
+                    seen.holds(listed.op, &p.list_request, listed.member, &p.value)?,
+                ))
+            }) {
+                return (found == presence.creates, Some(presence.listed.op));
             }
         }
         let Some(presence) = every.into_iter().next() else {
             return (false, None);
         };
         let unchanged = self
-            .call(presence.list, &presence.list_request, &Map::new())
+            .call(presence.listed.list, &presence.list_request, &Map::new())
             .ok()
             .and_then(|r| r.try_cast::<Map>())
             .is_some_and(|r| presence.changes_nothing(&r));

@@ -70,10 +70,15 @@ pub struct Written {
 }
 
 impl Written {
-    /// The `n`-th planned write: a call of `function` with `request`, and for an update the
-    /// members it changes.
-    fn of(n: usize, function: &str, class: Class, request: &Map, diff: Option<&[Change]>) -> Self {
-        let named = key_members(function, request);
+    /// The `n`-th planned write: a call of `function` with `request` (`named`: its members
+    /// that identify the resource), and for an update the members it changes.
+    fn of(
+        n: usize,
+        (function, class): (&str, Class),
+        request: &Map,
+        named: &Map,
+        diff: Option<&[Change]>,
+    ) -> Self {
         let shown = crate::value::masked_request(request);
         let changes = match (diff, class) {
             (Some(diff), _) => diff.to_vec(),
@@ -98,7 +103,7 @@ impl Written {
                 _ => "update",
             },
             resource: crate::aws::facts::resource_of(function).map(|(r, _)| r.kind),
-            key: crate::value::masked_request(&named),
+            key: crate::value::masked_request(named),
             changes,
         }
     }
@@ -168,7 +173,7 @@ impl Plan {
         };
         self.written
             .borrow_mut()
-            .push(Written::of(n, function, class, request, diff));
+            .push(Written::of(n, (function, class), request, &named, diff));
         let irreversible = match crate::aws::facts::restore_of(function) {
             Some(crate::aws::facts::Restore::Irreversible(why)) => {
                 format!("  (irreversible: {why})")

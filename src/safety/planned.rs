@@ -446,14 +446,10 @@ const IDEMPOTENT_DELETES: &[&str] = &["cognito::admin_remove_user_from_group"];
 pub struct Presence {
     /// A create (it changes nothing when the item is there) or a removal (when it is not).
     pub creates: bool,
-    /// The list, as the tables name it, and its operation.
-    pub op: &'static str,
-    pub list: &'static Operation,
+    /// The list that tells, and what it is asked with.
+    pub listed: Listed,
     pub list_request: Map,
-    items: &'static str,
-    field: &'static str,
-    /// The request member naming the item (`Username`), and its value.
-    pub member: &'static str,
+    /// The value of the request member naming the item (`listed.member`).
     pub value: String,
 }
 
@@ -479,15 +475,12 @@ impl Presence {
                     .iter()
                     .map(|k| Some(((*k).into(), request.get(*k)?.clone())))
                     .collect::<Option<Map>>()?;
+                let value = request.get(listed.member)?.to_string();
                 Some(Self {
                     creates,
-                    op: listed.op,
-                    list: listed.list,
+                    listed,
                     list_request,
-                    items: listed.items,
-                    field: listed.field,
-                    member: listed.member,
-                    value: request.get(listed.member)?.to_string(),
+                    value,
                 })
             })
             .collect()
@@ -502,12 +495,12 @@ impl Presence {
     /// Does the list answer hold it?
     pub fn found(&self, response: &Map) -> bool {
         response
-            .get(self.items)
+            .get(self.listed.items)
             .and_then(|items| items.read_lock::<Array>().map(|a| a.clone()))
             .is_some_and(|items| {
                 items
                     .iter()
-                    .any(|i| item_value(i, self.field) == self.value)
+                    .any(|i| item_value(i, self.listed.field) == self.value)
             })
     }
 }
@@ -685,7 +678,7 @@ pub fn changes(before: &Map, patch: &Map) -> Vec<Change> {
         if v.is_unit() {
             serde_json::Value::Null
         } else {
-            crate::value::to_json_masked(&crate::value::masked(v)).unwrap_or_default()
+            crate::value::masked_value(v)
         }
     };
     let same = |a: &Dynamic, b: &Dynamic| {

@@ -122,7 +122,7 @@ pub fn markdown(runbook: &Path, found: &[Found]) -> String {
         "# Drift check: `{}`\n\n{} target{} checked: {} drifted, {} clean, {} failed, {} skipped.\n",
         runbook.display(),
         found.len(),
-        if found.len() == 1 { "" } else { "s" },
+        plural(found.len()),
         count("drifted"),
         count("clean"),
         count("failed"),
